@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import path
+from django.views.generic import RedirectView
+
+
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+admin.site.site_header = "预算绩效目标管理"
+admin.site.site_title = "绩效目标管理"
+admin.site.index_title = "工作台"
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
