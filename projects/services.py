@@ -1,0 +1,301 @@
+"""Every write to units, memberships, projects, budgets and execution records.
+
+Services are keyword-only, run in a transaction, validate with ``full_clean()`` and write an
+audit row. The admin, the API, imports and the demo loader all call them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from . import audit
+from .choices import FundSource, Role
+from .models import AuditAction, ExecutionRecord, Membership, Project, ProjectBudget, Unit
+from .permissions import forget_cached_memberships, has_role
+
+PROJECT_FIELDS = (
+    "code",
+    "name",
+    "unit",
+    "year",
+    "category",
+    "continuity",
+    "period_start",
+    "period_end",
+    "leader",
+    "phone",
+    "managing_office",
+    "overview",
+    "basis",
+)
+EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
+
+
+class StaleObjectError(ValidationError):
+    """Raised when a write is based on an outdated ``lock_version`` (someone else saved first)."""
+
+    def __init__(self, obj) -> None:
+        super().__init__(f"“{obj}”已被其他用户修改，请刷新后在最新内容上重新修改。", code="stale")
+
+
+def check_lock_version(obj, expected: int | None) -> None:
+    """Optimistic concurrency: refuse a write prepared on an older version of ``obj``."""
+    if expected is None:
+        return
+    current = type(obj).objects.filter(pk=obj.pk).values_list("lock_version", flat=True).first()
+    if current is not None and int(expected) != current:
+        raise StaleObjectError(obj)
+
+
+def require_role(user, unit: Unit, roles, action: str) -> None:
+    if user is None:  # system jobs (demo loader, scheduled tasks) act without a user
+        return
+    if not has_role(user, unit, roles):
+        labels = "、".join(Role(r).label for r in roles)
+        raise PermissionDenied(f"您在“{unit.name}”没有{action}的权限（需要：{labels}）。")
+
+
+@transaction.atomic
+def unit_upsert(*, code: str, name: str, kind: str, parent: Unit | None, actor=None) -> Unit:
+    """Create a unit or update its name/kind/parent; idempotent for the same data."""
+    unit = Unit.objects.filter(code=code).first()
+    created = unit is None
+    before = {} if created else audit.snapshot(unit, ("name", "kind", "parent"))
+    unit = unit or Unit(code=code)
+    unit.name, unit.kind, unit.parent = name, kind, parent
+    unit.full_clean()
+    after = audit.snapshot(unit, ("name", "kind", "parent"))
+    if created or before != after:
+        unit.save()
+        audit.record(
+            obj=unit,
+            actor=actor,
+            action=AuditAction.CREATE if created else AuditAction.UPDATE,
+            changes=audit.diff(before, after),
+        )
+    return unit
+
+
+UNIT_FIELDS = ("code", "name", "kind", "parent", "is_active")
+
+
+@transaction.atomic
+def unit_save(*, data: Mapping[str, Any], actor=None, unit: Unit | None = None) -> Unit:
+    """Create or edit a unit (admin screens); system administrators only."""
+    created = unit is None
+    unit = Unit() if created else Unit.objects.select_for_update().get(pk=unit.pk)
+    anchor = unit.parent if created else unit
+    if actor is not None and not actor.is_superuser:
+        scope = data.get("parent") if created else anchor
+        if scope is None:
+            raise PermissionDenied("只有系统管理员可以新增财政局。")
+        require_role(actor, scope, (Role.ADMIN,), "维护单位")
+    before = {} if created else audit.snapshot(unit, UNIT_FIELDS)
+    for key in UNIT_FIELDS:
+        if key in data:
+            setattr(unit, key, data[key])
+    unit.full_clean()
+    unit.save()
+    audit.record(
+        obj=unit,
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        changes=audit.diff(before, audit.snapshot(unit, UNIT_FIELDS)),
+    )
+    return unit
+
+
+def _role_group(role: str) -> Group:
+    group, _ = Group.objects.get_or_create(name=Role(role).label)
+    return group
+
+
+@transaction.atomic
+def membership_add(*, user, unit: Unit, role: str, actor=None) -> Membership:
+    """Give ``user`` a role in ``unit`` (and its subtree); also joins the role's permission group."""
+    membership = Membership.objects.filter(user=user, unit=unit, role=role).first()
+    if membership is None:
+        membership = Membership(user=user, unit=unit, role=role)
+        membership.full_clean()
+        membership.save()
+        audit.record(
+            obj=membership,
+            actor=actor,
+            action=AuditAction.CREATE,
+            changes={"user": [None, user.username], "role": [None, role]},
+            unit=unit,
+        )
+    user.groups.add(_role_group(role))
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    forget_cached_memberships(user)
+    return membership
+
+
+@transaction.atomic
+def project_save(
+    *,
+    data: Mapping[str, Any],
+    actor=None,
+    project: Project | None = None,
+    expected_version: int | None = None,
+) -> Project:
+    """Create or update a project from field values; checks the editor's role and the version."""
+    created = project is None
+    if created:
+        project = Project()
+        before: dict[str, Any] = {}
+    else:
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        check_lock_version(project, expected_version)
+        before = audit.snapshot(project, PROJECT_FIELDS)
+        require_role(actor, project.unit, EDITORS, "修改项目")
+    for key, value in data.items():
+        if key not in PROJECT_FIELDS:
+            raise ValidationError({key: "未知字段。"})
+        setattr(project, key, value)
+    if project.unit_id:
+        require_role(actor, project.unit, EDITORS, "维护项目")
+    project.full_clean()
+    after = audit.snapshot(project, PROJECT_FIELDS)
+    changes = audit.diff(before, after)
+    if created or changes:
+        if not created:
+            project.lock_version += 1
+        project.save()
+        audit.record(
+            obj=project,
+            actor=actor,
+            action=AuditAction.CREATE if created else AuditAction.UPDATE,
+            changes=changes,
+        )
+    return project
+
+
+@transaction.atomic
+def project_set_budget(
+    *,
+    project: Project,
+    fund_source: str,
+    amount: Decimal,
+    adjusted_amount: Decimal | None = None,
+    actor=None,
+) -> ProjectBudget:
+    """Set the initial (and adjusted) budget of one fund source; the adjusted defaults to it."""
+    require_role(actor, project.unit, EDITORS, "维护项目预算")
+    FundSource(fund_source)
+    budget = ProjectBudget.objects.filter(project=project, fund_source=fund_source).first()
+    before = {} if budget is None else audit.snapshot(budget, ("amount", "adjusted_amount"))
+    budget = budget or ProjectBudget(project=project, fund_source=fund_source)
+    budget.amount = Decimal(amount)
+    budget.adjusted_amount = Decimal(adjusted_amount if adjusted_amount is not None else amount)
+    budget.full_clean()
+    after = audit.snapshot(budget, ("amount", "adjusted_amount"))
+    changes = audit.diff(before, after)
+    if changes:
+        budget.save()
+        audit.record(
+            obj=project,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            changes={f"budget.{fund_source}.{k}": v for k, v in changes.items()},
+            comment="项目预算",
+        )
+    return budget
+
+
+@transaction.atomic
+def execution_add(
+    *,
+    project: Project,
+    date: dt.date,
+    amount: Decimal,
+    fund_source: str = "",
+    note: str = "",
+    actor=None,
+) -> ExecutionRecord:
+    """Record a payment (negative for a correction) against a project."""
+    require_role(actor, project.unit, EDITORS, "登记支出")
+    record = ExecutionRecord(
+        project=project,
+        date=date,
+        amount=Decimal(amount),
+        fund_source=fund_source,
+        note=note,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    record.full_clean()
+    record.save()
+    audit.record(
+        obj=project,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        changes={"execution": [None, {"date": date, "amount": record.amount, "note": note}]},
+        comment="登记支出",
+    )
+    return record
+
+
+@transaction.atomic
+def project_budget_delete(*, budget: ProjectBudget, actor=None) -> None:
+    require_role(actor, budget.project.unit, EDITORS, "维护项目预算")
+    before = audit.snapshot(budget, ("amount", "adjusted_amount"))
+    budget.delete()
+    audit.record(
+        obj=budget.project,
+        actor=actor,
+        action=AuditAction.DELETE,
+        changes={f"budget.{budget.fund_source}": [before, None]},
+        comment="删除项目预算",
+    )
+
+
+EXECUTION_FIELDS = ("date", "amount", "fund_source", "note")
+
+
+@transaction.atomic
+def execution_update(
+    *, record: ExecutionRecord, data: Mapping[str, Any], actor=None
+) -> ExecutionRecord:
+    """Correct a recorded payment; the audit keeps the old values."""
+    record = ExecutionRecord.objects.select_for_update().get(pk=record.pk)
+    require_role(actor, record.project.unit, EDITORS, "修改支出记录")
+    before = audit.snapshot(record, EXECUTION_FIELDS)
+    for key in EXECUTION_FIELDS:
+        if key in data:
+            setattr(record, key, data[key])
+    record.full_clean()
+    changes = audit.diff(before, audit.snapshot(record, EXECUTION_FIELDS))
+    if changes:
+        record.save()
+        audit.record(
+            obj=record.project,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            changes={f"execution[{record.pk}].{k}": v for k, v in changes.items()},
+            comment="修改支出记录",
+        )
+    return record
+
+
+@transaction.atomic
+def execution_delete(*, record: ExecutionRecord, actor=None) -> None:
+    require_role(actor, record.project.unit, EDITORS, "删除支出记录")
+    before = audit.snapshot(record, EXECUTION_FIELDS)
+    pk = record.pk
+    record.delete()
+    audit.record(
+        obj=record.project,
+        actor=actor,
+        action=AuditAction.DELETE,
+        changes={f"execution[{pk}]": [before, None]},
+        comment="删除支出记录",
+    )

@@ -1,0 +1,79 @@
+"""Shared fixtures: the demo data set loaded once per test database, and the personas.
+
+Personas (all from ``performance.demo``): ``filler`` (027001 填报人), ``unit_reviewer`` (027001
+单位审核人), ``dept_reviewer`` (主管部门 027), ``finance_reviewer`` (财政局), ``outsider`` (305004's
+filler: another unit, another department) and ``superuser``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the demo once into the test database; tests roll back around it."""
+    from performance.demo import load_demo
+
+    with django_db_blocker.unblock():
+        load_demo()
+
+
+@pytest.fixture
+def demo(db):
+    """The demo data set (reloaded if a transactional test flushed it)."""
+    from performance.demo import load_demo
+
+    load_demo()
+
+
+def _user(username: str):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username)
+
+
+@pytest.fixture
+def filler(demo):
+    return _user("filler027")
+
+
+@pytest.fixture
+def unit_reviewer(demo):
+    return _user("reviewer027")
+
+
+@pytest.fixture
+def dept_reviewer(demo):
+    return _user("dept027")
+
+
+@pytest.fixture
+def finance_reviewer(demo):
+    return _user("finance")
+
+
+@pytest.fixture
+def outsider(demo):
+    return _user("filler305")
+
+
+@pytest.fixture
+def outsider_dept_reviewer(demo):
+    return _user("dept305")
+
+
+@pytest.fixture
+def superuser(demo):
+    return _user("admin")
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` → a test client logged in as that user."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
