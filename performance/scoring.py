@@ -1,0 +1,656 @@
+"""Scores, rates, grades and monitoring lights of budget performance. Pure Python, no Django.
+
+Every figure is a ``Decimal``; weights, rounding, grade bands and light thresholds come from a
+``Scheme`` because provinces differ (domain.md §5–§6). Categories are the codes returned by
+``performance.targets.category_of``.
+
+Public interface
+----------------
+Rounding(StrEnum): HALF_UP "half_up", TRUNCATE "truncate"
+round_to(value: Decimal, places: int, mode: Rounding | str) -> Decimal
+Grade(StrEnum): EXCELLENT, GOOD, FAIR, POOR;        GRADE_LABELS {Grade: "优"|"良"|"中"|"差"}
+Light(StrEnum): GREEN, YELLOW, RED, BLUE;           LIGHT_LABELS {Light: "绿灯"…}
+QualitativeBand(StrEnum): ACHIEVED, PARTIAL, NOT_ACHIEVED;   BAND_LABELS {band: "达成"…}
+CATEGORIES = ("fund_management", "cost", "output", "benefit", "satisfaction")
+CATEGORY_LABELS (re-exported from targets)
+
+Scheme(execution_weight, category_weights, rate_rounding=HALF_UP, rate_places=2,
+       score_rounding=HALF_UP, score_places=2, total_rounding=HALF_UP, total_places=2,
+       grade_bands=((90, EXCELLENT), (80, GOOD), (60, FAIR), (0, POOR)),
+       over_achievement_ratio=120, light_red_below=60, light_yellow_below=80, light_blue_from=120)
+    .weight_of(category: str) -> Decimal          0 when the scheme has no weight for it
+    .scoring_category(category: str) -> str       "cost" → "output" when cost has no own weight
+    .total_weight -> Decimal                      execution weight + category weights
+NATIONAL_SCHEME, COST_VARIANT_SCHEME, HENAN_2023_SCHEME
+
+band_range(band: QualitativeBand | str, weight: Decimal) -> tuple[Decimal, Decimal]
+    [low, high] of a band's scores; high is exclusive except for ACHIEVED
+IndicatorScore(computed, final, override, override_reason, over_achieved, notes)
+indicator_score(*, weight, operator, target, actual, scheme, category="", spent=None,
+                band=None, band_score=None, override=None, override_reason="") -> IndicatorScore
+execution_rate(*, budget: Decimal, executed: Decimal, scheme: Scheme) -> Decimal
+execution_score(*, rate: Decimal, scheme: Scheme) -> Decimal
+ProjectResult(execution_rate, execution_score, category_scores, category_weights,
+              category_rates, total, grade, over_achieved_count)
+project_result(*, scheme, budget, executed, indicators) -> ProjectResult
+    indicators: iterable of (category, weight, score) where score is a Decimal or an
+    IndicatorScore (its final score is used and its over-achievement counted)
+grade_for(total: Decimal, scheme: Scheme) -> Grade
+unit_summary(grades: Iterable[Grade | str]) -> dict[str, int]
+    {"evaluated", "excellent", "good", "fair", "poor"}
+summary_text(summary: Mapping[str, int], *, required: int | None = None) -> str
+weights_check(scheme: Scheme, indicators: Iterable[tuple]) -> tuple[Finding, ...]
+    indicators: (category, weight, ...) tuples; errors where a category's weights do not add up
+time_progress(month: int) -> Decimal
+budget_light(*, rate: Decimal, month: int, scheme: Scheme) -> Light
+indicator_light(*, operator, target, value, month, scheme, band=None, pro_rate=True) -> Light | None
+worst_light(lights: Iterable[Light | str | None]) -> Light | None
+
+Invalid input from an evaluator (a score outside its band, an override without a reason)
+raises ``ValueError`` with a Chinese message meant for that person.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
+from enum import StrEnum
+from types import MappingProxyType
+
+from .targets import (
+    CATEGORY_LABELS,
+    ERROR,
+    NEGATIVE_OPERATORS,
+    OPERATORS,
+    POSITIVE_OPERATORS,
+    Finding,
+)
+
+__all__ = [
+    "BAND_LABELS",
+    "CATEGORIES",
+    "CATEGORY_LABELS",
+    "COST_VARIANT_SCHEME",
+    "GRADE_LABELS",
+    "HENAN_2023_SCHEME",
+    "LIGHT_LABELS",
+    "NATIONAL_SCHEME",
+    "Grade",
+    "IndicatorScore",
+    "Light",
+    "ProjectResult",
+    "QualitativeBand",
+    "Rounding",
+    "Scheme",
+    "band_range",
+    "budget_light",
+    "execution_rate",
+    "execution_score",
+    "grade_for",
+    "indicator_light",
+    "indicator_score",
+    "project_result",
+    "round_to",
+    "summary_text",
+    "time_progress",
+    "unit_summary",
+    "weights_check",
+    "worst_light",
+]
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+CATEGORIES = ("fund_management", "cost", "output", "benefit", "satisfaction")
+
+
+def _dec(value: object) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        raise TypeError("use Decimal, not float: binary floats do not round like published tables")
+    return Decimal(value) if isinstance(value, int) else Decimal(str(value))
+
+
+class Rounding(StrEnum):
+    HALF_UP = "half_up"
+    TRUNCATE = "truncate"
+
+
+_DECIMAL_ROUNDING = {Rounding.HALF_UP: ROUND_HALF_UP, Rounding.TRUNCATE: ROUND_DOWN}
+
+
+def round_to(value: Decimal, places: int, mode: Rounding | str) -> Decimal:
+    """Round to ``places`` decimals: half-up, or truncate (toward zero)."""
+    rounding = _DECIMAL_ROUNDING[Rounding(mode)]
+    value = _dec(value)
+    with localcontext() as ctx:
+        ctx.prec = max(28, value.adjusted() + places + 2)
+        return value.quantize(Decimal(1).scaleb(-places), rounding=rounding)
+
+
+class Grade(StrEnum):
+    EXCELLENT = "excellent"
+    GOOD = "good"
+    FAIR = "fair"
+    POOR = "poor"
+
+
+GRADE_LABELS = {Grade.EXCELLENT: "优", Grade.GOOD: "良", Grade.FAIR: "中", Grade.POOR: "差"}
+
+
+class Light(StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+    BLUE = "blue"
+
+
+LIGHT_LABELS = {Light.GREEN: "绿灯", Light.YELLOW: "黄灯", Light.RED: "红灯", Light.BLUE: "蓝灯"}
+_LIGHT_SEVERITY = {Light.GREEN: 0, Light.BLUE: 1, Light.YELLOW: 2, Light.RED: 3}
+
+
+class QualitativeBand(StrEnum):
+    ACHIEVED = "achieved"
+    PARTIAL = "partial"
+    NOT_ACHIEVED = "not_achieved"
+
+
+BAND_LABELS = {
+    QualitativeBand.ACHIEVED: "达成",
+    QualitativeBand.PARTIAL: "部分达成",
+    QualitativeBand.NOT_ACHIEVED: "未达成",
+}
+_BAND_BOUNDS = {  # share of the weight: [low, high)
+    QualitativeBand.ACHIEVED: (Decimal("0.8"), Decimal(1)),
+    QualitativeBand.PARTIAL: (Decimal("0.6"), Decimal("0.8")),
+    QualitativeBand.NOT_ACHIEVED: (ZERO, Decimal("0.6")),
+}
+_BAND_DEFAULT_SHARE = {
+    QualitativeBand.ACHIEVED: Decimal(1),
+    QualitativeBand.PARTIAL: Decimal("0.7"),
+    QualitativeBand.NOT_ACHIEVED: ZERO,
+}
+
+
+@dataclass(frozen=True)
+class Scheme:
+    execution_weight: Decimal
+    category_weights: Mapping[str, Decimal]
+    rate_rounding: Rounding = Rounding.HALF_UP
+    rate_places: int = 2
+    score_rounding: Rounding = Rounding.HALF_UP
+    score_places: int = 2
+    total_rounding: Rounding = Rounding.HALF_UP
+    total_places: int = 2
+    grade_bands: tuple[tuple[Decimal, Grade], ...] = (
+        (Decimal(90), Grade.EXCELLENT),
+        (Decimal(80), Grade.GOOD),
+        (Decimal(60), Grade.FAIR),
+        (ZERO, Grade.POOR),
+    )
+    over_achievement_ratio: Decimal = Decimal(120)
+    light_red_below: Decimal = Decimal(60)
+    light_yellow_below: Decimal = Decimal(80)
+    light_blue_from: Decimal = Decimal(120)
+
+    def __post_init__(self) -> None:
+        # Accept ints and strings for convenience; store Decimals and enums only.
+        set_ = object.__setattr__
+        set_(self, "execution_weight", _dec(self.execution_weight))
+        weights = {key: _dec(value) for key, value in self.category_weights.items()}
+        set_(self, "category_weights", MappingProxyType(weights))
+        for name in ("rate_rounding", "score_rounding", "total_rounding"):
+            set_(self, name, Rounding(getattr(self, name)))
+        bands = tuple(
+            sorted(
+                ((_dec(low), Grade(grade)) for low, grade in self.grade_bands),
+                key=lambda band: band[0],
+                reverse=True,
+            )
+        )
+        set_(self, "grade_bands", bands)
+        for name in (
+            "over_achievement_ratio",
+            "light_red_below",
+            "light_yellow_below",
+            "light_blue_from",
+        ):
+            set_(self, name, _dec(getattr(self, name)))
+
+    def weight_of(self, category: str) -> Decimal:
+        return self.category_weights.get(category, ZERO)
+
+    def scoring_category(self, category: str) -> str:
+        """The category an indicator is scored in: 成本 counts inside 产出 without its own weight."""
+        if category == "cost" and not self.weight_of("cost"):
+            return "output"
+        return category
+
+    @property
+    def total_weight(self) -> Decimal:
+        return self.execution_weight + sum(self.category_weights.values(), ZERO)
+
+
+NATIONAL_SCHEME = Scheme(
+    execution_weight=Decimal(10),
+    category_weights={"output": Decimal(50), "benefit": Decimal(30), "satisfaction": Decimal(10)},
+)
+COST_VARIANT_SCHEME = Scheme(
+    execution_weight=Decimal(10),
+    category_weights={
+        "cost": Decimal(10),
+        "output": Decimal(40),
+        "benefit": Decimal(30),
+        "satisfaction": Decimal(10),
+    },
+)
+HENAN_2023_SCHEME = Scheme(
+    execution_weight=Decimal(10),
+    category_weights={
+        "fund_management": Decimal(10),
+        "cost": Decimal(10),
+        "output": Decimal(30),
+        "benefit": Decimal(30),
+        "satisfaction": Decimal(10),
+    },
+)
+
+
+# --- indicators ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorScore:
+    computed: Decimal
+    final: Decimal
+    override: Decimal | None = None
+    override_reason: str = ""
+    over_achieved: bool = False
+    notes: tuple[str, ...] = ()
+
+
+def band_range(band: QualitativeBand | str, weight: Decimal) -> tuple[Decimal, Decimal]:
+    """Scores of a qualitative band: [low, high), or [low, high] for 达成."""
+    low, high = _BAND_BOUNDS[_band(band)]
+    weight = _dec(weight)
+    return low * weight, high * weight
+
+
+def indicator_score(
+    *,
+    weight: Decimal,
+    operator: str | None,
+    target: Decimal | None,
+    actual: Decimal | None,
+    scheme: Scheme,
+    category: str = "",
+    spent: Decimal | None = None,
+    band: QualitativeBand | str | None = None,
+    band_score: Decimal | None = None,
+    override: Decimal | None = None,
+    override_reason: str = "",
+) -> IndicatorScore:
+    """Score of one indicator (domain.md §5), never below 0 nor above its weight.
+
+    operator None means 定性: the evaluator's band (and optional score inside it) decides.
+    """
+    weight = _dec(weight)
+    if weight < 0:
+        raise ValueError(f"指标分值不能为负数（{weight}）")
+    if override is not None:
+        override = _dec(override)
+        if not (override_reason or "").strip():
+            raise ValueError("调整指标得分必须填写调整理由")
+        if not ZERO <= override <= weight:
+            raise ValueError(f"调整后的得分应在 0 至 {weight} 分之间，填写的是 {override}")
+
+    notes: list[str] = []
+    over_achieved = False
+    if operator is None:
+        raw = _qualitative_score(weight, band, band_score, notes)
+    elif operator not in OPERATORS:
+        raise ValueError(f"无法识别的运算符「{operator}」")
+    elif target is None:
+        raw = ZERO
+        notes.append("目标值缺失或无法读取，得0分")
+    elif actual is None:
+        raw = ZERO
+        notes.append("未填写实际完成值，得0分")
+    else:
+        target, actual = _dec(target), _dec(actual)
+        if operator in POSITIVE_OPERATORS:
+            raw = _positive_score(weight, target, actual)
+            ratio = scheme.over_achievement_ratio
+            if target > 0 and actual * HUNDRED >= target * ratio:
+                over_achieved = True
+                notes.append(f"实际完成值达到目标值的 {ratio}% 以上，目标值可能设置偏低")
+        else:
+            raw = _negative_score(weight, target, actual)
+
+    if category == "cost" and spent is not None and _dec(spent) == 0:
+        raw = ZERO
+        over_achieved = False
+        notes.append("项目未发生支出，成本指标不得分")
+
+    computed = min(_score(raw, scheme), weight)
+    final = computed if override is None else min(_score(override, scheme), weight)
+    if override is not None:
+        notes.append(f"得分由 {computed} 调整为 {final}：{override_reason.strip()}")
+    return IndicatorScore(
+        computed=computed,
+        final=final,
+        override=override,
+        override_reason=(override_reason or "").strip() if override is not None else "",
+        over_achieved=over_achieved,
+        notes=tuple(notes),
+    )
+
+
+def _positive_score(weight: Decimal, target: Decimal, actual: Decimal) -> Decimal:
+    if actual >= target:
+        return weight
+    if target <= 0:  # below a zero or negative target: no proportion to apply
+        return ZERO
+    return _clamp(weight * actual / target, weight)
+
+
+def _negative_score(weight: Decimal, target: Decimal, actual: Decimal) -> Decimal:
+    if actual <= target:
+        return weight
+    if target <= 0 or actual >= 2 * target:
+        return ZERO
+    return _clamp(weight * (1 - (actual - target) / target), weight)
+
+
+def _qualitative_score(
+    weight: Decimal,
+    band: QualitativeBand | str | None,
+    band_score: Decimal | None,
+    notes: list[str],
+) -> Decimal:
+    if band is None and band_score is None:
+        notes.append("定性指标未评定完成等级，得0分")
+        return ZERO
+    if band_score is not None:
+        band_score = _dec(band_score)
+        if not ZERO <= band_score <= weight:
+            raise ValueError(f"定性指标得分应在 0 至 {weight} 分之间，填写的是 {band_score}")
+    if band is None:
+        band = _band_of(band_score, weight)
+    band = _band(band)
+    if band_score is None:
+        return weight * _BAND_DEFAULT_SHARE[band]
+    low, high = band_range(band, weight)
+    inside = (
+        low <= band_score <= high if band is QualitativeBand.ACHIEVED else low <= band_score < high
+    )
+    if not inside:
+        closing = "]" if band is QualitativeBand.ACHIEVED else ")"
+        raise ValueError(
+            f"“{BAND_LABELS[band]}”的得分应在 [{_plain(low)}, {_plain(high)}{closing} 之间，"
+            f"填写的是 {band_score}"
+        )
+    return band_score
+
+
+def _band_of(score: Decimal, weight: Decimal) -> QualitativeBand:
+    for band in QualitativeBand:
+        low, _ = band_range(band, weight)
+        if score >= low:
+            return band
+    return QualitativeBand.NOT_ACHIEVED
+
+
+def _band(band: QualitativeBand | str) -> QualitativeBand:
+    """A band from its code or its Chinese label."""
+    for candidate, label in BAND_LABELS.items():
+        if band == label:
+            return candidate
+    try:
+        return QualitativeBand(band)
+    except ValueError:
+        raise ValueError(f"无法识别的完成等级「{band}」，应为达成、部分达成或未达成") from None
+
+
+# --- projects ------------------------------------------------------------------------------
+
+
+def execution_rate(*, budget: Decimal, executed: Decimal, scheme: Scheme) -> Decimal:
+    """执行率 as a percentage, rounded per the scheme; 0 when the budget is 0."""
+    budget, executed = _dec(budget), _dec(executed)
+    if budget == 0:
+        return round_to(ZERO, scheme.rate_places, scheme.rate_rounding)
+    with localcontext() as ctx:
+        ctx.prec = 50
+        rate = executed * HUNDRED / budget
+    return round_to(rate, scheme.rate_places, scheme.rate_rounding)
+
+
+def execution_score(*, rate: Decimal, scheme: Scheme) -> Decimal:
+    """min(rate, 100%) × execution weight, rounded per the scheme's score rounding."""
+    capped = min(max(_dec(rate), ZERO), HUNDRED)
+    return _score(capped * scheme.execution_weight / HUNDRED, scheme)
+
+
+@dataclass(frozen=True)
+class ProjectResult:
+    execution_rate: Decimal
+    execution_score: Decimal
+    category_scores: dict[str, Decimal]
+    category_weights: dict[str, Decimal]
+    category_rates: dict[str, Decimal | None]
+    total: Decimal
+    grade: Grade
+    over_achieved_count: int = 0
+    indicator_count: int = 0
+
+
+def project_result(
+    *,
+    scheme: Scheme,
+    budget: Decimal,
+    executed: Decimal,
+    indicators: Iterable[tuple[str, Decimal, Decimal | IndicatorScore]],
+) -> ProjectResult:
+    """Execution rate and score, per-category scores and 得分率, total and grade of a project.
+
+    category_weights are the summed indicator weights per scoring category (what 得分率 is
+    measured against); every weighted category of the scheme is present, 0 when empty.
+    """
+    rate = execution_rate(budget=budget, executed=executed, scheme=scheme)
+    exec_score = execution_score(rate=rate, scheme=scheme)
+    scores = {category: ZERO for category, weight in scheme.category_weights.items() if weight}
+    weights = dict(scores)
+    over = count = 0
+    for category, weight, score in indicators:
+        if isinstance(score, IndicatorScore):
+            over += score.over_achieved
+            score = score.final
+        key = scheme.scoring_category(category)
+        scores[key] = scores.get(key, ZERO) + _dec(score)
+        weights[key] = weights.get(key, ZERO) + _dec(weight)
+        count += 1
+    rates: dict[str, Decimal | None] = {}
+    for key, weight in weights.items():
+        rates[key] = (
+            round_to(scores[key] * HUNDRED / weight, scheme.rate_places, scheme.rate_rounding)
+            if weight
+            else None
+        )
+    total = round_to(
+        exec_score + sum(scores.values(), ZERO), scheme.total_places, scheme.total_rounding
+    )
+    return ProjectResult(
+        execution_rate=rate,
+        execution_score=exec_score,
+        category_scores=scores,
+        category_weights=weights,
+        category_rates=rates,
+        total=total,
+        grade=grade_for(total, scheme),
+        over_achieved_count=over,
+        indicator_count=count,
+    )
+
+
+def grade_for(total: Decimal, scheme: Scheme) -> Grade:
+    """The grade of a total: the first band (highest minimum first) whose minimum it reaches."""
+    total = _dec(total)
+    for minimum, grade in scheme.grade_bands:
+        if total >= minimum:
+            return grade
+    return scheme.grade_bands[-1][1]
+
+
+def unit_summary(grades: Iterable[Grade | str]) -> dict[str, int]:
+    """Grade counts of a unit's evaluated projects: {"evaluated", "excellent", …, "poor"}."""
+    counts = Counter(Grade(grade) for grade in grades)
+    return {"evaluated": sum(counts.values()), **{grade.value: counts[grade] for grade in Grade}}
+
+
+def summary_text(summary: Mapping[str, int], *, required: int | None = None) -> str:
+    """The published sentence, e.g. "本单位需绩效自评项目 5 个，实际自评 5 个，4 个项目自评等级为优，…".
+
+    ``required`` is the number of projects that had to be evaluated (default: those evaluated).
+    """
+    evaluated = summary.get("evaluated", 0)
+    required = evaluated if required is None else required
+    text = (
+        f"本单位需绩效自评项目 {required} 个，实际自评 {evaluated} 个，"
+        f"{summary.get('excellent', 0)} 个项目自评等级为优，"
+        f"{summary.get('good', 0)} 个项目自评为良，"
+        f"{summary.get('fair', 0)} 个项目自评为中"
+    )
+    if summary.get("poor", 0):
+        text += f"，{summary['poor']} 个项目自评为差"
+    return text
+
+
+def weights_check(scheme: Scheme, indicators: Iterable[tuple]) -> tuple[Finding, ...]:
+    """Errors where indicator weights of a category do not add up to the scheme's weight."""
+    sums: dict[str, Decimal] = {}
+    for category, weight, *_ in indicators:
+        key = scheme.scoring_category(category)
+        sums[key] = sums.get(key, ZERO) + _dec(weight)
+    findings = []
+    for category, expected in scheme.category_weights.items():
+        if not expected:
+            continue
+        label = CATEGORY_LABELS.get(category, category)
+        actual = sums.get(category)
+        if actual is None:
+            findings.append(
+                Finding("category_missing", f"缺少{label}（应占 {_plain(expected)} 分）", ERROR)
+            )
+        elif actual != expected:
+            findings.append(
+                Finding(
+                    "weights_mismatch",
+                    f"{label}下各指标分值合计 {_plain(actual)} 分，应为 {_plain(expected)} 分",
+                    ERROR,
+                )
+            )
+    for category, actual in sums.items():
+        if not scheme.weight_of(category) and actual:
+            label = CATEGORY_LABELS.get(category, category)
+            findings.append(
+                Finding(
+                    "category_not_scored",
+                    f"评分方案未给{label}设置分值，其指标的 {_plain(actual)} 分不计入总分",
+                    ERROR,
+                )
+            )
+    return tuple(findings)
+
+
+# --- monitoring lights ---------------------------------------------------------------------
+
+
+def time_progress(month: int) -> Decimal:
+    """时间进度 after ``month`` months, as a percentage with 2 decimals (July → 58.33)."""
+    _check_month(month)
+    return round_to(Decimal(month) * HUNDRED / 12, 2, Rounding.HALF_UP)
+
+
+def budget_light(*, rate: Decimal, month: int, scheme: Scheme) -> Light:
+    """Execution rate against 时间进度 (exact month/12): red, yellow or green."""
+    _check_month(month)
+    if month == 0:
+        return Light.GREEN
+    ratio = _dec(rate) * 12 / month  # rate / (month / 12 × 100) × 100
+    if ratio < scheme.light_red_below:
+        return Light.RED
+    if ratio < scheme.light_yellow_below:
+        return Light.YELLOW
+    return Light.GREEN
+
+
+def indicator_light(
+    *,
+    operator: str | None,
+    target: Decimal | None,
+    value: Decimal | None,
+    month: int,
+    scheme: Scheme,
+    band: QualitativeBand | str | None = None,
+    pro_rate: bool = True,
+) -> Light | None:
+    """Light of an indicator's value so far; None when it cannot be judged yet.
+
+    正向 values are compared with target × 时间进度 (pass ``pro_rate=False`` for rates and
+    percentages that do not accumulate over the year); 反向 values with the full target.
+    """
+    _check_month(month)
+    if operator is None:
+        if band is None:
+            return None
+        return {
+            QualitativeBand.ACHIEVED: Light.GREEN,
+            QualitativeBand.PARTIAL: Light.YELLOW,
+            QualitativeBand.NOT_ACHIEVED: Light.RED,
+        }[_band(band)]
+    if target is None or value is None or operator not in OPERATORS:
+        return None
+    target, value = _dec(target), _dec(value)
+    if operator in NEGATIVE_OPERATORS:
+        return Light.GREEN if value <= target else Light.RED
+    expected = target * month / 12 if pro_rate else target
+    if expected <= 0:
+        return Light.GREEN if value >= expected else Light.RED
+    ratio = value * HUNDRED / expected
+    if ratio < scheme.light_red_below:
+        return Light.RED
+    if ratio < scheme.light_yellow_below:
+        return Light.YELLOW
+    if ratio >= scheme.light_blue_from:
+        return Light.BLUE
+    return Light.GREEN
+
+
+def worst_light(lights: Iterable[Light | str | None]) -> Light | None:
+    """The most severe light: red > yellow > blue > green; None when there is none."""
+    present = [Light(light) for light in lights if light]
+    return max(present, key=_LIGHT_SEVERITY.__getitem__, default=None)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _score(value: Decimal, scheme: Scheme) -> Decimal:
+    return round_to(max(value, ZERO), scheme.score_places, scheme.score_rounding)
+
+
+def _clamp(value: Decimal, weight: Decimal) -> Decimal:
+    return min(max(value, ZERO), weight)
+
+
+def _plain(value: Decimal) -> str:
+    value = _dec(value)
+    return format(value.normalize(), "f") if value != value.to_integral_value() else f"{value:.0f}"
+
+
+def _check_month(month: int) -> None:
+    if not isinstance(month, int) or not 0 <= month <= 12:
+        raise ValueError(f"月份应为 0 至 12 之间的整数，收到 {month!r}")
