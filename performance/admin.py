@@ -1,0 +1,516 @@
+"""Department web admin for the performance app. Every write goes through a service."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.utils.html import format_html, format_html_join
+
+from projects.admin_scoping import ScopedAdminMixin, record_formset_result, report_service_error
+
+from .models import (
+    GoalTask,
+    Indicator,
+    IndicatorEvaluation,
+    Job,
+    MonitoringEntry,
+    MonitoringReport,
+    MonitoringRound,
+    Notification,
+    PerformanceGoal,
+    ReportingWindow,
+    SchemeAssignment,
+    ScoringScheme,
+    SelfEvaluation,
+)
+from .services import goals as goal_services
+
+SEVERITY_STYLE = {"error": "color:#ba2121;font-weight:bold", "warning": "color:#b8860b"}
+
+
+def render_findings(findings) -> str:
+    if not findings:
+        return "—"
+    return format_html_join(
+        "",
+        '<div style="{}">{}</div>',
+        ((SEVERITY_STYLE.get(f.get("severity"), ""), f.get("message", "")) for f in findings),
+    )
+
+
+@admin.register(ScoringScheme)
+class ScoringSchemeAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "name",
+        "is_default",
+        "execution_weight",
+        "weight_fund_management",
+        "weight_cost",
+        "weight_output",
+        "weight_benefit",
+        "weight_satisfaction",
+        "rate_rounding",
+    ]
+    list_filter = ["is_default", "rate_rounding", "cost_required"]
+    search_fields = ["code", "name"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "description", "is_default", "cost_required"]}),
+        (
+            "分值",
+            {
+                "fields": [
+                    "execution_weight",
+                    "weight_fund_management",
+                    "weight_cost",
+                    "weight_output",
+                    "weight_benefit",
+                    "weight_satisfaction",
+                ]
+            },
+        ),
+        (
+            "舍入",
+            {
+                "fields": [
+                    ("rate_rounding", "rate_places"),
+                    ("score_rounding", "score_places"),
+                    ("total_rounding", "total_places"),
+                ]
+            },
+        ),
+        ("等级", {"fields": ["grade_excellent_min", "grade_good_min", "grade_fair_min"]}),
+        (
+            "预警阈值",
+            {
+                "fields": [
+                    "over_achievement_ratio",
+                    "light_red_below",
+                    "light_yellow_below",
+                    "light_blue_from",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(SchemeAssignment)
+class SchemeAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["unit", "scheme"]
+    list_select_related = ["unit", "scheme"]
+    search_fields = ["unit__code", "unit__name", "scheme__name"]
+    autocomplete_fields = ["unit"]
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    extra = 0
+    fields = [
+        "order",
+        "level1",
+        "level2",
+        "level3",
+        "raw_value",
+        "weight",
+        "explanation",
+        "parsed_display",
+        "findings_display",
+    ]
+    readonly_fields = ["parsed_display", "findings_display"]
+
+    @admin.display(description="解析结果")
+    def parsed_display(self, obj):
+        if not obj.pk:
+            return "—"
+        if obj.operator:
+            value = obj.target_value.normalize() if obj.target_value is not None else "?"
+            return f"{obj.get_operator_display()} {value}{obj.target_unit}（{obj.get_direction_display()}）"
+        return obj.get_kind_display()
+
+    @admin.display(description="解析提示")
+    def findings_display(self, obj):
+        return render_findings(obj.findings)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not obj.is_editable:
+            return False
+        return super().has_change_permission(request, obj)
+
+    has_add_permission = has_change_permission
+    has_delete_permission = has_change_permission
+
+
+class GoalTaskInline(admin.TabularInline):
+    model = GoalTask
+    extra = 0
+
+
+@admin.register(PerformanceGoal)
+class PerformanceGoalAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "year",
+        "scope",
+        "subject",
+        "unit",
+        "version",
+        "status",
+        "indicator_count",
+        "error_badge",
+        "warning_badge",
+    ]
+    list_filter = ["year", "scope", "status", "quality_grade", "unit__parent"]
+    search_fields = ["project__code", "project__name", "unit__code", "unit__name", "overall_goal"]
+    list_select_related = ["project", "unit"]
+    autocomplete_fields = ["project", "unit"]
+    inlines = [IndicatorInline, GoalTaskInline]
+    readonly_fields = [
+        "version",
+        "previous",
+        "status",
+        "last_comment",
+        "quality_findings_display",
+        "quality_checked_at",
+        "submitted_at",
+        "approved_at",
+        "created_by",
+        "lock_version",
+    ]
+    fieldsets = [
+        (None, {"fields": ["scope", "project", "unit", "year", "version", "previous", "status"]}),
+        ("目标", {"fields": ["overall_goal", "midterm_goal", "adjustment_reason"]}),
+        (
+            "预算情况（整体目标）",
+            {
+                "fields": [
+                    "budget_total",
+                    ("budget_government", "budget_fiscal_special", "budget_unit_funds"),
+                    ("budget_basic", "budget_project"),
+                ],
+                "classes": ["collapse"],
+            },
+        ),
+        (
+            "审核",
+            {
+                "fields": [
+                    "last_comment",
+                    "quality_grade",
+                    "quality_findings_display",
+                    "quality_checked_at",
+                    "submitted_at",
+                    "approved_at",
+                    "created_by",
+                    "lock_version",
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(indicators_total=Count("indicators"))
+
+    @admin.display(description="项目/单位")
+    def subject(self, obj):
+        return obj.project.name if obj.project_id else f"{obj.unit.name}（整体）"
+
+    @admin.display(description="指标数", ordering="indicators_total")
+    def indicator_count(self, obj):
+        return obj.indicators_total
+
+    @admin.display(description="错误")
+    def error_badge(self, obj):
+        count = obj.error_count
+        return format_html('<b style="color:#ba2121">{}</b>', count) if count else "0"
+
+    @admin.display(description="提示")
+    def warning_badge(self, obj):
+        return obj.warning_count
+
+    @admin.display(description="智能审核结果")
+    def quality_findings_display(self, obj):
+        return render_findings(obj.quality_findings)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields += ["scope", "project", "unit", "year"]
+            if not obj.is_editable:
+                fields += [
+                    "overall_goal",
+                    "midterm_goal",
+                    "adjustment_reason",
+                    "budget_total",
+                    "budget_government",
+                    "budget_fiscal_special",
+                    "budget_unit_funds",
+                    "budget_basic",
+                    "budget_project",
+                    "quality_grade",
+                ]
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        data = {k: v for k, v in form.cleaned_data.items() if k in goal_services.GOAL_FIELDS}
+        if change:
+            goal_services.goal_update(goal=obj, data=data, actor=request.user)
+        else:
+            saved = goal_services.goal_create(
+                scope=obj.scope,
+                year=obj.year,
+                unit=obj.unit if obj.unit_id else None,
+                project=obj.project,
+                actor=request.user,
+                data=data,
+            )
+            obj.pk = saved.pk
+
+    def save_formset(self, request, form, formset, change):
+        goal = form.instance
+        if formset.model is Indicator:
+            new, changed, deleted = [], [], []
+            for inline_form in formset.deleted_forms:
+                if inline_form.instance.pk:
+                    goal_services.indicator_delete(
+                        indicator=inline_form.instance, actor=request.user
+                    )
+                    deleted.append(inline_form.instance)
+            for inline_form in formset.forms:
+                if not inline_form.has_changed() or inline_form in formset.deleted_forms:
+                    continue
+                data = {
+                    k: inline_form.cleaned_data.get(k)
+                    for k in goal_services.INDICATOR_FIELDS
+                    if k in inline_form.cleaned_data
+                }
+                existing = inline_form.instance if inline_form.instance.pk else None
+                saved = goal_services.indicator_save(
+                    goal=goal, data=data, actor=request.user, indicator=existing
+                )
+                (
+                    changed.append((saved, inline_form.changed_data))
+                    if existing
+                    else new.append(saved)
+                )
+            record_formset_result(formset, new=new, changed=changed, deleted=deleted)
+            return
+        super().save_formset(request, form, formset, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, PermissionDenied) as error:
+            report_service_error(self, request, error)
+            from django.http import HttpResponseRedirect
+
+            return HttpResponseRedirect(request.get_full_path())
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    unit_lookup = "goal__unit"
+    list_display = [
+        "level3",
+        "level1",
+        "level2",
+        "raw_value",
+        "operator",
+        "target_value",
+        "target_unit",
+        "kind",
+        "weight",
+        "findings_display",
+        "goal",
+    ]
+    list_filter = ["category", "kind", "direction", "goal__year", "goal__status"]
+    search_fields = ["level3", "raw_value", "goal__project__name", "goal__project__code"]
+    list_select_related = ["goal", "goal__project", "goal__unit"]
+    readonly_fields = [
+        "category",
+        "operator",
+        "target_value",
+        "target_unit",
+        "kind",
+        "direction",
+        "relative_to",
+        "findings_display",
+        "lock_version",
+    ]
+    exclude = ["findings"]
+    raw_id_fields = ["goal"]
+
+    @admin.display(description="解析提示")
+    def findings_display(self, obj):
+        return render_findings(obj.findings)
+
+    def save_model(self, request, obj, form, change):
+        data = {k: v for k, v in form.cleaned_data.items() if k in goal_services.INDICATOR_FIELDS}
+        saved = goal_services.indicator_save(
+            goal=obj.goal, data=data, actor=request.user, indicator=obj if change else None
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        goal_services.indicator_delete(indicator=obj, actor=request.user)
+
+
+@admin.register(MonitoringRound)
+class MonitoringRoundAdmin(admin.ModelAdmin):
+    list_display = ["title", "year", "data_month", "opens_on", "deadline", "status"]
+    list_filter = ["year", "status"]
+    search_fields = ["title"]
+
+
+class MonitoringEntryInline(admin.TabularInline):
+    model = MonitoringEntry
+    extra = 0
+    fields = [
+        "indicator",
+        "value_raw",
+        "forecast_raw",
+        "band",
+        "deviation_cause",
+        "likelihood",
+        "measures",
+        "light",
+    ]
+    readonly_fields = ["indicator", "light"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MonitoringReport)
+class MonitoringReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "project",
+        "unit",
+        "round",
+        "executed",
+        "execution_rate",
+        "budget_light",
+        "light",
+        "status",
+    ]
+    list_filter = ["round", "status", "light", "budget_light"]
+    search_fields = ["project__code", "project__name", "unit__code", "unit__name"]
+    list_select_related = ["project", "unit", "round"]
+    raw_id_fields = ["project", "goal"]
+    readonly_fields = [
+        "budget",
+        "executed",
+        "execution_rate",
+        "time_progress",
+        "budget_light",
+        "light",
+        "status",
+        "last_comment",
+        "submitted_at",
+        "computed_at",
+        "lock_version",
+    ]
+    inlines = [MonitoringEntryInline]
+
+
+class IndicatorEvaluationInline(admin.TabularInline):
+    model = IndicatorEvaluation
+    extra = 0
+    fields = [
+        "indicator",
+        "actual_raw",
+        "band",
+        "band_score",
+        "computed_score",
+        "override_score",
+        "override_reason",
+        "final_score",
+        "over_achieved",
+        "deviation_reason",
+    ]
+    readonly_fields = ["indicator", "computed_score", "final_score", "over_achieved"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SelfEvaluation)
+class SelfEvaluationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "year",
+        "scope",
+        "project",
+        "unit",
+        "budget",
+        "executed",
+        "execution_rate",
+        "total_score",
+        "grade",
+        "status",
+    ]
+    list_filter = ["year", "scope", "grade", "status", "has_deviation"]
+    search_fields = ["project__code", "project__name", "unit__code", "unit__name"]
+    list_select_related = ["project", "unit", "scheme"]
+    raw_id_fields = ["project", "goal"]
+    readonly_fields = [
+        "budget",
+        "executed",
+        "execution_rate",
+        "execution_score",
+        "category_rates",
+        "total_score",
+        "grade",
+        "status",
+        "last_comment",
+        "computed_at",
+        "submitted_at",
+        "lock_version",
+    ]
+    inlines = [IndicatorEvaluationInline]
+
+
+@admin.register(ReportingWindow)
+class ReportingWindowAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "year", "opens_on", "closes_on", "lead_days", "is_active"]
+    list_filter = ["kind", "year", "is_active"]
+    search_fields = ["title"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "recipient", "unit", "created_at", "read_at"]
+    list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title", "body", "recipient__username"]
+    list_select_related = ["recipient", "unit"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(recipient=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Job)
+class JobAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "kind", "status", "progress_display", "unit", "created_by", "created_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["unit", "created_by"]
+    readonly_fields = [f.name for f in Job._meta.fields]
+
+    def get_queryset(self, request):
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(created_by=request.user)
+
+    @admin.display(description="进度")
+    def progress_display(self, obj):
+        return format_html(
+            '<progress value="{}" max="100" style="width:8em"></progress> {}%',
+            obj.progress,
+            obj.progress,
+        )
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,136 @@
+"""Choices of the performance app. Codes are English; labels are what users read."""
+
+from django.db import models
+
+
+class GoalScope(models.TextChoices):
+    PROJECT = "project", "项目绩效目标"
+    UNIT = "unit", "部门（单位）整体绩效目标"
+
+
+class Status(models.TextChoices):
+    """Review states shared by goals, monitoring reports and self-evaluations."""
+
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交"
+    DEPT_APPROVED = "dept_approved", "主管部门审核通过"
+    APPROVED = "approved", "财政批复"
+    RETURNED = "returned", "已退回"
+    SUPERSEDED = "superseded", "已调整（历史版本）"
+
+
+EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+
+
+class Category(models.TextChoices):
+    """What a 一级 indicator counts for in scoring (both frameworks of domain.md §3)."""
+
+    OUTPUT = "output", "产出指标"
+    COST = "cost", "成本指标"
+    BENEFIT = "benefit", "效益指标"
+    SATISFACTION = "satisfaction", "满意度指标"
+    FUND_MANAGEMENT = "fund_management", "资金管理指标"
+    INPUT = "input", "投入管理指标"
+    OTHER = "other", "其他"
+
+
+class TargetKind(models.TextChoices):
+    QUANTITATIVE = "quantitative", "定量"
+    QUALITATIVE = "qualitative", "定性"
+    RELATIVE = "relative", "相对上年"
+
+
+class Operator(models.TextChoices):
+    GE = ">=", "≥"
+    GT = ">", "＞"
+    EQ = "=", "＝"
+    LT = "<", "＜"
+    LE = "<=", "≤"
+
+
+class Direction(models.TextChoices):
+    POSITIVE = "positive", "正向"
+    NEGATIVE = "negative", "反向"
+    QUALITATIVE = "qualitative", "定性"
+
+
+class Light(models.TextChoices):
+    GREEN = "green", "绿灯"
+    YELLOW = "yellow", "黄灯"
+    RED = "red", "红灯"
+    BLUE = "blue", "蓝灯"
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", "优"
+    GOOD = "good", "良"
+    FAIR = "fair", "中"
+    POOR = "poor", "差"
+
+
+class QualitativeBand(models.TextChoices):
+    ACHIEVED = "achieved", "达成"
+    PARTIAL = "partial", "部分达成"
+    NOT_ACHIEVED = "not_achieved", "未达成"
+
+
+class DeviationCause(models.TextChoices):
+    FUNDING = "funding", "经费保障"
+    INSTITUTION = "institution", "制度保障"
+    STAFFING = "staffing", "人员保障"
+    HARDWARE = "hardware", "硬件条件保障"
+    OTHER = "other", "其他"
+
+
+class Likelihood(models.TextChoices):
+    CERTAIN = "certain", "确定能"
+    POSSIBLE = "possible", "有可能"
+    IMPOSSIBLE = "impossible", "完全不可能"
+
+
+class Rounding(models.TextChoices):
+    HALF_UP = "half_up", "四舍五入"
+    TRUNCATE = "truncate", "截断（舍去）"
+
+
+class Severity(models.TextChoices):
+    ERROR = "error", "错误"
+    WARNING = "warning", "提示"
+
+
+class RoundStatus(models.TextChoices):
+    OPEN = "open", "进行中"
+    CLOSED = "closed", "已结束"
+
+
+class WindowKind(models.TextChoices):
+    GOAL_SET = "goal_set", "目标申报"
+    MONITORING = "monitoring", "绩效监控"
+    SELF_EVALUATION = "self_evaluation", "绩效自评"
+    ADJUSTMENT = "adjustment", "目标调整"
+
+
+class NotificationKind(models.TextChoices):
+    WINDOW_OPEN = "window_open", "填报开始"
+    WINDOW_DUE = "window_due", "即将截止"
+    WINDOW_OVERDUE = "window_overdue", "逾期未报"
+    RETURNED = "returned", "被退回"
+    ADJUSTMENT_NEEDED = "adjustment_needed", "需要调整目标"
+    RED_LIGHT = "red_light", "红灯预警"
+    YELLOW_LIGHT = "yellow_light", "黄灯预警"
+    IMPOSSIBLE = "impossible", "预计完全不可能完成"
+    POOR_GRADE = "poor_grade", "自评等级为差"
+    DEVIATION = "deviation", "存在偏差需整改"
+
+
+class JobKind(models.TextChoices):
+    IMPORT_TARGETS = "import_targets", "导入绩效目标"
+    EXPORT_TABLE = "export_table", "导出报表"
+    RECOMPUTE = "recompute", "重新计算"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", "排队中"
+    RUNNING = "running", "运行中"
+    SUCCEEDED = "succeeded", "已完成"
+    FAILED = "failed", "失败"

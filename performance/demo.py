@@ -1,0 +1,345 @@
+"""The demo data set: real published tables, loaded through the services, idempotently.
+
+Sources (copied into ``performance/demo_data`` so the running service reads nothing outside
+the project): seed 003 (伊滨经开区社保中心 027001, 2022 budget: 10 projects, 72 indicators, the
+unit's overall target) and seed 002 (西工区社保中心 305004, 2023 final accounts: five projects'
+budgets, execution and self-evaluation results).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from projects import services as project_services
+from projects.choices import Continuity, FundSource, ProjectCategory, Role, UnitKind
+from projects.models import Project, Unit
+
+from .choices import GoalScope, Status
+from .models import PerformanceGoal, SchemeAssignment, ScoringScheme
+from .services import goals as goal_services
+
+DATA_DIR = Path(__file__).resolve().parent / "demo_data"
+DEMO_PASSWORD = "perf-demo-2026"
+
+FINANCE_CODE, FINANCE_NAME = "410300", "洛阳市财政局（演示）"
+DEPARTMENTS = {
+    "027": "伊滨经开区（示范区）社会保障事务服务中心",
+    "305": "洛阳市西工区人力资源和社会保障局",
+}
+CATEGORY_BY_LABEL = {
+    "其他运转类": ProjectCategory.OPERATING,
+    "运转类": ProjectCategory.OPERATING,
+    "特定目标类": ProjectCategory.SPECIAL,
+    "人员类": ProjectCategory.PERSONNEL,
+}
+# Seed 003's project expenditure table: only the lottery-fund project is 政府性基金.
+GOVERNMENT_FUND_PROJECTS = {"410395220000000018848"}
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    name: str
+    unit_code: str
+    role: str
+
+
+DEMO_USERS = (
+    DemoUser("finance", "财政局审核员", FINANCE_CODE, Role.FINANCE_REVIEWER),
+    DemoUser("dept027", "027 主管部门审核员", "027", Role.DEPT_REVIEWER),
+    DemoUser("dept305", "305 主管部门审核员", "305", Role.DEPT_REVIEWER),
+    DemoUser("filler027", "027001 填报员", "027001", Role.FILLER),
+    DemoUser("reviewer027", "027001 单位审核员", "027001", Role.UNIT_REVIEWER),
+    DemoUser("filler305", "305004 填报员", "305004", Role.FILLER),
+    DemoUser("reviewer305", "305004 单位审核员", "305004", Role.UNIT_REVIEWER),
+    DemoUser("sysadmin", "系统管理员", FINANCE_CODE, Role.ADMIN),
+)
+
+SCHEMES = {
+    "national": {
+        "name": "全国通用（执行率10 产出50 效益30 满意度10）",
+        "description": "财政部项目支出绩效自评通用口径：成本指标计入产出指标。",
+        "execution_weight": Decimal("10"),
+        "weight_output": Decimal("50"),
+        "weight_benefit": Decimal("30"),
+        "weight_satisfaction": Decimal("10"),
+        "cost_required": False,
+        "is_default": True,
+    },
+    "cost-variant": {
+        "name": "成本单列（执行率10 成本10 产出40 效益30 满意度10）",
+        "description": "2021 年起部分省份口径：成本指标单列 10 分。",
+        "execution_weight": Decimal("10"),
+        "weight_cost": Decimal("10"),
+        "weight_output": Decimal("40"),
+        "weight_benefit": Decimal("30"),
+        "weight_satisfaction": Decimal("10"),
+    },
+    "henan-2023": {
+        "name": "河南省 2023 年项目自评（六个方面）",
+        "description": (
+            "预算执行率、资金管理情况、成本、产出、效益、满意度六个方面（见西工区社保中心 2023 年决算）。"
+            "公开数据确定了执行率 10 分、成本 10 分、其余四项合计 80 分；"
+            "资金管理 10、产出 30、效益 30、满意度 10 的拆分不影响任何公开得分。"
+            "执行率四舍五入到百分数两位小数，执行率得分与总分四舍五入到两位小数。"
+        ),
+        "execution_weight": Decimal("10"),
+        "weight_fund_management": Decimal("10"),
+        "weight_cost": Decimal("10"),
+        "weight_output": Decimal("30"),
+        "weight_benefit": Decimal("30"),
+        "weight_satisfaction": Decimal("10"),
+    },
+}
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    with open(DATA_DIR / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _read_json(name: str) -> dict:
+    with open(DATA_DIR / name, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def load_schemes() -> dict[str, ScoringScheme]:
+    schemes = {}
+    for code, fields in SCHEMES.items():
+        scheme = ScoringScheme.objects.filter(code=code).first()
+        if scheme is None:
+            scheme = ScoringScheme(code=code, **fields)
+            scheme.full_clean()
+            scheme.save()
+        schemes[code] = scheme
+    return schemes
+
+
+def load_units() -> dict[str, Unit]:
+    finance = project_services.unit_upsert(
+        code=FINANCE_CODE, name=FINANCE_NAME, kind=UnitKind.FINANCE, parent=None
+    )
+    units = {FINANCE_CODE: finance}
+    for code, name in DEPARTMENTS.items():
+        units[code] = project_services.unit_upsert(
+            code=code, name=name, kind=UnitKind.DEPARTMENT, parent=finance
+        )
+    overview = _read_json("2022_027001_unit_overview.json")
+    units["027001"] = project_services.unit_upsert(
+        code="027001", name=overview["unit_name"], kind=UnitKind.UNIT, parent=units["027"]
+    )
+    evaluation = _read_json("2023_305004_self_evaluation.json")
+    units["305004"] = project_services.unit_upsert(
+        code="305004", name=evaluation["unit_name"], kind=UnitKind.UNIT, parent=units["305"]
+    )
+    return units
+
+
+def load_users(units: dict[str, Unit]) -> list[DemoUser]:
+    User = get_user_model()
+    for demo in DEMO_USERS:
+        user = User.objects.filter(username=demo.username).first()
+        if user is None:
+            user = User(username=demo.username, first_name=demo.name, is_staff=True)
+            user.email = f"{demo.username}@example.invalid"
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        project_services.membership_add(user=user, unit=units[demo.unit_code], role=demo.role)
+    admin = User.objects.filter(username="admin").first()
+    if admin is None:
+        User.objects.create_superuser("admin", "admin@example.invalid", DEMO_PASSWORD)
+    return list(DEMO_USERS)
+
+
+def load_027001(units: dict[str, Unit]) -> None:
+    """Seed 003: ten 2022 projects with their 72 indicators, and the unit-overall target."""
+    unit = units["027001"]
+    rows = _read_csv("2022_027001_project_targets.csv")
+    by_project: OrderedDict[str, list[dict[str, str]]] = OrderedDict()
+    for row in rows:
+        by_project.setdefault(row["项目编码"], []).append(row)
+    for code, project_rows in by_project.items():
+        first = project_rows[0]
+        year = int(first["年度"])
+        project = Project.objects.filter(year=year, code=code).first()
+        if project is None:
+            project = project_services.project_save(
+                data={
+                    "code": code,
+                    "name": first["项目名称"],
+                    "unit": unit,
+                    "year": year,
+                    "category": CATEGORY_BY_LABEL[first["项目类型"]],
+                    "continuity": Continuity.CONTINUING,
+                    "period_start": dt.date(year, 1, 1),
+                    "period_end": dt.date(year, 12, 31),
+                }
+            )
+        source = (
+            FundSource.GOVERNMENT_FUND
+            if code in GOVERNMENT_FUND_PROJECTS
+            else FundSource.GENERAL_PUBLIC
+        )
+        project_services.project_set_budget(
+            project=project, fund_source=source, amount=Decimal(first["资金总额(万元)"])
+        )
+        if not PerformanceGoal.objects.filter(project=project, year=year).exists():
+            goal = goal_services.goal_create(
+                scope=GoalScope.PROJECT,
+                year=year,
+                project=project,
+                indicators=[
+                    {
+                        "level1": row["一级指标"],
+                        "level2": row["二级指标"],
+                        "level3": row["三级指标"],
+                        "raw_value": row["指标值"],
+                    }
+                    for row in project_rows
+                ],
+            )
+            _mark_approved(goal, dt.date(year - 1, 12, 31))
+
+    overview = _read_json("2022_027001_unit_overview.json")
+    year = overview["year"]
+    if not PerformanceGoal.objects.filter(scope=GoalScope.UNIT, unit=unit, year=year).exists():
+        goal = goal_services.goal_create(
+            scope=GoalScope.UNIT,
+            year=year,
+            unit=unit,
+            data={
+                "overall_goal": overview["annual_goal"],
+                "budget_total": Decimal(overview["total"]),
+                "budget_government": Decimal(overview["general_public_budget"])
+                + Decimal(overview["government_fund"]),
+                "budget_basic": Decimal(overview["basic_expenditure"]),
+                "budget_project": Decimal(overview["project_expenditure"]),
+            },
+            indicators=[
+                {
+                    "level1": row["一级指标"],
+                    "level2": row["二级指标"],
+                    "level3": row["三级指标"],
+                    "raw_value": row["指标值"],
+                    "explanation": row["指标值说明"],
+                }
+                for row in _read_csv("2022_027001_unit_targets.csv")
+            ],
+            tasks=[
+                {"name": name, "content": content} for name, content in overview["annual_tasks"]
+            ],
+        )
+        _mark_approved(goal, dt.date(year - 1, 12, 31))
+
+
+# 305004: the published table gives each project's category 得分率, not its indicators, so the
+# demo goal has one indicator per scored category carrying that category's whole weight.
+RECONSTRUCTED_305004 = (
+    ("资金管理指标", "资金管理", "资金使用合规性", "合规"),
+    ("成本指标", "经济成本指标", "项目预算资金控制", None),  # ≤ the project's budget
+    ("产出指标", "数量指标", "年度工作任务完成率", "100%"),
+    ("效益指标", "社会效益指标", "社保经办工作顺利开展", "顺利开展"),
+    ("满意度指标", "服务对象满意度指标", "服务对象满意度", "≥90%"),
+)
+
+
+def _fmt_amount(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+def load_305004(units: dict[str, Unit], schemes: dict[str, ScoringScheme]) -> None:
+    """Seed 002: five 2023 projects with budgets and year-end execution."""
+    data = _read_json("2023_305004_self_evaluation.json")
+    unit = units["305004"]
+    SchemeAssignment.objects.get_or_create(
+        unit=units["305"], defaults={"scheme": schemes["henan-2023"]}
+    )
+    year = data["year"]
+    weights = schemes["henan-2023"].category_weights()
+    for index, row in enumerate(data["projects"], start=1):
+        name, budget, executed = row[0], Decimal(row[1]), Decimal(row[2])
+        code = f"305004{year}{index:03d}"
+        project = Project.objects.filter(year=year, code=code).first()
+        if project is None:
+            project = project_services.project_save(
+                data={
+                    "code": code,
+                    "name": name,
+                    "unit": unit,
+                    "year": year,
+                    "category": ProjectCategory.OPERATING,
+                    "continuity": Continuity.CONTINUING,
+                    "period_start": dt.date(year, 1, 1),
+                    "period_end": dt.date(year, 12, 31),
+                    "managing_office": "社保科",
+                }
+            )
+        project_services.project_set_budget(
+            project=project, fund_source=FundSource.GENERAL_PUBLIC, amount=budget
+        )
+        if executed and not project.executions.exists():
+            project_services.execution_add(
+                project=project,
+                date=dt.date(year, 12, 31),
+                amount=executed,
+                note="全年执行数（2023 年决算公开）",
+            )
+        if not PerformanceGoal.objects.filter(project=project, year=year).exists():
+            indicators = []
+            for level1, level2, level3, value in RECONSTRUCTED_305004:
+                from .targets import category_of
+
+                indicators.append(
+                    {
+                        "level1": level1,
+                        "level2": level2,
+                        "level3": level3,
+                        "raw_value": value if value is not None else f"≤{_fmt_amount(budget)}万元",
+                        "weight": weights.get(category_of(level1), Decimal("0")),
+                    }
+                )
+            goal = goal_services.goal_create(
+                scope=GoalScope.PROJECT,
+                year=year,
+                project=project,
+                data={
+                    "overall_goal": (
+                        f"保障“{name}”按计划实施。（演示数据：公开的自评表只给出各类指标得分率，"
+                        "此处每类指标各设一个，分值为该类全部分值。）"
+                    )
+                },
+                indicators=indicators,
+            )
+            _mark_approved(goal, dt.date(year - 1, 12, 31))
+
+
+def _mark_approved(goal: PerformanceGoal, on: dt.date) -> None:
+    """Published targets were approved with the budget: load them as 财政批复."""
+    approved_at = dt.datetime.combine(on, dt.time(12, 0), tzinfo=dt.UTC)
+    PerformanceGoal.objects.filter(pk=goal.pk).update(
+        status=Status.APPROVED, submitted_at=approved_at, approved_at=approved_at
+    )
+
+
+@transaction.atomic
+def load_demo() -> list[DemoUser]:
+    """Load (or top up) the demo data; running it twice changes nothing."""
+    schemes = load_schemes()
+    units = load_units()
+    SchemeAssignment.objects.get_or_create(
+        unit=units[FINANCE_CODE], defaults={"scheme": schemes["national"]}
+    )
+    users = load_users(units)
+    load_027001(units)
+    load_305004(units, schemes)
+    return users

@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand
+
+from performance.demo import DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "载入演示数据（027001 的 10 个项目与整体目标、305004 的 5 个项目、各角色演示用户）；可重复执行。"
+
+    def handle(self, *args, **options):
+        users = load_demo()
+        self.stdout.write(
+            self.style.SUCCESS("演示数据已就绪。登录 http://127.0.0.1:8000/admin/ ：")
+        )
+        self.stdout.write(f"  admin（超级管理员）  密码 {DEMO_PASSWORD}")
+        for user in users:
+            self.stdout.write(f"  {user.username:<12} {user.name}  密码 {DEMO_PASSWORD}")

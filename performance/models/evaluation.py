@@ -1,0 +1,142 @@
+"""Self-evaluations (绩效自评) of a project or a unit as a whole, with per-indicator scores."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from ..choices import GoalScope, Grade, QualitativeBand, Status
+
+AMOUNT = {"max_digits": 20, "decimal_places": 6}
+SCORE = {"max_digits": 9, "decimal_places": 4, "null": True, "blank": True}
+
+
+class SelfEvaluation(models.Model):
+    scope = models.CharField("自评类型", max_length=10, choices=GoalScope.choices)
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name="项目",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="self_evaluations",
+    )
+    unit = models.ForeignKey(
+        "projects.Unit", verbose_name="单位", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    goal = models.ForeignKey(
+        "performance.PerformanceGoal",
+        verbose_name="评价的绩效目标",
+        on_delete=models.PROTECT,
+        related_name="self_evaluations",
+    )
+    scheme = models.ForeignKey(
+        "performance.ScoringScheme",
+        verbose_name="评分方案",
+        on_delete=models.PROTECT,
+        related_name="self_evaluations",
+    )
+    budget = models.DecimalField("全年预算数（万元）", **AMOUNT, default=0)
+    executed = models.DecimalField("全年执行数（万元）", **AMOUNT, default=0)
+    execution_rate = models.DecimalField("预算执行率（%）", **SCORE)
+    execution_score = models.DecimalField("预算执行率得分", **SCORE)
+    category_rates = models.JSONField("各类指标得分率", default=dict, blank=True)
+    total_score = models.DecimalField("自评得分", **SCORE)
+    grade = models.CharField("自评等级", max_length=10, choices=Grade.choices, blank=True)
+    has_deviation = models.BooleanField("是否有偏差", default=False)
+    deviation_analysis = models.TextField("偏差原因分析", blank=True)
+    measures = models.TextField("改进措施", blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    last_comment = models.TextField("最近审核意见", blank=True)
+    computed_at = models.DateTimeField("计算时间", null=True, blank=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    lock_version = models.PositiveIntegerField("修改版本号", default=1, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "绩效自评"
+        verbose_name_plural = "绩效自评"
+        ordering = ["unit__code", "year", "scope", "project__code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(scope="project") & Q(project__isnull=False))
+                | (Q(scope="unit") & Q(project__isnull=True)),
+                name="evaluation_scope_matches_project",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "year"],
+                condition=Q(scope="project"),
+                name="evaluation_project_year_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "year"],
+                condition=Q(scope="unit"),
+                name="evaluation_unit_year_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_score__isnull=True)
+                | (Q(total_score__gte=0) & Q(total_score__lte=100)),
+                name="evaluation_total_in_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "year", "grade"], name="evaluation_unit_year_grade")
+        ]
+
+    def __str__(self) -> str:
+        subject = self.project.name if self.project_id else f"{self.unit.name}整体"
+        return f"{self.year}年 {subject} 绩效自评"
+
+
+class IndicatorEvaluation(models.Model):
+    """Actual value and score of one indicator; an override keeps the computed score beside it."""
+
+    evaluation = models.ForeignKey(
+        SelfEvaluation, verbose_name="绩效自评", on_delete=models.CASCADE, related_name="scores"
+    )
+    indicator = models.ForeignKey(
+        "performance.Indicator", verbose_name="指标", on_delete=models.CASCADE, related_name="+"
+    )
+    actual_raw = models.CharField("实际完成值", max_length=200, blank=True)
+    actual_value = models.DecimalField(
+        "实际值（折算）", max_digits=24, decimal_places=6, null=True, blank=True
+    )
+    band = models.CharField(
+        "定性完成情况", max_length=20, choices=QualitativeBand.choices, blank=True
+    )
+    band_score = models.DecimalField("定性评分", **SCORE)
+    computed_score = models.DecimalField("计算得分", **SCORE)
+    override_score = models.DecimalField("调整后得分", **SCORE)
+    override_reason = models.TextField("调整理由", blank=True)
+    final_score = models.DecimalField("得分", **SCORE)
+    over_achieved = models.BooleanField("超额完成（≥120%）", default=False)
+    deviation_reason = models.TextField("偏差原因分析", blank=True)
+    notes = models.JSONField("计算说明", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "指标自评"
+        verbose_name_plural = "指标自评"
+        ordering = ["evaluation", "indicator__order", "indicator_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "indicator"], name="indicator_evaluation_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(override_score__isnull=True) | ~Q(override_reason=""),
+                name="override_requires_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.level3}：{self.final_score}"

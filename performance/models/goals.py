@@ -1,0 +1,237 @@
+"""Performance goals (绩效目标) of a project or a unit as a whole, their indicators and tasks.
+
+A goal is one *version*: an adjustment (调整) of an approved goal creates version n+1 that is
+reviewed again, while version n stays readable until the new one is approved (then it is
+``superseded``). The database guarantees at most one approved and one open version per scope.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from ..choices import (
+    Category,
+    Direction,
+    GoalScope,
+    Grade,
+    Operator,
+    Status,
+    TargetKind,
+)
+
+AMOUNT = {"max_digits": 20, "decimal_places": 6, "null": True, "blank": True}
+OPEN_STATUSES = [Status.DRAFT, Status.SUBMITTED, Status.DEPT_APPROVED, Status.RETURNED]
+
+
+class PerformanceGoal(models.Model):
+    scope = models.CharField("目标类型", max_length=10, choices=GoalScope.choices)
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name="项目",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="goals",
+    )
+    unit = models.ForeignKey(
+        "projects.Unit", verbose_name="单位", on_delete=models.PROTECT, related_name="goals"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    version = models.PositiveIntegerField("目标版本", default=1)
+    previous = models.OneToOneField(
+        "self",
+        verbose_name="调整前版本",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_version",
+    )
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    overall_goal = models.TextField("年度总体目标", blank=True)
+    midterm_goal = models.TextField("中期目标", blank=True)
+    adjustment_reason = models.TextField("调整原因", blank=True)
+
+    # Unit-overall targets carry the budget they rest on (部门预算总额, sources, structure).
+    budget_total = models.DecimalField("部门预算总额（万元）", **AMOUNT)
+    budget_government = models.DecimalField("政府预算资金（万元）", **AMOUNT)
+    budget_fiscal_special = models.DecimalField("财政专户管理资金（万元）", **AMOUNT)
+    budget_unit_funds = models.DecimalField("单位资金（万元）", **AMOUNT)
+    budget_basic = models.DecimalField("基本支出（万元）", **AMOUNT)
+    budget_project = models.DecimalField("项目支出（万元）", **AMOUNT)
+
+    quality_findings = models.JSONField("智能审核结果", default=list, blank=True)
+    quality_checked_at = models.DateTimeField("智能审核时间", null=True, blank=True)
+    quality_grade = models.CharField(
+        "目标质量等级", max_length=10, choices=Grade.choices, blank=True
+    )
+    last_comment = models.TextField("最近审核意见", blank=True)
+
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    approved_at = models.DateTimeField("批复时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    lock_version = models.PositiveIntegerField("修改版本号", default=1, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "绩效目标"
+        verbose_name_plural = "绩效目标"
+        ordering = ["unit__code", "year", "scope", "project__code", "version"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(scope="project") & Q(project__isnull=False))
+                | (Q(scope="unit") & Q(project__isnull=True)),
+                name="goal_scope_matches_project",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="goal_version_positive"),
+            models.UniqueConstraint(
+                fields=["project", "year", "version"],
+                condition=Q(scope="project"),
+                name="goal_project_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "year", "version"],
+                condition=Q(scope="unit"),
+                name="goal_unit_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "year"],
+                condition=Q(scope="project", status="approved"),
+                name="goal_project_one_approved",
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "year"],
+                condition=Q(scope="unit", status="approved"),
+                name="goal_unit_one_approved",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "year"],
+                condition=Q(scope="project", status__in=OPEN_STATUSES),
+                name="goal_project_one_open",
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "year"],
+                condition=Q(scope="unit", status__in=OPEN_STATUSES),
+                name="goal_unit_one_open",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "year", "status"], name="goal_unit_year_status"),
+            models.Index(fields=["year", "status"], name="goal_year_status"),
+        ]
+
+    def __str__(self) -> str:
+        subject = (
+            self.project.name
+            if self.scope == GoalScope.PROJECT and self.project_id
+            else (f"{self.unit.name}整体")
+        )
+        return f"{self.year}年 {subject} 绩效目标 v{self.version}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (Status.DRAFT, Status.RETURNED)
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for f in self.quality_findings or [] if f.get("severity") == "error")
+
+    @property
+    def warning_count(self) -> int:
+        return sum(1 for f in self.quality_findings or [] if f.get("severity") == "warning")
+
+
+class Indicator(models.Model):
+    """One 三级 indicator under its 一级/二级, with the raw 指标值 and its parsed form.
+
+    ``raw_value`` is exactly what the unit typed; operator/target_value/target_unit/kind are
+    derived from it by ``performance.targets.parse_target`` in the service that saves it, and
+    ``findings`` keeps what the parser could not read safely.
+    """
+
+    goal = models.ForeignKey(
+        PerformanceGoal,
+        verbose_name="绩效目标",
+        on_delete=models.CASCADE,
+        related_name="indicators",
+    )
+    level1 = models.CharField("一级指标", max_length=50)
+    level2 = models.CharField("二级指标", max_length=50, blank=True)
+    level3 = models.CharField("三级指标", max_length=300)
+    category = models.CharField(
+        "指标类别", max_length=20, choices=Category.choices, default=Category.OTHER
+    )
+    raw_value = models.CharField("指标值", max_length=300, blank=True)
+    operator = models.CharField("运算符", max_length=2, choices=Operator.choices, blank=True)
+    target_value = models.DecimalField(
+        "目标值", max_digits=24, decimal_places=6, null=True, blank=True
+    )
+    target_unit = models.CharField("计量单位", max_length=20, blank=True)
+    kind = models.CharField(
+        "指标性质", max_length=20, choices=TargetKind.choices, default=TargetKind.QUALITATIVE
+    )
+    direction = models.CharField(
+        "指标方向", max_length=20, choices=Direction.choices, default=Direction.QUALITATIVE
+    )
+    relative_to = models.CharField("参照", max_length=20, blank=True)
+    weight = models.DecimalField("分值", max_digits=7, decimal_places=2, null=True, blank=True)
+    explanation = models.TextField("指标值说明", blank=True)
+    order = models.PositiveIntegerField("排序", default=0)
+    findings = models.JSONField("解析提示", default=list, blank=True)
+    library_code = models.CharField(
+        "指标库编码", max_length=50, blank=True, help_text="引用指标库指标时填写（预留）。"
+    )
+    lock_version = models.PositiveIntegerField("修改版本号", default=1, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "绩效指标"
+        verbose_name_plural = "绩效指标"
+        ordering = ["goal", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight__isnull=True) | Q(weight__gte=0),
+                name="indicator_weight_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(operator="") | Q(operator__in=[">=", ">", "=", "<", "<="]),
+                name="indicator_operator_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["goal", "order"], name="indicator_goal_order")]
+
+    def __str__(self) -> str:
+        return f"{self.level1} / {self.level2 or '—'} / {self.level3}"
+
+    @property
+    def needs_attention(self) -> bool:
+        return any(f.get("severity") == "error" for f in self.findings or [])
+
+
+class GoalTask(models.Model):
+    """年度主要任务 of a unit-overall goal (task name and content)."""
+
+    goal = models.ForeignKey(
+        PerformanceGoal, verbose_name="绩效目标", on_delete=models.CASCADE, related_name="tasks"
+    )
+    name = models.CharField("任务名称", max_length=200)
+    content = models.TextField("主要内容", blank=True)
+    order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "年度主要任务"
+        verbose_name_plural = "年度主要任务"
+        ordering = ["goal", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name

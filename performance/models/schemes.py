@@ -1,0 +1,178 @@
+"""Scoring schemes (评分方案): weights, rounding, grade bands and light thresholds as data."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from ..choices import Category, Rounding
+
+WEIGHT = {"max_digits": 7, "decimal_places": 2}
+PLACES = [MinValueValidator(0), MaxValueValidator(6)]
+
+
+class ScoringScheme(models.Model):
+    """How a self-evaluation is scored; editable in the admin, stored with each evaluation."""
+
+    code = models.SlugField("方案编码", max_length=50, unique=True)
+    name = models.CharField("方案名称", max_length=100)
+    description = models.TextField("说明", blank=True)
+    is_default = models.BooleanField("默认方案", default=False)
+
+    execution_weight = models.DecimalField("预算执行率分值", **WEIGHT, default=Decimal("10"))
+    weight_fund_management = models.DecimalField("资金管理分值", **WEIGHT, default=Decimal("0"))
+    weight_cost = models.DecimalField(
+        "成本指标分值",
+        **WEIGHT,
+        default=Decimal("0"),
+        help_text="为 0 时成本指标计入产出指标分值（全国通用口径）。",
+    )
+    weight_output = models.DecimalField("产出指标分值", **WEIGHT, default=Decimal("50"))
+    weight_benefit = models.DecimalField("效益指标分值", **WEIGHT, default=Decimal("30"))
+    weight_satisfaction = models.DecimalField("满意度指标分值", **WEIGHT, default=Decimal("10"))
+    cost_required = models.BooleanField(
+        "必须设置成本指标", default=True, help_text="2021 年起的指标体系要求设置成本指标。"
+    )
+
+    rate_rounding = models.CharField(
+        "执行率舍入方式", max_length=10, choices=Rounding.choices, default=Rounding.HALF_UP
+    )
+    rate_places = models.PositiveSmallIntegerField(
+        "执行率保留小数位（百分数）", default=2, validators=PLACES
+    )
+    score_rounding = models.CharField(
+        "得分舍入方式", max_length=10, choices=Rounding.choices, default=Rounding.HALF_UP
+    )
+    score_places = models.PositiveSmallIntegerField("得分保留小数位", default=2, validators=PLACES)
+    total_rounding = models.CharField(
+        "总分舍入方式", max_length=10, choices=Rounding.choices, default=Rounding.HALF_UP
+    )
+    total_places = models.PositiveSmallIntegerField("总分保留小数位", default=2, validators=PLACES)
+
+    grade_excellent_min = models.DecimalField("“优”最低分", **WEIGHT, default=Decimal("90"))
+    grade_good_min = models.DecimalField("“良”最低分", **WEIGHT, default=Decimal("80"))
+    grade_fair_min = models.DecimalField("“中”最低分", **WEIGHT, default=Decimal("60"))
+
+    over_achievement_ratio = models.DecimalField(
+        "超额完成提示阈值（%）", **WEIGHT, default=Decimal("120")
+    )
+    light_red_below = models.DecimalField("红灯：低于（%）", **WEIGHT, default=Decimal("60"))
+    light_yellow_below = models.DecimalField("黄灯：低于（%）", **WEIGHT, default=Decimal("80"))
+    light_blue_from = models.DecimalField("蓝灯：不低于（%）", **WEIGHT, default=Decimal("120"))
+
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "评分方案"
+        verbose_name_plural = "评分方案"
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="scheme_single_default"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    execution_weight__gte=0,
+                    weight_fund_management__gte=0,
+                    weight_cost__gte=0,
+                    weight_output__gte=0,
+                    weight_benefit__gte=0,
+                    weight_satisfaction__gte=0,
+                ),
+                name="scheme_weights_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    grade_excellent_min__gt=F("grade_good_min"),
+                    grade_good_min__gt=F("grade_fair_min"),
+                    grade_fair_min__gte=0,
+                ),
+                name="scheme_grade_bands_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    light_red_below__lt=F("light_yellow_below"),
+                    light_yellow_below__lt=F("light_blue_from"),
+                ),
+                name="scheme_light_thresholds_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def category_weights(self) -> dict[str, Decimal]:
+        """Weights per scored category; cost only when it has its own weight."""
+        weights = {
+            Category.FUND_MANAGEMENT.value: self.weight_fund_management,
+            Category.COST.value: self.weight_cost,
+            Category.OUTPUT.value: self.weight_output,
+            Category.BENEFIT.value: self.weight_benefit,
+            Category.SATISFACTION.value: self.weight_satisfaction,
+        }
+        return {key: value for key, value in weights.items() if value}
+
+    @property
+    def total_weight(self) -> Decimal:
+        return self.execution_weight + sum(self.category_weights().values(), Decimal("0"))
+
+    def clean(self) -> None:
+        if self.total_weight != Decimal("100"):
+            raise ValidationError(
+                {
+                    "execution_weight": f"预算执行率与各类指标分值合计应为 100 分，当前为 {self.total_weight} 分。"
+                }
+            )
+
+    def to_engine(self):
+        """The pure-engine view of this scheme (``performance.scoring.Scheme``)."""
+        from ..scoring import Grade, Scheme
+        from ..scoring import Rounding as EngineRounding
+
+        return Scheme(
+            execution_weight=self.execution_weight,
+            category_weights=self.category_weights(),
+            rate_rounding=EngineRounding(self.rate_rounding),
+            rate_places=self.rate_places,
+            score_rounding=EngineRounding(self.score_rounding),
+            score_places=self.score_places,
+            total_rounding=EngineRounding(self.total_rounding),
+            total_places=self.total_places,
+            grade_bands=(
+                (self.grade_excellent_min, Grade.EXCELLENT),
+                (self.grade_good_min, Grade.GOOD),
+                (self.grade_fair_min, Grade.FAIR),
+                (Decimal("0"), Grade.POOR),
+            ),
+            over_achievement_ratio=self.over_achievement_ratio,
+            light_red_below=self.light_red_below,
+            light_yellow_below=self.light_yellow_below,
+            light_blue_from=self.light_blue_from,
+        )
+
+
+class SchemeAssignment(models.Model):
+    """Which scheme a unit (and every unit below it, unless overridden) is scored with."""
+
+    unit = models.OneToOneField(
+        "projects.Unit",
+        verbose_name="单位",
+        on_delete=models.CASCADE,
+        related_name="scheme_assignment",
+    )
+    scheme = models.ForeignKey(
+        ScoringScheme, verbose_name="评分方案", on_delete=models.PROTECT, related_name="assignments"
+    )
+
+    class Meta:
+        verbose_name = "评分方案适用单位"
+        verbose_name_plural = "评分方案适用单位"
+        ordering = ["unit__path"]
+
+    def __str__(self) -> str:
+        return f"{self.unit} → {self.scheme}"

@@ -1,0 +1,283 @@
+"""Writes of goals and indicators: creation, field edits and parsing of 指标值 on every save.
+
+Workflow transitions (submit/review/approve/return/adjust) live in ``workflow.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from projects import audit
+from projects.choices import Role
+from projects.models import AuditAction, Project, Unit
+from projects.services import check_lock_version, require_role
+
+from .. import targets
+from ..choices import GoalScope, Status
+from ..models import GoalTask, Indicator, PerformanceGoal
+
+GOAL_FIELDS = (
+    "overall_goal",
+    "midterm_goal",
+    "adjustment_reason",
+    "budget_total",
+    "budget_government",
+    "budget_fiscal_special",
+    "budget_unit_funds",
+    "budget_basic",
+    "budget_project",
+)
+INDICATOR_FIELDS = ("level1", "level2", "level3", "raw_value", "weight", "explanation", "order")
+PARSED_FIELDS = (
+    "category",
+    "operator",
+    "target_value",
+    "target_unit",
+    "kind",
+    "direction",
+    "relative_to",
+    "findings",
+)
+EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
+
+
+def ensure_editable(goal: PerformanceGoal) -> None:
+    if not goal.is_editable:
+        raise ValidationError(
+            {
+                "status": f"绩效目标当前状态为“{goal.get_status_display()}”，不能直接修改；"
+                "已批复的目标请通过“调整”生成新版本。"
+            },
+            code="not_editable",
+        )
+
+
+def apply_parsed_target(indicator: Indicator, *, previous_value: Decimal | None = None) -> None:
+    """Fill the parsed columns of ``indicator`` from its raw 指标值 (pure parser, no guessing)."""
+    target = targets.parse_target(
+        indicator.raw_value, level1=indicator.level1, previous_value=previous_value
+    )
+    level2, level2_findings = targets.normalize_level2(indicator.level1, indicator.level2)
+    indicator.level2 = level2
+    indicator.category = targets.category_of(indicator.level1)
+    indicator.operator = target.operator or ""
+    indicator.target_value = target.value
+    indicator.target_unit = target.unit
+    indicator.kind = target.kind
+    indicator.direction = target.direction
+    indicator.relative_to = target.relative_to or ""
+    indicator.findings = [{**asdict(f), "field": "raw_value"} for f in target.findings] + [
+        {**asdict(f), "field": "level2"} for f in level2_findings
+    ]
+
+
+@transaction.atomic
+def goal_create(
+    *,
+    scope: str,
+    year: int,
+    unit: Unit | None = None,
+    project: Project | None = None,
+    actor=None,
+    data: Mapping[str, Any] | None = None,
+    indicators: Iterable[Mapping[str, Any]] = (),
+    tasks: Iterable[Mapping[str, Any]] = (),
+) -> PerformanceGoal:
+    """Create version 1 of a project's or a unit's goal for a year, with its indicators."""
+    if scope == GoalScope.PROJECT:
+        if project is None:
+            raise ValidationError({"project": "项目绩效目标必须指定项目。"})
+        unit = project.unit
+        if project.year != year:
+            raise ValidationError({"year": f"目标年度 {year} 与项目年度 {project.year} 不一致。"})
+    elif unit is None:
+        raise ValidationError({"unit": "整体绩效目标必须指定单位。"})
+    require_role(actor, unit, EDITORS, "编制绩效目标")
+    existing = PerformanceGoal.objects.filter(scope=scope, year=year, unit=unit, project=project)
+    if existing.exists():
+        raise ValidationError(
+            {"year": f"{year} 年已有该{GoalScope(scope).label}，请在已有目标上修改或调整。"}
+        )
+    goal = PerformanceGoal(
+        scope=scope,
+        year=year,
+        unit=unit,
+        project=project,
+        status=Status.DRAFT,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    for key, value in (data or {}).items():
+        if key not in GOAL_FIELDS:
+            raise ValidationError({key: "未知字段。"})
+        setattr(goal, key, value)
+    goal.full_clean()
+    goal.save()
+    audit.record(obj=goal, actor=actor, action=AuditAction.CREATE, changes=_goal_changes({}, goal))
+    for order, row in enumerate(indicators, start=1):
+        indicator_save(goal=goal, data={"order": order, **row}, actor=actor, _audit=False)
+    for order, row in enumerate(tasks, start=1):
+        GoalTask.objects.create(goal=goal, order=row.get("order", order), **_task_fields(row))
+    return goal
+
+
+def _task_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {"name": row["name"], "content": row.get("content", "")}
+
+
+def _goal_changes(before: dict, goal: PerformanceGoal) -> dict:
+    return audit.diff(before, audit.snapshot(goal, GOAL_FIELDS))
+
+
+@transaction.atomic
+def goal_update(
+    *,
+    goal: PerformanceGoal,
+    data: Mapping[str, Any],
+    actor=None,
+    expected_version: int | None = None,
+) -> PerformanceGoal:
+    """Edit the text and budget fields of a draft or returned goal."""
+    goal = PerformanceGoal.objects.select_for_update().get(pk=goal.pk)
+    check_lock_version(goal, expected_version)
+    require_role(actor, goal.unit, EDITORS, "修改绩效目标")
+    ensure_editable(goal)
+    before = audit.snapshot(goal, GOAL_FIELDS)
+    for key, value in data.items():
+        if key not in GOAL_FIELDS:
+            raise ValidationError({key: "该字段不能在此修改。"})
+        setattr(goal, key, value)
+    goal.full_clean()
+    changes = _goal_changes(before, goal)
+    if changes:
+        goal.lock_version += 1
+        goal.save()
+        audit.record(obj=goal, actor=actor, action=AuditAction.UPDATE, changes=changes)
+    return goal
+
+
+def _previous_year_value(indicator: Indicator) -> Decimal | None:
+    """The actual value of the same indicator last year, for 不低于上年-style targets."""
+    from ..models import IndicatorEvaluation
+
+    goal = indicator.goal
+    row = (
+        IndicatorEvaluation.objects.filter(
+            evaluation__year=goal.year - 1,
+            evaluation__unit=goal.unit,
+            evaluation__project__code=goal.project.code if goal.project_id else None,
+            indicator__level3=indicator.level3,
+            actual_value__isnull=False,
+        )
+        .order_by("-evaluation__year")
+        .values_list("actual_value", flat=True)
+        .first()
+    )
+    return row
+
+
+@transaction.atomic
+def indicator_save(
+    *,
+    goal: PerformanceGoal,
+    data: Mapping[str, Any],
+    actor=None,
+    indicator: Indicator | None = None,
+    expected_version: int | None = None,
+    _audit: bool = True,
+) -> Indicator:
+    """Create or edit an indicator of an editable goal; parses the 指标值 before saving."""
+    require_role(actor, goal.unit, EDITORS, "修改绩效指标")
+    ensure_editable(goal)
+    created = indicator is None
+    if created:
+        indicator = Indicator(goal=goal)
+        before: dict[str, Any] = {}
+    else:
+        indicator = Indicator.objects.select_for_update().get(pk=indicator.pk, goal=goal)
+        check_lock_version(indicator, expected_version)
+        before = audit.snapshot(indicator, INDICATOR_FIELDS)
+    for key, value in data.items():
+        if key not in INDICATOR_FIELDS:
+            raise ValidationError({key: "该字段由系统根据指标值解析，不能直接填写。"})
+        setattr(indicator, key, value if value is not None or key == "weight" else "")
+    if not (indicator.level1 or "").strip():
+        raise ValidationError({"level1": "一级指标不能为空。"})
+    if not (indicator.level3 or "").strip():
+        raise ValidationError({"level3": "三级指标不能为空。"})
+    previous = None
+    if indicator.goal_id and targets.parse_target(indicator.raw_value).kind == "relative":
+        previous = _previous_year_value(indicator)
+    apply_parsed_target(indicator, previous_value=previous)
+    indicator.full_clean()
+    changes = audit.diff(before, audit.snapshot(indicator, INDICATOR_FIELDS))
+    if created or changes:
+        if not created:
+            indicator.lock_version += 1
+        indicator.save()
+        if _audit:
+            audit.record(
+                obj=goal,
+                actor=actor,
+                action=AuditAction.CREATE if created else AuditAction.UPDATE,
+                changes={f"indicator[{indicator.pk}].{k}": v for k, v in changes.items()},
+                comment=f"指标：{indicator.level3}",
+            )
+    return indicator
+
+
+@transaction.atomic
+def indicator_delete(*, indicator: Indicator, actor=None) -> None:
+    goal = indicator.goal
+    require_role(actor, goal.unit, EDITORS, "删除绩效指标")
+    ensure_editable(goal)
+    snapshot = audit.snapshot(indicator, INDICATOR_FIELDS)
+    pk = indicator.pk
+    indicator.delete()
+    audit.record(
+        obj=goal,
+        actor=actor,
+        action=AuditAction.DELETE,
+        changes={f"indicator[{pk}]": [snapshot, None]},
+        comment=f"删除指标：{snapshot['level3']}",
+    )
+
+
+@transaction.atomic
+def indicators_reparse(*, goal_ids: Iterable[int] | None = None, batch_size: int = 2000) -> int:
+    """Re-read every indicator's 指标值 with the current parser (after a parser upgrade).
+
+    Set-based: reads the indicators in batches, ``bulk_update``s the parsed columns of those
+    whose reading changed, and writes one audit row per changed indicator. Returns the count.
+    """
+    queryset = Indicator.objects.order_by("pk")
+    if goal_ids is not None:
+        queryset = queryset.filter(goal_id__in=list(goal_ids))
+    changed_rows: list[tuple[Indicator, dict]] = []
+    pending: list[Indicator] = []
+    for indicator in queryset.iterator(chunk_size=batch_size):
+        before = audit.snapshot(indicator, (*PARSED_FIELDS, "level2"))
+        apply_parsed_target(indicator)
+        changes = audit.diff(before, audit.snapshot(indicator, (*PARSED_FIELDS, "level2")))
+        if changes:
+            pending.append(indicator)
+            changed_rows.append((indicator, changes))
+        if len(pending) >= batch_size:
+            Indicator.objects.bulk_update(
+                pending, [*PARSED_FIELDS, "level2"], batch_size=batch_size
+            )
+            pending = []
+    if pending:
+        Indicator.objects.bulk_update(pending, [*PARSED_FIELDS, "level2"], batch_size=batch_size)
+    audit.record_many(
+        entries=((row.goal, {f"indicator[{row.pk}]": c}) for row, c in changed_rows),
+        actor=None,
+        action=AuditAction.COMPUTE,
+        comment="按新版解析规则重新解析指标值",
+    )
+    return len(changed_rows)

@@ -1,0 +1,112 @@
+"""Notifications: each reminder reaches each recipient once per occasion.
+
+``notify`` inserts with the ``(recipient, occasion_key)`` unique constraint as the guard, so a
+scheduler tick that runs twice, or a redelivered task, creates nothing new. Mail goes out after
+commit and only for rows this call actually created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from projects.choices import Role
+from projects.models import Membership, Unit
+
+from ..models import Notification
+
+
+def recipients_for(unit: Unit, roles: Iterable[str]) -> list:
+    """Active users holding one of ``roles`` on ``unit`` or a unit above it."""
+    codes = [code for code in unit.path.split("/") if code]
+    user_ids = Membership.objects.filter(unit__code__in=codes, role__in=list(roles)).values(
+        "user_id"
+    )
+    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
+
+
+def unit_staff(unit: Unit) -> list:
+    """The people who fill in and sign off a unit's work."""
+    return recipients_for(unit, (Role.FILLER, Role.UNIT_REVIEWER))
+
+
+def department_reviewers(unit: Unit) -> list:
+    return recipients_for(unit, (Role.DEPT_REVIEWER,))
+
+
+def notify(
+    *,
+    recipient,
+    kind: str,
+    occasion_key: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    unit: Unit | None = None,
+) -> Notification | None:
+    """Create the notification unless this recipient already has one for this occasion.
+
+    Returns the new row, or ``None`` when it existed already.
+    """
+    if Notification.objects.filter(recipient=recipient, occasion_key=occasion_key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                recipient=recipient,
+                kind=kind,
+                occasion_key=occasion_key[:200],
+                title=title[:200],
+                body=body,
+                link=link[:300],
+                unit=unit,
+            )
+    except IntegrityError:  # a concurrent worker created it first
+        return None
+    if recipient.email:
+        transaction.on_commit(lambda: _queue_email(notification.pk))
+    return notification
+
+
+def notify_many(*, recipients: Iterable, **fields) -> int:
+    return sum(1 for user in recipients if notify(recipient=user, **fields) is not None)
+
+
+def _queue_email(notification_id: int) -> None:
+    from ..tasks import send_notification_email
+
+    send_notification_email.delay(notification_id)
+
+
+def deliver_email(*, notification_id: int) -> bool:
+    """Send one notification by mail, once: ``emailed_at`` is claimed before sending."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    try:
+        send_mail(
+            subject=f"【绩效管理】{notification.title}",
+            message=notification.body or notification.title,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[notification.recipient.email],
+        )
+    except Exception:
+        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        raise
+    return True
+
+
+def mark_read(*, user, notification_ids: Iterable[int]) -> int:
+    """Mark the user's own notifications read; others' ids are ignored."""
+    return Notification.objects.filter(
+        recipient=user, pk__in=list(notification_ids), read_at__isnull=True
+    ).update(read_at=timezone.now())

@@ -1,0 +1,107 @@
+"""load_demo reproduces the published tables exactly and is idempotent."""
+
+from __future__ import annotations
+
+import csv
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+
+from performance.choices import GoalScope
+from performance.demo import DATA_DIR, load_demo
+from performance.models import Indicator, PerformanceGoal
+from projects.models import Project, Unit
+from projects.selectors import projects_with_figures
+
+pytestmark = pytest.mark.django_db
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(DATA_DIR / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_shipped_demo_data_is_the_published_fixture_byte_for_byte():
+    if not SHARED.exists():
+        pytest.skip(f"{SHARED} 不存在：无法核对随项目分发的副本")
+    for path in SHARED.iterdir():
+        assert (DATA_DIR / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_027001_has_its_ten_projects_and_72_indicators(demo):
+    assert Project.objects.filter(unit__code="027001", year=2022).count() == 10
+    indicators = Indicator.objects.filter(
+        goal__unit__code="027001", goal__scope=GoalScope.PROJECT, goal__year=2022
+    )
+    assert indicators.count() == 72
+
+
+def test_raw_target_text_is_preserved_character_for_character(demo):
+    expected = [
+        (r["项目编码"], r["一级指标"], r["二级指标"], r["三级指标"], r["指标值"])
+        for r in _rows("2022_027001_project_targets.csv")
+    ]
+    stored = list(
+        Indicator.objects.filter(goal__unit__code="027001", goal__scope=GoalScope.PROJECT)
+        .order_by("goal__project__code", "order")
+        .values_list("goal__project__code", "level1", "level2", "level3", "raw_value")
+    )
+    assert sorted(stored) == sorted(expected)
+
+
+def test_budgets_match_the_published_project_amounts(demo):
+    expected = {
+        r["项目编码"]: Decimal(r["资金总额(万元)"])
+        for r in _rows("2022_027001_project_targets.csv")
+    }
+    figures = projects_with_figures(Project.objects.filter(unit__code="027001"))
+    assert {p.code: p.budget_adjusted for p in figures} == expected
+    assert sum(expected.values()) == Decimal("6656.23")
+
+
+def test_unit_overall_target_has_24_indicators_tasks_and_budget(demo):
+    goal = PerformanceGoal.objects.get(scope=GoalScope.UNIT, unit__code="027001", year=2022)
+    overview = json.loads((DATA_DIR / "2022_027001_unit_overview.json").read_text(encoding="utf-8"))
+    assert goal.indicators.count() == 24
+    assert [t.name for t in goal.tasks.all()] == [t[0] for t in overview["annual_tasks"]]
+    assert goal.budget_total == Decimal("6824.79")
+    assert goal.budget_basic + goal.budget_project == goal.budget_total
+    assert goal.overall_goal == overview["annual_goal"]
+    explanations = [r["指标值说明"] for r in _rows("2022_027001_unit_targets.csv")]
+    assert (
+        list(goal.indicators.order_by("order").values_list("explanation", flat=True))
+        == explanations
+    )
+
+
+def test_305004_projects_budgets_and_execution(demo):
+    data = json.loads((DATA_DIR / "2023_305004_self_evaluation.json").read_text(encoding="utf-8"))
+    figures = projects_with_figures(Project.objects.filter(unit__code="305004", year=2023))
+    got = {p.name: (p.budget_adjusted, p.executed) for p in figures}
+    assert got == {row[0]: (Decimal(row[1]), Decimal(row[2])) for row in data["projects"]}
+    assert Unit.objects.get(code="305004").parent.code == data["supervisor_code"]
+
+
+def test_one_demo_user_per_role(demo):
+    from projects.choices import Role
+    from projects.models import Membership
+
+    assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
+
+
+def _counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.app_label in {"projects", "performance", "auth"}
+    }
+
+
+def test_loading_twice_changes_nothing(demo):
+    before = _counts()
+    load_demo()
+    assert _counts() == before
