@@ -45,7 +45,14 @@ class SelfEvaluation(models.Model):
     category_rates = models.JSONField("各类指标得分率", default=dict, blank=True)
     total_score = models.DecimalField("自评得分", **SCORE)
     grade = models.CharField("自评等级", max_length=10, choices=Grade.choices, blank=True)
-    has_deviation = models.BooleanField("是否有偏差", default=False)
+    has_deviation = models.BooleanField(
+        "是否有偏差", default=False, help_text="任一指标未达到目标值，或单位自行认定有偏差。"
+    )
+    deviation_declared = models.BooleanField(
+        "单位认定有偏差",
+        default=False,
+        help_text="指标均已达标但单位认定存在偏差时勾选；重新计算时保留。",
+    )
     deviation_analysis = models.TextField("偏差原因分析", blank=True)
     measures = models.TextField("改进措施", blank=True)
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
