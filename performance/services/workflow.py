@@ -1,0 +1,497 @@
+"""Review transitions of goals, monitoring reports and self-evaluations, and goal adjustments.
+
+One table, :data:`TRANSITIONS`, says who may move what from which state to which; the admin's
+buttons, the API's ``submit|approve|return`` endpoints and the permission-matrix tests all read
+it. The services below enforce it: scope (the object's unit must be visible to the actor), the
+optimistic lock (``expected_version``), the state and the role, in that order, and change nothing
+when any check fails. Every transition bumps ``lock_version`` and writes an audit row.
+
+``PerformanceGoal``, ``MonitoringReport`` and ``SelfEvaluation`` share the fields used here:
+``status``, ``unit``, ``last_comment``, ``submitted_at`` and ``lock_version`` (goals also
+``approved_at`` and ``quality_grade``). Goal-only behaviour (the quality review on submit,
+superseding the previous approved version, adjustments) is keyed on the model, never assumed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import Max
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from projects import audit
+from projects.choices import Role
+from projects.models import AuditAction
+from projects.permissions import roles_for
+from projects.services import check_lock_version
+
+from ..choices import EDITABLE_STATUSES, GoalScope, Grade, NotificationKind, Status
+from ..models import GoalTask, Indicator, PerformanceGoal
+from ..models.goals import OPEN_STATUSES
+from . import goals as goal_services
+from . import notifications
+
+SUBMIT, APPROVE, RETURN, ADJUST, EDIT = "submit", "approve", "return", "adjust", "edit"
+ACTIONS = (EDIT, SUBMIT, APPROVE, RETURN, ADJUST)
+ACTION_LABELS = {EDIT: "修改", SUBMIT: "提交", APPROVE: "审核通过", RETURN: "退回", ADJUST: "调整"}
+
+EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the workflow: ``action`` moves ``source`` to ``target`` for ``roles``.
+
+    ``name`` is what the audit trail records; ``goal_only`` rows exist only for goals.
+    """
+
+    action: str
+    source: str
+    target: str
+    roles: tuple[str, ...]
+    name: str
+    label: str
+    goal_only: bool = False
+
+
+# state            action    → next state      who (roles on the object's unit or above)
+# 草稿 draft        submit    → 已提交           填报人, 单位审核人, 管理员
+# 已退回 returned   submit    → 已提交           填报人, 单位审核人, 管理员
+# 已提交 submitted  approve   → 主管部门审核通过   主管部门审核人 (of the unit's own department)
+# 已提交 submitted  return    → 已退回           主管部门审核人 (comment required)
+# 主管部门审核通过   approve   → 财政批复          财政审核人 (goals: supersedes the old version)
+# 主管部门审核通过   return    → 已退回           财政审核人 (comment required)
+# 财政批复 approved adjust    → new version n+1 in 草稿 (goals only; reason required)
+# Editing (not a transition) is allowed in 草稿/已退回 for 填报人, 单位审核人, 管理员.
+# 管理员 (and superusers) maintain data but do not review: review is the reviewers' duty.
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(SUBMIT, Status.DRAFT, Status.SUBMITTED, EDITORS, "submit", "提交"),
+    Transition(SUBMIT, Status.RETURNED, Status.SUBMITTED, EDITORS, "resubmit", "重新提交"),
+    Transition(
+        APPROVE,
+        Status.SUBMITTED,
+        Status.DEPT_APPROVED,
+        (Role.DEPT_REVIEWER,),
+        "dept_approve",
+        "主管部门审核通过",
+    ),
+    Transition(
+        RETURN,
+        Status.SUBMITTED,
+        Status.RETURNED,
+        (Role.DEPT_REVIEWER,),
+        "dept_return",
+        "主管部门退回",
+    ),
+    Transition(
+        APPROVE,
+        Status.DEPT_APPROVED,
+        Status.APPROVED,
+        (Role.FINANCE_REVIEWER,),
+        "finance_approve",
+        "财政批复",
+    ),
+    Transition(
+        RETURN,
+        Status.DEPT_APPROVED,
+        Status.RETURNED,
+        (Role.FINANCE_REVIEWER,),
+        "finance_return",
+        "财政退回",
+    ),
+    Transition(ADJUST, Status.APPROVED, Status.DRAFT, EDITORS, "adjust", "调整", goal_only=True),
+)
+
+_WRONG_STATE = {
+    SUBMIT: "只有草稿或已退回的{noun}可以提交",
+    APPROVE: "只有已提交或主管部门审核通过的{noun}可以审核通过",
+    RETURN: "只有已提交或主管部门审核通过的{noun}可以退回",
+    ADJUST: "只有已经财政批复的绩效目标可以调整",
+}
+GOAL_DIFF_FIELDS = tuple(f for f in goal_services.GOAL_FIELDS if f != "adjustment_reason")
+INDICATOR_DIFF_FIELDS = ("level1", "level2", "level3", "raw_value", "weight", "explanation")
+REJECTING_GRADES = (Grade.FAIR, Grade.POOR)
+
+
+def _refuse(field: str, message: str, code: str) -> ValidationError:
+    """A field-level error whose ``code`` is readable both as ``error.code`` and per message."""
+    error = ValidationError({field: ValidationError(message, code=code)})
+    error.code = code
+    return error
+
+
+def transition_for(obj: models.Model, action: str) -> Transition | None:
+    """The table row for ``action`` from ``obj``'s current state, if there is one."""
+    is_goal = isinstance(obj, PerformanceGoal)
+    for row in TRANSITIONS:
+        if row.action == action and row.source == obj.status and (is_goal or not row.goal_only):
+            return row
+    return None
+
+
+def _noun(obj: models.Model) -> str:
+    return str(obj._meta.verbose_name)
+
+
+def _actor_roles(actor, obj: models.Model) -> set[str] | None:
+    """The actor's roles on the object's unit; ``None`` for system jobs (no actor)."""
+    if actor is None:
+        return None
+    roles = roles_for(actor, obj.unit)
+    if not roles:
+        # Outside visible_units: services refuse, the edges answer 404.
+        raise PermissionDenied(f"“{obj}”不在您的管辖范围内，无权访问。")
+    return roles
+
+
+def _require(roles: set[str] | None, row: Transition, obj: models.Model) -> None:
+    if roles is None or roles & set(row.roles):
+        return
+    wanted = "、".join(Role(r).label for r in row.roles)
+    raise PermissionDenied(f"您没有对“{obj}”执行“{row.label}”的权限（需要：{wanted}）。")
+
+
+def _lock(obj: models.Model) -> models.Model:
+    return type(obj).objects.select_for_update().select_related("unit").get(pk=obj.pk)
+
+
+def _prepare(*, obj, actor, action: str, expected_version: int | None):
+    """Lock the row and run the checks every transition shares; returns (locked, row)."""
+    locked = _lock(obj)
+    roles = _actor_roles(actor, locked)
+    check_lock_version(locked, expected_version)
+    row = transition_for(locked, action)
+    if row is None:
+        reason = _WRONG_STATE[action].format(noun=_noun(locked))
+        raise _refuse(
+            "status",
+            f"“{locked}”当前状态为“{locked.get_status_display()}”，不能{ACTION_LABELS[action]}：{reason}。",
+            "invalid_transition",
+        )
+    _require(roles, row, locked)
+    return locked, row
+
+
+def _apply(
+    *,
+    obj,
+    original,
+    row: Transition,
+    actor,
+    comment: str,
+    extra: dict[str, Any] | None = None,
+):
+    """Move ``obj`` along ``row``, save, audit and mirror the new values onto ``original``."""
+    old_status = obj.status
+    obj.status = row.target
+    obj.lock_version += 1
+    if comment or row.action in (APPROVE, RETURN):
+        obj.last_comment = comment  # a review without a comment clears the previous one
+    fields = ["status", "lock_version", "last_comment", "updated_at"]
+    for name, value in (extra or {}).items():
+        setattr(obj, name, value)
+        fields.append(name)
+    obj.full_clean()
+    obj.save(update_fields=fields)
+    entry = audit.record(
+        obj=obj,
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        transition=row.name,
+        comment=comment,
+        changes={
+            "status": [old_status, row.target],
+            **{k: [None, v] for k, v in (extra or {}).items()},
+        },
+    )
+    if original is not obj:
+        for name in fields:
+            setattr(original, name, getattr(obj, name))
+    return obj, entry
+
+
+@transaction.atomic
+def submit(*, obj, actor, comment: str = "", expected_version: int | None = None):
+    """草稿/已退回 → 已提交. Goals run the quality review first; its errors block submission."""
+    locked, row = _prepare(obj=obj, actor=actor, action=SUBMIT, expected_version=expected_version)
+    extra: dict[str, Any] = {"submitted_at": timezone.now()}
+    if isinstance(locked, PerformanceGoal):
+        from .quality import quality_review
+
+        findings = quality_review(goal=locked, actor=actor, save=True)
+        errors = [f["message"] for f in findings if f["severity"] == "error"]
+        if errors:
+            error = ValidationError(
+                {
+                    "quality_findings": [
+                        ValidationError(
+                            f"智能审核发现 {len(errors)} 个错误，修改后才能提交。",
+                            code="quality_errors",
+                        ),
+                        *(ValidationError(m, code="quality_errors") for m in errors),
+                    ]
+                }
+            )
+            error.code = "quality_errors"
+            error.findings = findings
+            raise error
+        obj.quality_findings = locked.quality_findings
+        obj.quality_checked_at = locked.quality_checked_at
+    return _apply(
+        obj=locked, original=obj, row=row, actor=actor, comment=comment.strip(), extra=extra
+    )[0]
+
+
+@transaction.atomic
+def approve(
+    *,
+    obj,
+    actor,
+    comment: str = "",
+    quality_grade: str = "",
+    expected_version: int | None = None,
+):
+    """已提交 → 主管部门审核通过 (主管部门审核人); 主管部门审核通过 → 财政批复 (财政审核人).
+
+    Approving an adjusted goal marks the previously approved version ``superseded`` first, so
+    the one-approved-version constraint holds at every statement.
+    """
+    locked, row = _prepare(obj=obj, actor=actor, action=APPROVE, expected_version=expected_version)
+    extra: dict[str, Any] = {}
+    if quality_grade:
+        if not isinstance(locked, PerformanceGoal):
+            raise _refuse("quality_grade", "只有绩效目标需要评定目标质量等级。", "invalid")
+        if quality_grade not in Grade.values:
+            raise _refuse("quality_grade", f"目标质量等级“{quality_grade}”无效。", "invalid")
+        if quality_grade in REJECTING_GRADES:
+            raise _refuse(
+                "quality_grade",
+                f"目标质量等级为“{Grade(quality_grade).label}”的目标应退回修改，不能审核通过。",
+                "invalid",
+            )
+        extra["quality_grade"] = quality_grade
+    if row.target == Status.APPROVED and isinstance(locked, PerformanceGoal):
+        extra["approved_at"] = timezone.now()
+        _supersede_previous(goal=locked, actor=actor)
+    return _apply(
+        obj=locked, original=obj, row=row, actor=actor, comment=comment.strip(), extra=extra
+    )[0]
+
+
+@transaction.atomic
+def return_(*, obj, actor, comment: str, expected_version: int | None = None):
+    """已提交 (主管部门审核人) or 主管部门审核通过 (财政审核人) → 已退回, with a required comment.
+
+    The unit's 填报人 and 单位审核人 are notified once per return.
+    """
+    comment = (comment or "").strip()
+    locked, row = _prepare(obj=obj, actor=actor, action=RETURN, expected_version=expected_version)
+    if not comment:
+        raise _refuse("comment", "退回时必须填写退回意见，说明需要修改的内容。", "comment_required")
+    locked, entry = _apply(obj=locked, original=obj, row=row, actor=actor, comment=comment)
+    label = locked._meta.model_name
+    notifications.notify_many(
+        recipients=notifications.unit_staff(locked.unit),
+        kind=NotificationKind.RETURNED,
+        occasion_key=f"returned:{label}:{locked.pk}:{entry.pk}",
+        title=f"{_noun(locked)}被退回：{locked}"[:200],
+        body=f"退回意见：{comment}",
+        link=_admin_link(locked),
+        unit=locked.unit,
+    )
+    return locked
+
+
+def _admin_link(obj: models.Model) -> str:
+    try:
+        return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    except NoReverseMatch:  # pragma: no cover - every reviewed model is in the admin
+        return ""
+
+
+def same_scope(goal: PerformanceGoal) -> models.QuerySet[PerformanceGoal]:
+    """Every version of the goal's project (or unit-overall) goal for its year."""
+    queryset = PerformanceGoal.objects.filter(scope=goal.scope, year=goal.year)
+    if goal.scope == GoalScope.PROJECT:
+        return queryset.filter(project_id=goal.project_id)
+    return queryset.filter(unit_id=goal.unit_id, project__isnull=True)
+
+
+def goal_versions(goal: PerformanceGoal) -> list[PerformanceGoal]:
+    """All versions of a goal, oldest first (for the version history)."""
+    return list(same_scope(goal).select_related("created_by").order_by("version"))
+
+
+def _supersede_previous(*, goal: PerformanceGoal, actor) -> None:
+    for old in (
+        same_scope(goal).select_for_update().filter(status=Status.APPROVED).exclude(pk=goal.pk)
+    ):
+        old.status = Status.SUPERSEDED
+        old.lock_version += 1
+        old.save(update_fields=["status", "lock_version", "updated_at"])
+        audit.record(
+            obj=old,
+            actor=actor,
+            action=AuditAction.TRANSITION,
+            transition="supersede",
+            comment=f"已由调整后的 v{goal.version} 取代",
+            changes={"status": [Status.APPROVED, Status.SUPERSEDED]},
+        )
+
+
+def open_version(goal: PerformanceGoal) -> PerformanceGoal | None:
+    """The version of this goal's scope still in review (draft … dept_approved), if any."""
+    return same_scope(goal).filter(status__in=OPEN_STATUSES).order_by("-version").first()
+
+
+COPIED_INDICATOR_FIELDS = (
+    *goal_services.INDICATOR_FIELDS,
+    *goal_services.PARSED_FIELDS,
+    "library_code",
+)
+
+
+@transaction.atomic
+def goal_adjust(*, goal: PerformanceGoal, actor, reason: str) -> PerformanceGoal:
+    """财政批复的目标 → a new draft version n+1 with the same fields, indicators and tasks.
+
+    The approved version stays approved (and readable) until the new one is approved.
+    """
+    reason = (reason or "").strip()
+    locked, row = _prepare(obj=goal, actor=actor, action=ADJUST, expected_version=None)
+    if not reason:
+        raise _refuse("reason", "调整绩效目标必须填写调整原因。", "comment_required")
+    pending = open_version(locked)
+    if pending is not None:
+        raise _refuse(
+            "status",
+            f"该目标已有调整中的 v{pending.version}（{pending.get_status_display()}），"
+            "请在该版本上修改，不能重复调整。",
+            "invalid_transition",
+        )
+    version = (same_scope(locked).aggregate(v=Max("version"))["v"] or 0) + 1
+    new = PerformanceGoal(
+        scope=locked.scope,
+        project_id=locked.project_id,
+        unit_id=locked.unit_id,
+        year=locked.year,
+        version=version,
+        previous=locked,
+        status=Status.DRAFT,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    for name in goal_services.GOAL_FIELDS:
+        setattr(new, name, getattr(locked, name))
+    new.adjustment_reason = reason
+    new.full_clean()
+    new.save()
+    Indicator.objects.bulk_create(
+        [
+            Indicator(goal=new, **{f: getattr(i, f) for f in COPIED_INDICATOR_FIELDS})
+            for i in locked.indicators.all()
+        ]
+    )
+    GoalTask.objects.bulk_create(
+        [
+            GoalTask(goal=new, name=t.name, content=t.content, order=t.order)
+            for t in locked.tasks.all()
+        ]
+    )
+    audit.record(
+        obj=new,
+        actor=actor,
+        action=AuditAction.CREATE,
+        comment=reason,
+        changes={"previous": [None, locked.pk], "version": [None, version]},
+    )
+    audit.record(
+        obj=locked,
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        transition=row.name,
+        comment=reason,
+        changes={"next_version": [None, new.pk]},
+    )
+    return new
+
+
+def allowed_actions(obj: models.Model, user) -> set[str]:
+    """What ``user`` may do with ``obj`` now: a subset of edit/submit/approve/return/adjust.
+
+    The admin shows only these buttons; the services check the same table on every call.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    roles = roles_for(user, obj.unit)
+    if not roles:
+        return set()
+    allowed = set()
+    if obj.status in EDITABLE_STATUSES and roles & set(EDITORS):
+        allowed.add(EDIT)
+    for action in (SUBMIT, APPROVE, RETURN, ADJUST):
+        row = transition_for(obj, action)
+        if row is not None and roles & set(row.roles):
+            allowed.add(action)
+    if ADJUST in allowed and open_version(obj) is not None:
+        allowed.discard(ADJUST)
+    return allowed
+
+
+# --- diff between versions -------------------------------------------------------------------
+
+
+def _indicator_rows(goal: PerformanceGoal) -> dict[str, dict[str, Any]]:
+    """Indicators keyed by 一级 / 三级 (a repeated key gets ``#2``, ``#3``…)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for indicator in goal.indicators.order_by("order", "id"):
+        base = f"{indicator.level1} / {indicator.level3}"
+        key, n = base, 1
+        while key in rows:
+            n += 1
+            key = f"{base} #{n}"
+        rows[key] = {
+            "key": key,
+            "id": indicator.pk,
+            **audit.snapshot(indicator, INDICATOR_DIFF_FIELDS),
+        }
+    return rows
+
+
+def _task_rows(goal: PerformanceGoal) -> dict[str, dict[str, Any]]:
+    return {t.name: {"key": t.name, "name": t.name, "content": t.content} for t in goal.tasks.all()}
+
+
+def _diff_rows(old: dict, new: dict, fields) -> dict[str, list]:
+    changed = []
+    for key in old.keys() & new.keys():
+        changes = audit.diff({f: old[key][f] for f in fields}, {f: new[key][f] for f in fields})
+        if changes:
+            changed.append({"key": key, "changes": changes})
+    order = list(new)
+    changed.sort(key=lambda c: order.index(c["key"]))
+    return {
+        "added": [new[k] for k in new if k not in old],
+        "removed": [old[k] for k in old if k not in new],
+        "changed": changed,
+    }
+
+
+def goal_diff(old: PerformanceGoal, new: PerformanceGoal) -> dict:
+    """Field-by-field differences between two versions of a goal.
+
+    ``{"fields": {name: [old, new]}, "indicators": {"added", "removed", "changed"},
+    "tasks": {"added", "removed", "changed"}}``; indicators match on 一级 and 三级 name, so a
+    renamed indicator shows as removed plus added. Values are JSON-ready (Decimals as text).
+    """
+    fields = audit.diff(
+        audit.snapshot(old, GOAL_DIFF_FIELDS), audit.snapshot(new, GOAL_DIFF_FIELDS)
+    )
+    return {
+        "fields": fields,
+        "indicators": _diff_rows(_indicator_rows(old), _indicator_rows(new), INDICATOR_DIFF_FIELDS),
+        "tasks": _diff_rows(_task_rows(old), _task_rows(new), ("content",)),
+    }
