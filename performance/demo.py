@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Sum
 
 from projects import services as project_services
 from projects.choices import Continuity, FundSource, ProjectCategory, Role, UnitKind
@@ -323,6 +324,47 @@ def load_305004(units: dict[str, Unit], schemes: dict[str, ScoringScheme]) -> No
             _mark_approved(goal, dt.date(year - 1, 12, 31))
 
 
+# The published 2023 self-evaluations of 305004, entered through the services: every actual
+# meets its target (the cost actual is what was spent), so each category scores 100% except
+# 党建工作's cost, which earns nothing because nothing was spent — exactly the published table.
+ACTUALS_305004 = {
+    "资金使用合规性": {"actual_raw": "合规", "band": "achieved"},
+    "项目预算资金控制": None,  # the executed amount, in 万元
+    "年度工作任务完成率": {"actual_raw": "100%"},
+    "社保经办工作顺利开展": {"actual_raw": "顺利开展", "band": "achieved"},
+    "服务对象满意度": {"actual_raw": "95%"},
+}
+
+
+def load_305004_self_evaluations(units: dict[str, Unit]) -> None:
+    """Seed 002's self-evaluation results, filled, computed and approved (published)."""
+    from .services import evaluation as evaluation_services
+    from .services import workflow
+
+    data = _read_json("2023_305004_self_evaluation.json")
+    year = data["year"]
+    for project in Project.objects.filter(unit=units["305004"], year=year).order_by("code"):
+        evaluation = evaluation_services.evaluation_start(actor=None, year=year, project=project)
+        if evaluation.status != Status.DRAFT:
+            continue
+        executed = project.executions.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+        scores = []
+        for score in evaluation.scores.select_related("indicator"):
+            row = ACTUALS_305004.get(score.indicator.level3)
+            if row is None:
+                row = {"actual_raw": f"{_fmt_amount(executed)}万元"}
+            scores.append({"indicator": score.indicator_id, **row})
+        evaluation_services.evaluation_update(
+            evaluation=evaluation,
+            actor=None,
+            data={"deviation_analysis": "", "measures": "继续加强预算执行管理。"},
+            scores=scores,
+        )
+        workflow.submit(obj=evaluation, actor=None)
+        workflow.approve(obj=evaluation, actor=None, comment="演示数据：2023 年决算公开")
+        workflow.approve(obj=evaluation, actor=None, comment="演示数据：2023 年决算公开")
+
+
 def _mark_approved(goal: PerformanceGoal, on: dt.date) -> None:
     """Published targets were approved with the budget: load them as 财政批复."""
     approved_at = dt.datetime.combine(on, dt.time(12, 0), tzinfo=dt.UTC)
@@ -342,4 +384,5 @@ def load_demo() -> list[DemoUser]:
     users = load_users(units)
     load_027001(units)
     load_305004(units, schemes)
+    load_305004_self_evaluations(units)
     return users

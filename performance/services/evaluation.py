@@ -1,0 +1,359 @@
+"""Self-evaluation (绩效自评) of a project or a unit as a whole, after year end.
+
+Started from the approved goal with the unit's scoring scheme (stored on the evaluation, so a
+later change of assignment does not re-grade published results). Scores, rates, total and grade
+come from ``figures.apply_evaluation`` — the same row function ``recompute_year`` uses.
+Submit / review / return are the shared transitions of ``workflow.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+
+from projects import audit
+from projects.choices import Role
+from projects.models import AuditAction, Project, Unit
+from projects.services import check_lock_version, require_role
+
+from ..choices import EDITABLE_STATUSES, GoalScope, Grade, NotificationKind, Status
+from ..models import IndicatorEvaluation, PerformanceGoal, SelfEvaluation
+from . import figures, notifications
+from .schemes import scheme_for_unit
+
+EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
+EVALUATION_FIELDS = ("deviation_analysis", "measures", "deviation_declared")
+SCORE_FIELDS = (
+    "actual_raw",
+    "band",
+    "band_score",
+    "override_score",
+    "override_reason",
+    "deviation_reason",
+)
+ZERO = Decimal("0")
+
+
+def year_end(year: int) -> dt.date:
+    return dt.date(year, 12, 31)
+
+
+# --- start ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def evaluation_start(
+    *, actor, year: int, project: Project | None = None, unit: Unit | None = None
+) -> SelfEvaluation:
+    """Open the self-evaluation of a project (or, without a project, of ``unit`` as a whole)
+    from its approved goal: one score row per indicator, computed at once. Idempotent: an
+    existing evaluation for the same subject and year is returned unchanged."""
+    if project is not None:
+        scope, unit = GoalScope.PROJECT, project.unit
+        if project.year != year:
+            raise ValidationError(
+                {"year": f"自评年度 {year} 与项目年度 {project.year} 不一致。"}, code="invalid"
+            )
+    elif unit is not None:
+        scope = GoalScope.UNIT
+    else:
+        raise ValidationError({"project": "请选择要自评的项目或单位。"}, code="required")
+    require_role(actor, unit, EDITORS, "开展绩效自评")
+    subject = {"scope": scope, "year": year, "unit": unit, "project": project}
+    existing = SelfEvaluation.objects.filter(**subject).first()
+    if existing is not None:
+        return existing
+    goal = (
+        PerformanceGoal.objects.filter(**subject, status=Status.APPROVED)
+        .order_by("-version")
+        .first()
+    )
+    if goal is None:
+        name = project.name if project else f"{unit.name}整体"
+        raise ValidationError(
+            {"goal": f"{year} 年“{name}”没有已批复的绩效目标，不能开展自评。"},
+            code="no_approved_goal",
+        )
+    evaluation = SelfEvaluation(
+        **subject,
+        goal=goal,
+        scheme=scheme_for_unit(unit),
+        status=Status.DRAFT,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    evaluation.full_clean()
+    evaluation.save()
+    IndicatorEvaluation.objects.bulk_create(
+        [IndicatorEvaluation(evaluation=evaluation, indicator=i) for i in goal.indicators.all()]
+    )
+    rows = _scores_of(evaluation)
+    _compute(evaluation, rows)
+    _save_computed(evaluation, rows, {s.pk for s in rows})
+    audit.record(
+        obj=evaluation,
+        actor=actor,
+        action=AuditAction.CREATE,
+        changes={
+            "goal": [None, goal.pk],
+            "scheme": [None, evaluation.scheme_id],
+            "indicators": [None, len(rows)],
+        },
+        comment="开展绩效自评",
+    )
+    return evaluation
+
+
+# --- inputs and compute --------------------------------------------------------------------
+
+
+def _scores_of(evaluation: SelfEvaluation) -> list[IndicatorEvaluation]:
+    return list(figures.with_indicators(IndicatorEvaluation.objects.filter(evaluation=evaluation)))
+
+
+def evaluation_inputs(evaluations: Sequence[SelfEvaluation]) -> dict[int, tuple[Decimal, Decimal]]:
+    """(adjusted budget, executed to year end) per evaluation: one aggregate query per scope.
+
+    A project's own figures; a unit-overall evaluation totals the unit's projects of the year.
+    """
+    result: dict[int, tuple[Decimal, Decimal]] = {}
+    by_year: dict[int, list[SelfEvaluation]] = {}
+    for evaluation in evaluations:
+        by_year.setdefault(evaluation.year, []).append(evaluation)
+    for year, rows in by_year.items():
+        projects = [e for e in rows if e.scope == GoalScope.PROJECT]
+        units = [e for e in rows if e.scope == GoalScope.UNIT]
+        if projects:
+            found = figures.figures_for({e.project_id for e in projects}, as_of=year_end(year))
+            for e in projects:
+                result[e.pk] = found.get(e.project_id, (ZERO, ZERO))
+        if units:
+            found = figures.unit_figures_for(
+                {e.unit_id for e in units}, year=year, as_of=year_end(year)
+            )
+            for e in units:
+                result[e.pk] = found.get(e.unit_id, (ZERO, ZERO))
+    return result
+
+
+def _compute(
+    evaluation: SelfEvaluation,
+    rows: Sequence[IndicatorEvaluation],
+    inputs: tuple[Decimal, Decimal] | None = None,
+) -> tuple[dict, dict]:
+    budget, executed = inputs or evaluation_inputs([evaluation])[evaluation.pk]
+    return figures.apply_evaluation(
+        evaluation,
+        rows,
+        budget=budget,
+        executed=executed,
+        scheme=evaluation.scheme.to_engine(),
+        previous_values=figures.previous_year_values(s.indicator for s in rows),
+    )
+
+
+def _save_computed(
+    evaluation: SelfEvaluation, rows: Sequence[IndicatorEvaluation], changed: set[int]
+) -> None:
+    evaluation.save(update_fields=[*figures.EVALUATION_COMPUTED, "computed_at", "updated_at"])
+    IndicatorEvaluation.objects.bulk_update(
+        [s for s in rows if s.pk in changed], list(figures.SCORE_COMPUTED)
+    )
+
+
+@transaction.atomic
+def evaluation_compute(*, evaluation: SelfEvaluation, actor=None) -> SelfEvaluation:
+    """Recompute scores, rates, total and grade (any status; audited when something changed)."""
+    evaluation = _locked(evaluation)
+    rows = _scores_of(evaluation)
+    computed_at = evaluation.computed_at
+    own, per_score = _compute(evaluation, rows)
+    if own or per_score or computed_at != evaluation.computed_at:
+        _save_computed(evaluation, rows, set(per_score))
+    if own or per_score:
+        audit.record(
+            obj=evaluation,
+            actor=actor,
+            action=AuditAction.COMPUTE,
+            changes=figures.nested_changes(own, per_score, "scores"),
+            comment="重新计算自评得分",
+        )
+    notify_grade(evaluation, rows)
+    return evaluation
+
+
+# --- update --------------------------------------------------------------------------------
+
+
+def _locked(evaluation: SelfEvaluation) -> SelfEvaluation:
+    return (
+        SelfEvaluation.objects.select_for_update(of=("self",))
+        .select_related("unit", "project", "scheme", "goal")
+        .get(pk=evaluation.pk)
+    )
+
+
+def ensure_editable(evaluation: SelfEvaluation) -> None:
+    if evaluation.status not in EDITABLE_STATUSES:
+        raise ValidationError(
+            {
+                "status": f"绩效自评当前状态为“{evaluation.get_status_display()}”，不能修改；"
+                "需要修改请由审核人退回。"
+            },
+            code="not_editable",
+        )
+
+
+def _set_score_field(score: IndicatorEvaluation, key: str, value) -> None:
+    if key == "band":
+        score.band = figures.band_code(value)
+    elif key in ("band_score", "override_score"):
+        setattr(score, key, figures.decimal_or_none(value, key))
+    else:
+        setattr(score, key, (value or "").strip() if isinstance(value, str) else (value or ""))
+
+
+@transaction.atomic
+def evaluation_update(
+    *,
+    evaluation: SelfEvaluation,
+    actor,
+    data: Mapping[str, Any],
+    scores: Sequence[Mapping[str, Any]],
+    expected_version: int | None = None,
+) -> SelfEvaluation:
+    """Fill in a draft or returned self-evaluation and recompute it.
+
+    data: deviation_analysis, measures, has_deviation (the unit's own finding, kept as
+    ``deviation_declared``; has_deviation is also set when any indicator falls short).
+    scores: {"indicator": id, "actual_raw", "band", "band_score", "override_score",
+    "override_reason", "deviation_reason"}. Bad input is refused as a whole with field errors
+    keyed ``scores[<index>].<field>``; nothing is saved.
+    """
+    evaluation = _locked(evaluation)
+    check_lock_version(evaluation, expected_version)
+    require_role(actor, evaluation.unit, EDITORS, "填报绩效自评")
+    ensure_editable(evaluation)
+    errors: dict[str, str] = {}
+    before = audit.snapshot(evaluation, EVALUATION_FIELDS)
+    for key, value in data.items():
+        if key == "has_deviation":
+            evaluation.deviation_declared = bool(value)
+        elif key in ("deviation_analysis", "measures"):
+            setattr(evaluation, key, (value or "").strip())
+        else:
+            errors[key] = "该字段不能在此修改。"
+
+    rows = _scores_of(evaluation)
+    by_indicator = {s.indicator_id: s for s in rows}
+    score_before = {s.pk: audit.snapshot(s, SCORE_FIELDS) for s in rows}
+    budget, executed = evaluation_inputs([evaluation])[evaluation.pk]
+    scheme = evaluation.scheme.to_engine()
+    previous = figures.previous_year_values(s.indicator for s in rows)
+    for index, row in enumerate(scores):
+        prefix = f"scores[{index}]"
+        score = by_indicator.get(figures.indicator_id_of(row.get("indicator")))
+        if score is None:
+            errors[f"{prefix}.indicator"] = "该指标不在本自评表中。"
+            continue
+        indicator = score.indicator
+        for key, value in row.items():
+            if key == "indicator":
+                continue
+            if key not in SCORE_FIELDS:
+                errors[f"{prefix}.{key}"] = "该字段不能在此修改。"
+                continue
+            try:
+                _set_score_field(score, key, value)
+            except figures.FieldProblem as problem:
+                errors[f"{prefix}.{key}"] = f"「{indicator.level3}」：{problem.message}"
+        if any(k.startswith(prefix) for k in errors):
+            continue
+        if score.override_score is None:
+            score.override_reason = ""  # removing an override removes its reason
+        target = figures.indicator_target(indicator, previous_value=previous.get(indicator.pk))
+        message = figures.value_error(score.actual_raw, indicator=indicator, target=target)
+        if message:
+            errors[f"{prefix}.actual_raw"] = message
+            continue
+        actual, _ = figures.read_value(score.actual_raw, target=target)
+        try:
+            figures.score_row(score, target=target, actual=actual, executed=executed, scheme=scheme)
+        except figures.FieldProblem as problem:
+            errors[f"{prefix}.{problem.field}"] = problem.message
+    if errors:
+        raise ValidationError(errors, code="invalid")
+
+    evaluation.full_clean(exclude=["project", "unit", "goal", "scheme"])
+    for score in rows:
+        score.full_clean(exclude=["evaluation", "indicator"])
+    changes = audit.diff(before, audit.snapshot(evaluation, EVALUATION_FIELDS))
+    score_changes = {}
+    for score in rows:
+        diff = audit.diff(score_before[score.pk], audit.snapshot(score, SCORE_FIELDS))
+        if diff:
+            score_changes[score.pk] = diff
+    computed, computed_scores = _compute(evaluation, rows, (budget, executed))
+    if changes or score_changes:
+        evaluation.lock_version += 1
+    evaluation.save(
+        update_fields=[
+            *EVALUATION_FIELDS,
+            *figures.EVALUATION_COMPUTED,
+            "computed_at",
+            "lock_version",
+            "updated_at",
+        ]
+    )
+    per_score = {
+        pk: {**score_changes.get(pk, {}), **computed_scores.get(pk, {})}
+        for pk in set(score_changes) | set(computed_scores)
+    }
+    IndicatorEvaluation.objects.bulk_update(
+        [s for s in rows if s.pk in per_score], [*SCORE_FIELDS, *figures.SCORE_COMPUTED]
+    )
+    merged = figures.nested_changes({**changes, **computed}, per_score, "scores")
+    if merged:
+        audit.record(
+            obj=evaluation,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            changes=merged,
+            comment="填报绩效自评",
+        )
+    notify_grade(evaluation, rows)
+    return evaluation
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+def notify_grade(evaluation: SelfEvaluation, rows: Sequence[IndicatorEvaluation]) -> int:
+    """A filled-in evaluation graded 差 → the unit's staff and department reviewers, once.
+
+    Not before every indicator has a value, band or override: a fresh draft scores only its
+    execution rate and would be 差 for no reason.
+    """
+    if evaluation.grade != Grade.POOR or not figures.is_complete(rows):
+        return 0
+    unit = evaluation.unit
+    try:
+        link = reverse("admin:performance_selfevaluation_change", args=[evaluation.pk])
+    except NoReverseMatch:  # pragma: no cover - admin not mounted
+        link = ""
+    return notifications.notify_many(
+        recipients=notifications.unit_staff(unit) + notifications.department_reviewers(unit),
+        kind=NotificationKind.POOR_GRADE,
+        occasion_key=f"poor:{evaluation.pk}",
+        title=f"自评等级为差：{evaluation}",
+        body=(
+            f"“{evaluation}”自评得分 {evaluation.total_score}，等级为差。请分析原因并制定整改措施。"
+        ),
+        link=link,
+        unit=unit,
+    )

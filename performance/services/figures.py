@@ -1,0 +1,461 @@
+"""Row-level computation of derived figures, shared by the single and the set-based paths.
+
+``monitoring_report_compute`` / ``evaluation_compute`` (one object) and ``recompute_year``
+(whole querysets in batches) load their inputs differently but hand them to the SAME functions
+here, so a figure can only come out one way. Every formula itself lives in ``performance.targets``
+and ``performance.scoring``; this module only feeds model rows to them and writes the results
+back onto the (unsaved) instances, returning what changed for the audit trail.
+
+Nothing here queries the database except :func:`previous_year_values` and :func:`figures_for`,
+which are bulk reads used by both paths.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from projects import audit
+from projects.models import Project
+from projects.selectors import projects_with_figures
+
+from .. import scoring, targets
+from ..choices import DeviationCause, Likelihood, QualitativeBand
+from ..models import (
+    Indicator,
+    IndicatorEvaluation,
+    MonitoringEntry,
+    MonitoringReport,
+    SelfEvaluation,
+)
+
+ZERO = Decimal("0")
+PROBE_WEIGHT = Decimal("100")
+
+# Fields written by the computation (never by a person).
+REPORT_COMPUTED = (
+    "budget",
+    "executed",
+    "execution_rate",
+    "time_progress",
+    "budget_light",
+    "light",
+)
+ENTRY_COMPUTED = ("value", "forecast_value", "light", "findings")
+EVALUATION_COMPUTED = (
+    "budget",
+    "executed",
+    "execution_rate",
+    "execution_score",
+    "category_rates",
+    "total_score",
+    "grade",
+    "has_deviation",
+)
+SCORE_COMPUTED = ("actual_value", "computed_score", "final_score", "over_achieved", "notes")
+
+
+class FieldProblem(Exception):
+    """Input a person must fix: ``field`` of one row, with a Chinese message."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+# --- inputs --------------------------------------------------------------------------------
+
+
+def month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def figures_for(
+    project_ids: Iterable[int], *, as_of: dt.date
+) -> dict[int, tuple[Decimal, Decimal]]:
+    """(adjusted budget, executed up to ``as_of``) per project: one aggregate query."""
+    rows = projects_with_figures(Project.objects.filter(pk__in=list(project_ids)), as_of=as_of)
+    return {
+        pk: (budget or ZERO, executed or ZERO)
+        for pk, budget, executed in rows.values_list("pk", "budget_adjusted", "executed")
+    }
+
+
+def unit_figures_for(
+    unit_ids: Iterable[int], *, year: int, as_of: dt.date
+) -> dict[int, tuple[Decimal, Decimal]]:
+    """A unit's totals over its projects of ``year`` (for the unit-overall self-evaluation)."""
+    rows = projects_with_figures(
+        Project.objects.filter(unit_id__in=list(unit_ids), year=year), as_of=as_of
+    ).values_list("unit_id", "budget_adjusted", "executed")
+    totals: dict[int, tuple[Decimal, Decimal]] = {}
+    for unit_id, budget, executed in rows:
+        old_budget, old_executed = totals.get(unit_id, (ZERO, ZERO))
+        totals[unit_id] = (old_budget + (budget or ZERO), old_executed + (executed or ZERO))
+    return totals
+
+
+def previous_year_values(indicators: Iterable[Indicator]) -> dict[int, Decimal]:
+    """Last year's actual value for each unresolved relative indicator (不低于上年): one query.
+
+    Same match as at goal-setting: the same unit, the same project code (or the unit-overall
+    evaluation) and the same 三级 indicator name, one year earlier.
+    """
+    wanted = [
+        i
+        for i in indicators
+        if i.kind == targets.RELATIVE and i.target_value is None and i.operator
+    ]
+    if not wanted:
+        return {}
+    years = {i.goal.year - 1 for i in wanted}
+    units = {i.goal.unit_id for i in wanted}
+    names = {i.level3 for i in wanted}
+    rows = (
+        IndicatorEvaluation.objects.filter(
+            evaluation__year__in=years,
+            evaluation__unit_id__in=units,
+            indicator__level3__in=names,
+            actual_value__isnull=False,
+        )
+        .order_by("pk")
+        .values_list(
+            "evaluation__year",
+            "evaluation__unit_id",
+            "evaluation__project__code",
+            "indicator__level3",
+            "actual_value",
+        )
+    )
+    found = {(year, unit, code, name): value for year, unit, code, name, value in rows}
+    result = {}
+    for indicator in wanted:
+        goal = indicator.goal
+        code = goal.project.code if goal.project_id else None
+        value = found.get((goal.year - 1, goal.unit_id, code, indicator.level3))
+        if value is not None:
+            result[indicator.pk] = value
+    return result
+
+
+def indicator_target(indicator: Indicator, *, previous_value: Decimal | None = None):
+    """The engine's ``Target`` from an indicator's stored reading (resolved if relative)."""
+    findings = tuple(
+        targets.Finding(f.get("code", ""), f.get("message", ""), f.get("severity", ""))
+        for f in indicator.findings or []
+        if f.get("field", "raw_value") == "raw_value"
+    )
+    value = indicator.target_value
+    if value is None and indicator.kind == targets.RELATIVE and previous_value is not None:
+        value = previous_value
+        findings = tuple(f for f in findings if f.code != "relative_unresolved")
+    return targets.Target(
+        raw=indicator.raw_value,
+        operator=indicator.operator or None,
+        value=value,
+        unit=indicator.target_unit,
+        kind=indicator.kind,
+        findings=findings,
+        relative_to=indicator.relative_to or None,
+    )
+
+
+def is_qualitative(target) -> bool:
+    """Scored by a band the evaluator picks: 定性 targets, and targets nobody could read."""
+    return target.operator is None
+
+
+def read_value(text: str | None, *, target) -> tuple[Decimal | None, tuple]:
+    """A value typed against a quantitative target; blank → (None, ()); 定性 → (None, ())."""
+    if not (text or "").strip() or is_qualitative(target):
+        return None, ()
+    return targets.parse_actual(text, target=target)
+
+
+def value_error(text: str | None, *, indicator: Indicator, target) -> str | None:
+    """The Chinese message for a value that cannot be read, or None when it reads."""
+    _, findings = read_value(text, target=target)
+    errors = [f.message for f in findings if f.severity == targets.ERROR]
+    if not errors:
+        return None
+    return f"「{indicator.level3}」：{'；'.join(errors)}"
+
+
+def _choice(value, choices, field: str, what: str) -> str:
+    """A choice code from its code or Chinese label (also the label without 保障: 经费 → 经费保障)."""
+    text = (value or "").strip() if isinstance(value, str) else value
+    if not text:
+        return ""
+    for code, label in choices:
+        if text in (code, label) or (len(text) >= 2 and label.startswith(text)):
+            return code
+    options = "、".join(label for _, label in choices)
+    raise FieldProblem(field, f"无法识别的{what}「{text}」，应为：{options}")
+
+
+def band_code(value) -> str:
+    return _choice(value, QualitativeBand.choices, "band", "完成情况")
+
+
+def cause_code(value) -> str:
+    return _choice(value, DeviationCause.choices, "deviation_cause", "偏差原因")
+
+
+def likelihood_code(value) -> str:
+    return _choice(value, Likelihood.choices, "likelihood", "完成可能性")
+
+
+def decimal_or_none(value, field: str) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, float):
+        value = str(value)
+    try:
+        number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError):
+        raise FieldProblem(field, f"「{value}」不是有效的数字") from None
+    if not number.is_finite():
+        raise FieldProblem(field, f"「{value}」不是有效的数字")
+    return number
+
+
+def indicator_id_of(value) -> int | None:
+    """An indicator id from an id, its text or an Indicator."""
+    value = getattr(value, "pk", value)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- monitoring ----------------------------------------------------------------------------
+
+
+def _finding_rows(findings: Sequence, field: str) -> list[dict]:
+    return [{**asdict(f), "field": field} for f in findings]
+
+
+def apply_report(
+    report: MonitoringReport,
+    entries: Sequence[MonitoringEntry],
+    *,
+    budget: Decimal,
+    executed: Decimal,
+    month: int,
+    scheme: scoring.Scheme,
+    previous_values: Mapping[int, Decimal] | None = None,
+) -> tuple[dict, dict[int, dict]]:
+    """Execution rate, 时间进度, budget/indicator lights and the project's worst light.
+
+    ``entries`` carry their ``indicator``. Returns (report changes, {entry pk: changes}).
+    """
+    previous_values = previous_values or {}
+    before = audit.snapshot(report, REPORT_COMPUTED)
+    report.budget, report.executed = budget, executed
+    report.execution_rate = scoring.execution_rate(budget=budget, executed=executed, scheme=scheme)
+    report.time_progress = scoring.time_progress(month)
+    budget_light = scoring.budget_light(rate=report.execution_rate, month=month, scheme=scheme)
+    report.budget_light = budget_light.value
+    lights = [budget_light]
+    entry_changes: dict[int, dict] = {}
+    for entry in entries:
+        indicator = entry.indicator
+        entry_before = audit.snapshot(entry, ENTRY_COMPUTED)
+        target = indicator_target(indicator, previous_value=previous_values.get(indicator.pk))
+        value, value_findings = read_value(entry.value_raw, target=target)
+        forecast, forecast_findings = read_value(entry.forecast_raw, target=target)
+        light = scoring.indicator_light(
+            operator=target.operator,
+            target=target.value,
+            value=value,
+            month=month,
+            scheme=scheme,
+            band=entry.band or None,
+            # Rates and percentages do not accumulate over the year (scoring docstring).
+            pro_rate=target.unit != "%",
+        )
+        entry.value, entry.forecast_value = value, forecast
+        entry.light = light.value if light else ""
+        entry.findings = _finding_rows(value_findings, "value_raw") + _finding_rows(
+            forecast_findings, "forecast_raw"
+        )
+        lights.append(light)
+        changes = audit.diff(entry_before, audit.snapshot(entry, ENTRY_COMPUTED))
+        if changes:
+            entry_changes[entry.pk] = changes
+    worst = scoring.worst_light(lights)
+    report.light = worst.value if worst else ""
+    report_changes = audit.diff(before, audit.snapshot(report, REPORT_COMPUTED))
+    if report_changes or entry_changes or report.computed_at is None:
+        report.computed_at = timezone.now()
+    return report_changes, entry_changes
+
+
+# --- self-evaluation -----------------------------------------------------------------------
+
+
+def _weight(indicator: Indicator) -> Decimal:
+    return indicator.weight if indicator.weight is not None else ZERO
+
+
+def score_row(
+    score: IndicatorEvaluation,
+    *,
+    target,
+    actual: Decimal | None,
+    executed: Decimal,
+    scheme: scoring.Scheme,
+) -> scoring.IndicatorScore:
+    """The engine's score of one indicator; an evaluator's invalid input raises FieldProblem."""
+    indicator = score.indicator
+    base = {
+        "weight": _weight(indicator),
+        "operator": target.operator,
+        "target": target.value,
+        "actual": actual,
+        "scheme": scheme,
+        "category": indicator.category,
+        "spent": executed,
+        "band": score.band or None,
+    }
+    try:
+        scoring.indicator_score(**base, band_score=score.band_score)
+    except ValueError as error:
+        raise FieldProblem("band_score", f"「{indicator.level3}」：{error}") from None
+    try:
+        return scoring.indicator_score(
+            **base,
+            band_score=score.band_score,
+            override=score.override_score,
+            override_reason=score.override_reason,
+        )
+    except ValueError as error:
+        field = "override_score" if (score.override_reason or "").strip() else "override_reason"
+        raise FieldProblem(field, f"「{indicator.level3}」：{error}") from None
+
+
+def falls_short(
+    score: IndicatorEvaluation, *, target, actual: Decimal | None, scheme: scoring.Scheme
+) -> bool:
+    """Whether the actual misses the target (not merely scores less: an unspent 成本 is met).
+
+    Asked of the engine with a probe weight, so "meets the target" has one definition.
+    """
+    probe = scoring.indicator_score(
+        weight=PROBE_WEIGHT,
+        operator=target.operator,
+        target=target.value,
+        actual=actual,
+        scheme=scheme,
+        band=score.band or None,
+    )
+    return probe.computed < PROBE_WEIGHT
+
+
+def is_complete(scores: Sequence[IndicatorEvaluation]) -> bool:
+    """Every indicator has an actual value, a band or an override: the evaluation is filled in."""
+    return all(s.actual_value is not None or s.band or s.override_score is not None for s in scores)
+
+
+def _rate_json(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def apply_evaluation(
+    evaluation: SelfEvaluation,
+    scores: Sequence[IndicatorEvaluation],
+    *,
+    budget: Decimal,
+    executed: Decimal,
+    scheme: scoring.Scheme,
+    previous_values: Mapping[int, Decimal] | None = None,
+) -> tuple[dict, dict[int, dict]]:
+    """Per indicator: actual value, score, ≥120% flag; per project: execution rate and score,
+    category 得分率, total, grade and has_deviation — all from ``scoring.project_result``.
+
+    ``scores`` carry their ``indicator``. An invalid band score or override (services refuse
+    them on input; a later weight change can still make one invalid) is left out and noted.
+    Returns (evaluation changes, {score pk: changes}).
+    """
+    previous_values = previous_values or {}
+    before = audit.snapshot(evaluation, EVALUATION_COMPUTED)
+    results = []
+    shortfall = False
+    score_changes: dict[int, dict] = {}
+    for score in scores:
+        indicator = score.indicator
+        score_before = audit.snapshot(score, SCORE_COMPUTED)
+        target = indicator_target(indicator, previous_value=previous_values.get(indicator.pk))
+        actual, findings = read_value(score.actual_raw, target=target)
+        notes = [f.message for f in findings]
+        try:
+            result = score_row(
+                score, target=target, actual=actual, executed=executed, scheme=scheme
+            )
+        except FieldProblem as problem:
+            notes.append(f"未计入：{problem.message}")
+            fallback = IndicatorEvaluation(indicator=indicator, band=score.band)
+            result = score_row(
+                fallback, target=target, actual=actual, executed=executed, scheme=scheme
+            )
+        notes.extend(result.notes)
+        score.actual_value = actual
+        score.computed_score = result.computed
+        score.final_score = result.final
+        score.over_achieved = result.over_achieved
+        score.notes = notes
+        if falls_short(score, target=target, actual=actual, scheme=scheme):
+            shortfall = True
+        results.append((indicator.category, _weight(indicator), result))
+        changes = audit.diff(score_before, audit.snapshot(score, SCORE_COMPUTED))
+        if changes:
+            score_changes[score.pk] = changes
+
+    project = scoring.project_result(
+        scheme=scheme, budget=budget, executed=executed, indicators=results
+    )
+    if project.total > PROBE_WEIGHT:
+        raise ValidationError(
+            {
+                "total_score": f"自评得分 {project.total} 超过 100 分：请检查各指标分值，"
+                "其合计应等于评分方案的分值。"
+            },
+            code="weights",
+        )
+    evaluation.budget, evaluation.executed = budget, executed
+    evaluation.execution_rate = project.execution_rate
+    evaluation.execution_score = project.execution_score
+    evaluation.category_rates = {
+        key: _rate_json(rate) for key, rate in sorted(project.category_rates.items())
+    }
+    evaluation.total_score = project.total
+    evaluation.grade = project.grade.value
+    evaluation.has_deviation = shortfall or evaluation.deviation_declared
+    changes = audit.diff(before, audit.snapshot(evaluation, EVALUATION_COMPUTED))
+    if changes or score_changes or evaluation.computed_at is None:
+        evaluation.computed_at = timezone.now()
+    return changes, score_changes
+
+
+def nested_changes(own: dict, rows: Mapping[int, dict], label: str) -> dict:
+    """One audit ``changes`` dict for an object and its rows: ``{"scores[12].final_score": …}``."""
+    merged = dict(own)
+    for pk, changes in rows.items():
+        for field, values in changes.items():
+            merged[f"{label}[{pk}].{field}"] = values
+    return merged
+
+
+def with_indicators(queryset: QuerySet) -> QuerySet:
+    """Entries/scores with what the row functions read: indicator, its goal and project."""
+    return queryset.select_related(
+        "indicator", "indicator__goal", "indicator__goal__project"
+    ).order_by("indicator__order", "indicator_id")

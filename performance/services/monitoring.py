@@ -1,0 +1,471 @@
+"""Monitoring (绩效运行监控): the finance bureau opens a round, each unit fills its reports, the
+engine computes execution, 时间进度 and lights.
+
+Submit / review / return of a report are the shared transitions of ``workflow.py``. Derived
+figures come from ``figures.apply_report`` — the same row function ``recompute_year`` uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+
+from projects import audit
+from projects.choices import Role, UnitKind
+from projects.models import AuditAction, Unit
+from projects.permissions import has_role
+from projects.services import check_lock_version, require_role
+
+from ..choices import (
+    EDITABLE_STATUSES,
+    GoalScope,
+    Light,
+    Likelihood,
+    NotificationKind,
+    RoundStatus,
+    Status,
+    WindowKind,
+)
+from ..models import (
+    Indicator,
+    MonitoringEntry,
+    MonitoringReport,
+    MonitoringRound,
+    PerformanceGoal,
+    ReportingWindow,
+)
+from . import figures, notifications
+from .schemes import scheme_for_unit
+
+ROUND_OPENERS = (Role.FINANCE_REVIEWER, Role.ADMIN)
+EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
+REPORT_FIELDS = ("forecast_executed", "summary")
+ENTRY_FIELDS = (
+    "value_raw",
+    "forecast_raw",
+    "band",
+    "deviation_cause",
+    "deviation_note",
+    "likelihood",
+    "measures",
+)
+ROUND_FIELDS = ("year", "data_month", "title", "opens_on", "deadline", "status")
+
+
+# --- rounds --------------------------------------------------------------------------------
+
+
+def can_open_rounds(user) -> bool:
+    """财政审核人 or 管理员 of the finance bureau (or a superuser)."""
+    if user is None:
+        return True
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(
+        has_role(user, root, ROUND_OPENERS) for root in Unit.objects.filter(kind=UnitKind.FINANCE)
+    )
+
+
+def _check_round_input(year: int, data_month: int, opens_on: dt.date, deadline: dt.date) -> None:
+    errors = {}
+    if not isinstance(data_month, int) or not 1 <= data_month <= 12:
+        errors["data_month"] = "数据截止月份应为 1 至 12 之间的整数。"
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        errors["year"] = "年度应在 2000 至 2100 之间。"
+    if opens_on and deadline and deadline < opens_on:
+        errors["deadline"] = "截止日期不能早于开始日期。"
+    if errors:
+        raise ValidationError(errors, code="invalid")
+
+
+@transaction.atomic
+def monitoring_round_open(
+    *,
+    actor,
+    year: int,
+    data_month: int,
+    opens_on: dt.date,
+    deadline: dt.date,
+    title: str = "",
+) -> MonitoringRound:
+    """Open (or top up) a round: a draft report with one entry per indicator for every project
+    whose goal for ``year`` is approved. Projects that already have a report keep it.
+
+    Also creates the round's 绩效监控 reporting window, so the reminder sweep sees its deadline.
+    """
+    if not can_open_rounds(actor):
+        raise PermissionDenied("只有财政审核人或管理员可以开启监控轮次。")
+    _check_round_input(year, data_month, opens_on, deadline)
+    round_ = MonitoringRound.objects.select_for_update().filter(year=year, data_month=data_month)
+    round_ = round_.first()
+    if round_ is None:
+        round_ = MonitoringRound(
+            year=year,
+            data_month=data_month,
+            opens_on=opens_on,
+            deadline=deadline,
+            title=(title or "").strip() or f"{year}年1-{data_month}月绩效运行监控",
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        round_.full_clean()
+        round_.save()
+        audit.record(
+            obj=round_,
+            actor=actor,
+            action=AuditAction.CREATE,
+            changes=audit.diff({}, audit.snapshot(round_, ROUND_FIELDS)),
+            comment="开启监控轮次",
+        )
+    elif round_.status == RoundStatus.CLOSED:
+        raise ValidationError(
+            {"status": f"“{round_}”已结束，不能再生成监控表。"}, code="round_closed"
+        )
+    ReportingWindow.objects.get_or_create(
+        kind=WindowKind.MONITORING,
+        monitoring_round=round_,
+        defaults={
+            "year": year,
+            "title": round_.title,
+            "opens_on": round_.opens_on,
+            "closes_on": round_.deadline,
+        },
+    )
+    _create_reports(round_, actor)
+    return round_
+
+
+def _create_reports(round_: MonitoringRound, actor) -> list[MonitoringReport]:
+    goals = list(
+        PerformanceGoal.objects.filter(
+            scope=GoalScope.PROJECT, year=round_.year, status=Status.APPROVED
+        )
+        .exclude(project__monitoring_reports__round=round_)
+        .select_related("unit", "project")
+        .order_by("unit__code", "project__code")
+    )
+    if not goals:
+        return []
+    reports = MonitoringReport.objects.bulk_create(
+        [
+            MonitoringReport(
+                round=round_, project=g.project, goal=g, unit=g.unit, status=Status.DRAFT
+            )
+            for g in goals
+        ]
+    )
+    by_goal: dict[int, list[Indicator]] = {}
+    for indicator in Indicator.objects.filter(goal__in=goals).select_related(
+        "goal", "goal__project"
+    ):
+        by_goal.setdefault(indicator.goal_id, []).append(indicator)
+    entries: dict[int, list[MonitoringEntry]] = {}
+    new_entries = []
+    for report in reports:
+        rows = [
+            MonitoringEntry(report=report, indicator=indicator)
+            for indicator in sorted(by_goal.get(report.goal_id, []), key=lambda i: (i.order, i.pk))
+        ]
+        entries[report.pk] = rows
+        new_entries.extend(rows)
+    MonitoringEntry.objects.bulk_create(new_entries, batch_size=1000)
+    compute_reports(round_, reports, entries)
+    audit.record_many(
+        entries=(
+            (r, {"round": [None, round_.pk], "entries": [None, len(entries[r.pk])]})
+            for r in reports
+        ),
+        actor=actor,
+        action=AuditAction.CREATE,
+        comment=f"开启“{round_}”：生成监控表",
+    )
+    for report in reports:
+        notify_lights(report)
+    return reports
+
+
+def compute_reports(
+    round_: MonitoringRound,
+    reports: Sequence[MonitoringReport],
+    entries: Mapping[int, Sequence[MonitoringEntry]],
+    *,
+    batch_size: int = 1000,
+) -> list[tuple[MonitoringReport, dict]]:
+    """Set-based compute of reports of one round (entries carry their indicator).
+
+    One aggregate query for the figures, one for last year's values, then the shared row
+    function and two ``bulk_update``s. Returns [(report, changes)] for the changed reports.
+    """
+    as_of = figures.month_end(round_.year, round_.data_month)
+    project_figures = figures.figures_for({r.project_id for r in reports}, as_of=as_of)
+    previous = figures.previous_year_values(e.indicator for rows in entries.values() for e in rows)
+    schemes: dict[int, Any] = {}
+    changed, changed_reports, changed_entries = [], [], []
+    for report in reports:
+        if report.unit_id not in schemes:
+            schemes[report.unit_id] = scheme_for_unit(report.unit).to_engine()
+        budget, executed = project_figures.get(report.project_id, (Decimal(0), Decimal(0)))
+        rows = entries.get(report.pk, [])
+        before_computed = report.computed_at
+        own, per_entry = figures.apply_report(
+            report,
+            rows,
+            budget=budget,
+            executed=executed,
+            month=round_.data_month,
+            scheme=schemes[report.unit_id],
+            previous_values=previous,
+        )
+        if own or per_entry or before_computed != report.computed_at:
+            changed_reports.append(report)
+        changed_entries.extend(e for e in rows if e.pk in per_entry)
+        if own or per_entry:
+            changed.append((report, figures.nested_changes(own, per_entry, "entries")))
+    MonitoringReport.objects.bulk_update(
+        changed_reports, [*figures.REPORT_COMPUTED, "computed_at"], batch_size=batch_size
+    )
+    MonitoringEntry.objects.bulk_update(
+        changed_entries, list(figures.ENTRY_COMPUTED), batch_size=batch_size
+    )
+    return changed
+
+
+# --- reports -------------------------------------------------------------------------------
+
+
+def _locked_report(report: MonitoringReport) -> MonitoringReport:
+    return (
+        MonitoringReport.objects.select_for_update(of=("self",))
+        .select_related("round", "unit", "project")
+        .get(pk=report.pk)
+    )
+
+
+def _entries_of(report: MonitoringReport) -> list[MonitoringEntry]:
+    return list(figures.with_indicators(MonitoringEntry.objects.filter(report=report)))
+
+
+def ensure_editable(report: MonitoringReport) -> None:
+    if report.status not in EDITABLE_STATUSES:
+        raise ValidationError(
+            {
+                "status": f"监控表当前状态为“{report.get_status_display()}”，不能修改；"
+                "需要修改请由审核人退回。"
+            },
+            code="not_editable",
+        )
+    if report.round.status == RoundStatus.CLOSED:
+        raise ValidationError(
+            {"status": f"“{report.round}”已结束，监控表不能再修改。"}, code="round_closed"
+        )
+
+
+@transaction.atomic
+def monitoring_report_update(
+    *,
+    report: MonitoringReport,
+    actor,
+    data: Mapping[str, Any],
+    entries: Sequence[Mapping[str, Any]],
+    expected_version: int | None = None,
+) -> MonitoringReport:
+    """Fill in a draft or returned report and recompute it.
+
+    Bad input (an unreadable value, an unknown choice) is refused as a whole: field errors are
+    keyed ``forecast_executed`` or ``entries[<index>].<field>`` and nothing is saved.
+    """
+    report = _locked_report(report)
+    check_lock_version(report, expected_version)
+    require_role(actor, report.unit, EDITORS, "填报绩效监控表")
+    ensure_editable(report)
+    errors: dict[str, str] = {}
+    before = audit.snapshot(report, REPORT_FIELDS)
+    for key, value in data.items():
+        if key not in REPORT_FIELDS:
+            errors[key] = "该字段不能在此修改。"
+        elif key == "forecast_executed":
+            try:
+                amount = figures.decimal_or_none(value, key)
+            except figures.FieldProblem as problem:
+                errors[key] = problem.message
+                continue
+            if amount is not None and amount < 0:
+                errors[key] = "全年预计执行数不能为负数。"
+            report.forecast_executed = amount
+        else:
+            report.summary = value or ""
+
+    rows = _entries_of(report)
+    by_indicator = {e.indicator_id: e for e in rows}
+    entry_before = {e.pk: audit.snapshot(e, ENTRY_FIELDS) for e in rows}
+    for index, row in enumerate(entries):
+        prefix = f"entries[{index}]"
+        entry = by_indicator.get(figures.indicator_id_of(row.get("indicator")))
+        if entry is None:
+            errors[f"{prefix}.indicator"] = "该指标不在本监控表中。"
+            continue
+        for key, value in row.items():
+            if key == "indicator":
+                continue
+            if key not in ENTRY_FIELDS:
+                errors[f"{prefix}.{key}"] = "该字段不能在此修改。"
+                continue
+            try:
+                if key == "band":
+                    value = figures.band_code(value)
+                elif key == "deviation_cause":
+                    value = figures.cause_code(value)
+                elif key == "likelihood":
+                    value = figures.likelihood_code(value)
+            except figures.FieldProblem as problem:
+                errors[f"{prefix}.{key}"] = f"「{entry.indicator.level3}」：{problem.message}"
+                continue
+            setattr(entry, key, (value or "").strip() if isinstance(value, str) else value or "")
+        target = figures.indicator_target(entry.indicator)
+        for key in ("value_raw", "forecast_raw"):
+            message = figures.value_error(
+                getattr(entry, key), indicator=entry.indicator, target=target
+            )
+            if message and key in row:
+                errors[f"{prefix}.{key}"] = message
+    if errors:
+        raise ValidationError(errors, code="invalid")
+
+    report.full_clean(exclude=["round", "project", "goal", "unit"])
+    for entry in rows:
+        entry.full_clean(exclude=["report", "indicator"])
+    changes = audit.diff(before, audit.snapshot(report, REPORT_FIELDS))
+    edited = [e for e in rows if audit.snapshot(e, ENTRY_FIELDS) != entry_before[e.pk]]
+    entry_changes = {
+        e.pk: audit.diff(entry_before[e.pk], audit.snapshot(e, ENTRY_FIELDS)) for e in edited
+    }
+    computed, computed_entries = _compute(report, rows)
+    if changes or entry_changes:
+        report.lock_version += 1
+    report.save(
+        update_fields=[
+            *REPORT_FIELDS,
+            *figures.REPORT_COMPUTED,
+            "computed_at",
+            "lock_version",
+            "updated_at",
+        ]
+    )
+    per_entry = {
+        pk: {**entry_changes.get(pk, {}), **computed_entries.get(pk, {})}
+        for pk in set(entry_changes) | set(computed_entries)
+    }
+    MonitoringEntry.objects.bulk_update(
+        [e for e in rows if e.pk in per_entry], [*ENTRY_FIELDS, *figures.ENTRY_COMPUTED]
+    )
+    merged = figures.nested_changes({**changes, **computed}, per_entry, "entries")
+    if merged:
+        audit.record(
+            obj=report,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            changes=merged,
+            comment="填报绩效监控表",
+        )
+    notify_lights(report, rows)
+    return report
+
+
+def _compute(report: MonitoringReport, rows: Sequence[MonitoringEntry]) -> tuple[dict, dict]:
+    round_ = report.round
+    as_of = figures.month_end(round_.year, round_.data_month)
+    budget, executed = figures.figures_for([report.project_id], as_of=as_of).get(
+        report.project_id, (Decimal(0), Decimal(0))
+    )
+    return figures.apply_report(
+        report,
+        rows,
+        budget=budget,
+        executed=executed,
+        month=round_.data_month,
+        scheme=scheme_for_unit(report.unit).to_engine(),
+        previous_values=figures.previous_year_values(e.indicator for e in rows),
+    )
+
+
+@transaction.atomic
+def monitoring_report_compute(*, report: MonitoringReport, actor=None) -> MonitoringReport:
+    """Recompute executed-to-date, rate, 时间进度 and lights (any status; audited when changed)."""
+    report = _locked_report(report)
+    rows = _entries_of(report)
+    computed_at = report.computed_at
+    own, per_entry = _compute(report, rows)
+    if own or per_entry or computed_at != report.computed_at:
+        report.save(update_fields=[*figures.REPORT_COMPUTED, "computed_at", "updated_at"])
+        MonitoringEntry.objects.bulk_update(
+            [e for e in rows if e.pk in per_entry], list(figures.ENTRY_COMPUTED)
+        )
+    if own or per_entry:
+        audit.record(
+            obj=report,
+            actor=actor,
+            action=AuditAction.COMPUTE,
+            changes=figures.nested_changes(own, per_entry, "entries"),
+            comment="重新计算执行率与预警",
+        )
+    notify_lights(report, rows)
+    return report
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+def _link(report: MonitoringReport) -> str:
+    try:
+        return reverse("admin:performance_monitoringreport_change", args=[report.pk])
+    except NoReverseMatch:  # pragma: no cover - admin not mounted
+        return ""
+
+
+def notify_lights(report: MonitoringReport, rows: Sequence[MonitoringEntry] | None = None) -> int:
+    """Red light → the unit's staff and department reviewers, once per report; a 完全不可能
+    forecast → the same people, once per entry."""
+    sent = 0
+    recipients = None
+    if report.light == Light.RED:
+        recipients = notifications.unit_staff(report.unit) + notifications.department_reviewers(
+            report.unit
+        )
+        sent += notifications.notify_many(
+            recipients=recipients,
+            kind=NotificationKind.RED_LIGHT,
+            occasion_key=f"red:{report.pk}",
+            title=f"红灯预警：{report.project.name}",
+            body=(
+                f"“{report}”综合预警为红灯：预算执行率 {report.execution_rate}%，"
+                f"时间进度 {report.time_progress}%。请分析偏差原因并采取纠偏措施。"
+            ),
+            link=_link(report),
+            unit=report.unit,
+        )
+    for entry in rows or ():
+        if entry.likelihood != Likelihood.IMPOSSIBLE:
+            continue
+        if recipients is None:
+            recipients = notifications.unit_staff(report.unit) + notifications.department_reviewers(
+                report.unit
+            )
+        sent += notifications.notify_many(
+            recipients=recipients,
+            kind=NotificationKind.IMPOSSIBLE,
+            occasion_key=f"impossible:{entry.pk}",
+            title=f"预计完全不可能完成：{report.project.name}",
+            body=(
+                f"“{report}”中指标“{entry.indicator.level3}”（目标 {entry.indicator.raw_value}）"
+                f"预计全年完全不可能完成。偏差原因：{entry.get_deviation_cause_display() or '未填'}；"
+                f"纠偏措施：{entry.measures or '未填'}。"
+            ),
+            link=_link(report),
+            unit=report.unit,
+        )
+    return sent
