@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 
 from projects.admin_scoping import ScopedAdminMixin, record_formset_result, report_service_error
 
+from .admin_workflow import GoalWorkflowAdminMixin
 from .models import (
     GoalTask,
     Indicator,
@@ -25,6 +26,7 @@ from .models import (
     SelfEvaluation,
 )
 from .services import goals as goal_services
+from .services import workflow
 
 SEVERITY_STYLE = {"error": "color:#ba2121;font-weight:bold", "warning": "color:#b8860b"}
 
@@ -133,21 +135,31 @@ class IndicatorInline(admin.TabularInline):
         return render_findings(obj.findings)
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and not obj.is_editable:
-            return False
-        return super().has_change_permission(request, obj)
+        return goal_is_editable_by(request, obj) and super().has_change_permission(request, obj)
 
     has_add_permission = has_change_permission
     has_delete_permission = has_change_permission
 
 
+def goal_is_editable_by(request, goal) -> bool:
+    """Inline rows of a goal are editable only where the workflow allows this user to edit."""
+    return goal is None or workflow.EDIT in workflow.allowed_actions(goal, request.user)
+
+
 class GoalTaskInline(admin.TabularInline):
     model = GoalTask
     extra = 0
+    fields = ["order", "name", "content"]
+
+    def has_change_permission(self, request, obj=None):
+        return goal_is_editable_by(request, obj) and super().has_change_permission(request, obj)
+
+    has_add_permission = has_change_permission
+    has_delete_permission = has_change_permission
 
 
 @admin.register(PerformanceGoal)
-class PerformanceGoalAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PerformanceGoalAdmin(GoalWorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "year",
         "scope",
@@ -164,6 +176,7 @@ class PerformanceGoalAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["project", "unit"]
     autocomplete_fields = ["project", "unit"]
     inlines = [IndicatorInline, GoalTaskInline]
+    actions = ["quality_review_selected"]
     readonly_fields = [
         "version",
         "previous",
@@ -235,7 +248,7 @@ class PerformanceGoalAdmin(ScopedAdminMixin, admin.ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
             fields += ["scope", "project", "unit", "year"]
-            if not obj.is_editable:
+            if not goal_is_editable_by(request, obj):
                 fields += [
                     "overall_goal",
                     "midterm_goal",
@@ -294,7 +307,27 @@ class PerformanceGoalAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 )
             record_formset_result(formset, new=new, changed=changed, deleted=deleted)
             return
+        if formset.model is GoalTask:
+            self._save_tasks(request, goal, formset)
+            return
         super().save_formset(request, form, formset, change)
+
+    def _save_tasks(self, request, goal, formset) -> None:
+        new, changed, deleted = [], [], []
+        for inline_form in formset.deleted_forms:
+            if inline_form.instance.pk:
+                goal_services.goal_task_delete(task=inline_form.instance, actor=request.user)
+                deleted.append(inline_form.instance)
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() or inline_form in formset.deleted_forms:
+                continue
+            data = {k: inline_form.cleaned_data.get(k) for k in goal_services.TASK_FIELDS}
+            existing = inline_form.instance if inline_form.instance.pk else None
+            saved = goal_services.goal_task_save(
+                goal=goal, data=data, actor=request.user, task=existing
+            )
+            changed.append((saved, inline_form.changed_data)) if existing else new.append(saved)
+        record_formset_result(formset, new=new, changed=changed, deleted=deleted)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

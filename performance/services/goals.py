@@ -248,6 +248,61 @@ def indicator_delete(*, indicator: Indicator, actor=None) -> None:
     )
 
 
+TASK_FIELDS = ("name", "content", "order")
+
+
+@transaction.atomic
+def goal_task_save(
+    *,
+    goal: PerformanceGoal,
+    data: Mapping[str, Any],
+    actor=None,
+    task: GoalTask | None = None,
+) -> GoalTask:
+    """Create or edit a 年度主要任务 of an editable (unit-overall) goal."""
+    require_role(actor, goal.unit, EDITORS, "修改年度主要任务")
+    ensure_editable(goal)
+    created = task is None
+    task = GoalTask(goal=goal) if created else GoalTask.objects.get(pk=task.pk, goal=goal)
+    before = {} if created else audit.snapshot(task, TASK_FIELDS)
+    for key, value in data.items():
+        if key not in TASK_FIELDS:
+            raise ValidationError({key: "未知字段。"})
+        setattr(task, key, value if value is not None else "")
+    if not (task.name or "").strip():
+        raise ValidationError({"name": "任务名称不能为空。"})
+    task.order = task.order or 0
+    task.full_clean()
+    changes = audit.diff(before, audit.snapshot(task, TASK_FIELDS))
+    if created or changes:
+        task.save()
+        audit.record(
+            obj=goal,
+            actor=actor,
+            action=AuditAction.CREATE if created else AuditAction.UPDATE,
+            changes={f"task[{task.pk}].{k}": v for k, v in changes.items()},
+            comment=f"年度主要任务：{task.name}",
+        )
+    return task
+
+
+@transaction.atomic
+def goal_task_delete(*, task: GoalTask, actor=None) -> None:
+    goal = task.goal
+    require_role(actor, goal.unit, EDITORS, "删除年度主要任务")
+    ensure_editable(goal)
+    snapshot = audit.snapshot(task, TASK_FIELDS)
+    pk = task.pk
+    task.delete()
+    audit.record(
+        obj=goal,
+        actor=actor,
+        action=AuditAction.DELETE,
+        changes={f"task[{pk}]": [snapshot, None]},
+        comment=f"删除年度主要任务：{snapshot['name']}",
+    )
+
+
 @transaction.atomic
 def indicators_reparse(*, goal_ids: Iterable[int] | None = None, batch_size: int = 2000) -> int:
     """Re-read every indicator's 指标值 with the current parser (after a parser upgrade).
