@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-from django.db import OperationalError
+import datetime as dt
+
+from celery import Task, shared_task
+from django.db import InterfaceError, OperationalError
+from kombu.exceptions import OperationalError as BrokerError
 
 from .services import goals as goal_services
+from .task_hooks import checkpoint
 
+# Transient failures worth another try: the database went away or timed out, the broker
+# refused a publish, the mail server hung up (smtplib.SMTPException is an OSError).
+TRANSIENT_DB = (OperationalError, InterfaceError)
 RETRY = {
-    "autoretry_for": (OperationalError,),
-    "retry_backoff": True,
+    "autoretry_for": TRANSIENT_DB,
+    "retry_backoff": True,  # 1 s, 2 s, 4 s … (exponential) …
     "retry_backoff_max": 300,
-    "retry_jitter": True,
+    "retry_jitter": True,  # … each drawn at random below that bound, so retries spread out
     "max_retries": 5,
 }
 
@@ -22,9 +29,65 @@ def reparse_indicators(goal_ids: list[int] | None = None) -> int:
     return goal_services.indicators_reparse(goal_ids=goal_ids)
 
 
-@shared_task(name="performance.send_notification_email", acks_late=True, **RETRY)
+@shared_task(
+    name="performance.send_notification_email",
+    acks_late=True,
+    **{**RETRY, "autoretry_for": (*TRANSIENT_DB, OSError, BrokerError)},
+)
 def send_notification_email(notification_id: int) -> bool:
     """Mail one notification; a redelivered task finds it claimed and sends nothing."""
     from .services.notifications import deliver_email
 
     return deliver_email(notification_id=notification_id)
+
+
+class RecomputeTask(Task):
+    """Marks the job failed once a recompute task has used up its retries."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        from .services.recompute_jobs import recompute_failed
+
+        job_id = kwargs.get("job_id", args[0] if args else None)
+        chunk = kwargs.get("chunk", args[1] if len(args) > 1 else None)
+        if job_id is not None:
+            recompute_failed(job_id=job_id, chunk=chunk, error=exc)
+
+
+@shared_task(
+    name="performance.recompute_job",
+    base=RecomputeTask,
+    acks_late=True,
+    **{**RETRY, "autoretry_for": (*TRANSIENT_DB, BrokerError)},
+)
+def recompute_job(job_id: int) -> int:
+    """Split a recompute job into unit chunks and queue them; redelivery re-queues the rest."""
+    from .services.recompute_jobs import recompute_dispatch
+
+    checkpoint("recompute_job")
+    return len(recompute_dispatch(job_id=job_id))
+
+
+@shared_task(name="performance.recompute_chunk", base=RecomputeTask, acks_late=True, **RETRY)
+def recompute_chunk(job_id: int, chunk: int) -> bool:
+    """Recompute one chunk of units; a chunk already recorded done is skipped."""
+    from .services.recompute_jobs import recompute_chunk as run_chunk
+
+    checkpoint("recompute_chunk")
+    return run_chunk(job_id=job_id, chunk=chunk)
+
+
+@shared_task(name="performance.recompute_nightly", acks_late=True, **RETRY)
+def recompute_nightly(year: int | None = None) -> int:
+    """Beat: recompute a whole year (default: the current one); returns the job id."""
+    from .services.recompute_jobs import recompute_nightly as request_nightly
+
+    return request_nightly(year=year).pk
+
+
+@shared_task(name="performance.reminders_sweep", acks_late=True, **RETRY)
+def reminders_sweep(today: str | None = None) -> int:
+    """Beat, daily: reminders for due/overdue work and event warnings, each sent once."""
+    from .services.reminders import reminders_sweep as sweep
+
+    checkpoint("reminders_sweep")
+    return sweep(today=dt.date.fromisoformat(today) if today else None)

@@ -132,7 +132,22 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # With acks_late a task whose worker died is redelivered after ``visibility_timeout``
+    # seconds; it must exceed the longest task (retry countdowns included). The unacked
+    # bookkeeping is kept per queue so deployments or test runs sharing a Redis never restore
+    # each other's messages.
+    _visibility = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+    _queue = os.environ.get("CELERY_QUEUE", "perfgoals")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _visibility,
+        "unacked_key": f"unacked:{_queue}",
+        "unacked_index_key": f"unacked_index:{_queue}",
+        "unacked_mutex_key": f"unacked_mutex:{_queue}",
+    }
+    if _visibility < 60:  # test workers: look for abandoned messages every second
+        CELERY_BROKER_TRANSPORT_OPTIONS.update(
+            unacked_restore_interval=1, unacked_restore_throttle=1
+        )
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     _broker_dir = VAR_DIR / "celery-broker"

@@ -1,0 +1,228 @@
+"""Recompute requests as background jobs, fanned out so several workers share a province.
+
+``recompute_request`` (admin button, API, nightly beat) checks the requester's role, creates a
+job row and, after commit, queues ``performance.recompute_job``. That task
+(``recompute_dispatch``) lists the units with data for the year, splits them into chunks and
+queues one ``performance.recompute_chunk`` per chunk; each chunk calls
+``recompute.recompute_year(year=…, unit_ids=[…])`` and, in the same transaction, records itself
+done on the job row. A chunk that runs twice (redelivered after a worker died, or retried)
+finds itself done and skips; one killed half-way rolled back and simply runs again. The job's
+progress is units done / units in scope; it succeeds when every chunk has reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from projects import audit
+from projects.choices import Role
+from projects.models import AuditAction, Project, Unit
+from projects.services import require_role
+
+from ..choices import JobKind, JobStatus
+from ..models import Job, PerformanceGoal
+from ..task_hooks import checkpoint
+from .jobs import job_create, job_fail
+
+RECOMPUTE_ROLES = (Role.DEPT_REVIEWER, Role.FINANCE_REVIEWER, Role.ADMIN)
+WHOLE_YEAR_ROLES = (Role.FINANCE_REVIEWER, Role.ADMIN)
+# A request while the same recompute is still queued or running returns that job instead
+# (beat ticking twice, a double click); after this long a stuck job no longer blocks.
+DEDUPLICATE_FOR = dt.timedelta(hours=6)
+
+
+def units_per_task() -> int:
+    return max(1, int(getattr(settings, "RECOMPUTE_UNITS_PER_TASK", 10)))
+
+
+def _check_year(year: Any) -> int:
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        year = 0
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": "年度必须是 2000 至 2100 之间的整数。"}, code="invalid")
+    return year
+
+
+@transaction.atomic
+def recompute_request(*, actor, year: int, unit: Unit | None = None) -> Job:
+    """Queue a recompute of ``year`` for ``unit`` and the units below it (``None``: all units).
+
+    A unit needs 主管部门审核人, 财政审核人 or 管理员 on it; all units need 财政审核人 or 管理员
+    at the top of the tree (or a superuser). ``actor=None`` is the nightly schedule. Returns the
+    job (an identical job still pending or running is returned instead of a new one).
+    """
+    year = _check_year(year)
+    if unit is not None:
+        require_role(actor, unit, RECOMPUTE_ROLES, "重新计算")
+    elif actor is not None and not actor.is_superuser:
+        roots = list(Unit.objects.filter(parent__isnull=True))
+        if not roots:
+            raise ValidationError({"unit": "尚无任何单位。"}, code="invalid")
+        for root in roots:
+            require_role(actor, root, WHOLE_YEAR_ROLES, "重新计算全部单位")
+    unit_id = unit.pk if unit is not None else None
+    running = (
+        Job.objects.filter(
+            kind=JobKind.RECOMPUTE,
+            status__in=[JobStatus.PENDING, JobStatus.RUNNING],
+            created_at__gte=timezone.now() - DEDUPLICATE_FOR,
+            params__year=year,
+            params__unit=unit_id,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if running is not None:
+        return running
+    job = job_create(
+        kind=JobKind.RECOMPUTE, actor=actor, unit=unit, params={"year": year, "unit": unit_id}
+    )
+    audit.record(
+        obj=job,
+        actor=actor,
+        action=AuditAction.CREATE,
+        changes={"year": [None, year], "unit": [None, unit_id]},
+        comment="请求重新计算",
+        unit=unit,
+    )
+    transaction.on_commit(lambda: _queue("recompute_job", job.pk))
+    return job
+
+
+def _queue(task_name: str, *args) -> None:
+    from .. import tasks
+
+    getattr(tasks, task_name).delay(*args)
+
+
+def units_in_scope(*, year: int, unit: Unit | None) -> list[int]:
+    """Ids of the units with projects or goals in ``year`` (within ``unit``'s subtree)."""
+    projects = Project.objects.filter(year=year)
+    goals = PerformanceGoal.objects.filter(year=year)
+    if unit is not None:
+        projects = projects.filter(unit__path__startswith=unit.path)
+        goals = goals.filter(unit__path__startswith=unit.path)
+    ids = set(projects.values_list("unit_id", flat=True))
+    ids |= set(goals.values_list("unit_id", flat=True))
+    return sorted(ids)
+
+
+@transaction.atomic
+def recompute_dispatch(*, job_id: int) -> list[int]:
+    """Split the job into unit chunks (once) and queue every chunk not yet done.
+
+    Returns the chunk numbers queued. Running it again (redelivery) re-queues only the chunks
+    that have not reported, which are idempotent anyway.
+    """
+    job = Job.objects.select_for_update().select_related("unit").get(pk=job_id)
+    if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+        return []
+    result = dict(job.result or {})
+    if job.status == JobStatus.PENDING or "chunks" not in result:
+        unit_ids = units_in_scope(year=job.params["year"], unit=job.unit)
+        size = units_per_task()
+        result = {
+            "chunks": [unit_ids[i : i + size] for i in range(0, len(unit_ids), size)],
+            "done": [],
+            "counts": {},
+        }
+        job.status = JobStatus.RUNNING
+        job.started_at = timezone.now()
+        job.total = len(unit_ids)
+        job.processed = 0
+        job.errors = []
+    job.attempts += 1
+    job.result = result
+    if not result["chunks"]:
+        job.status = JobStatus.SUCCEEDED
+        job.finished_at = timezone.now()
+    job.save(
+        update_fields=[
+            "status",
+            "started_at",
+            "finished_at",
+            "total",
+            "processed",
+            "errors",
+            "result",
+            "attempts",
+        ]
+    )
+    pending = [i for i in range(len(result["chunks"])) if i not in set(result["done"])]
+    if pending:
+        transaction.on_commit(lambda: _queue_chunks(job.pk, pending))
+    return pending
+
+
+def _queue_chunks(job_id: int, chunks: list[int]) -> None:
+    from celery import group
+
+    from ..tasks import recompute_chunk
+
+    group(recompute_chunk.si(job_id, chunk) for chunk in chunks).apply_async()
+
+
+def _progress(done: int, total: int) -> None:
+    checkpoint("recompute.progress")
+
+
+@transaction.atomic
+def recompute_chunk(*, job_id: int, chunk: int) -> bool:
+    """Recompute one chunk of the job's units and record it done, in one transaction.
+
+    Returns ``False`` when there was nothing to do (job finished, chunk already done).
+    """
+    from .recompute import recompute_year
+
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    if job.status != JobStatus.RUNNING or chunk in (job.result or {}).get("done", []):
+        return False
+    unit_ids = job.result["chunks"][chunk]
+    counts = recompute_year(
+        year=job.params["year"], unit_ids=unit_ids, actor=job.created_by, progress=_progress
+    )
+    job = Job.objects.select_for_update().get(pk=job_id)
+    result = dict(job.result)
+    if job.status != JobStatus.RUNNING or chunk in result["done"]:
+        return False  # a twin delivery finished first; our identical writes are harmless
+    result["done"] = sorted([*result["done"], chunk])
+    totals = dict(result.get("counts") or {})
+    for key, value in (counts or {}).items():
+        if isinstance(value, int | float):
+            totals[key] = totals.get(key, 0) + value
+    result["counts"] = totals
+    job.result = result
+    job.processed = sum(len(result["chunks"][i]) for i in result["done"])
+    fields = ["result", "processed"]
+    if len(result["done"]) == len(result["chunks"]):
+        job.status = JobStatus.SUCCEEDED
+        job.finished_at = timezone.now()
+        fields += ["status", "finished_at"]
+    job.save(update_fields=fields)
+    return True
+
+
+def recompute_failed(*, job_id: int, chunk: int | None, error: BaseException) -> None:
+    """A chunk (or the dispatch) gave up after its retries: mark the job failed, say why."""
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+        return
+    where = "分发" if chunk is None else f"第 {chunk + 1} 批单位"
+    job_fail(
+        job_id=job_id,
+        errors=[*(job.errors or []), {"chunk": chunk, "message": f"{where}：{error}"}],
+        result=job.result,
+    )
+
+
+def recompute_nightly(*, year: int | None = None) -> Job:
+    """The beat schedule's entry point: recompute a whole year as the system."""
+    return recompute_request(actor=None, year=year or timezone.localdate().year)

@@ -1,0 +1,295 @@
+"""The daily reminder sweep: who is reminded of what, when, and never twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+
+from performance.choices import NotificationKind, Status, WindowKind
+from performance.models import MonitoringReport, Notification, ReportingWindow
+from performance.services import monitoring, workflow
+from performance.services.reminders import reminders_sweep, window_key
+from performance.tasks import reminders_sweep as reminders_sweep_task
+from projects import services as project_services
+from projects.choices import FundSource, ProjectCategory
+from projects.models import Project, Unit
+
+pytestmark = pytest.mark.django_db
+
+OPENS, CLOSES = dt.date(2024, 9, 1), dt.date(2024, 9, 30)
+
+
+def _window(kind=WindowKind.GOAL_SET, year=2024, **fields) -> ReportingWindow:
+    values = {
+        "kind": kind,
+        "year": year,
+        "title": f"{year}年度{WindowKind(kind).label}",
+        "opens_on": OPENS,
+        "closes_on": CLOSES,
+        "lead_days": 5,
+        **fields,
+    }
+    return ReportingWindow.objects.create(**values)
+
+
+def _project_without_goal(year: int = 2024) -> Project:
+    return project_services.project_save(
+        data={
+            "code": f"027001{year}901",
+            "name": "演示：社保经办能力提升",
+            "unit": Unit.objects.get(code="027001"),
+            "year": year,
+            "category": ProjectCategory.SPECIAL,
+        }
+    )
+
+
+def _received(user, kind=None) -> list[Notification]:
+    rows = Notification.objects.filter(recipient=user)
+    if kind:
+        rows = rows.filter(kind=kind)
+    return list(rows)
+
+
+def test_a_window_not_yet_open_reminds_nobody(filler):
+    _project_without_goal()
+    _window()
+
+    assert reminders_sweep(today=OPENS - dt.timedelta(days=1)) == 0
+    assert not Notification.objects.exists()
+
+
+def test_an_open_window_reminds_the_units_staff_once(filler, unit_reviewer, dept_reviewer):
+    _project_without_goal()
+    window = _window()
+
+    first = reminders_sweep(today=OPENS)
+    second = reminders_sweep(today=OPENS + dt.timedelta(days=1))
+
+    assert first == 2 and second == 0
+    for person in (filler, unit_reviewer):
+        (notice,) = _received(person)
+        assert notice.kind == NotificationKind.WINDOW_OPEN
+        assert notice.occasion_key == window_key(window, "open", filler_unit_pk())
+        assert "演示：社保经办能力提升" in notice.body
+        assert "2024年09月30日" in notice.title
+    assert _received(dept_reviewer) == []
+
+
+def filler_unit_pk() -> int:
+    return Unit.objects.get(code="027001").pk
+
+
+def test_the_deadline_within_lead_days_is_a_second_reminder(filler):
+    _project_without_goal()
+    _window(lead_days=5)
+    reminders_sweep(today=OPENS)
+
+    assert reminders_sweep(today=CLOSES - dt.timedelta(days=6)) == 0
+    assert reminders_sweep(today=CLOSES - dt.timedelta(days=5)) == 2
+    assert reminders_sweep(today=CLOSES) == 0
+
+    due = _received(filler, NotificationKind.WINDOW_DUE)
+    assert len(due) == 1 and "剩 5 天" in due[0].title
+
+
+def test_overdue_work_is_escalated_to_the_department_reviewer_only_of_that_unit(
+    filler, unit_reviewer, dept_reviewer, outsider, outsider_dept_reviewer, finance_reviewer
+):
+    _project_without_goal()
+    _window()
+
+    created = reminders_sweep(today=CLOSES + dt.timedelta(days=1))
+
+    assert created == 3
+    for person in (filler, unit_reviewer, dept_reviewer):
+        (notice,) = _received(person)
+        assert notice.kind == NotificationKind.WINDOW_OVERDUE
+        assert notice.unit.code == "027001"
+    for person in (outsider, outsider_dept_reviewer, finance_reviewer):
+        assert _received(person) == []
+    assert reminders_sweep(today=CLOSES + dt.timedelta(days=30)) == 0
+
+
+def test_a_sweep_starting_late_sends_only_the_current_stage(filler):
+    _project_without_goal()
+    _window()
+
+    reminders_sweep(today=CLOSES + dt.timedelta(days=2))
+
+    assert {n.kind for n in _received(filler)} == {NotificationKind.WINDOW_OVERDUE}
+
+
+def test_units_whose_goals_are_handed_in_are_not_reminded(filler):
+    # 027001's 2022 goals are all approved in the demo.
+    _window(year=2022)
+
+    assert reminders_sweep(today=CLOSES + dt.timedelta(days=1)) == 0
+
+
+def test_a_returned_goal_is_work_due_again(filler, dept_reviewer):
+    project = _project_without_goal()
+    from performance.services import goals as goal_services
+
+    goal = goal_services.goal_create(
+        scope="project", year=2024, project=project, data={"overall_goal": "提升经办能力"}
+    )
+    _window()
+    type(goal).objects.filter(pk=goal.pk).update(status=Status.SUBMITTED)
+    assert reminders_sweep(today=OPENS) == 0
+
+    type(goal).objects.filter(pk=goal.pk).update(status=Status.RETURNED)
+    assert reminders_sweep(today=OPENS) == 2
+
+
+def test_inactive_windows_are_ignored(filler):
+    _project_without_goal()
+    _window(is_active=False)
+
+    assert reminders_sweep(today=OPENS) == 0
+
+
+def test_monitoring_window_chases_reports_not_yet_submitted(filler, finance_reviewer):
+    round_ = monitoring.monitoring_round_open(
+        actor=finance_reviewer,
+        year=2022,
+        data_month=7,
+        opens_on=dt.date(2022, 8, 1),
+        deadline=dt.date(2022, 8, 20),
+    )
+    window = ReportingWindow.objects.get(monitoring_round=round_)
+    reports = MonitoringReport.objects.filter(round=round_, unit__code="027001")
+    assert reports.count() == 10
+
+    assert reminders_sweep(today=dt.date(2022, 8, 1)) == 2
+    (notice,) = _received(filler, NotificationKind.WINDOW_OPEN)
+    assert "10 项尚未提交绩效监控表" in notice.body
+    assert notice.occasion_key == window_key(window, "open", filler_unit_pk())
+
+    reports.update(status=Status.SUBMITTED)
+    assert reminders_sweep(today=dt.date(2022, 8, 19)) == 0
+
+
+def test_self_evaluation_window_chases_projects_with_approved_goals(filler, dept_reviewer):
+    _project_without_goal(year=2022)  # no approved goal: nothing to evaluate yet
+    _window(kind=WindowKind.SELF_EVALUATION, year=2022)
+
+    assert reminders_sweep(today=OPENS) == 2
+    (notice,) = _received(filler)
+    assert "10 项尚未提交绩效自评" in notice.body
+    assert "演示：社保经办能力提升" not in notice.body
+
+
+def test_adjustment_window_chases_changed_budgets_until_an_adjustment_is_opened(filler):
+    project = Project.objects.filter(unit__code="027001", year=2022).order_by("code").first()
+    budget = project.budgets.get()
+    _window(kind=WindowKind.ADJUSTMENT, year=2022)
+    assert reminders_sweep(today=OPENS) == 0
+
+    project_services.project_set_budget(
+        project=project,
+        fund_source=budget.fund_source,
+        amount=budget.amount,
+        adjusted_amount=budget.amount + Decimal("5"),
+    )
+    assert reminders_sweep(today=OPENS) == 2
+    (notice,) = _received(filler)
+    assert notice.kind == NotificationKind.ADJUSTMENT_NEEDED
+    assert project.name in notice.body
+
+    goal = project.goals.get(status=Status.APPROVED)
+    workflow.goal_adjust(goal=goal, actor=filler, reason="预算调整")
+    assert reminders_sweep(today=CLOSES + dt.timedelta(days=1)) == 0
+
+
+def test_each_new_reminder_is_mailed_once(
+    filler, unit_reviewer, django_capture_on_commit_callbacks
+):
+    _project_without_goal()
+    _window()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders_sweep(today=OPENS)
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders_sweep(today=OPENS)
+
+    assert sorted(m.to[0] for m in mail.outbox) == [filler.email, unit_reviewer.email]
+    assert all(m.subject.startswith("【绩效管理】") for m in mail.outbox)
+    assert Notification.objects.filter(emailed_at__isnull=False).count() == 2
+
+
+def test_the_beat_task_runs_the_sweep_and_is_safe_to_run_twice(filler):
+    _project_without_goal()
+    _window()
+
+    assert reminders_sweep_task.delay(OPENS.isoformat()).get() == 2
+    assert reminders_sweep_task.delay(OPENS.isoformat()).get() == 0
+    assert Notification.objects.count() == 2
+
+
+def test_a_red_light_that_bypassed_the_report_service_is_warned_once(
+    filler, dept_reviewer, finance_reviewer
+):
+    round_ = monitoring.monitoring_round_open(
+        actor=finance_reviewer,
+        year=2022,
+        data_month=7,
+        opens_on=dt.date(2022, 8, 1),
+        deadline=dt.date(2022, 8, 20),
+    )
+    ReportingWindow.objects.filter(monitoring_round=round_).update(is_active=False)
+    report = MonitoringReport.objects.filter(round=round_).order_by("pk").first()
+    # as a bulk recompute would leave it: red, submitted, nobody told yet
+    MonitoringReport.objects.filter(pk=report.pk).update(light="red", status=Status.SUBMITTED)
+    Notification.objects.filter(occasion_key=f"red:{report.pk}").delete()
+
+    assert reminders_sweep(today=dt.date(2023, 1, 5)) == 3
+    assert reminders_sweep(today=dt.date(2023, 1, 6)) == 0
+    (notice,) = [n for n in _received(dept_reviewer) if n.occasion_key == f"red:{report.pk}"]
+    assert notice.kind == NotificationKind.RED_LIGHT
+
+
+def test_the_sweep_never_repeats_a_warning_the_report_service_sent(filler, finance_reviewer):
+    round_ = monitoring.monitoring_round_open(
+        actor=finance_reviewer,
+        year=2022,
+        data_month=7,
+        opens_on=dt.date(2022, 8, 1),
+        deadline=dt.date(2022, 8, 20),
+    )
+    ReportingWindow.objects.filter(monitoring_round=round_).update(is_active=False)
+    MonitoringReport.objects.filter(round=round_).update(light="red", status=Status.SUBMITTED)
+    already = set(Notification.objects.values_list("recipient_id", "occasion_key"))
+    assert (filler.pk, f"red:{MonitoringReport.objects.filter(round=round_).first().pk}") in already
+
+    reminders_sweep(today=dt.date(2023, 1, 5))
+
+    new = set(Notification.objects.values_list("recipient_id", "occasion_key")) - already
+    assert not [key for _user, key in new if key.startswith("red:")]
+
+
+def test_draft_reports_raise_no_light_warning(filler, finance_reviewer):
+    round_ = monitoring.monitoring_round_open(
+        actor=finance_reviewer,
+        year=2022,
+        data_month=7,
+        opens_on=dt.date(2022, 8, 1),
+        deadline=dt.date(2022, 8, 20),
+    )
+    ReportingWindow.objects.filter(monitoring_round=round_).update(is_active=False)
+    MonitoringReport.objects.filter(round=round_).update(light="red")
+
+    assert reminders_sweep(today=dt.date(2023, 1, 5)) == 0
+
+
+def test_a_fund_source_change_without_amount_change_is_not_an_adjustment(filler):
+    project = Project.objects.filter(unit__code="027001", year=2022).order_by("code").first()
+    project_services.project_set_budget(
+        project=project, fund_source=FundSource.CARRYOVER, amount=Decimal("3")
+    )
+    _window(kind=WindowKind.ADJUSTMENT, year=2022)
+
+    assert reminders_sweep(today=OPENS) == 0
