@@ -6,23 +6,25 @@ absent (a 404 at the edges). Other parts may add functions at the end of this mo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
-from projects.models import Project, Unit
+from projects.models import ExecutionRecord, Project, ProjectBudget, Unit
 from projects.permissions import visible_units
 
 from . import scoring
-from .choices import GoalScope, Grade, Status
+from .choices import GoalScope, Grade, Light, Status
 from .models import (
     Indicator,
     IndicatorEvaluation,
     MonitoringEntry,
     MonitoringReport,
     PerformanceGoal,
+    SchemeAssignment,
+    ScoringScheme,
     SelfEvaluation,
 )
 
@@ -183,3 +185,207 @@ def unit_evaluation_summary(*, unit: Unit, year: int, published_only: bool = Fal
     unit-overall self-evaluation's row or None. Two queries.
     """
     return evaluation_summaries(units=[unit], year=year, published_only=published_only)[0]
+
+
+# --- API reads: scheme lookup in bulk and summaries per unit / department / year ------------
+
+
+def scheme_lookup() -> Callable[[str], ScoringScheme | None]:
+    """``scheme_for_unit`` for many units at once: ``lookup(unit.path)`` with two queries total.
+
+    Same rule as ``services.schemes.scheme_for_unit``: the nearest assignment on the unit or an
+    ancestor, else the default scheme (``None`` when there is none).
+    """
+    by_code = {
+        assignment.unit.code: assignment.scheme
+        for assignment in SchemeAssignment.objects.select_related("unit", "scheme")
+    }
+    default = ScoringScheme.objects.filter(is_default=True).first()
+
+    def lookup(path: str) -> ScoringScheme | None:
+        for code in reversed([c for c in path.split("/") if c]):
+            if code in by_code:
+                return by_code[code]
+        return default
+
+    return lookup
+
+
+def execution_rate_lookup() -> Callable[[str, Decimal, Decimal], Decimal]:
+    """``rate(path, budget, executed)``: 执行率 rounded by the scheme of the unit at ``path``."""
+    scheme_of = scheme_lookup()
+    engines: dict[int | None, scoring.Scheme] = {}
+
+    def rate(path: str, budget: Decimal, executed: Decimal) -> Decimal:
+        scheme = scheme_of(path)
+        key = scheme.pk if scheme else None
+        if key not in engines:
+            engines[key] = scheme.to_engine() if scheme else scoring.NATIONAL_SCHEME
+        return scoring.execution_rate(
+            budget=budget or Decimal("0"), executed=executed or Decimal("0"), scheme=engines[key]
+        )
+
+    return rate
+
+
+SUMMARY_GROUPS = ("unit", "department", "year", "total")
+
+
+def _empty_summary() -> dict[str, Any]:
+    return {
+        "goals": {"total": 0, "by_status": dict.fromkeys(Status.values, 0)},
+        "projects": 0,
+        "budget": Decimal("0"),
+        "executed": Decimal("0"),
+        "evaluations": {
+            "total": 0,
+            "scored": 0,
+            "score_sum": Decimal("0"),
+            "with_deviation": 0,
+            "by_grade": dict.fromkeys(Grade.values, 0),
+        },
+        "monitoring": {"reports": 0, "by_light": {**dict.fromkeys(Light.values, 0), "none": 0}},
+    }
+
+
+def performance_summary(
+    *, units: QuerySet[Unit], year: int | None = None, group_by: str = "unit"
+) -> list[dict[str, Any]]:
+    """Counts by status, budget, executed, 执行率, average score, grades and lights.
+
+    ``units`` is already scoped by the caller (``visible_units``); rows are grouped per unit,
+    per department (主管部门 and everything below it), per year, or one ``total`` row — each
+    also per year unless ``year`` is given. Goals of both scopes are counted; scores, grades
+    and deviations are those of project self-evaluations; lights are the reports' overall
+    lights. A fixed number of queries (about ten) whatever the number of units.
+    """
+    if group_by not in SUMMARY_GROUPS:
+        raise ValueError(f"unknown group_by {group_by!r}")
+    unit_rows = {row["id"]: row for row in units.values("id", "code", "name", "kind", "path")}
+    unit_ids = units.values("id")
+    by_year = {"year": year} if year else {}
+
+    def key_of(unit_id: int, row_year: int) -> tuple:
+        unit = unit_rows[unit_id]
+        year_part = () if year else (row_year,)
+        if group_by == "unit":
+            return (unit["code"], *year_part)
+        if group_by == "department":
+            codes = [c for c in unit["path"].split("/") if c]
+            return (codes[1] if len(codes) > 1 else "", *year_part)
+        if group_by == "year":
+            return (row_year,)
+        return ()
+
+    groups: dict[tuple, dict[str, Any]] = {}
+
+    def group(unit_id: int, row_year: int) -> dict[str, Any]:
+        key = key_of(unit_id, row_year)
+        if key not in groups:
+            groups[key] = {"_unit": unit_rows[unit_id], "_year": row_year, **_empty_summary()}
+        return groups[key]
+
+    goal_rows = (
+        PerformanceGoal.objects.filter(unit__in=unit_ids, **by_year)
+        .values("unit_id", "year", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in goal_rows:
+        goals = group(row["unit_id"], row["year"])["goals"]
+        goals["total"] += row["n"]
+        goals["by_status"][row["status"]] = goals["by_status"].get(row["status"], 0) + row["n"]
+    project_rows = (
+        Project.objects.filter(unit__in=unit_ids, **by_year)
+        .values("unit_id", "year")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in project_rows:
+        group(row["unit_id"], row["year"])["projects"] += row["n"]
+    project_year = {"project__year": year} if year else {}
+    for model, field, target in (
+        (ProjectBudget, "adjusted_amount", "budget"),
+        (ExecutionRecord, "amount", "executed"),
+    ):
+        rows = (
+            model.objects.filter(project__unit__in=unit_ids, **project_year)
+            .values("project__unit_id", "project__year")
+            .annotate(total=Sum(field))
+            .order_by()
+        )
+        for row in rows:
+            group(row["project__unit_id"], row["project__year"])[target] += row["total"] or 0
+    evaluation_rows = (
+        SelfEvaluation.objects.filter(unit__in=unit_ids, scope=GoalScope.PROJECT, **by_year)
+        .values("unit_id", "year", "grade")
+        .annotate(
+            n=Count("id"),
+            scored=Count("total_score"),
+            score_sum=Sum("total_score"),
+            deviations=Count("id", filter=Q(has_deviation=True)),
+        )
+        .order_by()
+    )
+    for row in evaluation_rows:
+        evaluations = group(row["unit_id"], row["year"])["evaluations"]
+        evaluations["total"] += row["n"]
+        evaluations["scored"] += row["scored"]
+        evaluations["score_sum"] += row["score_sum"] or 0
+        evaluations["with_deviation"] += row["deviations"]
+        if row["grade"]:
+            evaluations["by_grade"][row["grade"]] += row["n"]
+    round_year = {"round__year": year} if year else {}
+    report_rows = (
+        MonitoringReport.objects.filter(unit__in=unit_ids, **round_year)
+        .values("unit_id", "round__year", "light")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in report_rows:
+        monitoring = group(row["unit_id"], row["round__year"])["monitoring"]
+        monitoring["reports"] += row["n"]
+        monitoring["by_light"][row["light"] or "none"] += row["n"]
+
+    if group_by == "total" and not groups:
+        groups[()] = {"_unit": None, "_year": year, **_empty_summary()}
+    departments = {}
+    if group_by == "department":
+        departments = {
+            unit.code: unit
+            for unit in Unit.objects.filter(code__in=[key[0] for key in groups]).only(
+                "id", "code", "name", "kind", "path"
+            )
+        }
+    rate_of = execution_rate_lookup()
+    rows = []
+    for key in sorted(groups, key=lambda k: tuple(str(part) for part in k)):
+        data = groups[key]
+        unit, row_year = data.pop("_unit"), data.pop("_year")
+        department = departments.get(key[0]) if group_by == "department" else None
+        if group_by == "unit":
+            path = unit["path"]
+        elif department is not None:
+            path = department.path
+        else:
+            path = "/"
+        evaluations = data["evaluations"]
+        score_sum, scored = evaluations.pop("score_sum"), evaluations["scored"]
+        evaluations["average_score"] = (
+            scoring.round_to(score_sum / scored, 2, scoring.Rounding.HALF_UP) if scored else None
+        )
+        rows.append(
+            {
+                "group_by": group_by,
+                "unit": unit if group_by == "unit" else None,
+                "department": (
+                    {"id": department.pk, "code": department.code, "name": department.name}
+                    if department is not None
+                    else None
+                ),
+                "year": year or (row_year if group_by != "total" else None),
+                **data,
+                "execution_rate": rate_of(path, data["budget"], data["executed"]),
+            }
+        )
+    return rows

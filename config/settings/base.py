@@ -194,6 +194,9 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_RATES": {"auth": os.environ.get("AUTH_THROTTLE_RATE", "10/min")},
+    # performance/api: one JSON error shape (code, detail, field-level errors); 409 on stale.
+    "EXCEPTION_HANDLER": "performance.api.exceptions.api_exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "绩效目标管理 API",
@@ -204,6 +207,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # performance/api: one named enum per choice class shared by several fields.
+    "ENUM_NAME_OVERRIDES": {
+        "ReviewStatusEnum": "performance.choices.Status",
+        "GradeEnum": "performance.choices.Grade",
+        "LightEnum": "performance.choices.Light",
+        "RoundingEnum": "performance.choices.Rounding",
+        "IndicatorCategoryEnum": "performance.choices.Category",
+        "TargetKindEnum": "performance.choices.TargetKind",
+        "GoalScopeEnum": "performance.choices.GoalScope",
+        "RoundStatusEnum": "performance.choices.RoundStatus",
+        "JobKindEnum": "performance.choices.JobKind",
+        "JobStatusEnum": "performance.choices.JobStatus",
+        "ProjectCategoryEnum": "projects.choices.ProjectCategory",
+        "UnitKindEnum": "projects.choices.UnitKind",
+        "RoleEnum": "projects.choices.Role",
+    },
 }
 
 # --- django-import-export -------------------------------------------------------------------

@@ -1,0 +1,180 @@
+"""Filters of the list endpoints: year, unit, department, status, type, grade, light, search.
+
+Units and departments are given by code (``unit=027001``, ``department=027``): ``department``
+matches every unit at or below that unit through the materialised path, so it needs no extra
+query and reveals nothing about units outside the caller's scope (the queryset is scoped
+first). Several values of a choice filter are given by repeating it (``status=a&status=b``).
+"""
+
+from __future__ import annotations
+
+import django_filters as df
+from django.db.models import QuerySet
+from rest_framework.filters import OrderingFilter, SearchFilter
+
+from projects.choices import Continuity, ProjectCategory, UnitKind
+from projects.models import Project, Unit
+
+from ..choices import (
+    Category,
+    Direction,
+    GoalScope,
+    Grade,
+    JobKind,
+    JobStatus,
+    Light,
+    Status,
+    TargetKind,
+)
+from ..models import Indicator, Job, MonitoringReport, PerformanceGoal, SelfEvaluation
+
+
+class ApiSearchFilter(SearchFilter):
+    search_description = "全文搜索（包含匹配，不区分大小写），搜索的字段见接口说明。"
+
+
+class ApiOrderingFilter(OrderingFilter):
+    ordering_description = "排序字段，逗号分隔；字段前加 - 表示倒序（如 -year,id）。"
+
+
+FILTER_BACKENDS = [df.rest_framework.DjangoFilterBackend, ApiSearchFilter, ApiOrderingFilter]
+
+
+def _department(queryset: QuerySet, prefix: str, code: str) -> QuerySet:
+    return queryset.filter(**{f"{prefix}path__contains": f"/{code}/"})
+
+
+class ScopedUnitFilterSet(df.FilterSet):
+    """``unit`` (exact code) and ``department`` (code, whole subtree) through ``unit_prefix``."""
+
+    unit_prefix = "unit__"
+
+    unit = df.CharFilter(
+        label="单位编码", method="filter_unit", help_text="单位编码（精确匹配），如 027001。"
+    )
+    department = df.CharFilter(
+        label="主管部门编码",
+        method="filter_department",
+        help_text="主管部门（或任一上级单位）编码，如 027：包含其下所有单位。",
+    )
+
+    def filter_unit(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(**{f"{self.unit_prefix}code": value})
+
+    def filter_department(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return _department(queryset, self.unit_prefix, value)
+
+
+class UnitFilter(df.FilterSet):
+    kind = df.ChoiceFilter(label="单位类型", choices=UnitKind.choices)
+    department = df.CharFilter(
+        label="主管部门编码", method="filter_department", help_text="该单位及其下所有单位。"
+    )
+    is_active = df.BooleanFilter(label="启用")
+
+    class Meta:
+        model = Unit
+        fields = ["kind", "department", "is_active"]
+
+    def filter_department(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return _department(queryset, "", value)
+
+
+class ProjectFilter(ScopedUnitFilterSet):
+    year = df.NumberFilter(label="预算年度")
+    type = df.MultipleChoiceFilter(
+        field_name="category", label="项目类型", choices=ProjectCategory.choices
+    )
+    continuity = df.ChoiceFilter(label="新增/延续", choices=Continuity.choices)
+
+    class Meta:
+        model = Project
+        fields = ["year", "unit", "department", "type", "continuity"]
+
+
+class GoalFilter(ScopedUnitFilterSet):
+    year = df.NumberFilter(label="年度")
+    scope = df.ChoiceFilter(label="目标类型", choices=GoalScope.choices)
+    status = df.MultipleChoiceFilter(label="状态", choices=Status.choices)
+    type = df.MultipleChoiceFilter(
+        field_name="project__category", label="项目类型", choices=ProjectCategory.choices
+    )
+    grade = df.MultipleChoiceFilter(
+        field_name="quality_grade", label="目标质量等级", choices=Grade.choices
+    )
+    project = df.NumberFilter(field_name="project_id", label="项目ID")
+    current = df.BooleanFilter(
+        label="只看当前版本",
+        method="filter_current",
+        help_text="true：不含已被调整替代（superseded）的历史版本。",
+    )
+
+    class Meta:
+        model = PerformanceGoal
+        fields = ["year", "unit", "department", "scope", "status", "type", "grade", "project"]
+
+    def filter_current(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        if value:
+            return queryset.exclude(status=Status.SUPERSEDED)
+        return queryset
+
+
+class IndicatorFilter(ScopedUnitFilterSet):
+    unit_prefix = "goal__unit__"
+
+    goal = df.NumberFilter(field_name="goal_id", label="绩效目标ID")
+    year = df.NumberFilter(field_name="goal__year", label="年度")
+    status = df.MultipleChoiceFilter(
+        field_name="goal__status", label="目标状态", choices=Status.choices
+    )
+    type = df.MultipleChoiceFilter(
+        field_name="goal__project__category", label="项目类型", choices=ProjectCategory.choices
+    )
+    category = df.MultipleChoiceFilter(label="指标类别", choices=Category.choices)
+    kind = df.ChoiceFilter(label="指标性质", choices=TargetKind.choices)
+    direction = df.ChoiceFilter(label="指标方向", choices=Direction.choices)
+
+    class Meta:
+        model = Indicator
+        fields = ["goal", "year", "unit", "department", "status", "type", "category", "kind"]
+
+
+class ReportFilter(ScopedUnitFilterSet):
+    round = df.NumberFilter(field_name="round_id", label="监控轮次ID")
+    year = df.NumberFilter(field_name="round__year", label="年度")
+    status = df.MultipleChoiceFilter(label="状态", choices=Status.choices)
+    light = df.MultipleChoiceFilter(label="综合预警灯", choices=Light.choices)
+    budget_light = df.MultipleChoiceFilter(label="预算执行预警灯", choices=Light.choices)
+    type = df.MultipleChoiceFilter(
+        field_name="project__category", label="项目类型", choices=ProjectCategory.choices
+    )
+    project = df.NumberFilter(field_name="project_id", label="项目ID")
+
+    class Meta:
+        model = MonitoringReport
+        fields = ["round", "year", "unit", "department", "status", "light", "type", "project"]
+
+
+class EvaluationFilter(ScopedUnitFilterSet):
+    year = df.NumberFilter(label="年度")
+    scope = df.ChoiceFilter(label="自评类型", choices=GoalScope.choices)
+    status = df.MultipleChoiceFilter(label="状态", choices=Status.choices)
+    grade = df.MultipleChoiceFilter(label="自评等级", choices=Grade.choices)
+    type = df.MultipleChoiceFilter(
+        field_name="project__category", label="项目类型", choices=ProjectCategory.choices
+    )
+    has_deviation = df.BooleanFilter(label="存在偏差")
+    project = df.NumberFilter(field_name="project_id", label="项目ID")
+
+    class Meta:
+        model = SelfEvaluation
+        fields = ["year", "unit", "department", "scope", "status", "grade", "type", "project"]
+
+
+class JobFilter(df.FilterSet):
+    kind = df.ChoiceFilter(label="任务类型", choices=JobKind.choices)
+    status = df.MultipleChoiceFilter(label="状态", choices=JobStatus.choices)
+
+    class Meta:
+        model = Job
+        fields = ["kind", "status"]

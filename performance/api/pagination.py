@@ -1,0 +1,33 @@
+"""Pagination: cursors for the large lists, page numbers for the small ones.
+
+Both take ``page_size`` (default 50, at most 200). Cursor pages never count rows, so a list
+request costs the same number of queries whatever the page size.
+"""
+
+from __future__ import annotations
+
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+class LargeListCursorPagination(CursorPagination):
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = "page_size"
+    page_size_query_description = f"每页条数（默认 {DEFAULT_PAGE_SIZE}，最多 {MAX_PAGE_SIZE}）。"
+    cursor_query_description = "分页游标：取自上一次响应的 next / previous 链接。"
+    max_page_size = MAX_PAGE_SIZE
+    ordering = "id"
+
+
+class HistoryCursorPagination(LargeListCursorPagination):
+    ordering = "-id"
+
+
+class SmallListPagination(PageNumberPagination):
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = "page_size"
+    page_size_query_description = f"每页条数（默认 {DEFAULT_PAGE_SIZE}，最多 {MAX_PAGE_SIZE}）。"
+    page_query_description = "页码，从 1 开始。"
+    max_page_size = MAX_PAGE_SIZE

@@ -1,0 +1,295 @@
+"""Goals with their indicators (parsed targets and findings), tasks, versions and diffs."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from projects.models import Project, Unit
+
+from ...choices import GoalScope
+from ...models import GoalTask, Indicator, PerformanceGoal
+from ...services import workflow
+from ...services.goals import GOAL_FIELDS, INDICATOR_FIELDS
+from .common import ProjectBriefSerializer, UnitBriefSerializer
+
+
+class FindingSerializer(serializers.Serializer):
+    code = serializers.CharField(label="提示代码")
+    severity = serializers.ChoiceField(
+        label="严重程度",
+        choices=[("error", "错误"), ("warning", "提示")],
+        help_text="error：需要修改后才能提交；warning：提示人工确认。",
+    )
+    message = serializers.CharField(label="说明")
+    field = serializers.CharField(
+        label="相关字段", required=False, allow_null=True, allow_blank=True
+    )
+
+
+class QualityFindingSerializer(FindingSerializer):
+    indicator_id = serializers.IntegerField(
+        label="相关指标ID", required=False, allow_null=True, help_text="与具体指标无关时为 null。"
+    )
+
+
+class TargetSerializer(serializers.Serializer):
+    """The reading of a raw 指标值 by ``performance.targets.parse_target``."""
+
+    operator = serializers.CharField(
+        label="运算符", help_text=">=、>、=、<、<=；定性或无法解析时为空字符串。"
+    )
+    value = serializers.DecimalField(
+        label="目标值",
+        max_digits=24,
+        decimal_places=6,
+        allow_null=True,
+        help_text="按规范单位折算后的数值（金额为万元，比例为 %）；定性或无法解析时为 null。",
+    )
+    unit = serializers.CharField(label="计量单位")
+    kind = serializers.CharField(
+        label="指标性质", help_text="quantitative / qualitative / relative"
+    )
+    direction = serializers.CharField(
+        label="指标方向", help_text="positive（正向）/ negative（反向）/ qualitative（定性）"
+    )
+    relative_to = serializers.CharField(label="参照", help_text="相对上年时为 previous_year。")
+
+
+@extend_schema_field(TargetSerializer)
+class ParsedTargetField(serializers.Field):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, indicator: Indicator) -> dict:
+        return TargetSerializer(
+            {
+                "operator": indicator.operator,
+                "value": indicator.target_value,
+                "unit": indicator.target_unit,
+                "kind": indicator.kind,
+                "direction": indicator.direction,
+                "relative_to": indicator.relative_to,
+            }
+        ).data
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    target = ParsedTargetField(
+        label="解析结果", help_text="指标值的解析：运算符、数值、单位、方向。"
+    )
+    findings = FindingSerializer(many=True, read_only=True, label="解析提示")
+    needs_attention = serializers.BooleanField(
+        read_only=True, label="需要人工处理", help_text="解析提示中有错误（error）时为 true。"
+    )
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "id",
+            "goal",
+            "order",
+            "level1",
+            "level2",
+            "level3",
+            "category",
+            "raw_value",
+            "target",
+            "weight",
+            "explanation",
+            "findings",
+            "needs_attention",
+            "library_code",
+            "lock_version",
+            "updated_at",
+        ]
+
+
+class GoalTaskSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GoalTask
+        fields = ["id", "order", "name", "content"]
+
+
+class GoalSerializer(serializers.ModelSerializer):
+    unit = UnitBriefSerializer(read_only=True)
+    project = ProjectBriefSerializer(read_only=True, allow_null=True)
+    quality_findings = QualityFindingSerializer(many=True, read_only=True, label="智能审核结果")
+    indicators = IndicatorSerializer(many=True, read_only=True, label="绩效指标")
+    tasks = GoalTaskSerializer(many=True, read_only=True, label="年度主要任务")
+    error_count = serializers.IntegerField(read_only=True, label="错误数")
+    warning_count = serializers.IntegerField(read_only=True, label="提示数")
+
+    class Meta:
+        model = PerformanceGoal
+        fields = [
+            "id",
+            "scope",
+            "year",
+            "version",
+            "previous",
+            "status",
+            "project",
+            "unit",
+            *GOAL_FIELDS,
+            "quality_findings",
+            "quality_checked_at",
+            "quality_grade",
+            "error_count",
+            "warning_count",
+            "last_comment",
+            "submitted_at",
+            "approved_at",
+            "lock_version",
+            "created_at",
+            "updated_at",
+            "indicators",
+            "tasks",
+        ]
+
+
+class GoalDetailSerializer(GoalSerializer):
+    allowed_actions = serializers.SerializerMethodField(
+        label="可执行操作",
+        help_text="当前用户对该目标可执行的操作：edit、submit、approve、return、adjust 的子集。",
+    )
+
+    class Meta(GoalSerializer.Meta):
+        fields = [*GoalSerializer.Meta.fields, "allowed_actions"]
+
+    def get_allowed_actions(self, goal: PerformanceGoal) -> list[str]:
+        return sorted(workflow.allowed_actions(goal, self.context["request"].user))
+
+
+class GoalVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PerformanceGoal
+        fields = [
+            "id",
+            "version",
+            "status",
+            "adjustment_reason",
+            "submitted_at",
+            "approved_at",
+            "updated_at",
+        ]
+
+
+class IndicatorDiffSerializer(serializers.Serializer):
+    added = serializers.ListField(child=serializers.JSONField(), label="新增指标")
+    removed = serializers.ListField(child=serializers.JSONField(), label="删除指标")
+    changed = serializers.ListField(
+        child=serializers.JSONField(),
+        label="修改指标",
+        help_text="每项为 {key, changes: {字段: [旧值, 新值]}}。",
+    )
+
+
+class GoalDiffSerializer(serializers.Serializer):
+    old = serializers.IntegerField(label="旧版本目标ID")
+    new = serializers.IntegerField(label="新版本目标ID")
+    old_version = serializers.IntegerField(label="旧版本号")
+    new_version = serializers.IntegerField(label="新版本号")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.JSONField(allow_null=True)),
+        label="字段变化",
+        help_text="字段名 → [旧值, 新值]。",
+    )
+    indicators = IndicatorDiffSerializer(label="指标变化")
+    tasks = serializers.JSONField(label="任务变化", help_text="与 indicators 结构相同。")
+
+
+# --- writes: validate input, then the services decide -----------------------------------
+
+
+class IndicatorInputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Indicator
+        fields = list(INDICATOR_FIELDS)
+        extra_kwargs = {
+            "order": {"required": False},
+            "raw_value": {"help_text": "指标值原文，如 “≥90%”“≤14.48万元”“及时”，系统自动解析。"},
+        }
+
+
+class TaskInputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GoalTask
+        fields = ["name", "content"]
+
+
+class GoalCreateSerializer(serializers.ModelSerializer):
+    project = serializers.PrimaryKeyRelatedField(
+        queryset=Project.objects.none(),
+        required=False,
+        allow_null=True,
+        label="项目",
+        help_text="项目绩效目标（scope=project）必填：您可见单位的项目ID。",
+    )
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.none(),
+        required=False,
+        allow_null=True,
+        label="单位",
+        help_text="整体绩效目标（scope=unit）必填：您可见的单位ID。",
+    )
+    indicators = IndicatorInputSerializer(many=True, required=False, label="绩效指标")
+    tasks = TaskInputSerializer(many=True, required=False, label="年度主要任务")
+
+    class Meta:
+        model = PerformanceGoal
+        fields = ["scope", "year", "project", "unit", *GOAL_FIELDS, "indicators", "tasks"]
+        validators: list = []
+
+    def __init__(self, *args, projects=None, units=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if projects is not None:
+            self.fields["project"].queryset = projects
+        if units is not None:
+            self.fields["unit"].queryset = units
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["scope"] == GoalScope.PROJECT and not attrs.get("project"):
+            raise serializers.ValidationError(
+                {"project": self.fields["project"].error_messages["required"]}
+            )
+        if attrs["scope"] == GoalScope.UNIT and not attrs.get("unit"):
+            raise serializers.ValidationError(
+                {"unit": self.fields["unit"].error_messages["required"]}
+            )
+        return attrs
+
+
+class GoalUpdateSerializer(serializers.ModelSerializer):
+    lock_version = serializers.IntegerField(
+        label="版本号", min_value=1, help_text="读取目标时的 lock_version；已被他人修改时返回 409。"
+    )
+
+    class Meta:
+        model = PerformanceGoal
+        fields = ["lock_version", *GOAL_FIELDS]
+        extra_kwargs = {name: {"required": False} for name in GOAL_FIELDS}
+
+
+class IndicatorCreateSerializer(IndicatorInputSerializer):
+    goal = serializers.PrimaryKeyRelatedField(
+        queryset=PerformanceGoal.objects.none(), label="绩效目标", help_text="所属绩效目标ID。"
+    )
+
+    class Meta(IndicatorInputSerializer.Meta):
+        fields = ["goal", *INDICATOR_FIELDS]
+
+    def __init__(self, *args, goals=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if goals is not None:
+            self.fields["goal"].queryset = goals
+
+
+class IndicatorUpdateSerializer(IndicatorInputSerializer):
+    lock_version = serializers.IntegerField(
+        label="版本号", min_value=1, help_text="读取指标时的 lock_version；已被他人修改时返回 409。"
+    )
+
+    class Meta(IndicatorInputSerializer.Meta):
+        fields = ["lock_version", *INDICATOR_FIELDS]
+        extra_kwargs = {name: {"required": False} for name in INDICATOR_FIELDS}

@@ -1,0 +1,43 @@
+"""Routes of the API: ``/api/v1/…`` resources and ``/api/schema/``, ``/api/docs/``, ``/api/redoc/``."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from .views.auth import MeView, TokenView
+from .views.evaluations import EvaluationViewSet, SchemeViewSet
+from .views.goals import GoalViewSet, IndicatorViewSet
+from .views.jobs import JobViewSet, RecomputeView
+from .views.monitoring import ReportViewSet, RoundViewSet
+from .views.summaries import SummaryView
+from .views.units import ProjectViewSet, UnitViewSet
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("units", UnitViewSet, basename="unit")
+router.register("projects", ProjectViewSet, basename="project")
+router.register("goals", GoalViewSet, basename="goal")
+router.register("indicators", IndicatorViewSet, basename="indicator")
+router.register("monitoring-rounds", RoundViewSet, basename="round")
+router.register("monitoring-reports", ReportViewSet, basename="report")
+router.register("evaluations", EvaluationViewSet, basename="evaluation")
+router.register("schemes", SchemeViewSet, basename="scheme")
+router.register("jobs", JobViewSet, basename="job")
+
+v1 = [
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("me/", MeView.as_view(), name="me"),
+    path("summaries/", SummaryView.as_view(), name="summaries"),
+    path("recompute/", RecomputeView.as_view(), name="recompute"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

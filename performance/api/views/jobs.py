@@ -1,0 +1,84 @@
+"""Background jobs: status and progress, result downloads, and the recompute request."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from projects.permissions import visible_units
+
+from ...models import Job
+from ...services.recompute_jobs import recompute_request
+from ..filters import JobFilter
+from ..pagination import SmallListPagination
+from ..permissions import scope_jobs
+from ..schema import CREATE, LIST, READ, errors, responses
+from ..serializers.jobs import JobSerializer, RecomputeSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="后台任务列表",
+        description="您发起的，或属于您可见单位的导入、导出和重新计算任务，最新的在前。",
+        responses=responses(JobSerializer(many=True), *LIST),
+    ),
+    retrieve=extend_schema(
+        summary="后台任务状态",
+        description="任务的状态、进度（processed/total 与百分比）、错误和结果。",
+        responses=responses(JobSerializer, *READ),
+    ),
+)
+class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = JobSerializer
+    pagination_class = SmallListPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = JobFilter
+
+    def get_queryset(self) -> QuerySet[Job]:
+        queryset = Job.objects.select_related("unit", "created_by").order_by("-created_at", "-id")
+        return scope_jobs(queryset, self.request.user)
+
+    @extend_schema(
+        summary="下载任务结果文件",
+        description="下载任务生成的文件（导出的报表、导入的错误报告等）。",
+        responses={
+            200: OpenApiResponse(OpenApiTypes.BINARY, description="文件内容"),
+            **errors(404),
+        },
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def download(self, request: Request, pk=None) -> FileResponse:
+        job = self.get_object()
+        if not job.output_file:
+            raise Http404
+        name = job.output_file.name.rsplit("/", 1)[-1]
+        return FileResponse(job.output_file.open("rb"), as_attachment=True, filename=name)
+
+
+class RecomputeView(APIView):
+    @extend_schema(
+        summary="请求重新计算",
+        description=(
+            "在后台重新计算某年度的执行率、指标得分、总分、等级和监控预警灯，返回任务；"
+            "用 GET /api/v1/jobs/{id}/ 查看进度。相同的任务尚在排队或运行时返回该任务。"
+        ),
+        request=RecomputeSerializer,
+        responses=responses(JobSerializer, *CREATE, status=202, description="已排队"),
+    )
+    def post(self, request: Request) -> Response:
+        serializer = RecomputeSerializer(data=request.data, units=visible_units(request.user))
+        serializer.is_valid(raise_exception=True)
+        job = recompute_request(
+            actor=request.user,
+            year=serializer.validated_data["year"],
+            unit=serializer.validated_data.get("unit"),
+        )
+        return Response(JobSerializer(job, context={"request": request}).data, status=202)
