@@ -14,11 +14,9 @@ from .models import (
     GoalTask,
     Indicator,
     IndicatorEvaluation,
-    Job,
     MonitoringEntry,
     MonitoringReport,
     MonitoringRound,
-    Notification,
     PerformanceGoal,
     ReportingWindow,
     SchemeAssignment,
@@ -508,42 +506,5 @@ class ReportingWindowAdmin(admin.ModelAdmin):
     search_fields = ["title"]
 
 
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "recipient", "unit", "created_at", "read_at"]
-    list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
-    search_fields = ["title", "body", "recipient__username"]
-    list_select_related = ["recipient", "unit"]
-    readonly_fields = [f.name for f in Notification._meta.fields]
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        return queryset if request.user.is_superuser else queryset.filter(recipient=request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(Job)
-class JobAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "kind", "status", "progress_display", "unit", "created_by", "created_at"]
-    list_filter = ["kind", "status"]
-    list_select_related = ["unit", "created_by"]
-    readonly_fields = [f.name for f in Job._meta.fields]
-
-    def get_queryset(self, request):
-        queryset = admin.ModelAdmin.get_queryset(self, request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(created_by=request.user)
-
-    @admin.display(description="进度")
-    def progress_display(self, obj):
-        return format_html(
-            '<progress value="{}" max="100" style="width:8em"></progress> {}%',
-            obj.progress,
-            obj.progress,
-        )
-
-    def has_add_permission(self, request):
-        return False
+# Notifications (read/unread, unread count) and jobs (progress, 重新计算) live in admin_jobs.
+from . import admin_jobs  # noqa: E402, F401  (registers NotificationAdmin and JobAdmin)

@@ -110,3 +110,17 @@ def mark_read(*, user, notification_ids: Iterable[int]) -> int:
     return Notification.objects.filter(
         recipient=user, pk__in=list(notification_ids), read_at__isnull=True
     ).update(read_at=timezone.now())
+
+
+def mark_unread(*, user, notification_ids: Iterable[int]) -> int:
+    """Put the user's own notifications back on the unread list; others' ids are ignored."""
+    return Notification.objects.filter(
+        recipient=user, pk__in=list(notification_ids), read_at__isnull=False
+    ).update(read_at=None)
+
+
+def unread_count(user) -> int:
+    """How many of the user's notifications are unread (the admin header shows it)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -1,0 +1,238 @@
+"""Notifications (read/unread per user) and background jobs (progress, 重新计算) in the admin.
+
+Every write calls a service: ``notifications.mark_read`` / ``mark_unread`` for the list
+actions and ``recompute_jobs.recompute_request`` for the 重新计算 form, which then shows the
+job's page with a progress bar that refreshes itself until the job has finished.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from projects.admin_scoping import ScopedAdminMixin, report_service_error
+from projects.models import Unit
+from projects.permissions import visible_units
+
+from .choices import JobKind, JobStatus
+from .models import Job, Notification
+from .services import notifications as notification_services
+from .services.recompute_jobs import recompute_request
+
+# --- notifications ----------------------------------------------------------------------------
+
+
+class ReadFilter(admin.SimpleListFilter):
+    title = "阅读状态"
+    parameter_name = "read"
+
+    def lookups(self, request, model_admin):
+        return [("no", "未读"), ("yes", "已读")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(read_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(read_at__isnull=False)
+        return queryset
+
+
+class MineFilter(admin.SimpleListFilter):
+    """Superusers see everyone's notifications; this narrows the list to their own."""
+
+    title = "接收人"
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("1", "只看我的")] if request.user.is_superuser else []
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(recipient=request.user)
+        return queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["read_state", "title", "kind", "unit", "created_at", "open_link"]
+    list_display_links = ["title"]
+    list_filter = [ReadFilter, MineFilter, "kind"]
+    search_fields = ["title", "body", "recipient__username"]
+    list_select_related = ["recipient", "unit"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Notification._meta.fields]
+    actions = ["mark_read", "mark_unread"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(recipient=request.user)
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if request.user.is_superuser:
+            columns.insert(2, "recipient")
+        return columns
+
+    def has_add_permission(self, request):
+        return False
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Someone else's notification must look exactly like a missing one.
+        raise Http404(f"通知 {object_id} 不存在或无权访问。")
+
+    @admin.display(description="状态", ordering="read_at")
+    def read_state(self, obj):
+        if obj.read_at is None:
+            return format_html('<strong style="color:#ba2121">{}</strong>', "未读")
+        return "已读"
+
+    @admin.display(description="链接")
+    def open_link(self, obj):
+        return format_html('<a href="{}">打开</a>', obj.link) if obj.link else "—"
+
+    @admin.action(description="标记为已读")
+    def mark_read(self, request, queryset):
+        count = notification_services.mark_read(
+            user=request.user, notification_ids=queryset.values_list("pk", flat=True)
+        )
+        self.message_user(request, f"已将 {count} 条通知标记为已读（只处理发给您本人的通知）。")
+
+    @admin.action(description="标记为未读")
+    def mark_unread(self, request, queryset):
+        count = notification_services.mark_unread(
+            user=request.user, notification_ids=queryset.values_list("pk", flat=True)
+        )
+        self.message_user(request, f"已将 {count} 条通知标记为未读（只处理发给您本人的通知）。")
+
+    def changelist_view(self, request, extra_context=None):
+        unread = notification_services.unread_count(request.user)
+        extra_context = {"title": f"我的通知（未读 {unread} 条）", **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Opening one's own notification reads it, as in any inbox.
+        if request.method == "GET" and str(object_id).isdigit():
+            notification_services.mark_read(user=request.user, notification_ids=[int(object_id)])
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+# --- jobs --------------------------------------------------------------------------------------
+
+
+class RecomputeForm(forms.Form):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    unit = forms.ModelChoiceField(
+        label="单位",
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label="全部单位（需要财政审核人或管理员）",
+        help_text="选择主管部门时，连同其下属单位一并重新计算。",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = visible_units(user).order_by("path")
+        self.fields["unit"].label_from_instance = lambda unit: f"{unit.code} {unit.name}"
+
+
+@admin.register(Job)
+class JobAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "id",
+        "kind",
+        "params_display",
+        "status",
+        "progress_display",
+        "attempts",
+        "unit",
+        "created_by",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["kind", "status"]
+    list_select_related = ["unit", "created_by"]
+    readonly_fields = [f.name for f in Job._meta.fields] + ["progress_display"]
+    change_list_template = "admin/performance/job/change_list.html"
+    change_form_template = "admin/performance/job/change_form.html"
+
+    def get_queryset(self, request):
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(created_by=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.recompute_view)
+        return [
+            path("recompute/", view, name="performance_job_recompute"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="进度")
+    def progress_display(self, obj):
+        return format_html(
+            '<progress value="{}" max="100" style="width:8em"></progress> {}%（{}/{}）',
+            obj.progress,
+            obj.progress,
+            obj.processed,
+            obj.total,
+        )
+
+    @admin.display(description="参数")
+    def params_display(self, obj):
+        params = obj.params or {}
+        if obj.kind == JobKind.RECOMPUTE:
+            return f"{params.get('year')}年 · {obj.unit.name if obj.unit_id else '全部单位'}"
+        return "，".join(f"{k}={v}" for k, v in params.items()) or "—"
+
+    def can_recompute(self, request) -> bool:
+        return request.user.has_perm("performance.add_job")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"can_recompute": self.can_recompute(request), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        job = self.get_object(request, object_id)
+        running = job is not None and job.status in (JobStatus.PENDING, JobStatus.RUNNING)
+        extra_context = {"job_running": running, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def recompute_view(self, request):
+        """重新计算: pick a year and a unit, queue the job, then watch its progress."""
+        if not self.can_recompute(request):
+            raise PermissionDenied
+        initial = {"year": timezone.localdate().year}
+        form = RecomputeForm(request.POST or None, initial=initial, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            try:
+                job = recompute_request(
+                    actor=request.user,
+                    year=form.cleaned_data["year"],
+                    unit=form.cleaned_data["unit"],
+                )
+            except (ValidationError, PermissionDenied) as error:
+                report_service_error(self, request, error)
+            else:
+                self.message_user(
+                    request,
+                    f"已提交重新计算任务 #{job.pk}：后台按单位分批计算，本页显示进度。",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:performance_job_change", args=[job.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "重新计算执行率、得分、等级和预警灯",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/performance/job/recompute.html", context)
