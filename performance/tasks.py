@@ -91,3 +91,11 @@ def reminders_sweep(today: str | None = None) -> int:
 
     checkpoint("reminders_sweep")
     return sweep(today=dt.date.fromisoformat(today) if today else None)
+
+
+@shared_task(name="performance.import_targets", acks_late=True, **RETRY)
+def import_targets(job_id: int) -> dict:
+    """Run a queued target import (all or nothing); a finished job is left unchanged."""
+    from .services.imports import targets_import_job
+
+    return targets_import_job(job_id=job_id)

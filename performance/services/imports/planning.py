@@ -1,0 +1,361 @@
+"""Match valid rows with the database and decide every write before making any.
+
+A fixed number of queries loads the units, projects (with budgets), current goals and their
+indicators of the whole file; each row is then an upsert by its natural key (year, project
+code, 一级, 二级, 三级) decided in memory. Scope, role and goal-state problems are recorded as
+row errors, so a file with any of them writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+
+from projects import audit
+from projects.choices import FundSource, Role, UnitKind
+from projects.models import Project, Unit
+from projects.permissions import has_role, visible_units
+
+from ... import targets
+from ...choices import GoalScope, Status
+from ...models import Indicator, PerformanceGoal
+from ...resources import HEADER_OF, current_goals
+from ..goals import INDICATOR_FIELDS, _previous_year_value, apply_parsed_target
+from .result import ImportResult
+from .validation import TargetRow
+
+EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
+ZERO = Decimal("0")
+
+
+@dataclass
+class ProjectPlan:
+    """What to do for one project of the file."""
+
+    row: TargetRow  # its first row
+    unit: Unit
+    project: Project | None  # None: create it
+    changes: dict = field(default_factory=dict)  # project fields to change
+    budget: tuple[str, Decimal, Decimal] | None = None  # (fund source, amount, adjusted)
+    goal: PerformanceGoal | None = None  # the current goal; None: create version 1
+    created: list[Indicator] = field(default_factory=list)
+    updated: list[tuple[Indicator, dict]] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    projects: list[ProjectPlan] = field(default_factory=list)
+
+
+def indicator_key(level1: str, level2: str, level3: str) -> tuple[str, str, str]:
+    level1 = (level1 or "").strip()
+    return (level1, targets.normalize_level2(level1, level2)[0], (level3 or "").strip())
+
+
+def _rows_label(rows: list[TargetRow]) -> str:
+    return f"（共 {len(rows)} 行）" if len(rows) > 1 else ""
+
+
+def _check_units(rows: list[TargetRow], actor, result: ImportResult) -> dict[str, Unit]:
+    """The file's units the actor may import into; the others are reported once each."""
+    by_code: dict[str, list[TargetRow]] = defaultdict(list)
+    for row in rows:
+        by_code[row.unit_code].append(row)
+    units = {u.code: u for u in Unit.objects.filter(code__in=list(by_code))}
+    visible = (
+        set(by_code)
+        if actor is None
+        else set(visible_units(actor).filter(code__in=list(by_code)).values_list("code", flat=True))
+    )
+    allowed: dict[str, Unit] = {}
+    for code, unit_rows in by_code.items():
+        first, column = unit_rows[0].row, HEADER_OF["unit_code"]
+        unit = units.get(code)
+        if unit is None:
+            hint = (
+                "；若编码以 0 开头，可能被 Excel 当作数字去掉了开头的 0，请把该列设为“文本”格式"
+                if code.isdigit() and len(code) < 6
+                else ""
+            )
+            result.error(
+                f"单位编码「{code}」不存在{_rows_label(unit_rows)}{hint}。",
+                "unknown_unit",
+                first,
+                column,
+            )
+        elif code not in visible:
+            result.error(
+                f"单位「{code}」不在您可以维护的单位范围内{_rows_label(unit_rows)}，不能导入。",
+                "unit_out_of_scope",
+                first,
+                column,
+            )
+        elif unit.kind == UnitKind.FINANCE:
+            result.error(
+                f"「{unit.name}」是财政局，项目必须属于主管部门或预算单位。",
+                "finance_unit",
+                first,
+                column,
+            )
+        elif actor is not None and not has_role(actor, unit, EDITORS):
+            result.error(
+                f"您在「{unit.name}」没有导入绩效目标的权限（需要：填报人、单位审核人或管理员）"
+                f"{_rows_label(unit_rows)}。",
+                "no_permission",
+                first,
+                column,
+            )
+        else:
+            allowed[code] = unit
+            names = {r.unit_name for r in unit_rows if r.unit_name}
+            for name in sorted(names - {unit.name}):
+                result.warn(
+                    f"单位名称「{name}」与系统中的「{unit.name}」不一致，已按单位编码 {code} 导入。",
+                    "unit_name_differs",
+                    next(r.row for r in unit_rows if r.unit_name == name),
+                    HEADER_OF["unit_name"],
+                )
+    return allowed
+
+
+def build_plan(
+    rows: list[TargetRow],
+    *,
+    actor,
+    result: ImportResult,
+    has_explanation: bool,
+    has_weight: bool,
+    lock: bool,
+) -> Plan:
+    """Decide every create/update for ``rows``; problems go to ``result.errors``."""
+    plan = Plan()
+    units = _check_units(rows, actor, result)
+    groups: dict[tuple[int, str], list[TargetRow]] = defaultdict(list)
+    for row in rows:
+        if row.unit_code in units:
+            groups[row.project_key].append(row)
+    if not groups:
+        return plan
+
+    codes = {code for _, code in groups}
+    years = {year for year, _ in groups}
+    projects = {
+        (p.year, p.code): p
+        for p in Project.objects.filter(code__in=codes, year__in=years)
+        .select_related("unit")
+        .prefetch_related("budgets")
+    }
+    goal_rows = current_goals(
+        PerformanceGoal.objects.filter(
+            scope=GoalScope.PROJECT, project__in=[p.pk for p in projects.values()]
+        )
+    ).select_related("project", "unit")
+    if lock:
+        goal_rows = goal_rows.select_for_update(of=("self",))
+    goals = {goal.project_id: goal for goal in goal_rows}
+    existing: dict[tuple, list[Indicator]] = defaultdict(list)
+    next_order: dict[int, int] = defaultdict(int)
+    goal_by_pk = {goal.pk: goal for goal in goals.values()}
+    for indicator in Indicator.objects.filter(goal__in=list(goal_by_pk)).order_by("pk"):
+        indicator.goal = goal_by_pk[indicator.goal_id]
+        existing[
+            (
+                indicator.goal_id,
+                *indicator_key(indicator.level1, indicator.level2, indicator.level3),
+            )
+        ].append(indicator)
+        next_order[indicator.goal_id] = max(next_order[indicator.goal_id], indicator.order)
+    matched: set[int] = set()
+
+    for key, project_rows in groups.items():
+        head = project_rows[0]
+        unit = units[head.unit_code]
+        project = projects.get(key)
+        if project is not None and project.unit_id != unit.pk:
+            visible = actor is None or visible_units(actor).filter(pk=project.unit_id).exists()
+            owner = f"单位「{project.unit.name}」" if visible else "其他单位"
+            result.error(
+                f"项目编码 {head.project_code}（{head.year} 年）已属于{owner}，不能导入到"
+                f"「{unit.name}」。",
+                "project_of_other_unit",
+                head.row,
+                HEADER_OF["project_code"],
+            )
+            continue
+        entry = ProjectPlan(row=head, unit=unit, project=project)
+        _plan_project(entry, result)
+        goal = goals.get(project.pk) if project is not None else None
+        entry.goal = goal
+        placeholder = goal or PerformanceGoal(
+            scope=GoalScope.PROJECT,
+            year=head.year,
+            unit=unit,
+            project=project or Project(code=head.project_code, year=head.year, unit=unit),
+        )
+        for row in project_rows:
+            matches = (
+                existing.get((goal.pk, row.level1, row.level2, row.level3), []) if goal else []
+            )
+            if len(matches) > 1:
+                result.error(
+                    f"系统中该项目已有 {len(matches)} 条相同的指标「{row.level1} / {row.level2 or '—'}"
+                    f" / {row.level3}」，无法确定更新哪一条；请先在系统中删除重复的指标。",
+                    "ambiguous_indicator",
+                    row.row,
+                    HEADER_OF["level3"],
+                )
+                continue
+            if matches:
+                matched.add(matches[0].pk)
+                changes = _plan_update(
+                    matches[0], row, has_explanation=has_explanation, has_weight=has_weight
+                )
+                if changes is None:
+                    result.counts["indicators_unchanged"] += 1
+                    continue
+                indicator = matches[0]
+            else:
+                if goal is not None:
+                    next_order[goal.pk] += 1
+                indicator = Indicator(
+                    goal=placeholder,
+                    level1=row.level1,
+                    level2=row.level2,
+                    level3=row.level3,
+                    raw_value=row.raw_value,
+                    explanation=row.explanation or "",
+                    weight=row.weight,
+                    order=next_order[goal.pk] if goal else len(entry.created) + 1,
+                )
+                changes = {}
+            if goal is not None and not goal.is_editable:
+                _locked_goal_error(goal, row, result)
+                continue
+            if not _parse(indicator, row, result):
+                continue
+            if changes:
+                entry.updated.append((indicator, changes))
+            else:
+                entry.created.append(indicator)
+        plan.projects.append(entry)
+
+    untouched = sum(
+        1 for key, found in existing.items() for indicator in found if indicator.pk not in matched
+    )
+    if untouched:
+        result.notices.append(
+            f"这些项目在系统中另有 {untouched} 条指标未出现在文件中；导入只新增和更新，不会删除它们。"
+        )
+    return plan
+
+
+def _plan_project(entry: ProjectPlan, result: ImportResult) -> None:
+    row, project = entry.row, entry.project
+    if project is None:
+        entry.budget = (FundSource.GENERAL_PUBLIC, row.amount, row.amount)
+        return
+    if project.name != row.project_name:
+        entry.changes["name"] = row.project_name
+    if project.category != row.category:
+        entry.changes["category"] = row.category
+    budgets = list(project.budgets.all())
+    total = sum((b.amount for b in budgets), start=ZERO)
+    if total == row.amount:
+        return
+    if len(budgets) > 1:
+        sources = "、".join(b.get_fund_source_display() for b in budgets)
+        result.error(
+            f"资金总额 {row.amount} 与系统中的预算合计 {total} 不一致，而该项目有多个资金来源的预算"
+            f"（{sources}），无法确定修改哪一项；请在项目中修改预算。",
+            "budget_ambiguous",
+            row.row,
+            HEADER_OF["amount"],
+        )
+        return
+    if budgets:
+        old = budgets[0]
+        adjusted = row.amount if old.adjusted_amount == old.amount else old.adjusted_amount
+        entry.budget = (old.fund_source, row.amount, adjusted)
+    else:
+        entry.budget = (FundSource.GENERAL_PUBLIC, row.amount, row.amount)
+
+
+def _plan_update(
+    indicator: Indicator, row: TargetRow, *, has_explanation: bool, has_weight: bool
+) -> dict | None:
+    """Apply the row's values to ``indicator``; the audit changes, or None when nothing differs."""
+    before = audit.snapshot(indicator, INDICATOR_FIELDS)
+    differs = indicator.raw_value != row.raw_value
+    if has_explanation and (indicator.explanation or "") != (row.explanation or ""):
+        differs = True
+    if has_weight and indicator.weight != row.weight:
+        differs = True
+    if not differs:
+        return None
+    indicator.raw_value = row.raw_value
+    if has_explanation:
+        indicator.explanation = row.explanation or ""
+    if has_weight:
+        indicator.weight = row.weight
+    changes = audit.diff(before, audit.snapshot(indicator, INDICATOR_FIELDS))
+    return changes or None
+
+
+def _parse(indicator: Indicator, row: TargetRow, result: ImportResult) -> bool:
+    """Fill the parsed columns exactly as ``indicator_save`` does; False on a bad value."""
+    previous = None
+    if targets.parse_target(indicator.raw_value).kind == targets.RELATIVE:
+        previous = _previous_year_value(indicator)
+    apply_parsed_target(indicator, previous_value=previous)
+    try:
+        indicator.clean_fields(exclude=["goal", "findings"])
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            column = HEADER_OF.get(name, HEADER_OF["raw_value"])
+            result.error("；".join(messages), "invalid_value", row.row, column)
+        return False
+    for finding in indicator.findings:
+        if finding.get("severity") == targets.ERROR and finding.get("field") == "raw_value":
+            result.warn(
+                f"指标值需要人工确认：{finding['message']}（已按原文保存，并标记为待处理）。",
+                f"value_{finding['code']}",
+                row.row,
+                HEADER_OF["raw_value"],
+            )
+    return True
+
+
+def _locked_goal_error(goal: PerformanceGoal, row: TargetRow, result: ImportResult) -> None:
+    if goal.status == Status.APPROVED:
+        message = (
+            f"项目 {row.project_code} 的 {goal.year} 年绩效目标（第 {goal.version} 版）已财政批复，"
+            "不能直接修改；请先在系统中对该目标执行“调整”生成新版本，再导入修改。"
+        )
+        code = "goal_approved"
+    else:
+        message = (
+            f"项目 {row.project_code} 的 {goal.year} 年绩效目标正在审核中（{goal.get_status_display()}），"
+            "不能导入修改；请待审核退回或批复后再处理。"
+        )
+        code = "goal_in_review"
+    result.error(message, code, row.row, HEADER_OF["raw_value"])
+
+
+def project_data(row: TargetRow, unit: Unit) -> dict:
+    """Fields of a project created by an import (the year as its implementation period)."""
+    from projects.choices import Continuity
+
+    return {
+        "code": row.project_code,
+        "name": row.project_name,
+        "unit": unit,
+        "year": row.year,
+        "category": row.category,
+        "continuity": Continuity.CONTINUING,
+        "period_start": dt.date(row.year, 1, 1),
+        "period_end": dt.date(row.year, 12, 31),
+    }

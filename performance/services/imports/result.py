@@ -1,0 +1,125 @@
+"""What an import reports: issues with row, column and a Chinese reason, and the counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+MAX_ISSUES_STORED = 1000  # in a Job row / API answer; the full list stays on the result
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    """One problem of the file: ``row`` is the spreadsheet row number (None for the file)."""
+
+    message: str
+    code: str
+    row: int | None = None
+    column: str = ""
+    severity: str = ERROR
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"第{self.row}行")
+        if self.column:
+            where.append(f"「{self.column}」")
+        return f"{''.join(where)}：{self.message}" if where else self.message
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "column": self.column,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "text": str(self),
+        }
+
+
+class ImportFileError(Exception):
+    """The file cannot be read as a table at all (format, size, encoding, merged cells…)."""
+
+    def __init__(self, *issues: ImportIssue) -> None:
+        super().__init__("；".join(str(i) for i in issues))
+        self.issues = list(issues)
+
+
+COUNT_KEYS = (
+    "rows",
+    "projects_created",
+    "projects_updated",
+    "projects_unchanged",
+    "goals_created",
+    "indicators_created",
+    "indicators_updated",
+    "indicators_unchanged",
+)
+
+
+@dataclass
+class ImportResult:
+    """The outcome of :func:`targets_import`; ``committed`` is True only when data was written."""
+
+    filename: str
+    dry_run: bool = False
+    errors: list[ImportIssue] = field(default_factory=list)
+    warnings: list[ImportIssue] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+    committed: bool = False
+    job_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def changed(self) -> int:
+        c = self.counts
+        return (
+            c["projects_created"]
+            + c["projects_updated"]
+            + c["indicators_created"]
+            + c["indicators_updated"]
+        )
+
+    def error(self, message: str, code: str, row: int | None = None, column: str = "") -> None:
+        self.errors.append(ImportIssue(message, code, row, column, ERROR))
+
+    def warn(self, message: str, code: str, row: int | None = None, column: str = "") -> None:
+        self.warnings.append(ImportIssue(message, code, row, column, WARNING))
+
+    def summary(self) -> str:
+        """One Chinese sentence for a message box or a command's output."""
+        c = self.counts
+        if self.errors:
+            return (
+                f"文件「{self.filename}」有 {len(self.errors)} 处错误，未导入任何数据；"
+                "请修改后重新上传。"
+            )
+        verb = "校验通过（未写入）：将" if self.dry_run else "导入完成："
+        return (
+            f"{verb}新增项目 {c['projects_created']} 个、更新项目 {c['projects_updated']} 个，"
+            f"新增绩效目标 {c['goals_created']} 个，新增指标 {c['indicators_created']} 条、"
+            f"更新指标 {c['indicators_updated']} 条、未变化 {c['indicators_unchanged']} 条"
+            f"（共 {c['rows']} 行）。"
+        )
+
+    def as_dict(self, limit: int = MAX_ISSUES_STORED) -> dict[str, Any]:
+        return {
+            "filename": self.filename,
+            "dry_run": self.dry_run,
+            "ok": self.ok,
+            "committed": self.committed,
+            "summary": self.summary(),
+            "counts": dict(self.counts),
+            "error_count": len(self.errors),
+            "warning_count": len(self.warnings),
+            "errors": [i.as_dict() for i in self.errors[:limit]],
+            "warnings": [i.as_dict() for i in self.warnings[:limit]],
+            "notices": list(self.notices),
+            "job_id": self.job_id,
+        }

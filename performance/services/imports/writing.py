@@ -1,0 +1,110 @@
+"""Carry out a :class:`~.planning.Plan` inside the caller's transaction.
+
+Projects, budgets and new goals go through their services (``project_save``,
+``project_set_budget``, ``goal_create``: checks and audit rows included). Indicators are
+written set-based — ``bulk_create``/``bulk_update`` in batches with the parsed columns already
+filled by ``goals.apply_parsed_target`` — and audited with one row each via ``record_many``.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from projects import audit
+from projects import services as project_services
+from projects.models import AuditAction
+
+from ...choices import GoalScope
+from ...models import Indicator
+from .. import goals as goal_services
+from ..goals import INDICATOR_FIELDS, PARSED_FIELDS
+from .planning import Plan, project_data
+from .result import ImportResult
+
+BATCH_SIZE = 1000
+UPDATE_FIELDS = [
+    *(f for f in INDICATOR_FIELDS if f != "order"),
+    *PARSED_FIELDS,
+    "lock_version",
+    "updated_at",
+]
+
+
+def count_plan(plan: Plan, result: ImportResult) -> None:
+    """The counts a dry run reports and a real run confirms."""
+    counts = result.counts
+    for entry in plan.projects:
+        if entry.project is None:
+            counts["projects_created"] += 1
+        elif entry.changes or entry.budget:
+            counts["projects_updated"] += 1
+        else:
+            counts["projects_unchanged"] += 1
+        if entry.goal is None:
+            counts["goals_created"] += 1
+        counts["indicators_created"] += len(entry.created)
+        counts["indicators_updated"] += len(entry.updated)
+
+
+def write_plan(plan: Plan, *, actor, result: ImportResult) -> None:
+    comment = f"导入文件：{result.filename}"[:500]
+    created: list[Indicator] = []
+    updated: list[tuple[Indicator, dict]] = []
+    now = timezone.now()
+    for entry in plan.projects:
+        row = entry.row
+        project = entry.project
+        if project is None:
+            project = project_services.project_save(data=project_data(row, entry.unit), actor=actor)
+        elif entry.changes:
+            project = project_services.project_save(
+                project=project, data=entry.changes, actor=actor
+            )
+        if entry.budget:
+            source, amount, adjusted = entry.budget
+            project_services.project_set_budget(
+                project=project,
+                fund_source=source,
+                amount=amount,
+                adjusted_amount=adjusted,
+                actor=actor,
+            )
+        goal = entry.goal
+        if goal is None and (entry.created or entry.updated):
+            goal = goal_services.goal_create(
+                scope=GoalScope.PROJECT, year=row.year, project=project, actor=actor
+            )
+        for indicator in entry.created:
+            indicator.goal = goal
+            created.append(indicator)
+        for indicator, changes in entry.updated:
+            indicator.lock_version += 1
+            indicator.updated_at = now
+            updated.append((indicator, changes))
+
+    Indicator.objects.bulk_create(created, batch_size=BATCH_SIZE)
+    Indicator.objects.bulk_update(
+        [indicator for indicator, _ in updated], UPDATE_FIELDS, batch_size=BATCH_SIZE
+    )
+    entries = [
+        (
+            indicator.goal,
+            {
+                f"indicator[{indicator.pk}].{name}": value
+                for name, value in audit.diff(
+                    {}, audit.snapshot(indicator, INDICATOR_FIELDS)
+                ).items()
+            },
+        )
+        for indicator in created
+    ] + [
+        (indicator.goal, {f"indicator[{indicator.pk}].{k}": v for k, v in changes.items()})
+        for indicator, changes in updated
+    ]
+    audit.record_many(
+        entries=entries,
+        actor=actor,
+        action=AuditAction.IMPORT,
+        comment=comment,
+        batch_size=BATCH_SIZE,
+    )
