@@ -25,6 +25,7 @@ from projects.services import check_lock_version, require_role
 from ..choices import EDITABLE_STATUSES, GoalScope, Grade, NotificationKind, Status
 from ..models import IndicatorEvaluation, PerformanceGoal, SelfEvaluation
 from . import figures, notifications
+from .monitoring import alert_recipients
 from .schemes import scheme_for_unit
 
 EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
@@ -164,6 +165,54 @@ def _save_computed(
     IndicatorEvaluation.objects.bulk_update(
         [s for s in rows if s.pk in changed], list(figures.SCORE_COMPUTED)
     )
+
+
+def compute_evaluations(
+    evaluations: Sequence[SelfEvaluation],
+    scores: Mapping[int, Sequence[IndicatorEvaluation]],
+    *,
+    batch_size: int = 1000,
+) -> tuple[list[tuple[SelfEvaluation, dict]], list[dict]]:
+    """Set-based compute of many evaluations (``scores`` by evaluation pk, with indicators).
+
+    One aggregate query per scope for budgets and executed, one for last year's values, the
+    shared row function, then two ``bulk_update``s. Returns ([(evaluation, changes)] for the
+    changed ones, [errors]) — an evaluation whose weights exceed 100 is reported, not saved.
+    """
+    inputs = evaluation_inputs(evaluations)
+    previous = figures.previous_year_values(s.indicator for rows in scores.values() for s in rows)
+    engines: dict[int, Any] = {}
+    changed, changed_rows, changed_scores, errors = [], [], [], []
+    for evaluation in evaluations:
+        if evaluation.scheme_id not in engines:
+            engines[evaluation.scheme_id] = evaluation.scheme.to_engine()
+        rows = scores.get(evaluation.pk, [])
+        budget, executed = inputs[evaluation.pk]
+        computed_at = evaluation.computed_at
+        try:
+            own, per_score = figures.apply_evaluation(
+                evaluation,
+                rows,
+                budget=budget,
+                executed=executed,
+                scheme=engines[evaluation.scheme_id],
+                previous_values=previous,
+            )
+        except ValidationError as error:
+            errors.append({"evaluation": evaluation.pk, "errors": error.messages})
+            continue
+        if own or per_score or computed_at != evaluation.computed_at:
+            changed_rows.append(evaluation)
+        changed_scores.extend(s for s in rows if s.pk in per_score)
+        if own or per_score:
+            changed.append((evaluation, figures.nested_changes(own, per_score, "scores")))
+    SelfEvaluation.objects.bulk_update(
+        changed_rows, [*figures.EVALUATION_COMPUTED, "computed_at"], batch_size=batch_size
+    )
+    IndicatorEvaluation.objects.bulk_update(
+        changed_scores, list(figures.SCORE_COMPUTED), batch_size=batch_size
+    )
+    return changed, errors
 
 
 @transaction.atomic
@@ -333,7 +382,12 @@ def evaluation_update(
 # --- notifications -------------------------------------------------------------------------
 
 
-def notify_grade(evaluation: SelfEvaluation, rows: Sequence[IndicatorEvaluation]) -> int:
+def notify_grade(
+    evaluation: SelfEvaluation,
+    rows: Sequence[IndicatorEvaluation],
+    *,
+    recipients: list | None = None,
+) -> int:
     """A filled-in evaluation graded 差 → the unit's staff and department reviewers, once.
 
     Not before every indicator has a value, band or override: a fresh draft scores only its
@@ -347,7 +401,7 @@ def notify_grade(evaluation: SelfEvaluation, rows: Sequence[IndicatorEvaluation]
     except NoReverseMatch:  # pragma: no cover - admin not mounted
         link = ""
     return notifications.notify_many(
-        recipients=notifications.unit_staff(unit) + notifications.department_reviewers(unit),
+        recipients=alert_recipients(unit) if recipients is None else recipients,
         kind=NotificationKind.POOR_GRADE,
         occasion_key=f"poor:{evaluation.pk}",
         title=f"自评等级为差：{evaluation}",

@@ -427,15 +427,25 @@ def _link(report: MonitoringReport) -> str:
         return ""
 
 
-def notify_lights(report: MonitoringReport, rows: Sequence[MonitoringEntry] | None = None) -> int:
+def alert_recipients(unit: Unit) -> list:
+    """Who hears about red lights, 完全不可能 forecasts and 差 grades: the unit's staff and
+    its department's reviewers."""
+    return notifications.unit_staff(unit) + notifications.department_reviewers(unit)
+
+
+def notify_lights(
+    report: MonitoringReport,
+    rows: Sequence[MonitoringEntry] | None = None,
+    *,
+    recipients: list | None = None,
+) -> int:
     """Red light → the unit's staff and department reviewers, once per report; a 完全不可能
-    forecast → the same people, once per entry."""
+    forecast → the same people, once per entry. ``recipients`` may be passed in by bulk
+    callers that already know them."""
     sent = 0
-    recipients = None
     if report.light == Light.RED:
-        recipients = notifications.unit_staff(report.unit) + notifications.department_reviewers(
-            report.unit
-        )
+        if recipients is None:
+            recipients = alert_recipients(report.unit)
         sent += notifications.notify_many(
             recipients=recipients,
             kind=NotificationKind.RED_LIGHT,
