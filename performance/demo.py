@@ -27,6 +27,7 @@ from projects.models import Project, Unit
 from .choices import GoalScope, Status
 from .models import PerformanceGoal, SchemeAssignment, ScoringScheme
 from .services import goals as goal_services
+from .services.quality import quality_review
 
 DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 DEMO_PASSWORD = "perf-demo-2026"
@@ -366,7 +367,11 @@ def load_305004_self_evaluations(units: dict[str, Unit]) -> None:
 
 
 def _mark_approved(goal: PerformanceGoal, on: dt.date) -> None:
-    """Published targets were approved with the budget: load them as 财政批复."""
+    """Published targets were approved with the budget: load them as 财政批复.
+
+    Their 智能审核 findings are stored too, so the admin shows what the published tables lack.
+    """
+    quality_review(goal=goal, save=True)
     approved_at = dt.datetime.combine(on, dt.time(12, 0), tzinfo=dt.UTC)
     PerformanceGoal.objects.filter(pk=goal.pk).update(
         status=Status.APPROVED, submitted_at=approved_at, approved_at=approved_at

@@ -149,6 +149,7 @@ def test_the_quality_button_and_the_bulk_action_store_findings(demo, login, fill
     assert messages == ["智能审核完成：1 个错误，12 个提示。"]
     assert PerformanceGoal.objects.get(pk=goal.pk).error_count == 1
     goals = PerformanceGoal.objects.filter(unit__code="027001", year=2022)
+    goals.update(quality_checked_at=None)
     response = login(filler).post(
         reverse("admin:performance_performancegoal_changelist"),
         {"action": "quality_review_selected", "_selected_action": [g.pk for g in goals]},

@@ -295,6 +295,7 @@ def test_unit_overall_goal_is_not_asked_for_cost_and_weights_must_total_100(fill
 
 def test_quality_review_stores_the_findings_and_audits_the_run(demo, filler):
     goal = PerformanceGoal.objects.get(project__code="410395220000000008236", year=2022)
+    PerformanceGoal.objects.filter(pk=goal.pk).update(quality_findings=[])
     before = history(goal).count()
     findings = quality_review(goal=goal, actor=filler)
     goal.refresh_from_db()
@@ -309,8 +310,9 @@ def test_quality_review_stores_the_findings_and_audits_the_run(demo, filler):
 
 def test_quality_review_without_save_writes_nothing(demo, filler):
     goal = PerformanceGoal.objects.get(project__code="410395220000000008236", year=2022)
+    PerformanceGoal.objects.filter(pk=goal.pk).update(quality_findings=[])
     before = state(goal)
-    quality_review(goal=goal, actor=filler, save=False)
+    assert quality_review(goal=goal, actor=filler, save=False)
     assert state(goal) == before
     assert PerformanceGoal.objects.get(pk=goal.pk).quality_findings == []
 
@@ -348,3 +350,9 @@ def test_warnings_do_not_block_submission(filler):
     goal = workflow.submit(obj=new_goal(filler, indicators=indicators), actor=filler)
     assert goal.status == Status.SUBMITTED
     assert [f["code"] for f in goal.quality_findings] == ["satisfaction_missing"]
+
+
+def test_the_demo_loader_stores_the_findings_of_the_published_targets(demo):
+    goal = PerformanceGoal.objects.get(project__code="410395220000000008236", year=2022)
+    assert goal.quality_findings == review_findings(goal)
+    assert (goal.error_count, goal.status) == (1, Status.APPROVED)
