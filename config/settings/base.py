@@ -156,6 +156,8 @@ else:
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # kombu otherwise creates ./control in the working directory for broadcast messages.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 
