@@ -29,11 +29,16 @@ from projects.models import AuditAction
 from projects.permissions import roles_for
 from projects.services import check_lock_version
 
-from ..choices import EDITABLE_STATUSES, GoalScope, Grade, NotificationKind, Status
+from ..choices import EDITABLE_STATUSES, Grade, NotificationKind, Status
 from ..models import GoalTask, Indicator, PerformanceGoal
-from ..models.goals import OPEN_STATUSES
 from . import goals as goal_services
 from . import notifications
+from .versions import (  # the version reads are part of this module's interface
+    INDICATOR_DIFF_FIELDS as INDICATOR_DIFF_FIELDS,
+)
+from .versions import goal_diff as goal_diff
+from .versions import goal_versions as goal_versions
+from .versions import open_version, same_scope
 
 SUBMIT, APPROVE, RETURN, ADJUST, EDIT = "submit", "approve", "return", "adjust", "edit"
 ACTIONS = (EDIT, SUBMIT, APPROVE, RETURN, ADJUST)
@@ -112,8 +117,6 @@ _WRONG_STATE = {
     RETURN: "只有已提交或主管部门审核通过的{noun}可以退回",
     ADJUST: "只有已经财政批复的绩效目标可以调整",
 }
-GOAL_DIFF_FIELDS = tuple(f for f in goal_services.GOAL_FIELDS if f != "adjustment_reason")
-INDICATOR_DIFF_FIELDS = ("level1", "level2", "level3", "raw_value", "weight", "explanation")
 REJECTING_GRADES = (Grade.FAIR, Grade.POOR)
 
 
@@ -313,19 +316,6 @@ def _admin_link(obj: models.Model) -> str:
         return ""
 
 
-def same_scope(goal: PerformanceGoal) -> models.QuerySet[PerformanceGoal]:
-    """Every version of the goal's project (or unit-overall) goal for its year."""
-    queryset = PerformanceGoal.objects.filter(scope=goal.scope, year=goal.year)
-    if goal.scope == GoalScope.PROJECT:
-        return queryset.filter(project_id=goal.project_id)
-    return queryset.filter(unit_id=goal.unit_id, project__isnull=True)
-
-
-def goal_versions(goal: PerformanceGoal) -> list[PerformanceGoal]:
-    """All versions of a goal, oldest first (for the version history)."""
-    return list(same_scope(goal).select_related("created_by").order_by("version"))
-
-
 def _supersede_previous(*, goal: PerformanceGoal, actor) -> None:
     for old in (
         same_scope(goal).select_for_update().filter(status=Status.APPROVED).exclude(pk=goal.pk)
@@ -341,11 +331,6 @@ def _supersede_previous(*, goal: PerformanceGoal, actor) -> None:
             comment=f"已由调整后的 v{goal.version} 取代",
             changes={"status": [Status.APPROVED, Status.SUPERSEDED]},
         )
-
-
-def open_version(goal: PerformanceGoal) -> PerformanceGoal | None:
-    """The version of this goal's scope still in review (draft … dept_approved), if any."""
-    return same_scope(goal).filter(status__in=OPEN_STATUSES).order_by("-version").first()
 
 
 COPIED_INDICATOR_FIELDS = (
@@ -439,59 +424,3 @@ def allowed_actions(obj: models.Model, user) -> set[str]:
     if ADJUST in allowed and open_version(obj) is not None:
         allowed.discard(ADJUST)
     return allowed
-
-
-# --- diff between versions -------------------------------------------------------------------
-
-
-def _indicator_rows(goal: PerformanceGoal) -> dict[str, dict[str, Any]]:
-    """Indicators keyed by 一级 / 三级 (a repeated key gets ``#2``, ``#3``…)."""
-    rows: dict[str, dict[str, Any]] = {}
-    for indicator in goal.indicators.order_by("order", "id"):
-        base = f"{indicator.level1} / {indicator.level3}"
-        key, n = base, 1
-        while key in rows:
-            n += 1
-            key = f"{base} #{n}"
-        rows[key] = {
-            "key": key,
-            "id": indicator.pk,
-            **audit.snapshot(indicator, INDICATOR_DIFF_FIELDS),
-        }
-    return rows
-
-
-def _task_rows(goal: PerformanceGoal) -> dict[str, dict[str, Any]]:
-    return {t.name: {"key": t.name, "name": t.name, "content": t.content} for t in goal.tasks.all()}
-
-
-def _diff_rows(old: dict, new: dict, fields) -> dict[str, list]:
-    changed = []
-    for key in old.keys() & new.keys():
-        changes = audit.diff({f: old[key][f] for f in fields}, {f: new[key][f] for f in fields})
-        if changes:
-            changed.append({"key": key, "changes": changes})
-    order = list(new)
-    changed.sort(key=lambda c: order.index(c["key"]))
-    return {
-        "added": [new[k] for k in new if k not in old],
-        "removed": [old[k] for k in old if k not in new],
-        "changed": changed,
-    }
-
-
-def goal_diff(old: PerformanceGoal, new: PerformanceGoal) -> dict:
-    """Field-by-field differences between two versions of a goal.
-
-    ``{"fields": {name: [old, new]}, "indicators": {"added", "removed", "changed"},
-    "tasks": {"added", "removed", "changed"}}``; indicators match on 一级 and 三级 name, so a
-    renamed indicator shows as removed plus added. Values are JSON-ready (Decimals as text).
-    """
-    fields = audit.diff(
-        audit.snapshot(old, GOAL_DIFF_FIELDS), audit.snapshot(new, GOAL_DIFF_FIELDS)
-    )
-    return {
-        "fields": fields,
-        "indicators": _diff_rows(_indicator_rows(old), _indicator_rows(new), INDICATOR_DIFF_FIELDS),
-        "tasks": _diff_rows(_task_rows(old), _task_rows(new), ("content",)),
-    }
