@@ -13,15 +13,10 @@ from .admin_workflow import GoalWorkflowAdminMixin
 from .models import (
     GoalTask,
     Indicator,
-    IndicatorEvaluation,
-    MonitoringEntry,
-    MonitoringReport,
-    MonitoringRound,
     PerformanceGoal,
     ReportingWindow,
     SchemeAssignment,
     ScoringScheme,
-    SelfEvaluation,
 )
 from .services import goals as goal_services
 from .services import workflow
@@ -385,118 +380,8 @@ class IndicatorAdmin(ScopedAdminMixin, admin.ModelAdmin):
         goal_services.indicator_delete(indicator=obj, actor=request.user)
 
 
-@admin.register(MonitoringRound)
-class MonitoringRoundAdmin(admin.ModelAdmin):
-    list_display = ["title", "year", "data_month", "opens_on", "deadline", "status"]
-    list_filter = ["year", "status"]
-    search_fields = ["title"]
-
-
-class MonitoringEntryInline(admin.TabularInline):
-    model = MonitoringEntry
-    extra = 0
-    fields = [
-        "indicator",
-        "value_raw",
-        "forecast_raw",
-        "band",
-        "deviation_cause",
-        "likelihood",
-        "measures",
-        "light",
-    ]
-    readonly_fields = ["indicator", "light"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(MonitoringReport)
-class MonitoringReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = [
-        "project",
-        "unit",
-        "round",
-        "executed",
-        "execution_rate",
-        "budget_light",
-        "light",
-        "status",
-    ]
-    list_filter = ["round", "status", "light", "budget_light"]
-    search_fields = ["project__code", "project__name", "unit__code", "unit__name"]
-    list_select_related = ["project", "unit", "round"]
-    raw_id_fields = ["project", "goal"]
-    readonly_fields = [
-        "budget",
-        "executed",
-        "execution_rate",
-        "time_progress",
-        "budget_light",
-        "light",
-        "status",
-        "last_comment",
-        "submitted_at",
-        "computed_at",
-        "lock_version",
-    ]
-    inlines = [MonitoringEntryInline]
-
-
-class IndicatorEvaluationInline(admin.TabularInline):
-    model = IndicatorEvaluation
-    extra = 0
-    fields = [
-        "indicator",
-        "actual_raw",
-        "band",
-        "band_score",
-        "computed_score",
-        "override_score",
-        "override_reason",
-        "final_score",
-        "over_achieved",
-        "deviation_reason",
-    ]
-    readonly_fields = ["indicator", "computed_score", "final_score", "over_achieved"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(SelfEvaluation)
-class SelfEvaluationAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = [
-        "year",
-        "scope",
-        "project",
-        "unit",
-        "budget",
-        "executed",
-        "execution_rate",
-        "total_score",
-        "grade",
-        "status",
-    ]
-    list_filter = ["year", "scope", "grade", "status", "has_deviation"]
-    search_fields = ["project__code", "project__name", "unit__code", "unit__name"]
-    list_select_related = ["project", "unit", "scheme"]
-    raw_id_fields = ["project", "goal"]
-    readonly_fields = [
-        "budget",
-        "executed",
-        "execution_rate",
-        "execution_score",
-        "category_rates",
-        "total_score",
-        "grade",
-        "status",
-        "last_comment",
-        "computed_at",
-        "submitted_at",
-        "lock_version",
-    ]
-    inlines = [IndicatorEvaluationInline]
+# Monitoring rounds and reports, self-evaluations (workflow, 计算, lights, unit summary).
+from . import admin_cycle  # noqa: E402, F401  (registers the monitoring and self-evaluation admins)
 
 
 @admin.register(ReportingWindow)

@@ -72,7 +72,12 @@ def can_open_rounds(user) -> bool:
     )
 
 
-def _check_round_input(year: int, data_month: int, opens_on: dt.date, deadline: dt.date) -> None:
+def default_round_title(year: int, data_month: int) -> str:
+    return f"{year}年1-{data_month}月绩效运行监控"
+
+
+def check_round_input(year: int, data_month: int, opens_on: dt.date, deadline: dt.date) -> None:
+    """Field errors for a round's year, data month and dates (also used by the admin form)."""
     errors = {}
     if not isinstance(data_month, int) or not 1 <= data_month <= 12:
         errors["data_month"] = "数据截止月份应为 1 至 12 之间的整数。"
@@ -101,7 +106,7 @@ def monitoring_round_open(
     """
     if not can_open_rounds(actor):
         raise PermissionDenied("只有财政审核人或管理员可以开启监控轮次。")
-    _check_round_input(year, data_month, opens_on, deadline)
+    check_round_input(year, data_month, opens_on, deadline)
     round_ = MonitoringRound.objects.select_for_update().filter(year=year, data_month=data_month)
     round_ = round_.first()
     if round_ is None:
@@ -110,7 +115,7 @@ def monitoring_round_open(
             data_month=data_month,
             opens_on=opens_on,
             deadline=deadline,
-            title=(title or "").strip() or f"{year}年1-{data_month}月绩效运行监控",
+            title=(title or "").strip() or default_round_title(year, data_month),
             created_by=actor if getattr(actor, "pk", None) else None,
         )
         round_.full_clean()
