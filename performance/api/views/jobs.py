@@ -50,7 +50,9 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         summary="下载任务结果文件",
         description="下载任务生成的文件（导出的报表、导入的错误报告等）。",
         responses={
-            200: OpenApiResponse(OpenApiTypes.BINARY, description="文件内容"),
+            (200, "*/*"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="文件内容（类型随文件而定，如 .xlsx）"
+            ),
             **errors(404),
         },
     )

@@ -1,0 +1,167 @@
+"""Many rows quickly (bulk inserts) so every list endpoint can fill pages of 200."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from performance.choices import GoalScope, JobKind, Status
+from performance.models import (
+    GoalTask,
+    Indicator,
+    IndicatorEvaluation,
+    Job,
+    MonitoringEntry,
+    MonitoringReport,
+    MonitoringRound,
+    PerformanceGoal,
+    ScoringScheme,
+    SelfEvaluation,
+)
+from projects import audit
+from projects.models import AuditAction, ExecutionRecord, Project, ProjectBudget, Unit
+
+YEAR = 2024
+
+
+def create_many(n: int, *, actor) -> dict:
+    """``n`` units under department 027, each with a project, budget, execution, a goal with
+    two indicators and a task, a monitoring report and a self-evaluation; plus ``n`` rounds,
+    schemes, jobs and audit rows of one goal."""
+    department = Unit.objects.get(code="027")
+    units = Unit.objects.bulk_create(
+        Unit(
+            code=f"9{i:05d}",
+            name=f"批量单位{i}",
+            kind="unit",
+            parent=department,
+            path=f"{department.path}9{i:05d}/",
+        )
+        for i in range(n)
+    )
+    projects = Project.objects.bulk_create(
+        Project(
+            code=f"BULK{YEAR}{i:05d}",
+            name=f"批量项目{i}",
+            unit=unit,
+            year=YEAR,
+            category="operating",
+        )
+        for i, unit in enumerate(units)
+    )
+    ProjectBudget.objects.bulk_create(
+        ProjectBudget(
+            project=p, fund_source="general_public", amount=Decimal("100"), adjusted_amount=100
+        )
+        for p in projects
+    )
+    ExecutionRecord.objects.bulk_create(
+        ExecutionRecord(project=p, date=dt.date(YEAR, 6, 30), amount=Decimal("40"))
+        for p in projects
+    )
+    goals = PerformanceGoal.objects.bulk_create(
+        PerformanceGoal(
+            scope=GoalScope.PROJECT,
+            project=p,
+            unit=p.unit,
+            year=YEAR,
+            status=Status.APPROVED,
+            overall_goal=f"目标{p.code}",
+        )
+        for p in projects
+    )
+    indicators = Indicator.objects.bulk_create(
+        Indicator(
+            goal=goal,
+            level1=level1,
+            level2="数量指标" if category == "output" else "服务对象满意度指标",
+            level3=f"指标{k}",
+            category=category,
+            raw_value="≥90%",
+            operator=">=",
+            target_value=Decimal("90"),
+            target_unit="%",
+            kind="quantitative",
+            direction="positive",
+            weight=Decimal("10"),
+            order=k,
+            findings=[
+                {"code": "x", "severity": "warning", "message": "提示", "field": "raw_value"}
+            ],
+        )
+        for goal in goals
+        for k, (level1, category) in enumerate(
+            [("产出指标", "output"), ("满意度指标", "satisfaction")], start=1
+        )
+    )
+    GoalTask.objects.bulk_create(GoalTask(goal=g, name="任务", content="内容") for g in goals)
+    monitoring_round = MonitoringRound.objects.create(
+        year=YEAR,
+        data_month=7,
+        title="批量监控",
+        opens_on=dt.date(YEAR, 8, 1),
+        deadline=dt.date(YEAR, 8, 31),
+    )
+    MonitoringRound.objects.bulk_create(
+        MonitoringRound(
+            year=2030 + i // 12,
+            data_month=i % 12 + 1,
+            title=f"轮次{i}",
+            opens_on=dt.date(2030, 1, 1),
+            deadline=dt.date(2030, 1, 31),
+        )
+        for i in range(n)
+    )
+    reports = MonitoringReport.objects.bulk_create(
+        MonitoringReport(
+            round=monitoring_round,
+            project=g.project,
+            goal=g,
+            unit=g.unit,
+            budget=Decimal("100"),
+            executed=Decimal("40"),
+            light="yellow",
+        )
+        for g in goals
+    )
+    by_goal: dict[int, list[Indicator]] = {}
+    for indicator in indicators:
+        by_goal.setdefault(indicator.goal_id, []).append(indicator)
+    MonitoringEntry.objects.bulk_create(
+        MonitoringEntry(report=r, indicator=i, value_raw="50%")
+        for r in reports
+        for i in by_goal[r.goal_id]
+    )
+    scheme = ScoringScheme.objects.get(is_default=True)
+    evaluations = SelfEvaluation.objects.bulk_create(
+        SelfEvaluation(
+            scope=GoalScope.PROJECT,
+            project=g.project,
+            unit=g.unit,
+            year=YEAR,
+            goal=g,
+            scheme=scheme,
+            total_score=Decimal("88.5"),
+            grade="good",
+        )
+        for g in goals
+    )
+    IndicatorEvaluation.objects.bulk_create(
+        IndicatorEvaluation(evaluation=e, indicator=i, actual_raw="95%")
+        for e in evaluations
+        for i in by_goal[e.goal_id]
+    )
+    ScoringScheme.objects.bulk_create(
+        ScoringScheme(code=f"bulk-{i}", name=f"方案{i}") for i in range(n)
+    )
+    Job.objects.bulk_create(
+        Job(kind=JobKind.RECOMPUTE, created_by=actor, unit=units[i], params={"year": YEAR})
+        for i in range(n)
+    )
+    for obj in (goals[0], projects[0]):
+        audit.record_many(
+            entries=((obj, {"n": [None, i]}) for i in range(n)),
+            actor=actor,
+            action=AuditAction.UPDATE,
+        )
+    return {"units": units, "projects": projects, "goals": goals, "evaluations": evaluations}
