@@ -305,14 +305,19 @@ def _plan_update(
     return changes or None
 
 
+# The columns a parse may fill with something the table cannot hold (an unknown unit's long
+# name, a number with too many places); every other column was checked with its cell.
+PARSED_CHECKED = ("level2", "operator", "target_value", "target_unit", "relative_to", "weight")
+UNCHECKED = [f.name for f in Indicator._meta.concrete_fields if f.name not in PARSED_CHECKED]
+
+
 def _parse(indicator: Indicator, row: TargetRow, result: ImportResult) -> bool:
     """Fill the parsed columns exactly as ``indicator_save`` does; False on a bad value."""
-    previous = None
-    if targets.parse_target(indicator.raw_value).kind == targets.RELATIVE:
-        previous = _previous_year_value(indicator)
-    apply_parsed_target(indicator, previous_value=previous)
+    apply_parsed_target(indicator)
+    if indicator.kind == targets.RELATIVE:  # 不低于上年: resolved from last year's actual
+        apply_parsed_target(indicator, previous_value=_previous_year_value(indicator))
     try:
-        indicator.clean_fields(exclude=["goal", "findings"])
+        indicator.clean_fields(exclude=UNCHECKED)
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             column = HEADER_OF.get(name, HEADER_OF["raw_value"])
