@@ -9,6 +9,8 @@ action), the version history and the field-by-field diff between versions.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 from django.contrib import admin, messages
@@ -18,6 +20,7 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
 from projects.admin_scoping import report_service_error
 from projects.audit import history
@@ -42,20 +45,40 @@ def _expected_version(request) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _change_summary(changes: dict[str, Any]) -> list[str]:
-    """A few readable lines of an audit row's ``changes`` (status codes shown as labels)."""
+_NESTED = re.compile(r"^(indicator|task)\[(\d+)\](?:\.(\w+))?$")
+_NESTED_MODELS = {"indicator": Indicator, "task": GoalTask}
+_ISO_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})")
+
+
+def _label(model, key: str) -> str:
+    """``overall_goal`` → 年度总体目标, ``indicator[12].raw_value`` → 绩效指标#12 指标值."""
+    nested = _NESTED.match(key)
+    if nested:
+        kind, pk, field = nested.groups()
+        child = _NESTED_MODELS[kind]
+        name = f"{child._meta.verbose_name}#{pk}"
+        return f"{name} {_label(child, field)}" if field else name
+    try:
+        return str(model._meta.get_field(key).verbose_name)
+    except Exception:  # keys that are not fields (budget.…, execution, next_version)
+        return key
+
+
+def _change_summary(model, changes: dict[str, Any]) -> list[str]:
+    """A few readable lines of an audit row's ``changes`` (field names and states in Chinese)."""
     lines = []
-    for key, value in list((changes or {}).items())[:6]:
+    for key, value in (changes or {}).items():
         if isinstance(value, list) and len(value) == 2:
             old, new = value
             if key == "status":
                 old, new = Status(old).label if old else old, Status(new).label if new else new
-            text = f"{key}：{_short(old)} → {_short(new)}"
+            if _short(old) == _short(new):
+                continue
+            lines.append(f"{_label(model, key)}：{_short(old)} → {_short(new)}")
         else:
-            text = f"{key}：{_short(value)}"
-        lines.append(text)
-    if len(changes or {}) > 6:
-        lines.append(f"……共 {len(changes)} 项")
+            lines.append(f"{_label(model, key)}：{_short(value)}")
+    if len(lines) > 6:
+        lines = [*lines[:6], f"……共 {len(lines)} 项"]
     return lines
 
 
@@ -67,6 +90,11 @@ def _person(user) -> str:
 
 def _short(value: Any) -> str:
     text = "—" if value in (None, "") else str(value)
+    if _ISO_TIME.match(text):  # audit JSON keeps datetimes as ISO text in UTC
+        try:
+            return f"{timezone.localtime(dt.datetime.fromisoformat(text)):%Y-%m-%d %H:%M}"
+        except ValueError:
+            return text[:16].replace("T", " ")
     return text if len(text) <= 60 else text[:57] + "…"
 
 
@@ -92,7 +120,7 @@ class WorkflowAdminMixin:
         entries = list(history(obj)[:200])
         for entry in entries:
             entry.transition_label = TRANSITION_LABELS.get(entry.transition, entry.transition)
-            entry.change_lines = _change_summary(entry.changes)
+            entry.change_lines = _change_summary(type(obj), entry.changes)
             entry.actor_name = _person(entry.actor)
         returns = [e for e in entries if e.transition.endswith("return")]
         return {
