@@ -58,13 +58,14 @@ def evaluation_start(
     if project is not None:
         scope, unit = GoalScope.PROJECT, project.unit
         if project.year != year:
-            raise ValidationError(
-                {"year": f"自评年度 {year} 与项目年度 {project.year} 不一致。"}, code="invalid"
+            raise figures.refuse(
+                {"year": f"自评年度 {year} 与项目年度 {project.year} 不一致。"},
+                "invalid",
             )
     elif unit is not None:
         scope = GoalScope.UNIT
     else:
-        raise ValidationError({"project": "请选择要自评的项目或单位。"}, code="required")
+        raise figures.refuse({"project": "请选择要自评的项目或单位。"}, "required")
     require_role(actor, unit, EDITORS, "开展绩效自评")
     subject = {"scope": scope, "year": year, "unit": unit, "project": project}
     existing = SelfEvaluation.objects.filter(**subject).first()
@@ -77,9 +78,9 @@ def evaluation_start(
     )
     if goal is None:
         name = project.name if project else f"{unit.name}整体"
-        raise ValidationError(
+        raise figures.refuse(
             {"goal": f"{year} 年“{name}”没有已批复的绩效目标，不能开展自评。"},
-            code="no_approved_goal",
+            "no_approved_goal",
         )
     evaluation = SelfEvaluation(
         **subject,
@@ -249,12 +250,12 @@ def _locked(evaluation: SelfEvaluation) -> SelfEvaluation:
 
 def ensure_editable(evaluation: SelfEvaluation) -> None:
     if evaluation.status not in EDITABLE_STATUSES:
-        raise ValidationError(
+        raise figures.refuse(
             {
                 "status": f"绩效自评当前状态为“{evaluation.get_status_display()}”，不能修改；"
                 "需要修改请由审核人退回。"
             },
-            code="not_editable",
+            "not_editable",
         )
 
 
@@ -336,7 +337,7 @@ def evaluation_update(
         except figures.FieldProblem as problem:
             errors[f"{prefix}.{problem.field}"] = problem.message
     if errors:
-        raise ValidationError(errors, code="invalid")
+        raise figures.refuse(errors, "invalid")
 
     evaluation.full_clean(exclude=["project", "unit", "goal", "scheme"])
     for score in rows:

@@ -71,6 +71,21 @@ class FieldProblem(Exception):
         self.message = message
 
 
+def refuse(errors: Mapping[str, str | list[str]], code: str) -> ValidationError:
+    """A field-level ValidationError whose ``code`` is readable as ``error.code`` too (Django
+    drops the code of a dict), like the workflow's refusals."""
+    error = ValidationError(
+        {
+            field: [
+                ValidationError(m, code=code) for m in (msgs if isinstance(msgs, list) else [msgs])
+            ]
+            for field, msgs in errors.items()
+        }
+    )
+    error.code = code
+    return error
+
+
 # --- inputs --------------------------------------------------------------------------------
 
 
@@ -423,12 +438,12 @@ def apply_evaluation(
         scheme=scheme, budget=budget, executed=executed, indicators=results
     )
     if project.total > PROBE_WEIGHT:
-        raise ValidationError(
+        raise refuse(
             {
                 "total_score": f"自评得分 {project.total} 超过 100 分：请检查各指标分值，"
                 "其合计应等于评分方案的分值。"
             },
-            code="weights",
+            "weights",
         )
     evaluation.budget, evaluation.executed = budget, executed
     evaluation.execution_rate = project.execution_rate

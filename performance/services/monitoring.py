@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
@@ -86,7 +86,7 @@ def check_round_input(year: int, data_month: int, opens_on: dt.date, deadline: d
     if opens_on and deadline and deadline < opens_on:
         errors["deadline"] = "截止日期不能早于开始日期。"
     if errors:
-        raise ValidationError(errors, code="invalid")
+        raise figures.refuse(errors, "invalid")
 
 
 @transaction.atomic
@@ -128,8 +128,9 @@ def monitoring_round_open(
             comment="开启监控轮次",
         )
     elif round_.status == RoundStatus.CLOSED:
-        raise ValidationError(
-            {"status": f"“{round_}”已结束，不能再生成监控表。"}, code="round_closed"
+        raise figures.refuse(
+            {"status": f"“{round_}”已结束，不能再生成监控表。"},
+            "round_closed",
         )
     ReportingWindow.objects.get_or_create(
         kind=WindowKind.MONITORING,
@@ -257,16 +258,17 @@ def _entries_of(report: MonitoringReport) -> list[MonitoringEntry]:
 
 def ensure_editable(report: MonitoringReport) -> None:
     if report.status not in EDITABLE_STATUSES:
-        raise ValidationError(
+        raise figures.refuse(
             {
                 "status": f"监控表当前状态为“{report.get_status_display()}”，不能修改；"
                 "需要修改请由审核人退回。"
             },
-            code="not_editable",
+            "not_editable",
         )
     if report.round.status == RoundStatus.CLOSED:
-        raise ValidationError(
-            {"status": f"“{report.round}”已结束，监控表不能再修改。"}, code="round_closed"
+        raise figures.refuse(
+            {"status": f"“{report.round}”已结束，监控表不能再修改。"},
+            "round_closed",
         )
 
 
@@ -339,7 +341,7 @@ def monitoring_report_update(
             if message and key in row:
                 errors[f"{prefix}.{key}"] = message
     if errors:
-        raise ValidationError(errors, code="invalid")
+        raise figures.refuse(errors, "invalid")
 
     report.full_clean(exclude=["round", "project", "goal", "unit"])
     for entry in rows:

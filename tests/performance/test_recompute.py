@@ -28,6 +28,7 @@ from performance.services.monitoring import (
     monitoring_round_open,
 )
 from performance.services.recompute import recompute_year
+from projects import audit
 from projects import services as project_services
 from projects.models import AuditEntry, Project, Unit
 
@@ -168,7 +169,7 @@ def test_changed_rows_are_audited_as_computed_with_the_old_and_new_values(demo, 
     SelfEvaluation.objects.filter(pk=evaluation.pk).update(total_score=Decimal("50"))
     counts = recompute_year(year=2023, actor=superuser)
     assert counts["evaluations_changed"] == 1
-    entry = AuditEntry.objects.get(object_id=str(evaluation.pk), action="compute")
+    entry = audit.history(evaluation).get(action="compute")
     assert entry.changes == {"total_score": ["50", "80"]}
     assert entry.actor == superuser
 
