@@ -237,6 +237,12 @@ class PerformanceGoalAdmin(GoalWorkflowAdminMixin, ScopedAdminMixin, admin.Model
     def quality_findings_display(self, obj):
         return render_findings(obj.quality_findings)
 
+    def has_change_permission(self, request, obj=None):
+        # Reviewers and approved versions get a view-only page; the workflow buttons remain.
+        if obj is not None and not goal_is_editable_by(request, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:

@@ -213,3 +213,13 @@ def test_the_adjust_button_needs_a_reason(demo, login, filler):
     _, messages = post(login(filler), old, "adjust", reason="")
     assert messages == ["调整绩效目标必须填写调整原因。"]
     assert not PerformanceGoal.objects.filter(previous=old).exists()
+
+
+def test_a_reviewer_gets_a_view_only_page_and_cannot_post_the_form(login, filler, dept_reviewer):
+    goal = workflow.submit(obj=new_goal(filler), actor=filler)
+    client = login(dept_reviewer)
+    html = client.get(change_url(goal)).content.decode()
+    assert 'name="_save"' not in html and 'id="workflow-approve"' in html
+    before = state(goal)
+    assert client.post(change_url(goal), {"overall_goal": "审核人改写"}).status_code == 403
+    assert state(goal) == before
