@@ -351,3 +351,46 @@ def test_a_poor_grade_notifies_once_when_the_evaluation_is_filled_in(evaluation,
     sent = Notification.objects.filter(kind=NotificationKind.POOR_GRADE)
     assert sorted(n.recipient.username for n in sent) == ["dept027", "filler027", "reviewer027"]
     assert {n.occasion_key for n in sent} == {f"poor:{evaluation.pk}"}
+
+
+# --- selectors -----------------------------------------------------------------------------
+
+
+def test_scoped_querysets_show_only_the_users_units(filler, outsider_dept_reviewer, evaluation):
+    from performance.selectors import evaluations_for, goals_for
+
+    assert {e.unit.code for e in evaluations_for(filler)} == {"027001"}
+    assert {e.unit.code for e in evaluations_for(outsider_dept_reviewer)} == {"305004"}
+    assert {g.unit.code for g in goals_for(filler)} == {"027001"}
+
+
+@pytest.mark.parametrize("persona", ["finance_reviewer", "filler"])
+def test_scoped_querysets_read_nested_rows_in_a_fixed_number_of_queries(
+    request, django_assert_num_queries, persona, evaluation
+):
+    from performance.selectors import evaluations_for, goals_for
+
+    user = request.getfixturevalue(persona)
+    list(goals_for(user))  # warm the per-user membership cache
+    with django_assert_num_queries(3):  # goals, indicators, tasks
+        rows = [
+            (
+                goal.unit.parent,
+                goal.project,
+                [(i.level3, i.raw_value) for i in goal.indicators.all()],
+                [t.name for t in goal.tasks.all()],
+            )
+            for goal in goals_for(user)
+        ]
+    assert rows
+    with django_assert_num_queries(2):  # evaluations, scores with indicators
+        rows = [
+            (
+                evaluation.scheme.name,
+                evaluation.unit.parent,
+                evaluation.project,
+                [(s.indicator.level3, s.final_score) for s in evaluation.scores.all()],
+            )
+            for evaluation in evaluations_for(user)
+        ]
+    assert rows

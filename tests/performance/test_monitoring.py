@@ -305,3 +305,24 @@ def test_approving_a_draft_report_is_an_invalid_transition(report, dept_reviewer
     assert error.value.code == "invalid_transition"
     assert "不能审核通过" in error.value.message_dict["status"][0]
     assert _fresh(report).status == Status.DRAFT
+
+
+def test_reports_for_is_scoped_and_reads_entries_in_two_queries(
+    round_, filler, outsider, finance_reviewer, django_assert_num_queries
+):
+    from performance.selectors import reports_for
+
+    assert reports_for(filler).count() == 10
+    assert reports_for(outsider).count() == 0  # 305004 has no 2022 goals
+    assert reports_for(finance_reviewer).count() == 10
+    with django_assert_num_queries(2):  # reports, entries with indicators
+        rows = [
+            (
+                report.round.title,
+                report.project.name,
+                report.unit.parent,
+                [(e.indicator.level3, e.light) for e in report.entries.all()],
+            )
+            for report in reports_for(filler)
+        ]
+    assert len(rows) == 10
