@@ -85,3 +85,10 @@ READ = (404,)
 LIST = (400,)
 WRITE = (400, 403, 404, 409)
 CREATE = (400, 403)
+
+
+class ImportErrorSerializer(ErrorSerializer):
+    result = serializers.JSONField(
+        label="导入结果",
+        help_text="与成功时相同结构的导入结果（ImportResult），含每一处错误的行号、列名和原因。",
+    )

@@ -12,6 +12,7 @@ from .views.goals import GoalViewSet, IndicatorViewSet
 from .views.jobs import JobViewSet, RecomputeView
 from .views.monitoring import ReportViewSet, RoundViewSet
 from .views.summaries import SummaryView
+from .views.transfers import TargetsImportView
 from .views.units import ProjectViewSet, UnitViewSet
 
 app_name = "api"
@@ -32,6 +33,7 @@ v1 = [
     path("me/", MeView.as_view(), name="me"),
     path("summaries/", SummaryView.as_view(), name="summaries"),
     path("recompute/", RecomputeView.as_view(), name="recompute"),
+    path("imports/targets/", TargetsImportView.as_view(), name="import-targets"),
     *router.urls,
 ]
 

@@ -11,6 +11,7 @@ import re
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -18,6 +19,7 @@ from performance.choices import JobKind, Status
 from performance.demo import DEMO_PASSWORD
 from performance.models import Indicator, Job, MonitoringReport, PerformanceGoal
 from projects.models import Project, Unit
+from tests.performance.import_helpers import csv_bytes, rows
 
 from .schema_check import schema_document
 
@@ -269,6 +271,10 @@ def test_every_documented_operation_answers_as_documented(
     export.output_file.save("targets.xlsx", ContentFile(b"PK\x03\x04 demo"), save=True)
     response = finance.get(f"/api/v1/jobs/{export.pk}/download/")
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"PK")
+
+    # Imports of the target template.
+    upload = SimpleUploadedFile("targets.csv", csv_bytes(rows(2)), content_type="text/csv")
+    ok(unit_api.post("/api/v1/imports/targets/", {"file": upload, "dry_run": True}, "multipart"))
 
     # Errors are documented too.
     assert api().get("/api/v1/goals/").status_code == 401

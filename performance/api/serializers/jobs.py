@@ -74,14 +74,49 @@ class RecomputeSerializer(UnitScopedSerializer):
     )
 
 
-class TargetsImportSerializer(serializers.Serializer):
-    file = serializers.FileField(label="导入文件", help_text="绩效目标导入模板（.xlsx 或 .csv）。")
-    year = serializers.IntegerField(
-        label="年度", min_value=2000, max_value=2100, required=False, allow_null=True
+class ImportIssueSerializer(serializers.Serializer):
+    row = serializers.IntegerField(
+        allow_null=True, label="行号", help_text="表格中的行号（含表头行）；整个文件的问题为 null。"
     )
-    unit = serializers.IntegerField(
-        label="单位ID",
-        required=False,
-        allow_null=True,
-        help_text="导入到哪个单位（您可见的单位）。",
+    column = serializers.CharField(allow_blank=True, label="列名")
+    code = serializers.CharField(label="问题代码")
+    severity = serializers.ChoiceField(
+        choices=[("error", "错误"), ("warning", "提示")], label="严重程度"
+    )
+    message = serializers.CharField(label="原因")
+    text = serializers.CharField(label="完整说明", help_text="如“第3行「三级指标」：不能为空”。")
+
+
+class ImportCountsSerializer(serializers.Serializer):
+    rows = serializers.IntegerField(label="数据行数")
+    projects_created = serializers.IntegerField(label="新增项目")
+    projects_updated = serializers.IntegerField(label="更新项目")
+    projects_unchanged = serializers.IntegerField(label="未变化项目")
+    goals_created = serializers.IntegerField(label="新增绩效目标")
+    indicators_created = serializers.IntegerField(label="新增指标")
+    indicators_updated = serializers.IntegerField(label="更新指标")
+    indicators_unchanged = serializers.IntegerField(label="未变化指标")
+
+
+class ImportResultSerializer(serializers.Serializer):
+    filename = serializers.CharField(label="文件名")
+    dry_run = serializers.BooleanField(label="仅校验")
+    ok = serializers.BooleanField(label="无错误")
+    committed = serializers.BooleanField(label="已写入", help_text="仅当数据已保存时为 true。")
+    summary = serializers.CharField(label="结果摘要")
+    counts = ImportCountsSerializer(label="计数")
+    error_count = serializers.IntegerField(label="错误数")
+    warning_count = serializers.IntegerField(label="提示数")
+    errors = ImportIssueSerializer(many=True, label="错误", help_text="最多列出 1000 条。")
+    warnings = ImportIssueSerializer(many=True, label="提示")
+    notices = serializers.ListField(child=serializers.CharField(), label="说明")
+    job_id = serializers.IntegerField(allow_null=True, label="任务ID")
+
+
+class TargetsUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        label="导入文件", help_text="绩效目标导入模板（.xlsx 或 .csv，UTF-8 / GB18030）。"
+    )
+    dry_run = serializers.BooleanField(
+        label="仅校验", required=False, default=False, help_text="true：只校验并报告，不写入。"
     )
