@@ -33,6 +33,7 @@ from ..choices import EDITABLE_STATUSES, Grade, NotificationKind, Status
 from ..models import GoalTask, Indicator, PerformanceGoal
 from . import goals as goal_services
 from . import notifications
+from .quality import quality_review
 from .versions import (  # the version reads are part of this module's interface
     INDICATOR_DIFF_FIELDS as INDICATOR_DIFF_FIELDS,
 )
@@ -195,7 +196,9 @@ def _apply(
     if comment or row.action in (APPROVE, RETURN):
         obj.last_comment = comment  # a review without a comment clears the previous one
     fields = ["status", "lock_version", "last_comment", "updated_at"]
+    extra_changes = {}
     for name, value in (extra or {}).items():
+        extra_changes[name] = [getattr(obj, name), value]
         setattr(obj, name, value)
         fields.append(name)
     obj.full_clean()
@@ -206,10 +209,7 @@ def _apply(
         action=AuditAction.TRANSITION,
         transition=row.name,
         comment=comment,
-        changes={
-            "status": [old_status, row.target],
-            **{k: [None, v] for k, v in (extra or {}).items()},
-        },
+        changes={"status": [old_status, row.target], **extra_changes},
     )
     if original is not obj:
         for name in fields:
@@ -223,8 +223,6 @@ def submit(*, obj, actor, comment: str = "", expected_version: int | None = None
     locked, row = _prepare(obj=obj, actor=actor, action=SUBMIT, expected_version=expected_version)
     extra: dict[str, Any] = {"submitted_at": timezone.now()}
     if isinstance(locked, PerformanceGoal):
-        from .quality import quality_review
-
         findings = quality_review(goal=locked, actor=actor, save=True)
         errors = [f["message"] for f in findings if f["severity"] == "error"]
         if errors:
@@ -245,7 +243,7 @@ def submit(*, obj, actor, comment: str = "", expected_version: int | None = None
         obj.quality_findings = locked.quality_findings
         obj.quality_checked_at = locked.quality_checked_at
     return _apply(
-        obj=locked, original=obj, row=row, actor=actor, comment=comment.strip(), extra=extra
+        obj=locked, original=obj, row=row, actor=actor, comment=(comment or "").strip(), extra=extra
     )[0]
 
 
@@ -281,7 +279,7 @@ def approve(
         extra["approved_at"] = timezone.now()
         _supersede_previous(goal=locked, actor=actor)
     return _apply(
-        obj=locked, original=obj, row=row, actor=actor, comment=comment.strip(), extra=extra
+        obj=locked, original=obj, row=row, actor=actor, comment=(comment or "").strip(), extra=extra
     )[0]
 
 
