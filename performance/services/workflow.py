@@ -419,6 +419,11 @@ def allowed_actions(obj: models.Model, user) -> set[str]:
         row = transition_for(obj, action)
         if row is not None and roles & set(row.roles):
             allowed.add(action)
-    if ADJUST in allowed and open_version(obj) is not None:
-        allowed.discard(ADJUST)
+    if ADJUST in allowed:
+        # List endpoints may annotate ``has_open_version`` to spare a query per approved goal.
+        pending = getattr(obj, "has_open_version", None)
+        if pending is None:
+            pending = open_version(obj) is not None
+        if pending:
+            allowed.discard(ADJUST)
     return allowed
