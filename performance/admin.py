@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 
 from projects.admin_scoping import ScopedAdminMixin, record_formset_result, report_service_error
 
+from .admin_excel import TargetImportExportMixin
 from .admin_workflow import GoalWorkflowAdminMixin
 from .models import (
     GoalTask,
@@ -152,7 +153,9 @@ class GoalTaskInline(admin.TabularInline):
 
 
 @admin.register(PerformanceGoal)
-class PerformanceGoalAdmin(GoalWorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class PerformanceGoalAdmin(
+    TargetImportExportMixin, GoalWorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin
+):
     list_display = [
         "year",
         "scope",
@@ -339,7 +342,7 @@ class PerformanceGoalAdmin(GoalWorkflowAdminMixin, ScopedAdminMixin, admin.Model
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class IndicatorAdmin(TargetImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
     unit_lookup = "goal__unit"
     list_display = [
         "level3",
