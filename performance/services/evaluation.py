@@ -15,17 +15,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
 
 from projects import audit
 from projects.choices import Role
 from projects.models import AuditAction, Project, Unit
 from projects.services import check_lock_version, require_role
 
-from ..choices import EDITABLE_STATUSES, GoalScope, Grade, NotificationKind, Status
+from ..choices import EDITABLE_STATUSES, GoalScope, Status
 from ..models import IndicatorEvaluation, PerformanceGoal, SelfEvaluation
-from . import figures, notifications
-from .monitoring import alert_recipients
+from . import figures, inputs
+from .alerts import notify_grade
 from .schemes import scheme_for_unit
 
 EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
@@ -58,14 +57,14 @@ def evaluation_start(
     if project is not None:
         scope, unit = GoalScope.PROJECT, project.unit
         if project.year != year:
-            raise figures.refuse(
+            raise inputs.refuse(
                 {"year": f"自评年度 {year} 与项目年度 {project.year} 不一致。"},
                 "invalid",
             )
     elif unit is not None:
         scope = GoalScope.UNIT
     else:
-        raise figures.refuse({"project": "请选择要自评的项目或单位。"}, "required")
+        raise inputs.refuse({"project": "请选择要自评的项目或单位。"}, "required")
     require_role(actor, unit, EDITORS, "开展绩效自评")
     subject = {"scope": scope, "year": year, "unit": unit, "project": project}
     existing = SelfEvaluation.objects.filter(**subject).first()
@@ -78,7 +77,7 @@ def evaluation_start(
     )
     if goal is None:
         name = project.name if project else f"{unit.name}整体"
-        raise figures.refuse(
+        raise inputs.refuse(
             {"goal": f"{year} 年“{name}”没有已批复的绩效目标，不能开展自评。"},
             "no_approved_goal",
         )
@@ -250,7 +249,7 @@ def _locked(evaluation: SelfEvaluation) -> SelfEvaluation:
 
 def ensure_editable(evaluation: SelfEvaluation) -> None:
     if evaluation.status not in EDITABLE_STATUSES:
-        raise figures.refuse(
+        raise inputs.refuse(
             {
                 "status": f"绩效自评当前状态为“{evaluation.get_status_display()}”，不能修改；"
                 "需要修改请由审核人退回。"
@@ -261,9 +260,9 @@ def ensure_editable(evaluation: SelfEvaluation) -> None:
 
 def _set_score_field(score: IndicatorEvaluation, key: str, value) -> None:
     if key == "band":
-        score.band = figures.band_code(value)
+        score.band = inputs.band_code(value)
     elif key in ("band_score", "override_score"):
-        setattr(score, key, figures.decimal_or_none(value, key))
+        setattr(score, key, inputs.decimal_or_none(value, key))
     else:
         setattr(score, key, (value or "").strip() if isinstance(value, str) else (value or ""))
 
@@ -307,7 +306,7 @@ def evaluation_update(
     previous = figures.previous_year_values(s.indicator for s in rows)
     for index, row in enumerate(scores):
         prefix = f"scores[{index}]"
-        score = by_indicator.get(figures.indicator_id_of(row.get("indicator")))
+        score = by_indicator.get(inputs.indicator_id_of(row.get("indicator")))
         if score is None:
             errors[f"{prefix}.indicator"] = "该指标不在本自评表中。"
             continue
@@ -320,7 +319,7 @@ def evaluation_update(
                 continue
             try:
                 _set_score_field(score, key, value)
-            except figures.FieldProblem as problem:
+            except inputs.FieldProblem as problem:
                 errors[f"{prefix}.{key}"] = f"「{indicator.level3}」：{problem.message}"
         if any(k.startswith(prefix) for k in errors):
             continue
@@ -334,10 +333,10 @@ def evaluation_update(
         actual, _ = figures.read_value(score.actual_raw, target=target)
         try:
             figures.score_row(score, target=target, actual=actual, executed=executed, scheme=scheme)
-        except figures.FieldProblem as problem:
+        except inputs.FieldProblem as problem:
             errors[f"{prefix}.{problem.field}"] = problem.message
     if errors:
-        raise figures.refuse(errors, "invalid")
+        raise inputs.refuse(errors, "invalid")
 
     evaluation.full_clean(exclude=["project", "unit", "goal", "scheme"])
     for score in rows:
@@ -378,37 +377,3 @@ def evaluation_update(
         )
     notify_grade(evaluation, rows)
     return evaluation
-
-
-# --- notifications -------------------------------------------------------------------------
-
-
-def notify_grade(
-    evaluation: SelfEvaluation,
-    rows: Sequence[IndicatorEvaluation],
-    *,
-    recipients: list | None = None,
-) -> int:
-    """A filled-in evaluation graded 差 → the unit's staff and department reviewers, once.
-
-    Not before every indicator has a value, band or override: a fresh draft scores only its
-    execution rate and would be 差 for no reason.
-    """
-    if evaluation.grade != Grade.POOR or not figures.is_complete(rows):
-        return 0
-    unit = evaluation.unit
-    try:
-        link = reverse("admin:performance_selfevaluation_change", args=[evaluation.pk])
-    except NoReverseMatch:  # pragma: no cover - admin not mounted
-        link = ""
-    return notifications.notify_many(
-        recipients=alert_recipients(unit) if recipients is None else recipients,
-        kind=NotificationKind.POOR_GRADE,
-        occasion_key=f"poor:{evaluation.pk}",
-        title=f"自评等级为差：{evaluation}",
-        body=(
-            f"“{evaluation}”自评得分 {evaluation.total_score}，等级为差。请分析原因并制定整改措施。"
-        ),
-        link=link,
-        unit=unit,
-    )

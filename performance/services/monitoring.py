@@ -14,7 +14,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
 
 from projects import audit
 from projects.choices import Role, UnitKind
@@ -25,9 +24,6 @@ from projects.services import check_lock_version, require_role
 from ..choices import (
     EDITABLE_STATUSES,
     GoalScope,
-    Light,
-    Likelihood,
-    NotificationKind,
     RoundStatus,
     Status,
     WindowKind,
@@ -40,7 +36,8 @@ from ..models import (
     PerformanceGoal,
     ReportingWindow,
 )
-from . import figures, notifications
+from . import figures, inputs
+from .alerts import notify_lights
 from .schemes import scheme_for_unit
 
 ROUND_OPENERS = (Role.FINANCE_REVIEWER, Role.ADMIN)
@@ -86,7 +83,7 @@ def check_round_input(year: int, data_month: int, opens_on: dt.date, deadline: d
     if opens_on and deadline and deadline < opens_on:
         errors["deadline"] = "截止日期不能早于开始日期。"
     if errors:
-        raise figures.refuse(errors, "invalid")
+        raise inputs.refuse(errors, "invalid")
 
 
 @transaction.atomic
@@ -128,7 +125,7 @@ def monitoring_round_open(
             comment="开启监控轮次",
         )
     elif round_.status == RoundStatus.CLOSED:
-        raise figures.refuse(
+        raise inputs.refuse(
             {"status": f"“{round_}”已结束，不能再生成监控表。"},
             "round_closed",
         )
@@ -258,7 +255,7 @@ def _entries_of(report: MonitoringReport) -> list[MonitoringEntry]:
 
 def ensure_editable(report: MonitoringReport) -> None:
     if report.status not in EDITABLE_STATUSES:
-        raise figures.refuse(
+        raise inputs.refuse(
             {
                 "status": f"监控表当前状态为“{report.get_status_display()}”，不能修改；"
                 "需要修改请由审核人退回。"
@@ -266,7 +263,7 @@ def ensure_editable(report: MonitoringReport) -> None:
             "not_editable",
         )
     if report.round.status == RoundStatus.CLOSED:
-        raise figures.refuse(
+        raise inputs.refuse(
             {"status": f"“{report.round}”已结束，监控表不能再修改。"},
             "round_closed",
         )
@@ -297,8 +294,8 @@ def monitoring_report_update(
             errors[key] = "该字段不能在此修改。"
         elif key == "forecast_executed":
             try:
-                amount = figures.decimal_or_none(value, key)
-            except figures.FieldProblem as problem:
+                amount = inputs.decimal_or_none(value, key)
+            except inputs.FieldProblem as problem:
                 errors[key] = problem.message
                 continue
             if amount is not None and amount < 0:
@@ -312,7 +309,7 @@ def monitoring_report_update(
     entry_before = {e.pk: audit.snapshot(e, ENTRY_FIELDS) for e in rows}
     for index, row in enumerate(entries):
         prefix = f"entries[{index}]"
-        entry = by_indicator.get(figures.indicator_id_of(row.get("indicator")))
+        entry = by_indicator.get(inputs.indicator_id_of(row.get("indicator")))
         if entry is None:
             errors[f"{prefix}.indicator"] = "该指标不在本监控表中。"
             continue
@@ -324,12 +321,12 @@ def monitoring_report_update(
                 continue
             try:
                 if key == "band":
-                    value = figures.band_code(value)
+                    value = inputs.band_code(value)
                 elif key == "deviation_cause":
-                    value = figures.cause_code(value)
+                    value = inputs.cause_code(value)
                 elif key == "likelihood":
-                    value = figures.likelihood_code(value)
-            except figures.FieldProblem as problem:
+                    value = inputs.likelihood_code(value)
+            except inputs.FieldProblem as problem:
                 errors[f"{prefix}.{key}"] = f"「{entry.indicator.level3}」：{problem.message}"
                 continue
             setattr(entry, key, (value or "").strip() if isinstance(value, str) else value or "")
@@ -341,7 +338,7 @@ def monitoring_report_update(
             if message and key in row:
                 errors[f"{prefix}.{key}"] = message
     if errors:
-        raise figures.refuse(errors, "invalid")
+        raise inputs.refuse(errors, "invalid")
 
     report.full_clean(exclude=["round", "project", "goal", "unit"])
     for entry in rows:
@@ -422,67 +419,3 @@ def monitoring_report_compute(*, report: MonitoringReport, actor=None) -> Monito
         )
     notify_lights(report, rows)
     return report
-
-
-# --- notifications -------------------------------------------------------------------------
-
-
-def _link(report: MonitoringReport) -> str:
-    try:
-        return reverse("admin:performance_monitoringreport_change", args=[report.pk])
-    except NoReverseMatch:  # pragma: no cover - admin not mounted
-        return ""
-
-
-def alert_recipients(unit: Unit) -> list:
-    """Who hears about red lights, 完全不可能 forecasts and 差 grades: the unit's staff and
-    its department's reviewers."""
-    return notifications.unit_staff(unit) + notifications.department_reviewers(unit)
-
-
-def notify_lights(
-    report: MonitoringReport,
-    rows: Sequence[MonitoringEntry] | None = None,
-    *,
-    recipients: list | None = None,
-) -> int:
-    """Red light → the unit's staff and department reviewers, once per report; a 完全不可能
-    forecast → the same people, once per entry. ``recipients`` may be passed in by bulk
-    callers that already know them."""
-    sent = 0
-    if report.light == Light.RED:
-        if recipients is None:
-            recipients = alert_recipients(report.unit)
-        sent += notifications.notify_many(
-            recipients=recipients,
-            kind=NotificationKind.RED_LIGHT,
-            occasion_key=f"red:{report.pk}",
-            title=f"红灯预警：{report.project.name}",
-            body=(
-                f"“{report}”综合预警为红灯：预算执行率 {report.execution_rate}%，"
-                f"时间进度 {report.time_progress}%。请分析偏差原因并采取纠偏措施。"
-            ),
-            link=_link(report),
-            unit=report.unit,
-        )
-    for entry in rows or ():
-        if entry.likelihood != Likelihood.IMPOSSIBLE:
-            continue
-        if recipients is None:
-            recipients = notifications.unit_staff(report.unit) + notifications.department_reviewers(
-                report.unit
-            )
-        sent += notifications.notify_many(
-            recipients=recipients,
-            kind=NotificationKind.IMPOSSIBLE,
-            occasion_key=f"impossible:{entry.pk}",
-            title=f"预计完全不可能完成：{report.project.name}",
-            body=(
-                f"“{report}”中指标“{entry.indicator.level3}”（目标 {entry.indicator.raw_value}）"
-                f"预计全年完全不可能完成。偏差原因：{entry.get_deviation_cause_display() or '未填'}；"
-                f"纠偏措施：{entry.measures or '未填'}。"
-            ),
-            link=_link(report),
-            unit=report.unit,
-        )
-    return sent

@@ -30,8 +30,9 @@ from ..models import (
     SelfEvaluation,
 )
 from . import figures
-from .evaluation import compute_evaluations, notify_grade
-from .monitoring import alert_recipients, compute_reports, notify_lights
+from .alerts import alert_recipients, notify_grade, notify_lights
+from .evaluation import compute_evaluations
+from .monitoring import compute_reports
 
 COMMENT = "按年度批量重新计算"
 
