@@ -229,6 +229,14 @@ SPECTACULAR_SETTINGS = {
 
 # --- django-import-export -------------------------------------------------------------------
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Target imports (performance.services.imports): uploads over IMPORT_ASYNC_ROWS rows run as a
+# background job; files over the byte/row caps are refused before they are read whole.
+IMPORT_ASYNC_ROWS = int(os.environ.get("IMPORT_ASYNC_ROWS", "2000"))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", str(300 * 1024 * 1024))
+)
 
 LOGGING = {
     "version": 1,
