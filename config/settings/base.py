@@ -209,6 +209,25 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # performance/api: tags are the resource after /api/v1/, described in Chinese.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "TAGS": [
+        {"name": "auth", "description": "API 令牌：申请（限流）与注销"},
+        {"name": "me", "description": "当前用户及其角色"},
+        {"name": "units", "description": "单位（财政局、主管部门、预算单位）及单位汇总"},
+        {"name": "projects", "description": "预算项目：预算、执行数、执行率"},
+        {"name": "goals", "description": "绩效目标：指标、智能审核、审核流转、调整、版本对比"},
+        {"name": "indicators", "description": "绩效指标"},
+        {"name": "monitoring-rounds", "description": "绩效运行监控轮次"},
+        {"name": "monitoring-reports", "description": "项目绩效监控表：执行、预警灯、审核流转"},
+        {"name": "evaluations", "description": "绩效自评：得分、调整、等级、审核流转"},
+        {"name": "schemes", "description": "评分方案"},
+        {"name": "summaries", "description": "按单位、主管部门、年度汇总"},
+        {"name": "recompute", "description": "重新计算（后台任务）"},
+        {"name": "jobs", "description": "后台任务：状态、进度、结果文件"},
+        {"name": "imports", "description": "导入绩效目标模板"},
+        {"name": "exports", "description": "导出正式表样（xlsx）"},
+    ],
     # performance/api: one named enum per choice class shared by several fields.
     "ENUM_NAME_OVERRIDES": {
         "ReviewStatusEnum": "performance.choices.Status",

@@ -9,6 +9,7 @@ first). Several values of a choice filter are given by repeating it (``status=a&
 from __future__ import annotations
 
 import django_filters as df
+from django import forms
 from django.db.models import QuerySet
 from rest_framework.filters import OrderingFilter, SearchFilter
 
@@ -38,6 +39,12 @@ class ApiOrderingFilter(OrderingFilter):
 
 
 FILTER_BACKENDS = [df.rest_framework.DjangoFilterBackend, ApiSearchFilter, ApiOrderingFilter]
+
+
+class IdFilter(df.NumberFilter):
+    """A whole-number filter; ids go through ``<fk>__id`` so the schema documents an integer."""
+
+    field_class = forms.IntegerField
 
 
 def _department(queryset: QuerySet, prefix: str, code: str) -> QuerySet:
@@ -81,7 +88,7 @@ class UnitFilter(df.FilterSet):
 
 
 class ProjectFilter(ScopedUnitFilterSet):
-    year = df.NumberFilter(label="预算年度")
+    year = IdFilter(label="预算年度")
     type = df.MultipleChoiceFilter(
         field_name="category", label="项目类型", choices=ProjectCategory.choices
     )
@@ -93,7 +100,7 @@ class ProjectFilter(ScopedUnitFilterSet):
 
 
 class GoalFilter(ScopedUnitFilterSet):
-    year = df.NumberFilter(label="年度")
+    year = IdFilter(label="年度")
     scope = df.ChoiceFilter(label="目标类型", choices=GoalScope.choices)
     status = df.MultipleChoiceFilter(label="状态", choices=Status.choices)
     type = df.MultipleChoiceFilter(
@@ -102,7 +109,7 @@ class GoalFilter(ScopedUnitFilterSet):
     grade = df.MultipleChoiceFilter(
         field_name="quality_grade", label="目标质量等级", choices=Grade.choices
     )
-    project = df.NumberFilter(field_name="project_id", label="项目ID")
+    project = IdFilter(field_name="project__id", label="项目ID")
     current = df.BooleanFilter(
         label="只看当前版本",
         method="filter_current",
@@ -122,8 +129,8 @@ class GoalFilter(ScopedUnitFilterSet):
 class IndicatorFilter(ScopedUnitFilterSet):
     unit_prefix = "goal__unit__"
 
-    goal = df.NumberFilter(field_name="goal_id", label="绩效目标ID")
-    year = df.NumberFilter(field_name="goal__year", label="年度")
+    goal = IdFilter(field_name="goal__id", label="绩效目标ID")
+    year = IdFilter(field_name="goal__year", label="年度")
     status = df.MultipleChoiceFilter(
         field_name="goal__status", label="目标状态", choices=Status.choices
     )
@@ -140,15 +147,15 @@ class IndicatorFilter(ScopedUnitFilterSet):
 
 
 class ReportFilter(ScopedUnitFilterSet):
-    round = df.NumberFilter(field_name="round_id", label="监控轮次ID")
-    year = df.NumberFilter(field_name="round__year", label="年度")
+    round = IdFilter(field_name="round__id", label="监控轮次ID")
+    year = IdFilter(field_name="round__year", label="年度")
     status = df.MultipleChoiceFilter(label="状态", choices=Status.choices)
     light = df.MultipleChoiceFilter(label="综合预警灯", choices=Light.choices)
     budget_light = df.MultipleChoiceFilter(label="预算执行预警灯", choices=Light.choices)
     type = df.MultipleChoiceFilter(
         field_name="project__category", label="项目类型", choices=ProjectCategory.choices
     )
-    project = df.NumberFilter(field_name="project_id", label="项目ID")
+    project = IdFilter(field_name="project__id", label="项目ID")
 
     class Meta:
         model = MonitoringReport
@@ -156,7 +163,7 @@ class ReportFilter(ScopedUnitFilterSet):
 
 
 class EvaluationFilter(ScopedUnitFilterSet):
-    year = df.NumberFilter(label="年度")
+    year = IdFilter(label="年度")
     scope = df.ChoiceFilter(label="自评类型", choices=GoalScope.choices)
     status = df.MultipleChoiceFilter(label="状态", choices=Status.choices)
     grade = df.MultipleChoiceFilter(label="自评等级", choices=Grade.choices)
@@ -164,7 +171,7 @@ class EvaluationFilter(ScopedUnitFilterSet):
         field_name="project__category", label="项目类型", choices=ProjectCategory.choices
     )
     has_deviation = df.BooleanFilter(label="存在偏差")
-    project = df.NumberFilter(field_name="project_id", label="项目ID")
+    project = IdFilter(field_name="project__id", label="项目ID")
 
     class Meta:
         model = SelfEvaluation

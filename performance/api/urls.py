@@ -12,7 +12,7 @@ from .views.goals import GoalViewSet, IndicatorViewSet
 from .views.jobs import JobViewSet, RecomputeView
 from .views.monitoring import ReportViewSet, RoundViewSet
 from .views.summaries import SummaryView
-from .views.transfers import TargetsImportView
+from .views.transfers import ExportView, TargetsImportView
 from .views.units import ProjectViewSet, UnitViewSet
 
 app_name = "api"
@@ -34,6 +34,7 @@ v1 = [
     path("summaries/", SummaryView.as_view(), name="summaries"),
     path("recompute/", RecomputeView.as_view(), name="recompute"),
     path("imports/targets/", TargetsImportView.as_view(), name="import-targets"),
+    path("exports/<str:kind>/", ExportView.as_view(), name="export"),
     *router.urls,
 ]
 

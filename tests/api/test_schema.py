@@ -276,6 +276,10 @@ def test_every_documented_operation_answers_as_documented(
     upload = SimpleUploadedFile("targets.csv", csv_bytes(rows(2)), content_type="text/csv")
     ok(unit_api.post("/api/v1/imports/targets/", {"file": upload, "dry_run": True}, "multipart"))
 
+    # Exports of the official tables.
+    table = unit_api.get("/api/v1/exports/project_targets/", {"unit": "027001", "year": 2022})
+    assert table.status_code == 200 and b"".join(table.streaming_content)[:2] == b"PK"
+
     # Errors are documented too.
     assert api().get("/api/v1/goals/").status_code == 401
     assert finance.get("/api/v1/goals/999999/").status_code == 404

@@ -86,3 +86,48 @@ def test_a_large_upload_becomes_a_job_the_caller_can_follow(
     assert job["result"]["counts"]["indicators_created"] == 5
     assert Job.objects.get(pk=job["id"]).status == JobStatus.SUCCEEDED
     assert imported() == 5
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_of(response):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    return load_workbook(BytesIO(b"".join(response.streaming_content)))
+
+
+@pytest.mark.parametrize("kind", ["project_targets", "unit_targets", "targets_flat"])
+def test_a_unit_exports_its_official_tables(api, filler, kind):
+    response = api(filler).get(f"/api/v1/exports/{kind}/", {"unit": "027001", "year": 2022})
+    assert response.status_code == 200
+    assert response["Content-Type"] == XLSX
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert workbook_of(response).sheetnames
+
+
+def test_a_department_exports_its_units_and_the_flat_template_reimports(api, dept_reviewer):
+    response = api(dept_reviewer).get(
+        "/api/v1/exports/targets_flat/", {"unit": "027", "year": 2022}
+    )
+    assert response.status_code == 200
+    sheet = workbook_of(response).active
+    codes = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True) if row[1]}
+    assert codes == {"027001"}
+
+
+def test_exports_of_another_unit_are_404(api, outsider):
+    response = api(outsider).get(
+        "/api/v1/exports/project_targets/", {"unit": "027001", "year": 2022}
+    )
+    assert response.status_code == 404
+
+
+def test_export_parameters_are_checked(api, filler):
+    client = api(filler)
+    unknown = client.get("/api/v1/exports/budget/", {"unit": "027001", "year": 2022})
+    assert unknown.status_code == 400 and list(unknown.json()["errors"]) == ["kind"]
+    missing = client.get("/api/v1/exports/project_targets/", {"unit": "027001"})
+    assert missing.status_code == 400 and list(missing.json()["errors"]) == ["year"]

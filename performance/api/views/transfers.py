@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
+import tempfile
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from projects.permissions import visible_units
+
 from ...models import Job
+from ...services.exports import EXPORT_KINDS, export_table
 from ...services.imports import targets_import_submit
 from ..schema import ERROR_DESCRIPTIONS, ErrorSerializer, ImportErrorSerializer, errors
 from ..serializers.jobs import ImportResultSerializer, JobSerializer, TargetsUploadSerializer
@@ -65,3 +79,73 @@ class TargetsImportView(APIView):
             }
             return Response(body, status=400)
         return Response(ImportResultSerializer(result).data)
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    unit = serializers.CharField(label="单位编码")
+    year = serializers.IntegerField(label="年度", min_value=2000, max_value=2100)
+    data_month = serializers.IntegerField(
+        label="数据截至月份", required=False, min_value=1, max_value=12
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SPOOL_BYTES = 16 * 1024 * 1024
+
+
+class ExportView(APIView):
+    @extend_schema(
+        summary="导出正式表样",
+        description=(
+            "按正式表样导出 .xlsx（合并表头，金额单位万元），范围为该单位及其下您可见的单位："
+            + "；".join(f"{kind}：{title}" for kind, title in EXPORT_KINDS.items())
+            + "。targets_flat 为导入模板，可修改后重新导入。"
+        ),
+        parameters=[
+            OpenApiParameter(
+                "kind",
+                str,
+                OpenApiParameter.PATH,
+                enum=list(EXPORT_KINDS),
+                description="报表类型。",
+            ),
+            OpenApiParameter(
+                "unit", str, required=True, description="单位编码（如 027001；主管部门如 027）。"
+            ),
+            OpenApiParameter("year", int, required=True, description="年度。"),
+            OpenApiParameter(
+                "data_month",
+                int,
+                description="仅监控表：数据截至月份，选择监控轮次（默认该年度最近一轮）。",
+            ),
+        ],
+        responses={
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="xlsx 文件"),
+            **errors(400, 404),
+        },
+    )
+    def get(self, request: Request, kind: str) -> FileResponse:
+        query = ExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        unit = visible_units(request.user).filter(code=params["unit"]).first()
+        if unit is None:
+            raise NotFound()
+        # FileResponse closes the file once it is sent; large workbooks spill to disk.
+        stream = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+        try:
+            result = export_table(
+                actor=request.user,
+                kind=kind,
+                unit=unit,
+                year=params["year"],
+                data_month=params.get("data_month"),
+                stream=stream,
+            )
+        except Exception:
+            stream.close()
+            raise
+        stream.seek(0)
+        return FileResponse(
+            stream, as_attachment=True, filename=result.filename, content_type=result.content_type
+        )
