@@ -9,7 +9,11 @@ marker files in it:
 - ``<point>.fail`` holding a number N: the next N arrivals raise ``OperationalError``, the
   transient database error the tasks retry on.
 
-Without the setting (production, local runs, unit tests) ``checkpoint`` returns at once.
+Test workers also start every task with an empty ContentType cache: transactional tests flush
+the database between tests, so ids cached by a long-lived worker would point nowhere.
+
+Without the setting (production, local runs, unit tests) ``checkpoint`` returns at once and
+nothing else happens.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import os
 import time
 from pathlib import Path
 
+from celery.signals import task_prerun
 from django.conf import settings
 from django.db import OperationalError
 
@@ -47,3 +52,11 @@ def checkpoint(point: str) -> None:
         deadline = time.monotonic() + PAUSE_LIMIT_SECONDS
         while pause.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
+
+
+@task_prerun.connect
+def _forget_cached_ids(**kwargs) -> None:
+    if getattr(settings, "TASK_HOOKS_DIR", ""):
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()

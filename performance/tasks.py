@@ -90,7 +90,9 @@ def reminders_sweep(today: str | None = None) -> int:
     from .services.reminders import reminders_sweep as sweep
 
     checkpoint("reminders_sweep")
-    return sweep(today=dt.date.fromisoformat(today) if today else None)
+    created = sweep(today=dt.date.fromisoformat(today) if today else None)
+    checkpoint("reminders_sweep.after")  # committed, not yet acknowledged
+    return created
 
 
 @shared_task(name="performance.import_targets", acks_late=True, **RETRY)

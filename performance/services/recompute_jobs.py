@@ -128,7 +128,7 @@ def recompute_dispatch(*, job_id: int) -> list[int]:
     Returns the chunk numbers queued. Running it again (redelivery) re-queues only the chunks
     that have not reported, which are idempotent anyway.
     """
-    job = Job.objects.select_for_update().select_related("unit").get(pk=job_id)
+    job = Job.objects.select_for_update(of=("self",)).select_related("unit").get(pk=job_id)
     if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
         return []
     result = dict(job.result or {})

@@ -7,9 +7,11 @@ With ``REQUIRE_INTEGRATION=1`` (``.ci/run``) a missing server fails the run inst
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -46,6 +48,13 @@ def integration_services():
         pytest.skip(f"跳过集成测试：{problem}")
 
 
+def hooks_dir() -> Path:
+    """The fault-injection folder the test workers watch (see performance/task_hooks.py)."""
+    folder = ROOT / "var" / "task-hooks" / settings.CELERY_TASK_DEFAULT_QUEUE
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def _worker_env() -> dict[str, str]:
     db = connection.settings_dict
     url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
@@ -54,13 +63,36 @@ def _worker_env() -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": url,
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        "PERF_TASK_HOOKS_DIR": str(hooks_dir()),
         "PYTHONUNBUFFERED": "1",
     }
 
 
-def start_worker(name: str, *extra: str) -> subprocess.Popen:
-    """Start ``celery worker`` on the test database and wait until it answers a ping."""
-    log = open(ROOT / "var" / f"{name}.log", "w")  # noqa: SIM115 - closed by the process owner
+def worker_name(name: str) -> str:
+    """Worker names carry the queue, so concurrent runs on one Redis never answer for us."""
+    return f"{name}-{settings.CELERY_TASK_DEFAULT_QUEUE}"
+
+
+def worker_log(name: str) -> Path:
+    """Where a worker started by :func:`start_worker` writes its log (one file per run)."""
+    return ROOT / "var" / f"{worker_name(name)}.log"
+
+
+def running_workers(name: str) -> list[str]:
+    """Full node names (``name-queue@host``) of our workers that answer a ping."""
+    prefix = f"{worker_name(name)}@"
+    replies = celery_app.control.ping(timeout=1.0) or []
+    return [node for reply in replies for node in reply if node.startswith(prefix)]
+
+
+def start_worker(name: str, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start ``celery worker`` on the test database and wait until it answers a ping.
+
+    The worker leads its own process group so :func:`kill_worker` can take its pool with it;
+    ``env`` overrides settings for this worker only (e.g. ``CELERY_VISIBILITY_TIMEOUT``).
+    """
+    full_name = worker_name(name)
+    log = open(worker_log(name), "w")  # noqa: SIM115 - closed by the process owner
     process = subprocess.Popen(
         [
             sys.executable,
@@ -72,7 +104,7 @@ def start_worker(name: str, *extra: str) -> subprocess.Popen:
             "--loglevel",
             "INFO",
             "-n",
-            f"{name}@%h",
+            f"{full_name}@%h",
             "-Q",
             settings.CELERY_TASK_DEFAULT_QUEUE,
             "--without-gossip",
@@ -80,19 +112,19 @@ def start_worker(name: str, *extra: str) -> subprocess.Popen:
             *extra,
         ],
         cwd=ROOT,
-        env=_worker_env(),
+        env={**_worker_env(), **(env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"Celery worker 启动失败，见 var/{name}.log")
-        replies = celery_app.control.ping(timeout=1.0) or []
-        if any(name in key for reply in replies for key in reply):
+            raise RuntimeError(f"Celery worker 启动失败，见 {worker_log(name)}")
+        if running_workers(name):
             return process
-    process.kill()
-    raise RuntimeError(f"Celery worker 60 秒内未响应，见 var/{name}.log")
+    kill_worker(process)
+    raise RuntimeError(f"Celery worker 60 秒内未响应，见 {worker_log(name)}")
 
 
 def stop_worker(process: subprocess.Popen) -> None:
@@ -101,7 +133,28 @@ def stop_worker(process: subprocess.Popen) -> None:
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            process.kill()
+            kill_worker(process)
+
+
+def kill_worker(process: subprocess.Popen) -> None:
+    """SIGKILL the worker and its pool at once: no warm shutdown, no acknowledgement."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=20)
+
+
+@contextmanager
+def session_worker_paused():
+    """Let a test own the queue: the session worker (if started) stops consuming meanwhile."""
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    nodes = running_workers("itest")
+    if nodes:
+        celery_app.control.cancel_consumer(queue, destination=nodes, reply=True, timeout=5)
+    try:
+        yield
+    finally:
+        if nodes:
+            celery_app.control.add_consumer(queue, destination=nodes, reply=True, timeout=5)
 
 
 @pytest.fixture(scope="session")
@@ -123,3 +176,33 @@ def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2):
             return result
         time.sleep(interval)
     pytest.fail(f"{timeout} 秒内条件未满足：{getattr(predicate, '__doc__', '') or predicate}")
+
+
+@pytest.fixture
+def task_hooks():
+    """The workers' fault-injection folder, emptied before and after the test."""
+    folder = hooks_dir()
+
+    def clear() -> None:
+        for marker in folder.iterdir():
+            marker.unlink()
+
+    clear()
+    yield folder
+    clear()
+
+
+@pytest.fixture
+def spawn_worker():
+    """``spawn_worker(name, *args, env=…)`` starts a worker that is killed after the test."""
+    started: list[subprocess.Popen] = []
+
+    def spawn(name: str, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+        process = start_worker(name, *extra, env=env)
+        started.append(process)
+        return process
+
+    yield spawn
+    for process in started:
+        if process.poll() is None:
+            kill_worker(process)
