@@ -34,7 +34,7 @@ from projects.permissions import visible_units
 
 from .models import Job
 from .resources import TargetTemplateResource
-from .services.exports import EXPORT_KINDS, export_table
+from .services.exports import EXPORT_KINDS, export_table, flat
 from .services.imports import targets_import, targets_import_submit
 from .services.imports.reading import estimate_rows, limit
 
@@ -101,6 +101,15 @@ class TargetImportExportMixin(ImportExportMixin):
 
     def has_export_permission(self, request) -> bool:
         return request.user.has_perm("performance.view_indicator")
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        """xlsx through the streaming writer (text stays text: "=100%" is a 指标值, not a
+        formula, so the file re-imports unchanged); csv through the resource."""
+        if isinstance(file_format, base_formats.XLSX):
+            if not self.has_export_permission(request):
+                raise PermissionDenied
+            return flat.template_xlsx(queryset)
+        return super().get_export_data(file_format, request, queryset, **kwargs)
 
     def get_export_filename(self, request, queryset, file_format):
         return f"绩效目标导入模板_{dt.date.today():%Y%m%d}.{file_format.get_extension()}"

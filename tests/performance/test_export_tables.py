@@ -302,3 +302,21 @@ def test_export_table_command_reports_scope_errors(filler, tmp_path):
             "filler027",
         )
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_value_starting_with_equals_stays_text_and_round_trips(filler, login):
+    from django.urls import reverse
+
+    from .import_helpers import row
+
+    assert targets_import(actor=filler, file=csv_bytes([row(指标值="=100%")]), filename="eq.csv").ok
+    exported = export_table(actor=filler, kind="targets_flat", unit="027001", year=2022)
+    page = login(filler).post(reverse("admin:performance_indicator_export"), {"format": "0"})
+    for data in (exported.content, page.content):
+        sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+        cells = [r[10] for r in sheet.iter_rows(min_row=2) if r[10].value == "=100%"]
+        assert len(cells) == 1 and cells[0].data_type == "s"
+        before = db_counts()
+        again = targets_import(actor=filler, file=data, filename="eq.xlsx")
+        assert again.ok and again.changed == 0, [str(i) for i in again.errors]
+        assert db_counts() == before

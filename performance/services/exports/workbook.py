@@ -133,6 +133,8 @@ class SheetWriter:
     def cell(self, value, *, style: str = "", number_format: str | None = None):
         """A styled cell; plain values are cheaper, so use this only where it shows."""
         cell = WriteOnlyCell(self._sheet, value=plain_number(value))
+        if cell.data_type == "f":  # text never becomes a formula (a 指标值 may start with "=")
+            cell.data_type = "s"
         if style == "title":
             cell.font, cell.alignment = TITLE_FONT, CENTER
         elif style == "header":
@@ -152,10 +154,17 @@ class SheetWriter:
             cell.number_format = number_format
         return cell
 
+    def _value(self, value):
+        if isinstance(value, Cell):
+            return value
+        if isinstance(value, str) and value.startswith("=") and len(value) > 1:
+            return self.cell(value)  # "=100%" is a 指标值, not a formula
+        return plain_number(value)
+
     def _append(self, values: Sequence) -> int:
         if self._row >= SHEET_MAX_ROWS:
             self._open()
-        self._sheet.append([v if isinstance(v, Cell) else plain_number(v) for v in values])
+        self._sheet.append([self._value(v) for v in values])
         self._row += 1
         self.data_rows += 1
         return self._row
