@@ -23,6 +23,8 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt $(VENV)/bin/python
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
+	$(PY) manage.py setup_schedules
+	$(PY) manage.py send_reminders
 	$(PY) manage.py rundev --host $(HOST) --port $(PORT)
 
 ## Set up and run the whole test suite (integration tests too when PostgreSQL/Redis are configured).

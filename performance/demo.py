@@ -390,4 +390,27 @@ def load_demo() -> list[DemoUser]:
     load_027001(units)
     load_305004(units, schemes)
     load_305004_self_evaluations(units)
+    load_windows()
     return users
+
+
+# Reporting windows as the finance bureau would set them. In the demo 027001's 2022 projects
+# have no self-evaluation yet, so the daily sweep (`manage.py send_reminders`) reminds its staff
+# and, the deadline being past, escalates to dept027; 305004's 2023 evaluations are in.
+DEMO_WINDOWS = (
+    ("2022年度项目绩效自评", 2022, dt.date(2023, 1, 15), dt.date(2023, 4, 30)),
+    ("2023年度项目绩效自评", 2023, dt.date(2024, 1, 15), dt.date(2024, 4, 30)),
+)
+
+
+def load_windows() -> None:
+    from .choices import WindowKind
+    from .models import ReportingWindow
+
+    for title, year, opens_on, closes_on in DEMO_WINDOWS:
+        ReportingWindow.objects.get_or_create(
+            kind=WindowKind.SELF_EVALUATION,
+            year=year,
+            title=title,
+            defaults={"opens_on": opens_on, "closes_on": closes_on, "lead_days": 7},
+        )

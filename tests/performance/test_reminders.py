@@ -22,6 +22,12 @@ pytestmark = pytest.mark.django_db
 OPENS, CLOSES = dt.date(2024, 9, 1), dt.date(2024, 9, 30)
 
 
+@pytest.fixture(autouse=True)
+def _only_this_tests_windows(demo):
+    """The demo's own windows (tested below) stay out of the other tests' counts."""
+    ReportingWindow.objects.update(is_active=False)
+
+
 def _window(kind=WindowKind.GOAL_SET, year=2024, **fields) -> ReportingWindow:
     values = {
         "kind": kind,
@@ -293,3 +299,18 @@ def test_a_fund_source_change_without_amount_change_is_not_an_adjustment(filler)
     _window(kind=WindowKind.ADJUSTMENT, year=2022)
 
     assert reminders_sweep(today=OPENS) == 0
+
+
+def test_the_demo_windows_remind_027001_and_escalate_to_dept027(
+    filler, unit_reviewer, dept_reviewer, outsider, outsider_dept_reviewer
+):
+    ReportingWindow.objects.filter(
+        title__in=["2022年度项目绩效自评", "2023年度项目绩效自评"]
+    ).update(is_active=True)
+
+    assert reminders_sweep(today=dt.date(2026, 5, 1)) == 3
+    for person in (filler, unit_reviewer, dept_reviewer):
+        (notice,) = _received(person)
+        assert notice.kind == NotificationKind.WINDOW_OVERDUE
+        assert "10 项尚未提交绩效自评" in notice.body
+    assert _received(outsider) == [] and _received(outsider_dept_reviewer) == []
