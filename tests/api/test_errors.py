@@ -173,3 +173,15 @@ def test_the_token_endpoint_is_throttled(api, settings):
     right = client.post("/api/v1/auth/token/", {"username": "finance", "password": DEMO_PASSWORD})
     assert right.status_code == 429
     cache.clear()
+
+
+def test_an_administrator_issues_a_token_in_the_admin(client, superuser, finance_reviewer, api):
+    from rest_framework.authtoken.models import Token
+
+    client.force_login(superuser)
+    response = client.post("/admin/authtoken/tokenproxy/add/", {"user": finance_reviewer.pk})
+    assert response.status_code == 302, response.content.decode()[:500]
+    token = Token.objects.get(user=finance_reviewer)
+    caller = api()
+    caller.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert caller.get("/api/v1/me/").json()["username"] == "finance"
