@@ -129,7 +129,11 @@ LOGIN_URL = "admin:login"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Another Redis database than the broker's, so clearing the cache keeps the queues.
+            "LOCATION": os.environ.get("REDIS_CACHE_URL", REDIS_URL),
+        }
     }
     CELERY_BROKER_URL = REDIS_URL
     # With acks_late a task whose worker died is redelivered after ``visibility_timeout``
@@ -172,6 +176,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A recompute job is split into tasks of this many units, so several workers share a province.
+RECOMPUTE_UNITS_PER_TASK = int(os.environ.get("RECOMPUTE_UNITS_PER_TASK", "10"))
 
 # --- e-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
