@@ -217,7 +217,7 @@ def build_plan(
                 if changes is None:
                     result.counts["indicators_unchanged"] += 1
                     continue
-                indicator = matches[0]
+                indicator, is_new = matches[0], False
             else:
                 if goal is not None:
                     next_order[goal.pk] += 1
@@ -231,16 +231,16 @@ def build_plan(
                     weight=row.weight,
                     order=next_order[goal.pk] if goal else len(entry.created) + 1,
                 )
-                changes = {}
+                changes, is_new = {}, True
             if goal is not None and not goal.is_editable:
                 _locked_goal_error(goal, row, result)
                 continue
             if not _parse(indicator, row, result):
                 continue
-            if changes:
-                entry.updated.append((indicator, changes))
-            else:
+            if is_new:
                 entry.created.append(indicator)
+            else:
+                entry.updated.append((indicator, changes))
         plan.projects.append(entry)
 
     untouched = sum(

@@ -8,34 +8,18 @@ database (units, scope, existing goals) is checked by ``planning``.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from openpyxl.utils.cell import range_boundaries
 
 from ... import targets
-from ...resources import COLUMNS, HEADER_OF, PROJECT_TYPE_LABELS, project_type_of
-from .reading import CellError, Formula, PercentNumber, Table
+from ...resources import COLUMNS, HEADER_OF, PROJECT_TYPE_LABELS
+from . import cells
+from .reading import Table
 from .result import ImportFileError, ImportIssue, ImportResult
 
-YEAR_RANGE = (2000, 2100)
-UNIT_CODE = re.compile(r"[0-9A-Za-z]{1,20}")
-PROJECT_CODE = re.compile(r"[0-9A-Za-z\-]{1,32}")
-PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
-GROUPED_NUMBER = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
-MAX_LENGTH = {
-    "unit_name": 200,
-    "project_name": 300,
-    "level1": 50,
-    "level2": 50,
-    "level3": 300,
-    "raw_value": 300,
-}
 KNOWN_LEVEL1 = ("cost", "output", "benefit", "satisfaction", "fund_management", "input")
 
 
@@ -66,14 +50,6 @@ class TargetRow:
     @property
     def key(self) -> tuple[int, str, str, str, str]:
         return (self.year, self.project_code, self.level1, self.level2, self.level3)
-
-
-class Bad(Exception):
-    """A cell that cannot be used, with the reason shown to the user."""
-
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.message, self.code = message, code
 
 
 @dataclass(frozen=True)
@@ -155,184 +131,49 @@ def check_merged(table: Table, layout: Layout) -> None:
         raise ImportFileError(*issues)
 
 
-# --- cells -----------------------------------------------------------------------------------
-
-
-def _special(value) -> None:
-    """Refuse formulas, error values, dates and booleans in any column."""
-    if isinstance(value, Formula):
-        raise Bad(
-            f"是公式（{value[:40]}），导入只接受数值和文本；请复制后用“选择性粘贴 → 数值”替换公式再导入。",
-            "formula",
-        )
-    if isinstance(value, CellError):
-        raise Bad(f"是错误值 {value}，请改正。", "cell_error")
-    if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
-        shown = value.isoformat() if hasattr(value, "isoformat") else str(value)
-        raise Bad(
-            f"被 Excel 识别成了日期/时间（{shown}）；请把单元格设为“文本”格式后重新填写。",
-            "date_cell",
-        )
-    if isinstance(value, bool):
-        raise Bad("是逻辑值（TRUE/FALSE），请填写文本或数字。", "bool_cell")
-
-
-def _plain(number: Decimal) -> str:
-    if number == number.to_integral_value():
-        return format(number.quantize(Decimal(1)), "f")
-    return format(number.normalize(), "f")
-
-
-def _text(value, *, strip: bool = True) -> str:
-    if value is None:
-        return ""
-    _special(value)
-    if isinstance(value, PercentNumber):
-        return _plain(Decimal(repr(float(value))) * 100) + "%"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise Bad("不是有效的数值。", "invalid_number")
-        return _plain(Decimal(repr(value)))
-    if isinstance(value, int):
-        return str(value)
-    text = str(value)
-    return text.strip() if strip else text
-
-
-def _required(text: str) -> str:
-    if not text:
-        raise Bad("不能为空。", "required")
-    return text
-
-
-def _decimal(value, *, places: int, int_digits: int, what: str) -> Decimal:
-    _special(value)
-    if isinstance(value, PercentNumber):
-        raise Bad(f"{what}不应是百分比（{_text(value)}），请填写数字。", "invalid_number")
-    if isinstance(value, int):
-        number = Decimal(value)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise Bad("不是有效的数值。", "invalid_number")
-        number = Decimal(repr(value))
-    else:
-        text = "".join(unicodedata.normalize("NFKC", str(value)).split())
-        if not text:
-            raise Bad("不能为空。", "required")
-        if GROUPED_NUMBER.fullmatch(text):
-            text = text.replace(",", "")  # 1,909.20: Excel's thousands separators
-        if not PLAIN_NUMBER.fullmatch(text):
-            raise Bad(
-                f"「{str(value).strip()[:30]}」不是数字；{what}只填写数字（如 14.48），不要带单位或文字。",
-                "invalid_number",
-            )
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise Bad(f"「{text[:30]}」不是数字。", "invalid_number") from None
-    if number < 0:
-        raise Bad(f"{what}不能为负数（{_plain(number)}）。", "negative_number")
-    exponent = number.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > places:
-        raise Bad(f"{what}最多保留 {places} 位小数（{_plain(number)}）。", "too_many_places")
-    if number >= Decimal(10) ** int_digits:
-        raise Bad(f"{what}数值过大（{_plain(number)}）。", "number_too_large")
-    return number
-
-
-def _year(value) -> int:
-    if value is None or value == "":
-        raise Bad("不能为空。", "required")
-    _special(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = unicodedata.normalize("NFKC", str(value)).strip().removesuffix("年")
-    if not re.fullmatch(r"\d{4}", text):
-        raise Bad(f"「{str(value)[:20]}」不是四位数的年度（如 2022）。", "invalid_year")
-    year = int(text)
-    if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
-        raise Bad(f"年度 {year} 超出范围（{YEAR_RANGE[0]}–{YEAR_RANGE[1]}）。", "year_out_of_range")
-    return year
-
-
-def _unit_code(value) -> str:
-    text = unicodedata.normalize("NFKC", _required(_text(value)))
-    if not UNIT_CODE.fullmatch(text):
-        raise Bad(f"「{text[:30]}」不是有效的单位编码（数字和字母，最长 20 位）。", "invalid_code")
-    return text
-
-
-def _project_code(value) -> str:
-    if isinstance(value, float) and not isinstance(value, PercentNumber):
-        raise Bad(
-            f"项目编码被 Excel 存成了数字（{value:g}），长编码会丢失末尾的数字；请把该列设为“文本”"
-            "格式后重新填写编码。",
-            "code_as_number",
-        )
-    text = unicodedata.normalize("NFKC", _required(_text(value)))
-    if any(ch.isspace() for ch in text):
-        raise Bad(
-            f"项目编码「{text[:40]}」中含有空格；项目编码是连续的数字和字母，请删除空格。",
-            "code_with_spaces",
-        )
-    if not PROJECT_CODE.fullmatch(text):
-        raise Bad(
-            f"「{text[:40]}」不是有效的项目编码（只能包含数字、字母和短横线，最长 32 位）。",
-            "invalid_code",
-        )
-    return text
-
-
-def _limited(text: str, key: str) -> str:
-    cap = MAX_LENGTH[key]
-    if len(text) > cap:
-        raise Bad(f"内容过长（{len(text)} 字），最多 {cap} 字。", "too_long")
-    return text
-
-
 # --- rows ------------------------------------------------------------------------------------
 
 
 def clean_row(number: int, values: tuple, layout: Layout, result: ImportResult) -> TargetRow | None:
     """A cleaned row, or None after recording each bad cell as an error."""
-    cells: dict[str, object] = {}
+    clean: dict[str, object] = {}
 
     def cell(key: str):
         position = layout.index.get(key)
         return values[position] if position is not None and position < len(values) else None
 
     cleaners: dict[str, Callable[[object], object]] = {
-        "year": _year,
-        "unit_code": _unit_code,
-        "unit_name": lambda v: _limited(_text(v), "unit_name"),
-        "project_code": _project_code,
-        "project_name": lambda v: _limited(_required(_text(v)), "project_name"),
-        "project_type": _project_type,
-        "amount": lambda v: _decimal(v, places=6, int_digits=14, what="资金总额"),
-        "level1": lambda v: _limited(_required(_text(v)), "level1"),
-        "level2": lambda v: _limited(_text(v), "level2"),
-        "level3": lambda v: _limited(_required(_text(v)), "level3"),
-        "raw_value": _raw_value,
+        "year": cells.year,
+        "unit_code": cells.unit_code,
+        "unit_name": lambda v: cells.limited(cells.as_text(v), "unit_name"),
+        "project_code": cells.project_code,
+        "project_name": lambda v: cells.limited(cells.required(cells.as_text(v)), "project_name"),
+        "project_type": cells.project_type,
+        "amount": lambda v: cells.number(v, places=6, int_digits=14, what="资金总额"),
+        "level1": lambda v: cells.limited(cells.required(cells.as_text(v)), "level1"),
+        "level2": lambda v: cells.limited(cells.as_text(v), "level2"),
+        "level3": lambda v: cells.limited(cells.required(cells.as_text(v)), "level3"),
+        "raw_value": cells.raw_value,
     }
     if layout.has_explanation:
-        cleaners["explanation"] = lambda v: _text(v)
+        cleaners["explanation"] = lambda v: cells.as_text(v)
     if layout.has_weight:
         cleaners["weight"] = lambda v: (
             None
             if v is None or (isinstance(v, str) and not v.strip())
-            else _decimal(v, places=2, int_digits=5, what="分值")
+            else cells.number(v, places=2, int_digits=5, what="分值")
         )
     failed = False
     for key, cleaner in cleaners.items():
         try:
-            cells[key] = cleaner(cell(key))
-        except Bad as bad:
+            clean[key] = cleaner(cell(key))
+        except cells.Bad as bad:
             failed = True
             result.error(bad.message, bad.code, number, HEADER_OF[key])
     if failed:
         return None
-    level1 = str(cells["level1"])
-    level2, findings = targets.normalize_level2(level1, str(cells["level2"]))
+    level1 = str(clean["level1"])
+    level2, findings = targets.normalize_level2(level1, str(clean["level2"]))
     for finding in findings:
         if finding.code != "level2_missing":
             result.warn(finding.message, finding.code, number, HEADER_OF["level2"])
@@ -346,39 +187,20 @@ def clean_row(number: int, values: tuple, layout: Layout, result: ImportResult) 
         )
     return TargetRow(
         row=number,
-        year=int(cells["year"]),
-        unit_code=str(cells["unit_code"]),
-        unit_name=str(cells["unit_name"]),
-        project_code=str(cells["project_code"]),
-        project_name=str(cells["project_name"]),
-        category=str(cells["project_type"]),
-        amount=cells["amount"],  # type: ignore[arg-type]
+        year=int(clean["year"]),
+        unit_code=str(clean["unit_code"]),
+        unit_name=str(clean["unit_name"]),
+        project_code=str(clean["project_code"]),
+        project_name=str(clean["project_name"]),
+        category=str(clean["project_type"]),
+        amount=clean["amount"],  # type: ignore[arg-type]
         level1=level1,
         level2=level2,
-        level3=str(cells["level3"]),
-        raw_value=str(cells["raw_value"]),
-        explanation=cells.get("explanation"),  # type: ignore[arg-type]
-        weight=cells.get("weight"),  # type: ignore[arg-type]
+        level3=str(clean["level3"]),
+        raw_value=str(clean["raw_value"]),
+        explanation=clean.get("explanation"),  # type: ignore[arg-type]
+        weight=clean.get("weight"),  # type: ignore[arg-type]
     )
-
-
-def _project_type(value) -> str:
-    text = _required(_text(value))
-    category = project_type_of(text)
-    if category is None:
-        accepted = "、".join(PROJECT_TYPE_LABELS.values())
-        raise Bad(f"「{text[:30]}」不是已知的项目类型（可填：{accepted}）。", "invalid_type")
-    return category
-
-
-def _raw_value(value) -> str:
-    """The 指标值 exactly as typed (no trimming); numbers as the cell shows them."""
-    text = _text(value, strip=False)
-    if not text.strip():
-        raise Bad("指标值不能为空（如“≥90%”“及时”）。", "required")
-    if len(text) > MAX_LENGTH["raw_value"]:
-        raise Bad(f"内容过长（{len(text)} 字），最多 300 字。", "too_long")
-    return text
 
 
 def validate_rows(
