@@ -49,13 +49,14 @@ EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
 
 def ensure_editable(goal: PerformanceGoal) -> None:
     if not goal.is_editable:
-        raise ValidationError(
-            {
-                "status": f"绩效目标当前状态为“{goal.get_status_display()}”，不能直接修改；"
-                "已批复的目标请通过“调整”生成新版本。"
-            },
-            code="not_editable",
+        message = (
+            f"绩效目标当前状态为“{goal.get_status_display()}”，不能直接修改；"
+            "已批复的目标请通过“调整”生成新版本。"
         )
+        # Django drops ``code`` on a dict-form error: put it on the message and on the error.
+        error = ValidationError({"status": ValidationError(message, code="not_editable")})
+        error.code = "not_editable"
+        raise error
 
 
 def apply_parsed_target(indicator: Indicator, *, previous_value: Decimal | None = None) -> None:

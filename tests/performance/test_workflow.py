@@ -525,3 +525,11 @@ def test_transition_audit_rows_name_the_unit(filler):
     entry = AuditEntry.objects.filter(transition="submit", object_id=str(goal.pk)).get()
     assert entry.unit.code == "027001"
     assert entry.object_repr == str(goal)
+
+
+def test_editing_a_submitted_goal_is_refused_with_code_not_editable(filler):
+    goal = workflow.submit(obj=new_goal(filler), actor=filler)
+    with pytest.raises(ValidationError) as caught:
+        goal_services.goal_update(goal=goal, data={"overall_goal": "改"}, actor=filler)
+    assert caught.value.code == "not_editable"
+    assert caught.value.error_dict["status"][0].code == "not_editable"
