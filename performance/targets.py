@@ -316,6 +316,8 @@ LEVEL2_NAMES: dict[str, tuple[str, ...]] = {
     "benefit": ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标", "履职效益"),
     "satisfaction": ("服务对象满意度指标", "满意度"),
     "input": ("工作目标管理", "预算和财务管理", "绩效管理"),
+    # Henan's project self-evaluation scores 资金管理情况 as its own part (seed 002).
+    "fund_management": ("资金管理", "资金使用", "财务管理", "预算执行"),
 }
 _LEVEL2_ALIASES = {
     "可持续发展影响指标": "可持续影响指标",
