@@ -113,6 +113,7 @@ def test_indicators_are_edited_only_while_the_goal_is_editable(api, filler):
     fixed = approved.indicators.first()
     refused = client.patch(f"/api/v1/indicators/{fixed.pk}/", {"lock_version": 1, "level3": "x"})
     assert refused.status_code == 400 and list(refused.json()["errors"]) == ["status"]
+    assert refused.json()["code"] == "not_editable"
     draft = workflow.goal_adjust(goal=approved, actor=filler, reason="调整")
     indicator = draft.indicators.order_by("order").first()
     edited = client.patch(
