@@ -84,7 +84,11 @@ def recompute_nightly(year: int | None = None) -> int:
     return request_nightly(year=year).pk
 
 
-@shared_task(name="performance.reminders_sweep", acks_late=True, **RETRY)
+@shared_task(
+    name="performance.reminders_sweep",
+    acks_late=True,
+    **{**RETRY, "autoretry_for": (*TRANSIENT_DB, BrokerError)},
+)
 def reminders_sweep(today: str | None = None) -> int:
     """Beat, daily: reminders for due/overdue work and event warnings, each sent once."""
     from .services.reminders import reminders_sweep as sweep

@@ -314,3 +314,27 @@ def test_the_demo_windows_remind_027001_and_escalate_to_dept027(
         assert notice.kind == NotificationKind.WINDOW_OVERDUE
         assert "10 项尚未提交绩效自评" in notice.body
     assert _received(outsider) == [] and _received(outsider_dept_reviewer) == []
+
+
+def test_mail_that_never_went_out_is_queued_again_and_sent_once(
+    filler, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from performance.services.notifications import notify
+
+    lost = notify(recipient=filler, kind=NotificationKind.WINDOW_DUE, occasion_key="x", title="t")
+    fresh = notify(recipient=filler, kind=NotificationKind.WINDOW_DUE, occasion_key="y", title="u")
+    Notification.objects.filter(pk=lost.pk).update(
+        created_at=timezone.now() - dt.timedelta(hours=1)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders_sweep(today=OPENS)
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders_sweep(today=OPENS)
+
+    assert [m.subject for m in mail.outbox] == ["【绩效管理】t"]
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert lost.emailed_at is not None and fresh.emailed_at is None
