@@ -17,13 +17,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from projects.admin_scoping import ScopedAdminMixin, report_service_error
-from projects.models import Unit
+from projects.models import Membership, Unit
 from projects.permissions import visible_units
 
 from .choices import JobKind, JobStatus
 from .models import Job, Notification
 from .services import notifications as notification_services
-from .services.recompute_jobs import recompute_request
+from .services.recompute_jobs import RECOMPUTE_ROLES, recompute_request
 
 # --- notifications ----------------------------------------------------------------------------
 
@@ -195,7 +195,14 @@ class JobAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return "，".join(f"{k}={v}" for k, v in params.items()) or "—"
 
     def can_recompute(self, request) -> bool:
-        return request.user.has_perm("performance.add_job")
+        """Reviewers above the unit level (the service checks the chosen unit again)."""
+        user = request.user
+        if not user.has_perm("performance.add_job"):
+            return False
+        return (
+            user.is_superuser
+            or Membership.objects.filter(user=user, role__in=RECOMPUTE_ROLES).exists()
+        )
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"can_recompute": self.can_recompute(request), **(extra_context or {})}

@@ -162,3 +162,14 @@ def test_another_departments_unit_cannot_even_be_chosen(login, dept_reviewer):
     assert response.status_code == 200
     assert "unit" in response.context["form"].errors
     assert not Job.objects.exists()
+
+
+def test_unit_staff_get_no_recompute_button_and_no_form(login, filler):
+    client = login(filler)
+
+    jobs_page = client.get(reverse("admin:performance_job_changelist")).content.decode()
+
+    assert RECOMPUTE not in jobs_page
+    assert client.get(RECOMPUTE).status_code == 403
+    assert client.post(RECOMPUTE, {"year": "2022"}).status_code == 403
+    assert not Job.objects.exists()
