@@ -3,6 +3,8 @@ from django.http import JsonResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from projects.admin_login import ThrottledAdminAuthenticationForm
+
 
 def healthz(request):
     return JsonResponse({"status": "ok"})
@@ -11,6 +13,8 @@ def healthz(request):
 admin.site.site_header = "预算绩效目标管理"
 admin.site.site_title = "绩效目标管理"
 admin.site.index_title = "工作台"
+# Failed logins are counted per username and address (projects.login_throttle).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

@@ -8,7 +8,13 @@ from .base import *  # noqa: F403
 from .base import env_bool
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure"):
+# The same bar as Django's own deploy check (security.W009): 50+ characters, 5+ distinct ones,
+# and not one of the development defaults.
+if (
+    len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 5
+    or SECRET_KEY.startswith(("insecure", "django-insecure"))
+):
     raise ImproperlyConfigured("生产环境必须通过环境变量 SECRET_KEY 提供至少 50 个字符的随机密钥。")
 DEBUG = False
 if not os.environ.get("ALLOWED_HOSTS"):

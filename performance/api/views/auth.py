@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from projects import login_throttle
 from projects.models import Membership
 
 from ..schema import errors, responses
@@ -63,7 +64,8 @@ class TokenView(APIView):
         summary="申请 API 令牌",
         description=(
             "用用户名和密码换取 API 令牌（管理后台“令牌”页面也可签发）。"
-            "按客户端地址限流，超过频率返回 429。"
+            "按客户端地址限流，超过频率返回 429；同一用户名在同一地址连续登录失败"
+            "（与管理后台登录合并计数）达到上限后暂时锁定，也返回 429。"
         ),
         request=TokenRequestSerializer,
         responses={
@@ -73,8 +75,17 @@ class TokenView(APIView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
+        username = str(request.data.get("username", "")) if hasattr(request.data, "get") else ""
+        ident = login_throttle.client_ident(request)
+        wait = login_throttle.locked_for(username, ident)
+        if wait:
+            raise exceptions.Throttled(wait=wait, detail=login_throttle.locked_message(wait))
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            if "username" not in serializer.errors and "password" not in serializer.errors:
+                login_throttle.record_failure(username, ident)  # a wrong password
+            raise exceptions.ValidationError(serializer.errors)
+        login_throttle.reset(username, ident)
         token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
 
