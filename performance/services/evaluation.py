@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from projects import audit
+from projects.bulk import bulk_update_rows
 from projects.choices import Role
 from projects.models import AuditAction, Project, Unit
 from projects.services import check_lock_version, require_role
@@ -162,9 +163,7 @@ def _save_computed(
     evaluation: SelfEvaluation, rows: Sequence[IndicatorEvaluation], changed: set[int]
 ) -> None:
     evaluation.save(update_fields=[*figures.EVALUATION_COMPUTED, "computed_at", "updated_at"])
-    IndicatorEvaluation.objects.bulk_update(
-        [s for s in rows if s.pk in changed], list(figures.SCORE_COMPUTED)
-    )
+    bulk_update_rows([s for s in rows if s.pk in changed], list(figures.SCORE_COMPUTED))
 
 
 def compute_evaluations(
@@ -206,12 +205,10 @@ def compute_evaluations(
         changed_scores.extend(s for s in rows if s.pk in per_score)
         if own or per_score:
             changed.append((evaluation, figures.nested_changes(own, per_score, "scores")))
-    SelfEvaluation.objects.bulk_update(
+    bulk_update_rows(
         changed_rows, [*figures.EVALUATION_COMPUTED, "computed_at"], batch_size=batch_size
     )
-    IndicatorEvaluation.objects.bulk_update(
-        changed_scores, list(figures.SCORE_COMPUTED), batch_size=batch_size
-    )
+    bulk_update_rows(changed_scores, list(figures.SCORE_COMPUTED), batch_size=batch_size)
     return changed, errors
 
 
@@ -363,7 +360,7 @@ def evaluation_update(
         pk: {**score_changes.get(pk, {}), **computed_scores.get(pk, {})}
         for pk in set(score_changes) | set(computed_scores)
     }
-    IndicatorEvaluation.objects.bulk_update(
+    bulk_update_rows(
         [s for s in rows if s.pk in per_score], [*SCORE_FIELDS, *figures.SCORE_COMPUTED]
     )
     merged = figures.nested_changes({**changes, **computed}, per_score, "scores")

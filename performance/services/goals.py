@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from projects import audit
+from projects.bulk import bulk_update_rows
 from projects.choices import Role
 from projects.models import AuditAction, Project, Unit
 from projects.services import check_lock_version, require_role
@@ -324,12 +325,10 @@ def indicators_reparse(*, goal_ids: Iterable[int] | None = None, batch_size: int
             pending.append(indicator)
             changed_rows.append((indicator, changes))
         if len(pending) >= batch_size:
-            Indicator.objects.bulk_update(
-                pending, [*PARSED_FIELDS, "level2"], batch_size=batch_size
-            )
+            bulk_update_rows(pending, [*PARSED_FIELDS, "level2"], batch_size=batch_size)
             pending = []
     if pending:
-        Indicator.objects.bulk_update(pending, [*PARSED_FIELDS, "level2"], batch_size=batch_size)
+        bulk_update_rows(pending, [*PARSED_FIELDS, "level2"], batch_size=batch_size)
     audit.record_many(
         entries=((row.goal, {f"indicator[{row.pk}]": c}) for row, c in changed_rows),
         actor=None,

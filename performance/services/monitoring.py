@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from projects import audit
+from projects.bulk import bulk_update_rows
 from projects.choices import Role, UnitKind
 from projects.models import AuditAction, Unit
 from projects.permissions import has_role
@@ -229,12 +230,10 @@ def compute_reports(
         changed_entries.extend(e for e in rows if e.pk in per_entry)
         if own or per_entry:
             changed.append((report, figures.nested_changes(own, per_entry, "entries")))
-    MonitoringReport.objects.bulk_update(
+    bulk_update_rows(
         changed_reports, [*figures.REPORT_COMPUTED, "computed_at"], batch_size=batch_size
     )
-    MonitoringEntry.objects.bulk_update(
-        changed_entries, list(figures.ENTRY_COMPUTED), batch_size=batch_size
-    )
+    bulk_update_rows(changed_entries, list(figures.ENTRY_COMPUTED), batch_size=batch_size)
     return changed
 
 
@@ -364,7 +363,7 @@ def monitoring_report_update(
         pk: {**entry_changes.get(pk, {}), **computed_entries.get(pk, {})}
         for pk in set(entry_changes) | set(computed_entries)
     }
-    MonitoringEntry.objects.bulk_update(
+    bulk_update_rows(
         [e for e in rows if e.pk in per_entry], [*ENTRY_FIELDS, *figures.ENTRY_COMPUTED]
     )
     merged = figures.nested_changes({**changes, **computed}, per_entry, "entries")
@@ -406,9 +405,7 @@ def monitoring_report_compute(*, report: MonitoringReport, actor=None) -> Monito
     own, per_entry = _compute(report, rows)
     if own or per_entry or computed_at != report.computed_at:
         report.save(update_fields=[*figures.REPORT_COMPUTED, "computed_at", "updated_at"])
-        MonitoringEntry.objects.bulk_update(
-            [e for e in rows if e.pk in per_entry], list(figures.ENTRY_COMPUTED)
-        )
+        bulk_update_rows([e for e in rows if e.pk in per_entry], list(figures.ENTRY_COMPUTED))
     if own or per_entry:
         audit.record(
             obj=report,
