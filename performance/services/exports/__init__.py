@@ -17,6 +17,9 @@ export_table(*, actor, kind, unit, year, stream=None, data_month=None) -> Export
     ``ExportResult.content``. ``data_month`` picks the monitoring round (default: the latest
     round of the year with reports in scope).
 ExportResult(kind, title, filename, content_type, rows, sheets, content)
+export_html(*, actor, kind, unit, year, data_month=None) -> HtmlExport(kind, title, unit, year,
+    tables, rows)   the same layouts as HTML tables for the printable views (``html.py``);
+    PRINTABLE_KINDS: the four official tables (not the flat template)
 
 Each layout reads with a fixed number of queries (indicators streamed with ``iterator()``),
 so the cost of an export grows only with its rows.
@@ -35,6 +38,7 @@ from projects.models import Unit
 from projects.permissions import visible_units
 
 from . import flat, monitoring, project_targets, self_evaluation, unit_targets
+from .html import HtmlBook, Table
 from .workbook import new_workbook
 
 EXPORT_KINDS = {
@@ -90,6 +94,19 @@ def scope_units(actor, unit: Unit | str) -> tuple[Unit, QuerySet[Unit]]:
     return found, units.order_by("path")
 
 
+def _write(book, *, actor, kind: str, unit: Unit | str, year, data_month: int | None):
+    """Check the request and write the ``kind`` layout into ``book`` (xlsx or HTML)."""
+    kind = normalize_kind(kind)
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise ValidationError({"year": f"年度「{year}」不是数字。"}, code="invalid_year") from None
+    root, units = scope_units(actor, unit)
+    options = {"data_month": data_month} if kind == "monitoring" else {}
+    writers = WRITERS[kind](book, root=root, units=units, year=year, **options)
+    return kind, year, root, writers
+
+
 def export_table(
     *,
     actor,
@@ -100,15 +117,10 @@ def export_table(
     data_month: int | None = None,
 ) -> ExportResult:
     """Write the official ``kind`` table of ``unit`` (and the visible units below) for ``year``."""
-    kind = normalize_kind(kind)
-    try:
-        year = int(year)
-    except (TypeError, ValueError):
-        raise ValidationError({"year": f"年度「{year}」不是数字。"}, code="invalid_year") from None
-    root, units = scope_units(actor, unit)
     workbook = new_workbook()
-    options = {"data_month": data_month} if kind == "monitoring" else {}
-    writers = WRITERS[kind](workbook, root=root, units=units, year=year, **options)
+    kind, year, root, writers = _write(
+        workbook, actor=actor, kind=kind, unit=unit, year=year, data_month=data_month
+    )
     title = EXPORT_KINDS[kind]
     result = ExportResult(
         kind=kind,
@@ -122,3 +134,43 @@ def export_table(
     if stream is None:
         result.content = target.getvalue()
     return result
+
+
+PRINTABLE_KINDS = {k: v for k, v in EXPORT_KINDS.items() if k != "targets_flat"}
+
+
+@dataclass
+class HtmlExport:
+    kind: str
+    title: str
+    unit: Unit
+    year: int
+    tables: list[Table]
+    rows: int = 0
+
+
+def export_html(
+    *, actor, kind: str, unit: Unit | str, year: int, data_month: int | None = None
+) -> HtmlExport:
+    """The official ``kind`` table as HTML tables (merged headers as in the xlsx), for printing.
+
+    Same checks, scope and rows as :func:`export_table` — the layouts are written once, into
+    an :class:`~.html.HtmlBook` here — and the same fixed number of queries.
+    """
+    if normalize_kind(kind) not in PRINTABLE_KINDS:
+        raise ValidationError(
+            {"kind": f"「{EXPORT_KINDS[normalize_kind(kind)]}」不是正式表样，请导出 Excel。"},
+            code="invalid_kind",
+        )
+    book = HtmlBook()
+    kind, year, root, writers = _write(
+        book, actor=actor, kind=kind, unit=unit, year=year, data_month=data_month
+    )
+    return HtmlExport(
+        kind=kind,
+        title=EXPORT_KINDS[kind],
+        unit=root,
+        year=year,
+        tables=book.tables(),
+        rows=sum(w.data_rows for w in writers),
+    )

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from projects.models import Unit
 
 from ...models import MonitoringEntry, MonitoringReport, MonitoringRound
-from .workbook import AMOUNT_FORMAT, Merge, SheetWriter, percent_format
+from .workbook import AMOUNT_FORMAT, Merge, SheetWriter, open_sheet, percent_format
 
 PROJECT_COLUMNS = 9  # A–I merged down each project's block
 
@@ -92,7 +92,7 @@ def write(
     subtitle = f"单位：万元　数据截至 {year} 年 {month} 月"
     if progress is not None:
         subtitle += f"　时间进度 {progress.normalize():f}%"
-    writer = SheetWriter(
+    writer = open_sheet(
         workbook,
         f"{year}年1-{month}月绩效监控",
         header=[

@@ -19,7 +19,7 @@ from projects.models import Project, ProjectBudget, Unit
 from ...choices import GoalScope
 from ...models import Indicator, PerformanceGoal
 from ...resources import current_goals
-from .workbook import AMOUNT_FORMAT, Merge, SheetWriter
+from .workbook import AMOUNT_FORMAT, Merge, SheetWriter, open_sheet
 
 CATEGORIES = (
     ("cost", "成本指标"),
@@ -111,7 +111,7 @@ def write(workbook, *, root: Unit, units: QuerySet[Unit], year: int) -> list[She
     column_of = {code: 6 + 2 * i for i, (code, _) in enumerate(pairs)}
 
     header, merges, widths = _header(year, pairs)
-    writer = SheetWriter(
+    writer = open_sheet(
         workbook,
         f"{year}年项目绩效目标表",
         header=header,

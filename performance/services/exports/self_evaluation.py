@@ -17,7 +17,7 @@ from projects.models import Unit
 from ...choices import GoalScope
 from ...models import SelfEvaluation
 from ...resources import PROJECT_TYPE_LABELS
-from .workbook import Merge, SheetWriter, percent_format
+from .workbook import Merge, SheetWriter, open_sheet, percent_format
 
 COLUMNS = (
     "单位编码",
@@ -60,7 +60,7 @@ def write(workbook, *, root: Unit, units: QuerySet[Unit], year: int) -> list[She
         .order_by("unit__path", "project__code")
     )
     width = len(COLUMNS)
-    writer = SheetWriter(
+    writer = open_sheet(
         workbook,
         f"{year}年单位项目绩效自评表",
         header=[

@@ -15,7 +15,7 @@ from projects.models import Unit
 from ...choices import GoalScope
 from ...models import GoalTask, Indicator, PerformanceGoal
 from ...resources import current_goals
-from .workbook import AMOUNT_FORMAT, Merge, SheetWriter
+from .workbook import AMOUNT_FORMAT, Merge, SheetWriter, open_sheet
 
 WIDTHS = [16, 22, 30, 16, 60]
 
@@ -48,7 +48,7 @@ def write(workbook, *, root: Unit, units: QuerySet[Unit], year: int) -> list[She
 
     writers = []
     for goal in goals or [None]:
-        writer = SheetWriter(
+        writer = open_sheet(
             workbook,
             f"{goal.unit.code} {goal.unit.name}" if goal else f"{year}年整体绩效目标表",
             header=[

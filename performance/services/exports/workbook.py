@@ -200,3 +200,12 @@ class SheetWriter:
 
 def new_workbook() -> Workbook:
     return Workbook(write_only=True)
+
+
+def open_sheet(book, title: str, **options) -> SheetWriter:
+    """A sheet writer of ``book``: a streaming xlsx sheet for an openpyxl workbook; any other
+    book (``html.HtmlBook`` for the printable tables) makes its own writer with the same
+    interface, so each layout is written once for both formats."""
+    if isinstance(book, Workbook):
+        return SheetWriter(book, title, **options)
+    return book.open_sheet(title, **options)
