@@ -19,6 +19,7 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    path("admin/", include("performance.dashboard.urls")),  # 数据看板, 打印报表
     path("admin/", admin.site.urls),
     path("api/", include("performance.api.urls")),
 ]

@@ -1,0 +1,12 @@
+"""The dashboard and the printable tables, mounted under /admin/ before the admin's own URLs."""
+
+from django.contrib import admin
+from django.urls import path
+
+from .printing import print_view
+from .views import dashboard_view
+
+urlpatterns = [
+    path("dashboard/", admin.site.admin_view(dashboard_view), name="performance_dashboard"),
+    path("print/", admin.site.admin_view(print_view), name="performance_print"),
+]
