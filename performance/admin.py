@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
-from projects.admin_scoping import ScopedAdminMixin, record_formset_result, report_service_error
+from projects.admin_scoping import ScopedAdminMixin, record_formset_result
 
 from .admin_excel import TargetImportExportMixin
+from .admin_versioning import (
+    EXPECTED_VERSION,
+    ServiceErrorsAsMessagesMixin,
+    VersionedForm,
+    without_version,
+)
 from .admin_workflow import GoalWorkflowAdminMixin
 from .models import (
     GoalTask,
@@ -101,6 +106,7 @@ class SchemeAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 class IndicatorInline(admin.TabularInline):
     model = Indicator
+    form = VersionedForm
     extra = 0
     fields = [
         "order",
@@ -112,6 +118,7 @@ class IndicatorInline(admin.TabularInline):
         "explanation",
         "parsed_display",
         "findings_display",
+        EXPECTED_VERSION,
     ]
     readonly_fields = ["parsed_display", "findings_display"]
 
@@ -134,6 +141,10 @@ class IndicatorInline(admin.TabularInline):
     has_add_permission = has_change_permission
     has_delete_permission = has_change_permission
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if self.has_change_permission(request, obj) else without_version(fields)
+
 
 def goal_is_editable_by(request, goal) -> bool:
     """Inline rows of a goal are editable only where the workflow allows this user to edit."""
@@ -154,7 +165,11 @@ class GoalTaskInline(admin.TabularInline):
 
 @admin.register(PerformanceGoal)
 class PerformanceGoalAdmin(
-    TargetImportExportMixin, GoalWorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin
+    ServiceErrorsAsMessagesMixin,
+    TargetImportExportMixin,
+    GoalWorkflowAdminMixin,
+    ScopedAdminMixin,
+    admin.ModelAdmin,
 ):
     list_display = [
         "year",
@@ -171,6 +186,7 @@ class PerformanceGoalAdmin(
     search_fields = ["project__code", "project__name", "unit__code", "unit__name", "overall_goal"]
     list_select_related = ["project", "unit"]
     autocomplete_fields = ["project", "unit"]
+    form = VersionedForm
     inlines = [IndicatorInline, GoalTaskInline]
     actions = ["quality_review_selected"]
     readonly_fields = [
@@ -187,7 +203,10 @@ class PerformanceGoalAdmin(
     ]
     fieldsets = [
         (None, {"fields": ["scope", "project", "unit", "year", "version", "previous", "status"]}),
-        ("目标", {"fields": ["overall_goal", "midterm_goal", "adjustment_reason"]}),
+        (
+            "目标",
+            {"fields": ["overall_goal", "midterm_goal", "adjustment_reason", EXPECTED_VERSION]},
+        ),
         (
             "预算情况（整体目标）",
             {
@@ -246,6 +265,15 @@ class PerformanceGoalAdmin(
             return False
         return super().has_change_permission(request, obj)
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not goal_is_editable_by(request, obj):
+            return [
+                (name, {**opts, "fields": without_version(opts["fields"])})
+                for name, opts in fieldsets
+            ]
+        return fieldsets
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
@@ -268,7 +296,12 @@ class PerformanceGoalAdmin(
     def save_model(self, request, obj, form, change):
         data = {k: v for k, v in form.cleaned_data.items() if k in goal_services.GOAL_FIELDS}
         if change:
-            goal_services.goal_update(goal=obj, data=data, actor=request.user)
+            goal_services.goal_update(
+                goal=obj,
+                data=data,
+                actor=request.user,
+                expected_version=form.cleaned_data.get(EXPECTED_VERSION),
+            )
         else:
             saved = goal_services.goal_create(
                 scope=obj.scope,
@@ -300,7 +333,11 @@ class PerformanceGoalAdmin(
                 }
                 existing = inline_form.instance if inline_form.instance.pk else None
                 saved = goal_services.indicator_save(
-                    goal=goal, data=data, actor=request.user, indicator=existing
+                    goal=goal,
+                    data=data,
+                    actor=request.user,
+                    indicator=existing,
+                    expected_version=inline_form.cleaned_data.get(EXPECTED_VERSION),
                 )
                 (
                     changed.append((saved, inline_form.changed_data))
@@ -331,18 +368,11 @@ class PerformanceGoalAdmin(
             changed.append((saved, inline_form.changed_data)) if existing else new.append(saved)
         record_formset_result(formset, new=new, changed=changed, deleted=deleted)
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except (ValidationError, PermissionDenied) as error:
-            report_service_error(self, request, error)
-            from django.http import HttpResponseRedirect
-
-            return HttpResponseRedirect(request.get_full_path())
-
 
 @admin.register(Indicator)
-class IndicatorAdmin(TargetImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
+class IndicatorAdmin(
+    ServiceErrorsAsMessagesMixin, TargetImportExportMixin, ScopedAdminMixin, admin.ModelAdmin
+):
     unit_lookup = "goal__unit"
     list_display = [
         "level3",
@@ -373,6 +403,11 @@ class IndicatorAdmin(TargetImportExportMixin, ScopedAdminMixin, admin.ModelAdmin
     ]
     exclude = ["findings"]
     raw_id_fields = ["goal"]
+    form = VersionedForm
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if self.has_change_permission(request, obj) else without_version(fields)
 
     @admin.display(description="解析提示")
     def findings_display(self, obj):
@@ -381,7 +416,11 @@ class IndicatorAdmin(TargetImportExportMixin, ScopedAdminMixin, admin.ModelAdmin
     def save_model(self, request, obj, form, change):
         data = {k: v for k, v in form.cleaned_data.items() if k in goal_services.INDICATOR_FIELDS}
         saved = goal_services.indicator_save(
-            goal=obj.goal, data=data, actor=request.user, indicator=obj if change else None
+            goal=obj.goal,
+            data=data,
+            actor=request.user,
+            indicator=obj if change else None,
+            expected_version=form.cleaned_data.get(EXPECTED_VERSION) if change else None,
         )
         obj.pk = saved.pk
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 
 from projects.admin_scoping import ScopedAdminMixin, record_formset_result, report_service_error
 
+from ..admin_versioning import VersionedForm as VersionedForm  # shared with the goal admin
 from ..admin_workflow import WorkflowAdminMixin
 from ..choices import Grade, Light
 from ..services import workflow
@@ -69,17 +69,6 @@ def render_findings(findings) -> str:
 def can_edit(request, obj) -> bool:
     """Only where the workflow lets this user edit (draft/returned, unit staff)."""
     return obj is not None and workflow.EDIT in workflow.allowed_actions(obj, request.user)
-
-
-class VersionedForm(forms.ModelForm):
-    """Carries the ``lock_version`` the page was built on, so a stale save is refused."""
-
-    expected_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["expected_version"].initial = self.instance.lock_version
 
 
 class ServiceSavingAdmin(WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):

@@ -1,0 +1,204 @@
+"""Two people editing the same goal, indicator or self-evaluation in the admin: the page carries
+the ``lock_version`` it was built on, a save based on an outdated page is refused with a Chinese
+message and changes nothing, and what the other person saved stays."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from performance.models import Indicator, PerformanceGoal, SelfEvaluation
+from performance.services import evaluation as evaluation_services
+from performance.services import goals as goal_services
+from projects.audit import history
+from projects.models import Project
+from tests.admin_forms import admin_form_data
+
+from .goal_helpers import new_goal
+
+pytestmark = pytest.mark.django_db
+
+STALE = "已被其他用户修改，请刷新后在最新内容上重新修改"
+
+
+def goal_url(goal) -> str:
+    return reverse("admin:performance_performancegoal_change", args=[goal.pk])
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def hidden_versions(response) -> dict[str, str]:
+    """``{name: value}`` of the hidden version inputs a browser would post back."""
+    html = response.content.decode()
+    return dict(
+        re.findall(r'<input type="hidden" name="([\w-]*expected_version)" value="(\d+)"', html)
+    )
+
+
+def inline_prefix(page, indicator: Indicator) -> str:
+    formset = page.context["inline_admin_formsets"][0].formset
+    for form in formset.forms:
+        if form.instance.pk == indicator.pk:
+            return form.prefix
+    raise AssertionError(f"no inline row for indicator {indicator.pk}")
+
+
+def snapshot(goal: PerformanceGoal) -> tuple:
+    goal = PerformanceGoal.objects.get(pk=goal.pk)
+    rows = tuple(goal.indicators.order_by("pk").values_list("raw_value", "lock_version"))
+    return goal.overall_goal, goal.lock_version, rows, history(goal).count()
+
+
+def test_the_goal_page_carries_the_versions_it_was_built_on(login, filler):
+    goal = new_goal(filler)
+    first = goal.indicators.order_by("pk").first()
+    goal_services.indicator_save(
+        goal=goal, indicator=first, data={"raw_value": "≤19万元"}, actor=filler
+    )
+    page = login(filler).get(goal_url(goal))
+    versions = hidden_versions(page)
+    assert versions["expected_version"] == str(goal.lock_version)
+    assert versions[f"{inline_prefix(page, first)}-expected_version"] == "2"
+    # The version is bookkeeping, not a change: an untouched page saves nothing.
+    response = login(filler).post(goal_url(goal), admin_form_data(page), follow=True)
+    assert STALE not in " ".join(messages_of(response))
+
+
+def test_a_stale_goal_page_is_refused_and_keeps_the_other_users_text(login, filler, unit_reviewer):
+    goal = new_goal(filler)
+    page = login(filler).get(goal_url(goal))
+    goal_services.goal_update(
+        goal=goal, data={"overall_goal": "单位审核人先保存的目标"}, actor=unit_reviewer
+    )
+    before = snapshot(goal)
+    first = goal.indicators.order_by("pk").first()
+    response = login(filler).post(
+        goal_url(goal),
+        admin_form_data(
+            page,
+            overall_goal="填报人基于旧页面的修改",
+            **{f"{inline_prefix(page, first)}-raw_value": "≤18万元"},
+        ),
+        follow=True,
+    )
+    assert any(STALE in m for m in messages_of(response))
+    assert snapshot(goal) == before
+    assert PerformanceGoal.objects.get(pk=goal.pk).overall_goal == "单位审核人先保存的目标"
+
+
+def test_a_stale_indicator_row_refuses_the_whole_page(login, filler, unit_reviewer):
+    goal = new_goal(filler)
+    first = goal.indicators.order_by("pk").first()
+    page = login(filler).get(goal_url(goal))
+    goal_services.indicator_save(
+        goal=goal,
+        indicator=first,
+        data={"raw_value": "≤19万元"},
+        actor=unit_reviewer,
+        expected_version=first.lock_version,
+    )
+    before = snapshot(goal)
+    response = login(filler).post(
+        goal_url(goal),
+        admin_form_data(
+            page,
+            overall_goal="同时修改的目标文字",
+            **{f"{inline_prefix(page, first)}-raw_value": "≤18万元"},
+        ),
+        follow=True,
+    )
+    assert any(STALE in m for m in messages_of(response))
+    assert snapshot(goal) == before  # the goal text of the same post was rolled back too
+    assert Indicator.objects.get(pk=first.pk).raw_value == "≤19万元"
+
+
+def test_an_outdated_row_on_the_page_cannot_overwrite_the_newer_row(login, filler, unit_reviewer):
+    # The browser posts every row as shown; row 1 as shown is older than row 1 saved meanwhile,
+    # so saving it would silently undo the other user's change: the page is refused instead.
+    goal = new_goal(filler)
+    first, second = goal.indicators.order_by("pk")[:2]
+    page = login(filler).get(goal_url(goal))
+    goal_services.indicator_save(
+        goal=goal, indicator=first, data={"raw_value": "≤19万元"}, actor=unit_reviewer
+    )
+    before = snapshot(goal)
+    edit = {f"{inline_prefix(page, second)}-raw_value": "≥320人次"}
+    response = login(filler).post(goal_url(goal), admin_form_data(page, **edit), follow=True)
+    assert any(STALE in m for m in messages_of(response))
+    assert snapshot(goal) == before
+    # Reloaded, the same edit goes through and keeps the other user's row.
+    page = login(filler).get(goal_url(goal))
+    edit = {f"{inline_prefix(page, second)}-raw_value": "≥320人次"}
+    response = login(filler).post(goal_url(goal), admin_form_data(page, **edit), follow=True)
+    assert not any(STALE in m for m in messages_of(response))
+    assert Indicator.objects.get(pk=first.pk).raw_value == "≤19万元"
+    assert Indicator.objects.get(pk=second.pk).raw_value == "≥320人次"
+
+
+def test_an_indicator_added_meanwhile_is_no_conflict_and_stays(login, filler, unit_reviewer):
+    goal = new_goal(filler)
+    page = login(filler).get(goal_url(goal))
+    added = goal_services.indicator_save(
+        goal=goal,
+        data={
+            "level1": "产出指标",
+            "level2": "质量指标",
+            "level3": "培训合格率",
+            "raw_value": "≥95%",
+        },
+        actor=unit_reviewer,
+    )
+    response = login(filler).post(
+        goal_url(goal), admin_form_data(page, overall_goal="填报人修改的目标"), follow=True
+    )
+    assert not any(STALE in m for m in messages_of(response))
+    assert PerformanceGoal.objects.get(pk=goal.pk).overall_goal == "填报人修改的目标"
+    assert Indicator.objects.filter(pk=added.pk, raw_value="≥95%").exists()
+
+
+def test_a_stale_indicator_change_page_is_refused(login, filler, unit_reviewer):
+    goal = new_goal(filler)
+    indicator = goal.indicators.order_by("pk").first()
+    url = reverse("admin:performance_indicator_change", args=[indicator.pk])
+    page = login(filler).get(url)
+    assert hidden_versions(page)["expected_version"] == "1"
+    goal_services.indicator_save(
+        goal=goal, indicator=indicator, data={"raw_value": "≤19万元"}, actor=unit_reviewer
+    )
+    response = login(filler).post(url, admin_form_data(page, raw_value="≤18万元"), follow=True)
+    assert any(STALE in m for m in messages_of(response))
+    fresh = Indicator.objects.get(pk=indicator.pk)
+    assert (fresh.raw_value, fresh.lock_version) == ("≤19万元", 2)
+
+
+def test_a_view_only_goal_page_has_no_version_field(login, filler, dept_reviewer):
+    goal = new_goal(filler)
+    page = login(dept_reviewer).get(goal_url(goal))
+    assert page.status_code == 200
+    assert hidden_versions(page) == {}
+
+
+def test_a_stale_self_evaluation_page_is_refused(login, filler, unit_reviewer):
+    project = Project.objects.get(code="410395220000000007669")
+    evaluation = evaluation_services.evaluation_start(actor=filler, year=2022, project=project)
+    url = reverse("admin:performance_selfevaluation_change", args=[evaluation.pk])
+    page = login(filler).get(url)
+    assert hidden_versions(page)["expected_version"] == str(evaluation.lock_version)
+    evaluation_services.evaluation_update(
+        evaluation=evaluation,
+        actor=unit_reviewer,
+        data={"measures": "单位审核人先写的措施"},
+        scores=[],
+    )
+    before = SelfEvaluation.objects.get(pk=evaluation.pk)
+    response = login(filler).post(
+        url, admin_form_data(page, measures="填报人旧页面上的措施"), follow=True
+    )
+    assert any(STALE in m for m in messages_of(response))
+    after = SelfEvaluation.objects.get(pk=evaluation.pk)
+    assert (after.measures, after.lock_version) == ("单位审核人先写的措施", before.lock_version)
