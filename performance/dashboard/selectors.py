@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -56,7 +55,7 @@ def dashboard_units(user) -> list[Unit]:
     return list(visible_units(user).order_by("path").only("id", "code", "name", "kind", "path"))
 
 
-def default_year(units: QuerySet[Unit] | Iterable[int], today: dt.date) -> int:
+def default_year(units: QuerySet[Unit], today: dt.date) -> int:
     """The latest year with projects in scope (this year when there are none)."""
     latest = (
         Project.objects.filter(unit__in=units)

@@ -16,6 +16,8 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from projects.permissions import visible_units
+
 from . import charts
 from .selectors import dashboard_figures, dashboard_units, default_year
 
@@ -130,7 +132,9 @@ def dashboard_view(request):
     today = timezone.localdate()
     year = _year(request.GET.get("year", ""))
     if year is None:
-        scope = [u.pk for u in units if unit is None or u.path.startswith(unit.path)]
+        scope = visible_units(request.user)
+        if unit is not None:
+            scope = scope.filter(path__startswith=unit.path)
         year = default_year(scope, today)
     figures = dashboard_figures(user=request.user, year=year, unit=unit, today=today)
     context = {
