@@ -13,48 +13,20 @@ import datetime as dt
 import pytest
 from django.core.files.base import ContentFile
 
-from performance.models import (
-    GoalTask,
-    Indicator,
-    IndicatorEvaluation,
-    Job,
-    MonitoringEntry,
-    MonitoringReport,
-    MonitoringRound,
-    Notification,
-    PerformanceGoal,
-    SelfEvaluation,
-)
+from performance.models import MonitoringReport, PerformanceGoal
 from performance.services import evaluation as evaluation_services
 from performance.services import monitoring as monitoring_services
 from performance.services import workflow
 from performance.services.recompute_jobs import recompute_request
 from projects import services as project_services
 from projects.choices import Role, UnitKind
-from projects.models import AuditEntry, ExecutionRecord, Project, ProjectBudget, Unit
+from projects.models import Project, Unit
 
-from .schema_check import schema_document
+from .scoping import database_state, object_operations, resource_of
 
 pytestmark = pytest.mark.django_db
 
 CLEAN_PROJECT = "410395220000000007669"
-WATCHED = (
-    Unit,
-    Project,
-    ProjectBudget,
-    ExecutionRecord,
-    PerformanceGoal,
-    Indicator,
-    GoalTask,
-    MonitoringRound,
-    MonitoringReport,
-    MonitoringEntry,
-    SelfEvaluation,
-    IndicatorEvaluation,
-    Job,
-    Notification,
-    AuditEntry,
-)
 BODY = {
     "lock_version": 1,
     "comment": "越权操作",
@@ -65,10 +37,6 @@ BODY = {
     "deviation_analysis": "被篡改",
     "quality_grade": "excellent",
 }
-
-
-def database_state() -> dict:
-    return {model.__name__: list(model.objects.order_by("pk").values()) for model in WATCHED}
 
 
 @pytest.fixture
@@ -110,20 +78,6 @@ def targets(filler, finance_reviewer):
         "evaluations": evaluation,
         "jobs": job,
     }
-
-
-def object_operations() -> list[tuple[str, str]]:
-    return sorted(
-        (template, method)
-        for template, item in schema_document()["paths"].items()
-        if "{id}" in template
-        for method in item
-        if method not in {"head", "options"}
-    )
-
-
-def resource_of(template: str) -> str:
-    return template.split("/")[3]
 
 
 @pytest.mark.parametrize("who", ["outsider", "outsider_dept_reviewer", "sibling"])
