@@ -16,6 +16,9 @@ admin.site.index_title = "工作台"
 # Failed logins are counted per username and address (projects.login_throttle).
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
+# A URL under /api/ that matches no route answers in the API's JSON error shape.
+handler404 = "performance.api.exceptions.not_found"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),

@@ -7,6 +7,8 @@
   ``lock_version``.
 - ``PermissionDenied`` from a service → 403 carrying the service's Chinese reason.
 - 401 / 404 / 405 / 429 … keep DRF's status and its (translated) message.
+- A URL under ``/api/`` that matches no route is a JSON 404 too (``not_found``, the project's
+  ``handler404``), not Django's HTML page.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -119,3 +122,11 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         codes = exc.get_codes()
         body = _body(codes if isinstance(codes, str) else exc.default_code, exc.detail)
     return Response(body, status=exc.status_code, headers=headers)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler404``: the API's JSON error under ``/api/``, Django's 404 page elsewhere."""
+    if request.path.startswith("/api/"):
+        body = _body("not_found", exceptions.NotFound.default_detail)
+        return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
+    return page_not_found(request, exception)

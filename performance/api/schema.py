@@ -36,6 +36,7 @@ ERROR_DESCRIPTIONS = {
     403: "没有权限：detail 说明原因（如需要的角色）；会话认证的写请求缺少 CSRF 令牌时也返回 403。",
     404: "对象不存在，或不属于您可见的单位（两者不作区分）。",
     409: "版本冲突：lock_version 已过期，对象已被其他用户修改，请重新读取后再提交。",
+    415: "请求体格式不受支持：请以 application/json（或表单）提交，并正确设置 Content-Type 头。",
     429: "请求过于频繁，请按 Retry-After 头指示的秒数后重试。",
 }
 
@@ -92,3 +93,29 @@ class ImportErrorSerializer(ErrorSerializer):
         label="导入结果",
         help_text="与成功时相同结构的导入结果（ImportResult），含每一处错误的行号、列名和原因。",
     )
+
+
+def document_errors(result: dict, generator, request, public) -> dict:
+    """``POSTPROCESSING_HOOKS``: what holds for every error response, documented once.
+
+    - Every operation that takes a request body documents 415: DRF answers it to a body in a
+      media type the operation does not parse (or none at all).
+    - ``Error`` has exactly its three properties, so an import failure (``ImportError``: the
+      same three plus ``result``) matches exactly one of ``ImportFailure``'s ``oneOf``.
+    """
+    error = result.get("components", {}).get("schemas", {}).get("Error")
+    if error is not None:
+        error["additionalProperties"] = False
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation["responses"].setdefault(
+                    "415",
+                    {
+                        "description": ERROR_DESCRIPTIONS[415],
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
+                    },
+                )
+    return result

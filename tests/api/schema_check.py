@@ -89,10 +89,15 @@ class SchemaValidator:
         method = request.method.lower()
         found = self.find(request.path, method)
         if found is None:
-            assert response.status_code == 405, (
+            # No such operation: a method the path does not take (405), or no such path (a JSON
+            # 404 in the API's error shape).
+            assert response.status_code in (404, 405), (
                 f"{method.upper()} {request.path} is not in the schema "
                 f"(answered {response.status_code})"
             )
+            if response.status_code == 404:
+                schema = {"$ref": "#/components/schemas/Error", "components": self.components}
+                jsonschema.Draft202012Validator(schema).validate(response.json())
             return
         template, operation = found
         status = str(response.status_code)

@@ -185,3 +185,54 @@ def test_an_administrator_issues_a_token_in_the_admin(client, superuser, finance
     caller = api()
     caller.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert caller.get("/api/v1/me/").json()["username"] == "finance"
+
+
+# --- found by the fuzzer (tests/api/test_fuzz.py) ----------------------------------------------
+
+
+def test_a_cursor_or_page_that_does_not_decode_is_a_400_on_the_parameter(api, filler, draft):
+    client = api(filler)
+    for url in ("/api/v1/goals/", f"/api/v1/goals/{draft.pk}/history/"):
+        response = client.get(url, {"cursor": "not-a-cursor"})
+        assert response.status_code == 400, url
+        assert response.json()["code"] == "invalid"
+        assert list(response.json()["errors"]) == ["cursor"]
+    response = client.get("/api/v1/units/", {"page": 99})
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["page"]
+
+
+def test_an_unknown_api_url_is_a_json_404_and_other_urls_keep_the_html_page(api, filler, client):
+    for url in ("/api/v1/goals/1.5/", "/api/v1/no-such-thing/", "/api/nothing"):
+        response = api(filler).get(url)
+        assert response.status_code == 404, url
+        assert response["Content-Type"].startswith("application/json")
+        assert response.json() == {"code": "not_found", "detail": "未找到。", "errors": {}}
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_a_body_in_an_unsupported_media_type_is_a_documented_415(api, filler, draft):
+    # CheckedAPIClient validates the answer against the schema: 415 must be documented.
+    response = api(filler).generic(
+        "PATCH", f"/api/v1/goals/{draft.pk}/", b"lock_version=1", content_type="text/plain"
+    )
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert PerformanceGoal.objects.get(pk=draft.pk).lock_version == draft.lock_version
+
+
+def test_an_import_failure_matches_exactly_one_documented_shape(api, filler):
+    import jsonschema
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .schema_check import schema_document
+
+    upload = SimpleUploadedFile("targets.csv", b"\x00\x01not a csv", content_type="text/csv")
+    response = api(filler).post("/api/v1/imports/targets/", {"file": upload}, format="multipart")
+    assert response.status_code == 400
+    # As the schema is published (not made strict the way our own checker does): oneOf needs
+    # exactly one match, so the plain Error must not also accept the import failure's body.
+    document = schema_document()
+    schema = {"$ref": "#/components/schemas/ImportFailure", "components": document["components"]}
+    jsonschema.Draft202012Validator(schema).validate(response.json())

@@ -60,7 +60,7 @@ def history_action(noun: str):
         summary=f"{noun}的操作记录",
         description=f"{noun}的修改、流转（提交/审核/退回）与计算记录，按时间倒序，游标分页。",
         parameters=PAGE_PARAMETERS,
-        responses=responses(HistoryPageSerializer, *READ),
+        responses=responses(HistoryPageSerializer, 400, *READ),
     )
     @action(detail=True, methods=["get"], filter_backends=[])
     def history(self, request: Request, pk=None) -> Response:
