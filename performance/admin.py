@@ -153,14 +153,19 @@ def goal_is_editable_by(request, goal) -> bool:
 
 class GoalTaskInline(admin.TabularInline):
     model = GoalTask
+    form = VersionedForm
     extra = 0
-    fields = ["order", "name", "content"]
+    fields = ["order", "name", "content", EXPECTED_VERSION]
 
     def has_change_permission(self, request, obj=None):
         return goal_is_editable_by(request, obj) and super().has_change_permission(request, obj)
 
     has_add_permission = has_change_permission
     has_delete_permission = has_change_permission
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if self.has_change_permission(request, obj) else without_version(fields)
 
 
 @admin.register(PerformanceGoal)
@@ -363,7 +368,11 @@ class PerformanceGoalAdmin(
             data = {k: inline_form.cleaned_data.get(k) for k in goal_services.TASK_FIELDS}
             existing = inline_form.instance if inline_form.instance.pk else None
             saved = goal_services.goal_task_save(
-                goal=goal, data=data, actor=request.user, task=existing
+                goal=goal,
+                data=data,
+                actor=request.user,
+                task=existing,
+                expected_version=inline_form.cleaned_data.get(EXPECTED_VERSION),
             )
             changed.append((saved, inline_form.changed_data)) if existing else new.append(saved)
         record_formset_result(formset, new=new, changed=changed, deleted=deleted)

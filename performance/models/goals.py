@@ -227,6 +227,7 @@ class GoalTask(models.Model):
     name = models.CharField("任务名称", max_length=200)
     content = models.TextField("主要内容", blank=True)
     order = models.PositiveIntegerField("排序", default=0)
+    lock_version = models.PositiveIntegerField("修改版本号", default=1, editable=False)
 
     class Meta:
         verbose_name = "年度主要任务"

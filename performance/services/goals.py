@@ -260,12 +260,17 @@ def goal_task_save(
     data: Mapping[str, Any],
     actor=None,
     task: GoalTask | None = None,
+    expected_version: int | None = None,
 ) -> GoalTask:
     """Create or edit a 年度主要任务 of an editable (unit-overall) goal."""
     require_role(actor, goal.unit, EDITORS, "修改年度主要任务")
     ensure_editable(goal)
     created = task is None
-    task = GoalTask(goal=goal) if created else GoalTask.objects.get(pk=task.pk, goal=goal)
+    if created:
+        task = GoalTask(goal=goal)
+    else:
+        task = GoalTask.objects.select_for_update().get(pk=task.pk, goal=goal)
+        check_lock_version(task, expected_version)
     before = {} if created else audit.snapshot(task, TASK_FIELDS)
     for key, value in data.items():
         if key not in TASK_FIELDS:
@@ -277,6 +282,8 @@ def goal_task_save(
     task.full_clean()
     changes = audit.diff(before, audit.snapshot(task, TASK_FIELDS))
     if created or changes:
+        if not created:
+            task.lock_version += 1
         task.save()
         audit.record(
             obj=goal,

@@ -1,18 +1,29 @@
 """Two people editing the same goal, indicator or self-evaluation in the admin: the page carries
-the ``lock_version`` it was built on, a save based on an outdated page is refused with a Chinese
-message and changes nothing, and what the other person saved stays."""
+the ``lock_version`` it was built on (the goal, each indicator and task row; a report's or
+self-evaluation's rows are covered by the report's / evaluation's version, which every row
+change bumps), a save based on an outdated page is refused with a Chinese message and changes
+nothing, and what the other person saved stays."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from performance.models import Indicator, PerformanceGoal, SelfEvaluation
+from performance.models import (
+    GoalTask,
+    Indicator,
+    MonitoringEntry,
+    MonitoringReport,
+    PerformanceGoal,
+    SelfEvaluation,
+)
 from performance.services import evaluation as evaluation_services
 from performance.services import goals as goal_services
+from performance.services import monitoring as monitoring_services
 from projects.audit import history
 from projects.models import Project
 from tests.admin_forms import admin_form_data
@@ -202,3 +213,67 @@ def test_a_stale_self_evaluation_page_is_refused(login, filler, unit_reviewer):
     assert any(STALE in m for m in messages_of(response))
     after = SelfEvaluation.objects.get(pk=evaluation.pk)
     assert (after.measures, after.lock_version) == ("单位审核人先写的措施", before.lock_version)
+
+
+def task_prefix(page, task) -> str:
+    for inline in page.context["inline_admin_formsets"]:
+        for form in inline.formset.forms:
+            if form.instance.pk == task.pk and form.instance.__class__ is task.__class__:
+                return form.prefix
+    raise AssertionError(f"no inline row for task {task.pk}")
+
+
+def test_a_task_row_changed_meanwhile_is_not_overwritten_by_an_old_page(
+    login, filler, unit_reviewer
+):
+    goal = new_goal(filler)
+    task = goal_services.goal_task_save(
+        goal=goal, data={"name": "业务培训", "content": "全年 4 期"}, actor=filler
+    )
+    page = login(filler).get(goal_url(goal))
+    assert hidden_versions(page)[f"{task_prefix(page, task)}-expected_version"] == "1"
+    goal_services.goal_task_save(
+        goal=goal,
+        task=task,
+        data={"name": "业务培训", "content": "全年 6 期"},
+        actor=unit_reviewer,
+        expected_version=1,
+    )
+    response = login(filler).post(
+        goal_url(goal), admin_form_data(page, overall_goal="填报人同时修改的目标"), follow=True
+    )
+    assert any(STALE in m for m in messages_of(response))
+    assert GoalTask.objects.get(pk=task.pk).content == "全年 6 期"
+    assert PerformanceGoal.objects.get(pk=goal.pk).overall_goal != "填报人同时修改的目标"
+
+
+def test_a_stale_monitoring_entry_row_is_refused(login, filler, unit_reviewer, finance_reviewer):
+    monitoring_services.monitoring_round_open(
+        actor=finance_reviewer,
+        year=2022,
+        data_month=7,
+        opens_on=dt.date(2022, 8, 1),
+        deadline=dt.date(2022, 8, 31),
+    )
+    report = MonitoringReport.objects.get(project__code="410395220000000007669")
+    entry = report.entries.order_by("pk").first()
+    url = reverse("admin:performance_monitoringreport_change", args=[report.pk])
+    page = login(filler).get(url)
+    monitoring_services.monitoring_report_update(
+        report=report,
+        actor=unit_reviewer,
+        data={},
+        entries=[{"indicator": entry.indicator_id, "deviation_note": "单位审核人先填的说明"}],
+    )
+    before = MonitoringReport.objects.get(pk=report.pk).lock_version
+    prefix = next(
+        form.prefix
+        for form in page.context["inline_admin_formsets"][0].formset.forms
+        if form.instance.pk == entry.pk
+    )
+    response = login(filler).post(
+        url, admin_form_data(page, **{f"{prefix}-deviation_note": "旧页面上的说明"}), follow=True
+    )
+    assert any(STALE in m for m in messages_of(response))
+    assert MonitoringEntry.objects.get(pk=entry.pk).deviation_note == "单位审核人先填的说明"
+    assert MonitoringReport.objects.get(pk=report.pk).lock_version == before
