@@ -55,7 +55,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, getcontext, localcontext
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -123,11 +123,18 @@ _DECIMAL_ROUNDING = {Rounding.HALF_UP: ROUND_HALF_UP, Rounding.TRUNCATE: ROUND_D
 
 def round_to(value: Decimal, places: int, mode: Rounding | str) -> Decimal:
     """Round to ``places`` decimals: half-up, or truncate (toward zero)."""
-    rounding = _DECIMAL_ROUNDING[Rounding(mode)]
+    rounding = _DECIMAL_ROUNDING.get(mode) or _DECIMAL_ROUNDING[Rounding(mode)]
     value = _dec(value)
+    exponent = _EXPONENTS.get(places) or Decimal(1).scaleb(-places)
+    needed = max(28, value.adjusted() + places + 2)
+    if getcontext().prec >= needed:  # the usual case: no need for a wider local context
+        return value.quantize(exponent, rounding=rounding)
     with localcontext() as ctx:
-        ctx.prec = max(28, value.adjusted() + places + 2)
-        return value.quantize(Decimal(1).scaleb(-places), rounding=rounding)
+        ctx.prec = needed
+        return value.quantize(exponent, rounding=rounding)
+
+
+_EXPONENTS = {places: Decimal(1).scaleb(-places) for places in range(0, 11)}
 
 
 class Grade(StrEnum):

@@ -51,6 +51,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
+from functools import lru_cache
 
 OPERATORS = (">=", ">", "=", "<", "<=")
 
@@ -166,6 +167,9 @@ _UNIT_TABLE.update(
     }
 )
 _UNITS_LONGEST_FIRST = sorted(_UNIT_TABLE, key=len, reverse=True)
+_UNITS_BY_FIRST: dict[str, tuple[str, ...]] = {}  # first character → units, longest first
+for _unit in _UNITS_LONGEST_FIRST:
+    _UNITS_BY_FIRST[_unit[0]] = (*_UNITS_BY_FIRST.get(_unit[0], ()), _unit)
 _SCALES = {"万": Decimal(10000), "亿": Decimal(100000000)}
 
 
@@ -246,9 +250,22 @@ def parse_target(
     text: str | None, *, level1: str | None = None, previous_value: Decimal | None = None
 ) -> Target:
     """Read one 指标值 cell; never raises, never guesses silently (see the module docstring)."""
-    raw = _raw_text(text)
+    raw, category = _raw_text(text), category_of(level1)
+    if previous_value is not None:  # Decimal("5") == Decimal("5.0"): keep the caller's value
+        return _parse_target_uncached(raw, category, previous_value)
+    return _parse_target_cached(raw, category)
+
+
+# Readings are immutable and depend only on the arguments: imports and recomputes meet the
+# same few thousand texts again and again, so each is read once per process.
+@lru_cache(maxsize=65536)
+def _parse_target_cached(raw: str, category: str) -> Target:
+    return _parse_target_uncached(raw, category, None)
+
+
+def _parse_target_uncached(raw: str, category: str, previous_value: Decimal | None) -> Target:
     try:
-        return _parse_target(raw, category_of(level1), previous_value)
+        return _parse_target(raw, category, previous_value)
     except Exception:  # a bug must not break an import; the finding makes it visible
         return _unreadable(raw, QUALITATIVE, "internal_error")
 
@@ -269,9 +286,14 @@ def parse_actual(text: str | None, *, target: Target) -> tuple[Decimal | None, t
 
     Bare numbers take the target's unit; an incompatible unit gives an error and no value.
     """
-    raw = _raw_text(text)
+    return _parse_actual_cached(_raw_text(text), target.kind, target.unit)
+
+
+@lru_cache(maxsize=65536)
+def _parse_actual_cached(raw: str, kind: str, wanted: str) -> tuple[Decimal | None, tuple]:
+    """An actual value's reading depends only on the text and the target's kind and unit."""
     try:
-        return _parse_actual(raw, target)
+        return _parse_actual(raw, kind, wanted)
     except Exception:  # see parse_target
         return None, (_finding("internal_error", ERROR, raw, "actual_internal_error"),)
 
@@ -602,7 +624,7 @@ def _read_unit(rest: str) -> _Quantity:
 
 
 def _known_unit(text: str) -> str:
-    return next((u for u in _UNITS_LONGEST_FIRST if text.startswith(u)), "")
+    return next((u for u in _UNITS_BY_FIRST.get(text[:1], ()) if text.startswith(u)), "")
 
 
 def _suffix_operators(rest: str) -> tuple[list[str], str]:
@@ -661,11 +683,11 @@ def _combine(ops: list[str]) -> tuple[str | None, bool, bool]:
 # --- actual values -------------------------------------------------------------------------
 
 
-def _parse_actual(raw: str, target: Target) -> tuple[Decimal | None, tuple[Finding, ...]]:
+def _parse_actual(raw: str, kind: str, wanted: str) -> tuple[Decimal | None, tuple[Finding, ...]]:
     compact = "".join(_normalize(raw).split())
     if not compact or _PLACEHOLDER_RE.fullmatch(compact):
         return None, (_finding("empty", ERROR, raw, "actual_empty"),)
-    if target.kind == QUALITATIVE:
+    if kind == QUALITATIVE:
         return None, (_finding("qualitative_target", ERROR, raw),)
     if not _DIGIT_RE.search(compact):
         return None, (_finding("narrative", ERROR, raw, "actual_no_number"),)
@@ -684,7 +706,6 @@ def _parse_actual(raw: str, target: Target) -> tuple[Decimal | None, tuple[Findi
     if extra := label + quantity.leftover:
         findings.append(_finding("extra_text", WARNING, raw, "actual_extra_text", extra=extra))
 
-    wanted = target.unit
     value: Decimal | None
     if quantity.scale:  # "2.5万": 万元 on money, ×10000 on counts
         if wanted == "万元":
