@@ -102,8 +102,17 @@ class SelfEvaluation(models.Model):
         ]
 
     def __str__(self) -> str:
-        subject = self.project.name if self.project_id else f"{self.unit.name}整体"
-        return f"{self.year}年 {subject} 绩效自评"
+        return self.describe(
+            year=self.year,
+            project_name=self.project.name if self.project_id else None,
+            unit_name="" if self.project_id else self.unit.name,
+        )
+
+    @staticmethod
+    def describe(*, year: int, project_name: str | None, unit_name: str) -> str:
+        """The text of ``str()`` from plain values (bulk paths that load no relations)."""
+        subject = project_name if project_name is not None else f"{unit_name}整体"
+        return f"{year}年 {subject} 绩效自评"
 
 
 class IndicatorEvaluation(models.Model):

@@ -105,7 +105,12 @@ class MonitoringReport(models.Model):
         indexes = [models.Index(fields=["unit", "light"], name="report_unit_light")]
 
     def __str__(self) -> str:
-        return f"{self.round} · {self.project.name}"
+        return self.describe(round_text=str(self.round), project_name=self.project.name)
+
+    @staticmethod
+    def describe(*, round_text: str, project_name: str) -> str:
+        """The text of ``str()`` from plain values (bulk paths that load no relations)."""
+        return f"{round_text} · {project_name}"
 
 
 class MonitoringEntry(models.Model):

@@ -23,7 +23,7 @@ from projects.models import AuditAction, Project, Unit
 from projects.services import check_lock_version, require_role
 
 from ..choices import EDITABLE_STATUSES, GoalScope, Status
-from ..models import IndicatorEvaluation, PerformanceGoal, SelfEvaluation
+from ..models import IndicatorEvaluation, PerformanceGoal, ScoringScheme, SelfEvaluation
 from . import figures, inputs
 from .alerts import notify_grade
 from .schemes import scheme_for_unit
@@ -171,20 +171,23 @@ def compute_evaluations(
     scores: Mapping[int, Sequence[IndicatorEvaluation]],
     *,
     batch_size: int = 1000,
+    engines: dict[int, Any] | None = None,
 ) -> tuple[list[tuple[SelfEvaluation, dict]], list[dict]]:
-    """Set-based compute of many evaluations (``scores`` by evaluation pk, with indicators).
+    """Set-based compute of many evaluations (``scores`` by evaluation pk, with indicators;
+    model instances or ``rows.ScoreRow``s). ``engines`` caches schemes by id across calls.
 
     One aggregate query per scope for budgets and executed, one for last year's values, the
-    shared row function, then two ``bulk_update``s. Returns ([(evaluation, changes)] for the
+    shared row function, then two bulk writes. Returns ([(evaluation, changes)] for the
     changed ones, [errors]) — an evaluation whose weights exceed 100 is reported, not saved.
     """
     inputs = evaluation_inputs(evaluations)
     previous = figures.previous_year_values(s.indicator for rows in scores.values() for s in rows)
-    engines: dict[int, Any] = {}
+    engines = {} if engines is None else engines
+    missing = {e.scheme_id for e in evaluations} - set(engines)
+    for scheme in ScoringScheme.objects.filter(pk__in=missing):
+        engines[scheme.pk] = scheme.to_engine()
     changed, changed_rows, changed_scores, errors = [], [], [], []
     for evaluation in evaluations:
-        if evaluation.scheme_id not in engines:
-            engines[evaluation.scheme_id] = evaluation.scheme.to_engine()
         rows = scores.get(evaluation.pk, [])
         budget, executed = inputs[evaluation.pk]
         computed_at = evaluation.computed_at
@@ -208,7 +211,12 @@ def compute_evaluations(
     bulk_update_rows(
         changed_rows, [*figures.EVALUATION_COMPUTED, "computed_at"], batch_size=batch_size
     )
-    bulk_update_rows(changed_scores, list(figures.SCORE_COMPUTED), batch_size=batch_size)
+    bulk_update_rows(
+        changed_scores,
+        list(figures.SCORE_COMPUTED),
+        batch_size=batch_size,
+        model=IndicatorEvaluation,
+    )
     return changed, errors
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from django.db.models import QuerySet
@@ -179,6 +179,29 @@ def value_error(text: str | None, *, indicator: Indicator, target) -> str | None
     return f"「{indicator.level3}」：{'；'.join(errors)}"
 
 
+# --- change tracking -----------------------------------------------------------------------
+
+
+def values_of(obj, fields: Sequence[str]) -> tuple:
+    """The current values of computed ``fields`` (plain attributes: no foreign keys)."""
+    return tuple([getattr(obj, name) for name in fields])
+
+
+def changes_of(fields: Sequence[str], before: tuple, after: tuple) -> dict[str, list]:
+    """``audit.diff`` of two :func:`values_of` tuples, with a fast path for "nothing changed"
+    (the common case of a recompute): equal values need no conversion at all."""
+    if before == after:
+        return {}
+    changes = {}
+    for name, old, new in zip(fields, before, after, strict=True):
+        if old == new and type(old) is type(new):
+            continue
+        old, new = audit.to_jsonable(old), audit.to_jsonable(new)
+        if old != new:
+            changes[name] = [old, new]
+    return changes
+
+
 # --- monitoring ----------------------------------------------------------------------------
 
 
@@ -201,7 +224,7 @@ def apply_report(
     ``entries`` carry their ``indicator``. Returns (report changes, {entry pk: changes}).
     """
     previous_values = previous_values or {}
-    before = audit.snapshot(report, REPORT_COMPUTED)
+    before = values_of(report, REPORT_COMPUTED)
     report.budget, report.executed = budget, executed
     report.execution_rate = scoring.execution_rate(budget=budget, executed=executed, scheme=scheme)
     report.time_progress = scoring.time_progress(month)
@@ -211,7 +234,7 @@ def apply_report(
     entry_changes: dict[int, dict] = {}
     for entry in entries:
         indicator = entry.indicator
-        entry_before = audit.snapshot(entry, ENTRY_COMPUTED)
+        entry_before = values_of(entry, ENTRY_COMPUTED)
         target = indicator_target(indicator, previous_value=previous_values.get(indicator.pk))
         value, value_findings = read_value(entry.value_raw, target=target)
         forecast, forecast_findings = read_value(entry.forecast_raw, target=target)
@@ -231,12 +254,12 @@ def apply_report(
             forecast_findings, "forecast_raw"
         )
         lights.append(light)
-        changes = audit.diff(entry_before, audit.snapshot(entry, ENTRY_COMPUTED))
+        changes = changes_of(ENTRY_COMPUTED, entry_before, values_of(entry, ENTRY_COMPUTED))
         if changes:
             entry_changes[entry.pk] = changes
     worst = scoring.worst_light(lights)
     report.light = worst.value if worst else ""
-    report_changes = audit.diff(before, audit.snapshot(report, REPORT_COMPUTED))
+    report_changes = changes_of(REPORT_COMPUTED, before, values_of(report, REPORT_COMPUTED))
     if report_changes or entry_changes or report.computed_at is None:
         report.computed_at = timezone.now()
     return report_changes, entry_changes
@@ -270,10 +293,6 @@ def score_row(
         "band": score.band or None,
     }
     try:
-        scoring.indicator_score(**base, band_score=score.band_score)
-    except ValueError as error:
-        raise FieldProblem("band_score", f"「{indicator.level3}」：{error}") from None
-    try:
         return scoring.indicator_score(
             **base,
             band_score=score.band_score,
@@ -281,8 +300,14 @@ def score_row(
             override_reason=score.override_reason,
         )
     except ValueError as error:
-        field = "override_score" if (score.override_reason or "").strip() else "override_reason"
-        raise FieldProblem(field, f"「{indicator.level3}」：{error}") from None
+        override_error = error
+    # Which input was wrong: the band score alone, or else the override (checked first above).
+    try:
+        scoring.indicator_score(**base, band_score=score.band_score)
+    except ValueError as error:
+        raise FieldProblem("band_score", f"「{indicator.level3}」：{error}") from None
+    field = "override_score" if (score.override_reason or "").strip() else "override_reason"
+    raise FieldProblem(field, f"「{indicator.level3}」：{override_error}") from None
 
 
 def falls_short(
@@ -301,6 +326,17 @@ def falls_short(
         band=score.band or None,
     )
     return probe.computed < PROBE_WEIGHT
+
+
+@dataclass(frozen=True)
+class _Unscored:
+    """A score without the evaluator's band score and override: what is left of an invalid one."""
+
+    indicator: object
+    band: str
+    band_score: None = None
+    override_score: None = None
+    override_reason: str = ""
 
 
 def is_complete(scores: Sequence[IndicatorEvaluation]) -> bool:
@@ -329,13 +365,13 @@ def apply_evaluation(
     Returns (evaluation changes, {score pk: changes}).
     """
     previous_values = previous_values or {}
-    before = audit.snapshot(evaluation, EVALUATION_COMPUTED)
+    before = values_of(evaluation, EVALUATION_COMPUTED)
     results = []
     shortfall = False
     score_changes: dict[int, dict] = {}
     for score in scores:
         indicator = score.indicator
-        score_before = audit.snapshot(score, SCORE_COMPUTED)
+        score_before = values_of(score, SCORE_COMPUTED)
         target = indicator_target(indicator, previous_value=previous_values.get(indicator.pk))
         actual, findings = read_value(score.actual_raw, target=target)
         notes = [f.message for f in findings]
@@ -345,7 +381,7 @@ def apply_evaluation(
             )
         except FieldProblem as problem:
             notes.append(f"未计入：{problem.message}")
-            fallback = IndicatorEvaluation(indicator=indicator, band=score.band)
+            fallback = _Unscored(indicator=indicator, band=score.band)
             result = score_row(
                 fallback, target=target, actual=actual, executed=executed, scheme=scheme
             )
@@ -358,7 +394,7 @@ def apply_evaluation(
         if falls_short(score, target=target, actual=actual, scheme=scheme):
             shortfall = True
         results.append((indicator.category, _weight(indicator), result))
-        changes = audit.diff(score_before, audit.snapshot(score, SCORE_COMPUTED))
+        changes = changes_of(SCORE_COMPUTED, score_before, values_of(score, SCORE_COMPUTED))
         if changes:
             score_changes[score.pk] = changes
 
@@ -382,7 +418,7 @@ def apply_evaluation(
     evaluation.total_score = project.total
     evaluation.grade = project.grade.value
     evaluation.has_deviation = shortfall or evaluation.deviation_declared
-    changes = audit.diff(before, audit.snapshot(evaluation, EVALUATION_COMPUTED))
+    changes = changes_of(EVALUATION_COMPUTED, before, values_of(evaluation, EVALUATION_COMPUTED))
     if changes or score_changes or evaluation.computed_at is None:
         evaluation.computed_at = timezone.now()
     return changes, score_changes

@@ -39,7 +39,7 @@ from ..models import (
 )
 from . import figures, inputs
 from .alerts import notify_lights
-from .schemes import scheme_for_unit
+from .schemes import scheme_for_unit, schemes_for_units
 
 ROUND_OPENERS = (Role.FINANCE_REVIEWER, Role.ADMIN)
 EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
@@ -199,20 +199,27 @@ def compute_reports(
     entries: Mapping[int, Sequence[MonitoringEntry]],
     *,
     batch_size: int = 1000,
+    schemes: dict[int, Any] | None = None,
+    unit_paths: Mapping[int, str] | None = None,
 ) -> list[tuple[MonitoringReport, dict]]:
-    """Set-based compute of reports of one round (entries carry their indicator).
+    """Set-based compute of reports of one round (entries carry their indicator; model
+    instances or ``rows.EntryRow``s). ``schemes`` caches engines by unit id across calls;
+    ``unit_paths`` ({unit id: path}) spares loading the reports' units.
 
     One aggregate query for the figures, one for last year's values, then the shared row
-    function and two ``bulk_update``s. Returns [(report, changes)] for the changed reports.
+    function and two bulk writes. Returns [(report, changes)] for the changed reports.
     """
     as_of = figures.month_end(round_.year, round_.data_month)
     project_figures = figures.figures_for({r.project_id for r in reports}, as_of=as_of)
     previous = figures.previous_year_values(e.indicator for rows in entries.values() for e in rows)
-    schemes: dict[int, Any] = {}
+    schemes = {} if schemes is None else schemes
+    if unit_paths is None:
+        unit_paths = {r.unit_id: r.unit.path for r in reports}
+    missing = {pk: path for pk, path in unit_paths.items() if pk not in schemes}
+    for unit_id, scheme in schemes_for_units(missing).items():
+        schemes[unit_id] = scheme.to_engine()
     changed, changed_reports, changed_entries = [], [], []
     for report in reports:
-        if report.unit_id not in schemes:
-            schemes[report.unit_id] = scheme_for_unit(report.unit).to_engine()
         budget, executed = project_figures.get(report.project_id, (Decimal(0), Decimal(0)))
         rows = entries.get(report.pk, [])
         before_computed = report.computed_at
@@ -233,7 +240,9 @@ def compute_reports(
     bulk_update_rows(
         changed_reports, [*figures.REPORT_COMPUTED, "computed_at"], batch_size=batch_size
     )
-    bulk_update_rows(changed_entries, list(figures.ENTRY_COMPUTED), batch_size=batch_size)
+    bulk_update_rows(
+        changed_entries, list(figures.ENTRY_COMPUTED), batch_size=batch_size, model=MonitoringEntry
+    )
     return changed
 
 

@@ -1,0 +1,301 @@
+"""Light rows for the set-based paths: score and monitoring-entry rows with their indicators,
+read with ``values_list`` into slotted objects instead of model instances.
+
+A recompute of a province touches millions of score and entry rows. Building a Django model
+instance (plus its indicator, goal and project through ``select_related``) costs several times
+more than reading the row; these classes carry exactly the attributes the row functions in
+``figures`` read and write, under the same names, so ``figures.apply_evaluation`` /
+``apply_report`` run unchanged on them and ``projects.bulk.bulk_update_rows(model=…)`` writes
+them back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from django.db import connections
+from django.db.models import F
+
+from .. import targets
+from ..models import IndicatorEvaluation, MonitoringEntry, PerformanceGoal
+
+INDICATOR_COLUMNS = (
+    "indicator_id",
+    "indicator__goal_id",
+    "indicator__level3",
+    "indicator__raw_value",
+    "indicator__operator",
+    "indicator__target_value",
+    "indicator__target_unit",
+    "indicator__kind",
+    "indicator__findings",
+    "indicator__relative_to",
+    "indicator__category",
+    "indicator__weight",
+)
+
+
+class IndicatorRow:
+    """What the row functions read of an indicator (``goal`` only for relative targets)."""
+
+    __slots__ = (
+        "category",
+        "findings",
+        "goal",
+        "goal_id",
+        "kind",
+        "level3",
+        "operator",
+        "pk",
+        "raw_value",
+        "relative_to",
+        "target_unit",
+        "target_value",
+        "weight",
+    )
+
+    def __init__(
+        self,
+        pk,
+        goal_id,
+        level3,
+        raw_value,
+        operator,
+        target_value,
+        target_unit,
+        kind,
+        findings,
+        relative_to,
+        category,
+        weight,
+    ):
+        self.pk = pk
+        self.goal_id = goal_id
+        self.level3 = level3
+        self.raw_value = raw_value
+        self.operator = operator
+        self.target_value = target_value
+        self.target_unit = target_unit
+        self.kind = kind
+        self.findings = findings
+        self.relative_to = relative_to
+        self.category = category
+        self.weight = weight
+        self.goal = None
+
+
+class ScoreRow:
+    """An ``IndicatorEvaluation``'s inputs and computed fields."""
+
+    __slots__ = (
+        "actual_raw",
+        "actual_value",
+        "band",
+        "band_score",
+        "computed_score",
+        "evaluation_id",
+        "final_score",
+        "indicator",
+        "notes",
+        "over_achieved",
+        "override_reason",
+        "override_score",
+        "pk",
+    )
+    FIELDS = (
+        "pk",
+        "evaluation_id",
+        "actual_raw",
+        "band",
+        "band_score",
+        "override_score",
+        "override_reason",
+        "actual_value",
+        "computed_score",
+        "final_score",
+        "over_achieved",
+        "notes",
+    )
+
+    def __init__(self, values: Sequence, indicator: IndicatorRow):
+        (
+            self.pk,
+            self.evaluation_id,
+            self.actual_raw,
+            self.band,
+            self.band_score,
+            self.override_score,
+            self.override_reason,
+            self.actual_value,
+            self.computed_score,
+            self.final_score,
+            self.over_achieved,
+            self.notes,
+        ) = values
+        self.indicator = indicator
+
+
+class EntryRow:
+    """A ``MonitoringEntry``'s inputs and computed fields."""
+
+    __slots__ = (
+        "band",
+        "findings",
+        "forecast_raw",
+        "forecast_value",
+        "indicator",
+        "light",
+        "likelihood",
+        "pk",
+        "report_id",
+        "value",
+        "value_raw",
+    )
+    FIELDS = (
+        "pk",
+        "report_id",
+        "value_raw",
+        "forecast_raw",
+        "band",
+        "likelihood",
+        "value",
+        "forecast_value",
+        "light",
+        "findings",
+    )
+
+    def __init__(self, values: Sequence, indicator: IndicatorRow):
+        (
+            self.pk,
+            self.report_id,
+            self.value_raw,
+            self.forecast_raw,
+            self.band,
+            self.likelihood,
+            self.value,
+            self.forecast_value,
+            self.light,
+            self.findings,
+        ) = values
+        self.indicator = indicator
+
+
+def _grouped(queryset, row_class, goals: Mapping[int, object]) -> dict[int, list]:
+    """Rows by parent id, in indicator order (as ``figures.with_indicators`` orders them)."""
+    width = len(row_class.FIELDS)
+    groups: dict[int, list] = {}
+    relative: list[IndicatorRow] = []
+    queryset = queryset.order_by("indicator__order", "indicator_id")
+    for values in _fetch(queryset, [*row_class.FIELDS, *INDICATOR_COLUMNS]):
+        indicator = IndicatorRow(*values[width:])
+        if indicator.kind == targets.RELATIVE:
+            relative.append(indicator)
+        row = row_class(values[:width], indicator)
+        parent = values[1]
+        if parent in groups:
+            groups[parent].append(row)
+        else:
+            groups[parent] = [row]
+    _attach_goals(relative, goals)
+    return groups
+
+
+def _fetch(queryset, names: list[str]) -> list:
+    """``values_list(*names)`` rows. On PostgreSQL straight from the cursor, decoding only the
+    JSON columns: Django's per-row converter machinery costs as much as the query itself here,
+    and every other column already arrives as the right Python type."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return list(queryset.values_list(*names))
+    json_columns = [i for i, name in enumerate(names) if _is_json(queryset.model, name)]
+    sql, params = queryset.values_list(*names).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if json_columns:
+        loads = json.loads
+        rows = [list(row) for row in rows]
+        for row in rows:
+            for i in json_columns:
+                text = row[i]
+                if text == "[]":  # most notes and findings: skip the decoder
+                    row[i] = []
+                elif text is not None:
+                    row[i] = loads(text)
+    return rows
+
+
+def _is_json(model, name: str) -> bool:
+    *path, last = name.split("__")
+    for part in path:
+        model = model._meta.get_field(part).related_model
+    field = model._meta.pk if last == "pk" else model._meta.get_field(last)
+    return field.get_internal_type() == "JSONField"
+
+
+def _attach_goals(indicators: list[IndicatorRow], goals: Mapping[int, object]) -> None:
+    """Relative targets (不低于上年) look up last year's value through the indicator's goal
+    (year, unit, project code): the parents' goals when the caller has them (``GoalRef``s or
+    goals with their project), else one query."""
+    missing = {i.goal_id for i in indicators if i.goal_id not in goals}
+    if missing:
+        goals = {
+            **goals,
+            **PerformanceGoal.objects.select_related("project").in_bulk(list(missing)),
+        }
+    for indicator in indicators:
+        indicator.goal = goals.get(indicator.goal_id)
+
+
+def scores_by_evaluation(
+    evaluation_ids: Sequence[int], *, goals: Mapping[int, object] | None = None
+) -> dict[int, list[ScoreRow]]:
+    """Score rows (with indicators) of these evaluations, by evaluation id: one query.
+    ``goals`` (by id, with their project) saves a query when there are relative targets."""
+    queryset = IndicatorEvaluation.objects.filter(evaluation_id__in=list(evaluation_ids))
+    return _grouped(queryset, ScoreRow, goals or {})
+
+
+def entries_by_report(
+    report_ids: Sequence[int], *, goals: Mapping[int, object] | None = None
+) -> dict[int, list[EntryRow]]:
+    """Entry rows (with indicators) of these reports, by report id: one query."""
+    queryset = MonitoringEntry.objects.filter(report_id__in=list(report_ids))
+    return _grouped(queryset, EntryRow, goals or {})
+
+
+# A parent's goal, as annotations of the parent query (see ``parent_goals``).
+GOAL_CONTEXT = {
+    "ctx_goal_year": F("goal__year"),
+    "ctx_goal_unit_id": F("goal__unit_id"),
+    "ctx_goal_project_id": F("goal__project_id"),
+    "ctx_goal_project_code": F("goal__project__code"),
+}
+
+
+@dataclass(frozen=True)
+class GoalRef:
+    """What last year's lookup reads of an indicator's goal (``figures.previous_year_values``)."""
+
+    year: int
+    unit_id: int
+    project_id: int | None
+    project: SimpleNamespace | None
+
+
+def parent_goals(parents: Sequence) -> dict[int, GoalRef]:
+    """The goals of evaluations or reports read with ``annotate(**GOAL_CONTEXT)``, by id."""
+    return {
+        p.goal_id: GoalRef(
+            year=p.ctx_goal_year,
+            unit_id=p.ctx_goal_unit_id,
+            project_id=p.ctx_goal_project_id,
+            project=SimpleNamespace(code=p.ctx_goal_project_code)
+            if p.ctx_goal_project_id
+            else None,
+        )
+        for p in parents
+    }
