@@ -21,6 +21,10 @@ if not os.environ.get("ALLOWED_HOSTS"):
     raise ImproperlyConfigured("生产环境必须设置 ALLOWED_HOSTS。")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind that proxy a client's address is the last X-Forwarded-For entry (the one the proxy
+# adds), not whatever the client put before it: the auth throttle and the login lockout count
+# per real address (projects.login_throttle uses DRF's reading of it).
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "1"))}  # noqa: F405
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = True

@@ -70,6 +70,7 @@ def test_production_serves_https_only_with_secure_cookies(monkeypatch):
     assert production.SECURE_HSTS_SECONDS >= 365 * 24 * 3600
     assert production.SESSION_COOKIE_SECURE and production.CSRF_COOKIE_SECURE
     assert production.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+    assert production.REST_FRAMEWORK["NUM_PROXIES"] == 1  # the address the proxy saw
 
 
 def test_the_deploy_check_is_clean_with_production_settings():
@@ -287,3 +288,22 @@ def test_no_secrets_are_committed():
             if pattern.search(text):
                 found.append(f"{name}: {what}")
     assert not found, found
+
+
+def test_behind_the_proxy_a_forged_forwarded_for_does_not_escape_the_lockout(
+    client, clean_cache, filler, settings
+):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}  # as in production
+    for i in range(5):
+        # The client invents an address; the proxy appends the real one.
+        admin_login(
+            client, "filler027", "wrong-password", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}, 203.0.113.9"
+        )
+    right = admin_login(
+        client, "filler027", DEMO_PASSWORD, HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.9"
+    )
+    assert "登录失败次数过多" in login_errors(right)
+    elsewhere = admin_login(
+        client, "filler027", DEMO_PASSWORD, HTTP_X_FORWARDED_FOR="10.9.9.9, 198.51.100.7"
+    )
+    assert elsewhere.status_code == 302
