@@ -53,8 +53,24 @@ _temp_names = itertools.count()
 
 
 def _json_text(encoder: type[json.JSONEncoder] | None) -> Callable[[Any], Any]:
+    """JSON text of a value; lists of strings (notes, mostly the same few) encoded once each."""
     dumps = json.dumps if encoder is None else partial(json.dumps, cls=encoder)
-    return lambda value: None if value is None else dumps(value)
+    seen: dict[tuple, str] = {}
+
+    def text(value):
+        if value is None:
+            return None
+        if type(value) is list and all(type(item) is str for item in value):
+            key = tuple(value)
+            found = seen.get(key)
+            if found is None:
+                found = dumps(value)
+                if len(seen) < 10_000:
+                    seen[key] = found
+            return found
+        return dumps(value)
+
+    return text
 
 
 def _preparer(field: Field, connection) -> Callable[[Any], Any] | None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from operator import attrgetter
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -182,9 +183,17 @@ def value_error(text: str | None, *, indicator: Indicator, target) -> str | None
 # --- change tracking -----------------------------------------------------------------------
 
 
-def values_of(obj, fields: Sequence[str]) -> tuple:
+def values_of(obj, fields: tuple[str, ...]) -> tuple:
     """The current values of computed ``fields`` (plain attributes: no foreign keys)."""
-    return tuple([getattr(obj, name) for name in fields])
+    getter = _GETTERS.get(fields)
+    if getter is None:
+        single = attrgetter(*fields) if len(fields) > 1 else None
+        getter = single or (lambda item: (getattr(item, fields[0]),))
+        _GETTERS[fields] = getter
+    return getter(obj)
+
+
+_GETTERS: dict[tuple[str, ...], Callable] = {}
 
 
 def changes_of(fields: Sequence[str], before: tuple, after: tuple) -> dict[str, list]:
