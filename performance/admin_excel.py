@@ -30,8 +30,8 @@ from import_export.formats import base_formats
 from import_export.forms import ExportForm
 
 from projects.admin_scoping import report_service_error
-from projects.permissions import visible_units
 
+from .forms import TableForm
 from .models import Job
 from .resources import TargetTemplateResource
 from .services.exports import EXPORT_KINDS, export_table, flat
@@ -63,23 +63,8 @@ class TargetUploadForm(forms.Form):
         return upload
 
 
-class ExportTableForm(forms.Form):
-    kind = forms.ChoiceField(label="报表", choices=list(EXPORT_KINDS.items()))
-    unit = forms.ModelChoiceField(label="单位", queryset=None)
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
-    data_month = forms.IntegerField(
-        label="监控数据截至月份",
-        min_value=1,
-        max_value=12,
-        required=False,
-        help_text="仅用于项目绩效监控表；不填则取该年度最近一轮。",
-    )
-
-    def __init__(self, *args, user, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = visible_units(user).order_by("path")
-        self.fields["unit"].label_from_instance = lambda unit: f"{unit.code} {unit.name}"
-        self.fields["year"].initial = dt.date.today().year
+class ExportTableForm(TableForm):
+    kinds = EXPORT_KINDS
 
 
 class TargetImportExportMixin(ImportExportMixin):

@@ -8,7 +8,6 @@ changelist buttons send it); a unit outside the user's scope is a 404.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -17,6 +16,7 @@ from django.utils import timezone
 
 from projects.permissions import visible_units
 
+from ..forms import TableForm
 from ..services.exports import PRINTABLE_KINDS, export_html
 
 # Which admin screen a table belongs to: the user needs its view permission.
@@ -28,27 +28,12 @@ KIND_PERMISSIONS = {
 }
 
 
-class PrintForm(forms.Form):
-    kind = forms.ChoiceField(label="报表", choices=list(PRINTABLE_KINDS.items()))
-    unit = forms.ModelChoiceField(
-        label="单位",
-        queryset=None,
-        to_field_name="code",
-        help_text="所选单位及其下级中您有权查看的单位都会包含在内。",
-    )
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
-    data_month = forms.IntegerField(
-        label="监控数据截至月份",
-        min_value=1,
-        max_value=12,
-        required=False,
-        help_text="仅用于项目绩效监控表；不填则取该年度最近一轮。",
-    )
+class PrintForm(TableForm):
+    kinds = PRINTABLE_KINDS
 
     def __init__(self, *args, user, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = visible_units(user).order_by("path")
-        self.fields["unit"].label_from_instance = lambda unit: f"{unit.code} {unit.name}"
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["unit"].to_field_name = "code"  # links carry ?unit=027001
 
 
 def _initial(request, units) -> dict:
