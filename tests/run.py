@@ -13,8 +13,11 @@ import subprocess
 import sys
 
 NO_TESTS_COLLECTED = 5
+# Phase 1 spreads over the machine's cores (pytest-xdist; one test database per worker).
+# Phase 2 stays in one process: it starts workers, live servers and a browser of its own.
+WORKERS = os.environ.get("TEST_WORKERS", "auto")
 PHASES = [
-    ("单元与功能测试", ["-m", "not integration and not browser"], {}),
+    ("单元与功能测试", ["-m", "not integration and not browser", "-n", WORKERS], {}),
     (
         "集成测试（PostgreSQL / Redis / Celery worker / 浏览器）",
         ["-m", "integration or browser"],
