@@ -28,6 +28,8 @@ band_range(band: QualitativeBand | str, weight: Decimal) -> tuple[Decimal, Decim
 IndicatorScore(computed, final, override, override_reason, over_achieved, notes)
 indicator_score(*, weight, operator, target, actual, scheme, category="", spent=None,
                 band=None, band_score=None, override=None, override_reason="") -> IndicatorScore
+meets_target(*, operator, target, actual, scheme, band=None) -> bool
+    whether the actual meets the target (a weight-100 probe scores in full); memoised
 execution_rate(*, budget: Decimal, executed: Decimal, scheme: Scheme) -> Decimal
 execution_score(*, rate: Decimal, scheme: Scheme) -> Decimal
 ProjectResult(execution_rate, execution_score, category_scores, category_weights,
@@ -52,11 +54,13 @@ raises ``ValueError`` with a Chinese message meant for that person.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, getcontext, localcontext
 from enum import StrEnum
+from functools import lru_cache
 from types import MappingProxyType
 
 from .targets import (
@@ -91,6 +95,7 @@ __all__ = [
     "grade_for",
     "indicator_light",
     "indicator_score",
+    "meets_target",
     "project_result",
     "round_to",
     "summary_text",
@@ -201,6 +206,7 @@ class Scheme:
     light_red_below: Decimal = Decimal(60)
     light_yellow_below: Decimal = Decimal(80)
     light_blue_from: Decimal = Decimal(120)
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Accept ints and strings for convenience; store Decimals and enums only.
@@ -225,6 +231,13 @@ class Scheme:
             "light_blue_from",
         ):
             set_(self, name, _dec(getattr(self, name)))
+        # Hashable (for memoised engine calls) by value; computed once.
+        fields_ = [getattr(self, f.name) for f in dataclasses.fields(self) if f.compare]
+        fields_[1] = tuple(sorted(self.category_weights.items()))
+        set_(self, "_hash", hash(tuple(fields_)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def weight_of(self, category: str) -> Decimal:
         return self.category_weights.get(category, ZERO)
@@ -353,6 +366,28 @@ def indicator_score(
         over_achieved=over_achieved,
         notes=tuple(notes),
     )
+
+
+def meets_target(
+    *,
+    operator: str | None,
+    target: Decimal | None,
+    actual: Decimal | None,
+    scheme: Scheme,
+    band: QualitativeBand | str | None = None,
+) -> bool:
+    """Whether an actual value meets its target — not merely scores less (an unspent 成本 is
+    met): a probe indicator of weight 100 scores in full. Memoised: the answer depends only on
+    these values, and a province repeats the same few thousand of them."""
+    return _meets_target(operator, target, actual, band, scheme)
+
+
+@lru_cache(maxsize=65536)
+def _meets_target(operator, target, actual, band, scheme: Scheme) -> bool:
+    probe = indicator_score(
+        weight=HUNDRED, operator=operator, target=target, actual=actual, scheme=scheme, band=band
+    )
+    return probe.computed >= HUNDRED
 
 
 def _positive_score(weight: Decimal, target: Decimal, actual: Decimal) -> Decimal:

@@ -324,17 +324,15 @@ def falls_short(
 ) -> bool:
     """Whether the actual misses the target (not merely scores less: an unspent 成本 is met).
 
-    Asked of the engine with a probe weight, so "meets the target" has one definition.
+    Asked of the engine (``scoring.meets_target``), so "meets the target" has one definition.
     """
-    probe = scoring.indicator_score(
-        weight=PROBE_WEIGHT,
+    return not scoring.meets_target(
         operator=target.operator,
         target=target.value,
         actual=actual,
         scheme=scheme,
         band=score.band or None,
     )
-    return probe.computed < PROBE_WEIGHT
 
 
 @dataclass(frozen=True)
