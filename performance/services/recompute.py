@@ -187,10 +187,8 @@ def _evaluation_batch(ids: list[int], *, actor, batch_size: int, counts: dict) -
         and old_grades[e.pk] != Grade.POOR
         and figures.is_complete(scores.get(e.pk, []))  # notify_grade's own condition
     ]
-    announce = _not_yet_announced(newly_poor, "poor")
+    announce, recipients = _to_announce(newly_poor, "poor", counts)
     if announce:
-        prefetch_related_objects(announce, "unit", "project")
-        recipients = _recipients(announce, counts)
         for evaluation in announce:
             notify_grade(
                 evaluation,
@@ -232,10 +230,8 @@ def _report_batch(
     counts["reports_changed"] += len(changed)
     counts["entries_changed"] += sum(_rows_changed(c, "entries[") for _, c in changed)
     newly_red = [r for r, _ in changed if r.light == Light.RED and old_lights[r.pk] != Light.RED]
-    announce = _not_yet_announced(newly_red, "red")
+    announce, recipients = _to_announce(newly_red, "red", counts)
     if announce:
-        prefetch_related_objects(announce, "unit", "project")
-        recipients = _recipients(announce, counts)
         for report in announce:
             report.round = round_
             notify_lights(report, recipients=recipients[report.unit_id])
@@ -249,6 +245,17 @@ def _rows_changed(changes: dict, prefix: str) -> int:
 def _cache(counts: dict, name: str) -> dict:
     """A per-run cache kept beside the counts (dropped before they are returned)."""
     return counts.setdefault(name, {})
+
+
+def _to_announce(objects: list, prefix: str, counts: dict) -> tuple[list, dict[int, list]]:
+    """The objects whose event notifies somebody for the first time, with their unit and
+    project loaded, and the recipients by unit. Nobody to tell costs no further query."""
+    announce = _not_yet_announced(objects, prefix)
+    recipients = _recipients(announce, counts) if announce else {}
+    announce = [obj for obj in announce if recipients[obj.unit_id]]
+    if announce:
+        prefetch_related_objects(announce, "unit", "project")
+    return announce, recipients
 
 
 def _not_yet_announced(objects: list, prefix: str) -> list:
@@ -266,7 +273,8 @@ def _not_yet_announced(objects: list, prefix: str) -> list:
 
 
 def _recipients(parents: list, counts: dict) -> dict[int, list]:
-    """Alert recipients per unit, looked up once per run for all the batch's units at once."""
+    """Alert recipients per unit, looked up once per run for all the batch's units at once
+    (a unit nobody would hear about costs no further query or message)."""
     cache = _cache(counts, "_recipients")
     missing = {p.unit_id: p.ctx_unit_path for p in parents if p.unit_id not in cache}
     if missing:

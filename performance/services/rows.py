@@ -105,6 +105,7 @@ class ScoreRow:
         "override_score",
         "pk",
     )
+    JSON_FIELD = "notes"
     FIELDS = (
         "pk",
         "evaluation_id",
@@ -154,6 +155,7 @@ class EntryRow:
         "value",
         "value_raw",
     )
+    JSON_FIELD = "findings"
     FIELDS = (
         "pk",
         "report_id",
@@ -189,11 +191,16 @@ def _grouped(queryset, row_class, goals: Mapping[int, object]) -> dict[int, list
     groups: dict[int, list] = {}
     relative: list[IndicatorRow] = []
     queryset = queryset.order_by("indicator__order", "indicator_id")
-    for values in _fetch(queryset, [*row_class.FIELDS, *INDICATOR_COLUMNS]):
+    rows, json_text = _fetch(queryset, [*row_class.FIELDS, *INDICATOR_COLUMNS])
+    own_json = row_class.JSON_FIELD
+    for values in rows:
         indicator = IndicatorRow(*values[width:])
+        row = row_class(values[:width], indicator)
+        if json_text:
+            indicator.findings = _from_json(indicator.findings)
+            setattr(row, own_json, _from_json(getattr(row, own_json)))
         if indicator.kind == targets.RELATIVE:
             relative.append(indicator)
-        row = row_class(values[:width], indicator)
         parent = values[1]
         if parent in groups:
             groups[parent].append(row)
@@ -203,37 +210,25 @@ def _grouped(queryset, row_class, goals: Mapping[int, object]) -> dict[int, list
     return groups
 
 
-def _fetch(queryset, names: list[str]) -> list:
-    """``values_list(*names)`` rows. On PostgreSQL straight from the cursor, decoding only the
-    JSON columns: Django's per-row converter machinery costs as much as the query itself here,
-    and every other column already arrives as the right Python type."""
+def _from_json(text: str | None):
+    if text == "[]":  # most notes and findings: skip the decoder
+        return []
+    return None if text is None else json.loads(text)
+
+
+def _fetch(queryset, names: list[str]) -> tuple[list, bool]:
+    """``values_list(*names)`` rows, and whether their JSON columns are still text.
+
+    On PostgreSQL the rows come straight from the cursor: Django's per-row converter machinery
+    costs as much as the query itself here, and every column but JSON already arrives as the
+    right Python type (the caller decodes the JSON ones)."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
-        return list(queryset.values_list(*names))
-    json_columns = [i for i, name in enumerate(names) if _is_json(queryset.model, name)]
+        return list(queryset.values_list(*names)), False
     sql, params = queryset.values_list(*names).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if json_columns:
-        loads = json.loads
-        rows = [list(row) for row in rows]
-        for row in rows:
-            for i in json_columns:
-                text = row[i]
-                if text == "[]":  # most notes and findings: skip the decoder
-                    row[i] = []
-                elif text is not None:
-                    row[i] = loads(text)
-    return rows
-
-
-def _is_json(model, name: str) -> bool:
-    *path, last = name.split("__")
-    for part in path:
-        model = model._meta.get_field(part).related_model
-    field = model._meta.pk if last == "pk" else model._meta.get_field(last)
-    return field.get_internal_type() == "JSONField"
+        return cursor.fetchall(), True
 
 
 def _attach_goals(indicators: list[IndicatorRow], goals: Mapping[int, object]) -> None:
