@@ -7,9 +7,10 @@ from rest_framework import serializers
 from projects.models import AuditEntry, Project, Unit
 
 from ...choices import Grade
+from .fast import FastRepresentation
 
 
-class UnitBriefSerializer(serializers.ModelSerializer):
+class UnitBriefSerializer(FastRepresentation, serializers.ModelSerializer):
     department_code = serializers.SerializerMethodField(
         label="所属主管部门编码", help_text="单位层级路径中的主管部门编码；财政局为 null。"
     )
@@ -24,7 +25,7 @@ class UnitBriefSerializer(serializers.ModelSerializer):
         return codes[1] if len(codes) > 1 else None
 
 
-class ProjectBriefSerializer(serializers.ModelSerializer):
+class ProjectBriefSerializer(FastRepresentation, serializers.ModelSerializer):
     class Meta:
         model = Project
         fields = ["id", "code", "name", "year", "category"]

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from projects.models import Project
 from projects.permissions import visible_units
 
-from ... import selectors
+from ... import list_selectors, selectors
 from ...choices import GoalScope
 from ...models import Indicator, PerformanceGoal
 from ...services import goals as goal_services
@@ -94,7 +94,15 @@ class GoalViewSet(
     ordering = ["id"]
 
     def get_queryset(self) -> QuerySet[PerformanceGoal]:
+        if self.action == "list":
+            return list_selectors.goal_list_for(self.request.user)
         return selectors.goals_for(self.request.user)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if self.action == "list":
+            list_selectors.attach_goal_rows(page if page is not None else queryset)
+        return page
 
     def get_serializer_class(self):
         return GoalDetailSerializer if self.action == "retrieve" else GoalSerializer
