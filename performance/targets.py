@@ -312,6 +312,7 @@ def to_canonical(value: Decimal, unit: str) -> tuple[Decimal, str]:
     return _scaled(_decimal(value), factor), canonical
 
 
+@lru_cache(maxsize=4096)  # a handful of 一级 spellings, read for every row of an import
 def category_of(level1: str | None) -> str:
     """Scoring category of a 一级 name, loosely spelt ("产出指标", "产出", "成本指标（一级）")."""
     if not level1:
@@ -366,6 +367,7 @@ for _category, _names in LEVEL2_NAMES.items():
         _LEVEL2_CATEGORY.setdefault(_name, set()).add(_category)
 
 
+@lru_cache(maxsize=16384)  # the answer is immutable and depends only on the two names
 def normalize_level2(level1: str | None, level2: str | None) -> tuple[str, tuple[Finding, ...]]:
     """Known 二级 name for a loosely spelt one, with warnings; unknown names are kept as typed."""
     name = "".join(_normalize(level2 or "").split())

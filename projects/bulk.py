@@ -28,6 +28,8 @@ from typing import Any
 
 from django.db import connections, router, transaction
 from django.db.models import Field, Model
+from django.db.models.expressions import BaseExpression
+from django.db.models.fields import AutoFieldMixin
 
 DEFAULT_BATCH = 1000
 COPY_FROM = 200  # rows; below this one VALUES statement is cheaper than a temporary table
@@ -255,3 +257,52 @@ def bulk_insert_rows(
                 [list(row) for row in rows],
             )
     return len(rows)
+
+
+def bulk_create_rows(objects: Sequence[Model], *, batch_size: int = DEFAULT_BATCH) -> list:
+    """Insert new model instances and set their primary keys, like ``bulk_create``.
+
+    On PostgreSQL, for a model with an auto primary key: the keys are drawn from its sequence in
+    one query and the rows ``COPY``ed in (Django's ``INSERT … RETURNING`` of many rows spends
+    most of its time compiling the statement and binding every value). Each field is prepared
+    as ``bulk_create`` prepares it (``pre_save`` — ``auto_now`` included — then
+    ``get_db_prep_save``). Anything else falls back to ``bulk_create(batch_size=…)``.
+    """
+    objects = list(objects)
+    if not objects:
+        return objects
+    model = type(objects[0])
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    if (
+        connection.vendor != "postgresql"
+        or not isinstance(meta.pk, AutoFieldMixin)
+        or meta.parents
+        or any(obj._is_pk_set() for obj in objects)
+    ):
+        return model.objects.bulk_create(objects, batch_size=batch_size)
+    fields = [f for f in meta.concrete_fields if f is not meta.pk and not f.generated]
+    for obj in objects:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    values = [[f.pre_save(obj, True) for f in fields] for obj in objects]
+    if any(isinstance(v, BaseExpression) for row in values for v in row):
+        return model.objects.bulk_create(objects, batch_size=batch_size)
+    preps = [_preparer(f, connection) for f in fields]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c.column) for c in [meta.pk, *fields])
+    with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objects)],
+        )
+        keys = [key for (key,) in cursor.fetchall()]
+        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({names}) FROM STDIN") as copy:
+            for key, row in zip(keys, values, strict=True):
+                copy.write_row(
+                    [key] + [v if p is None else p(v) for v, p in zip(row, preps, strict=True)]
+                )
+    for obj, key in zip(objects, keys, strict=True):
+        obj.pk = key
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objects

@@ -2,7 +2,7 @@
 
 Projects, budgets and new goals go through their services (``project_save``,
 ``project_set_budget``, ``goal_create``: checks and audit rows included). Indicators are
-written set-based — ``bulk_create``/``bulk_update`` in batches with the parsed columns already
+written set-based — ``projects.bulk`` (COPY on PostgreSQL), with the parsed columns already
 filled by ``goals.apply_parsed_target`` — and audited with one row each via ``record_many``.
 """
 
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from projects import audit
 from projects import services as project_services
-from projects.bulk import bulk_update_rows
+from projects.bulk import bulk_create_rows, bulk_update_rows
 from projects.models import AuditAction
 
 from ...choices import GoalScope
@@ -83,27 +83,32 @@ def write_plan(plan: Plan, *, actor, result: ImportResult) -> None:
             indicator.updated_at = now
             updated.append((indicator, changes))
 
-    Indicator.objects.bulk_create(created, batch_size=BATCH_SIZE)
+    bulk_create_rows(created, batch_size=BATCH_SIZE)
     bulk_update_rows([indicator for indicator, _ in updated], UPDATE_FIELDS, batch_size=BATCH_SIZE)
-    entries = [
-        (
-            indicator.goal,
-            {
-                f"indicator[{indicator.pk}].{name}": value
-                for name, value in audit.diff(
-                    {}, audit.snapshot(indicator, INDICATOR_FIELDS)
-                ).items()
-            },
-        )
-        for indicator in created
-    ] + [
+    entries = [(indicator.goal, _created_changes(indicator)) for indicator in created] + [
         (indicator.goal, {f"indicator[{indicator.pk}].{k}": v for k, v in changes.items()})
         for indicator, changes in updated
     ]
+    goals = {goal.pk: goal for goal, _ in entries}
     audit.record_many(
         entries=entries,
         actor=actor,
         action=AuditAction.IMPORT,
         comment=comment,
         batch_size=BATCH_SIZE,
+        reprs={pk: str(goal) for pk, goal in goals.items()},  # each goal's text once
     )
+
+
+CREATED_FIELDS = sorted(INDICATOR_FIELDS)
+
+
+def _created_changes(indicator: Indicator) -> dict:
+    """``audit.diff`` of nothing against the new indicator's fields (what was set), keyed
+    ``indicator[<pk>].<field>``."""
+    changes = {}
+    for name in CREATED_FIELDS:
+        value = audit.to_jsonable(getattr(indicator, name))
+        if value is not None:
+            changes[f"indicator[{indicator.pk}].{name}"] = [None, value]
+    return changes
