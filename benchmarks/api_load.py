@@ -1,10 +1,15 @@
-"""API under load: gunicorn with 2 workers, 16 concurrent clients (wrk) on loopback.
+"""API under load: gunicorn with 2 workers, 16 concurrent clients (wrk) on loopback, 30 s.
 
-    python -m benchmarks.api_load [--duration 30] [--connections 16] [--path /api/v1/goals/?page_size=50]
+    python -m benchmarks.api_load [--duration 30] [--connections 16] [--path /api/v1/goals/]
+
+The load is a finance bureau's API client on the synthetic province (``benchmarks.generate``,
+100,000 projects): goal detail, a department's goals 20 per page and a department's summary
+(see :func:`finance_mix`), requested at random by a wrk Lua script as the province's
+财政审核人 (token authentication). ``--path`` loads a single path instead.
 
 Baseline in the same run: the trivial JSON endpoint ``/healthz`` on the same gunicorn. Prints
 throughput, p50/p99 latency and errors for both, then the ratio last. Target (issue 8): the API
-list reaches ≥ 25 % of the trivial endpoint's throughput with p99 ≤ 150 ms and 0 errors.
+reaches ≥ 25 % of the trivial endpoint's throughput with p99 ≤ 150 ms and 0 errors.
 Also usable as a soak test: ``--duration 600``. Needs ``wrk`` (Debian package ``wrk``).
 """
 
@@ -18,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -105,19 +111,68 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-def run_wrk(url: str, *, duration: int, connections: int, headers: dict[str, str]) -> str:
+def run_wrk(
+    url: str,
+    *,
+    duration: int,
+    connections: int,
+    headers: dict[str, str],
+    script: str | None = None,
+) -> str:
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
+    if script:
+        command += ["-s", script]
     return subprocess.run([*command, url], check=True, capture_output=True, text=True).stdout
 
 
-def api_token(username: str) -> str:
-    from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
+def finance_mix(*, seed: int = 8) -> list[tuple[str, int]]:
+    """A finance bureau's API client over the synthetic province, as (path, weight):
 
-    user = get_user_model().objects.get(username=username)
-    return Token.objects.get_or_create(user=user)[0].key
+    - 50 % goal detail (``/goals/{id}/``: a project's targets with its 15 indicators, quality
+      findings and the caller's allowed actions) — reviewing projects one by one;
+    - 30 % a department's goals, 20 per page (``/goals/?department=…&year=…&page_size=20``)
+      — going through a department's submissions;
+    - 20 % a department's summary by unit (``/summaries/?department=…&year=…``) — the
+      dashboard figures: goals by status, budget execution, grades, lights.
+
+    Goals and departments are drawn across the whole province with a fixed seed.
+    """
+    import random
+
+    from performance.models import PerformanceGoal
+    from projects.models import Unit
+
+    from .generate import PREFIX, YEAR
+
+    rng = random.Random(seed)
+    departments = list(
+        Unit.objects.filter(path__startswith=f"/{PREFIX}/", kind="department")
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    goal_ids = list(
+        PerformanceGoal.objects.filter(unit__path__startswith=f"/{PREFIX}/", year=YEAR)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    mix = [(f"/api/v1/goals/{goal}/", 5) for goal in rng.sample(goal_ids, 100)]
+    for code in rng.sample(departments, min(50, len(departments))):
+        mix.append((f"/api/v1/goals/?department={code}&year={YEAR}&page_size=20", 6))
+        mix.append((f"/api/v1/summaries/?department={code}&year={YEAR}", 4))
+    return mix
+
+
+def wrk_script(mix: list[tuple[str, int]]) -> str:
+    """A wrk Lua script requesting the mix's paths at random, in proportion to their weights."""
+    lines = ",\n".join(f"  {path!r}" for path, weight in mix for _ in range(weight))
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(
+            "local paths = {\n" + lines.replace("'", '"') + "\n}\nrequest = function()\n"
+            "  return wrk.format(nil, paths[math.random(#paths)])\nend\n"
+        )
+    return handle.name
 
 
 def main() -> None:
@@ -125,23 +180,31 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--user", default="finance")
-    parser.add_argument("--path", default="/api/v1/goals/?page_size=50")
+    parser.add_argument("--projects", type=int, default=100_000, help="synthetic province size")
+    parser.add_argument(
+        "--path", help="load one path instead of the finance mix (e.g. /api/v1/goals/?page_size=50)"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("需要 wrk：apt-get install wrk")
     setup_django()
-    from performance.demo import load_demo
+    from .api_pagination import bench_user
+    from .recompute import scope_units
 
-    load_demo()
-    headers = {"Authorization": f"Token {api_token(args.user)}", "Accept-Language": "zh-hans"}
+    scope_units(args.projects)
+    _user, token = bench_user()
+    headers = {"Authorization": f"Token {token}", "Accept-Language": "zh-hans"}
+    mix = [(args.path, 1)] if args.path else finance_mix()
+    script = wrk_script(mix)
+    label = f"API {args.path}" if args.path else f"API finance mix ({len(mix)} paths)"
     port = free_port()
     server = start_gunicorn(port, args.workers)
     try:
         base = f"http://127.0.0.1:{port}"
-        urllib.request.urlopen(
-            urllib.request.Request(base + args.path, headers=headers), timeout=30
-        ).read()  # warm up, and fail loudly if the endpoint errors
+        for path, _weight in mix:  # warm up, and fail loudly if an endpoint errors
+            urllib.request.urlopen(
+                urllib.request.Request(base + path, headers=headers), timeout=30
+            ).read()
         trivial = parse_wrk(
             "trivial /healthz",
             run_wrk(
@@ -149,23 +212,25 @@ def main() -> None:
             ),
         )
         api = parse_wrk(
-            f"API {args.path}",
+            label,
             run_wrk(
-                base + args.path,
+                base + "/",
                 duration=args.duration,
                 connections=args.connections,
                 headers=headers,
+                script=script,
             ),
         )
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+        os.unlink(script)
     print(trivial.line())
     print(api.line())
     ratio = api.requests_per_second / trivial.requests_per_second
     met = ratio >= 0.25 and api.p99_ms <= 150 and api.errors == 0
     print(
-        f"RESULT api_load: throughput ratio {ratio:.1%} of trivial (target ≥ 25%), "
+        f"RESULT api_load: {label}: throughput ratio {ratio:.1%} of trivial (target ≥ 25%), "
         f"p99 {api.p99_ms:.1f} ms (target ≤ 150), errors {api.errors} (target 0) → "
         f"{'met' if met else 'NOT met'}"
     )

@@ -1,0 +1,81 @@
+"""Run every benchmark of issue 8 on PostgreSQL and print their ratio lines together at the end.
+
+    DATABASE_URL=postgres://… python -m benchmarks.run_all [--quick]
+
+Each script runs in its own process (as ``python -m benchmarks.<name>``) against the database
+in ``DATABASE_URL``, which is migrated first; the synthetic province is generated once
+(100,000 projects, about 20 minutes the first time, then reused). The whole run takes about an
+hour, most of it the per-object ORM baseline of the recompute and the 100,000-project
+recompute. ``--quick`` skips those two and the 30-second load test runs for 10 seconds.
+Benchmarks are not tests: nothing here fails on timing; read the RESULT lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FULL = [
+    ["benchmarks.recompute", "--projects", "10000"],
+    ["benchmarks.recompute", "--projects", "100000", "--processes", "2", "--no-orm", "--no-floor"],
+    ["benchmarks.import_xlsx"],
+    ["benchmarks.api_pagination"],
+    ["benchmarks.api_load"],
+    ["benchmarks.export_memory"],
+]
+QUICK = [
+    ["benchmarks.recompute", "--projects", "10000", "--no-orm"],
+    ["benchmarks.import_xlsx", "--repeat", "1"],
+    ["benchmarks.api_pagination", "--repeat", "3"],
+    ["benchmarks.api_load", "--duration", "10"],
+    ["benchmarks.export_memory"],
+]
+
+
+def run(command: list[str]) -> list[str]:
+    """Run one script, echoing its output; returns its RESULT lines."""
+    print(f"\n$ python -m {' '.join(command)}", flush=True)
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", *command],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    results = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        print(line, end="", flush=True)
+        if line.startswith("RESULT"):
+            results.append(line.rstrip())
+    if process.wait() != 0:
+        results.append(f"FAILED {' '.join(command)} (exit {process.returncode})")
+    print(f"({time.monotonic() - started:.0f} s)", flush=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="skip the slowest baselines")
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        sys.exit("make bench 需要 PostgreSQL：请设置 DATABASE_URL=postgres://用户:密码@主机/数据库")
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True
+    )
+    results = run(["benchmarks.generate", "--projects", "100000"])
+    for command in QUICK if args.quick else FULL:
+        results += run(command)
+    print("\n" + "\n".join(results))
+
+
+if __name__ == "__main__":
+    main()
