@@ -149,9 +149,30 @@ def template_indicators(queryset: QuerySet | None = None) -> QuerySet[Indicator]
     return (
         indicators.filter(goal__in=goals.values("pk"))
         .select_related("goal", "goal__unit", "goal__project")
+        # Only the template's columns: an export of 300,000 rows otherwise spends most of its
+        # time reading timestamps and JSON the template never shows.
+        .only(*TEMPLATE_COLUMNS)
         .annotate(project_amount=_project_amount())
         .order_by("goal__unit__code", "goal__year", "goal__project__code", "order", "pk")
     )
+
+
+TEMPLATE_COLUMNS = (
+    "goal",
+    "level1",
+    "level2",
+    "level3",
+    "raw_value",
+    "explanation",
+    "weight",
+    "order",
+    "goal__year",
+    "goal__unit__code",
+    "goal__unit__name",
+    "goal__project__code",
+    "goal__project__name",
+    "goal__project__category",
+)
 
 
 def _project_amount() -> Coalesce:
