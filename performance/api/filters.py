@@ -47,8 +47,24 @@ class IdFilter(df.NumberFilter):
     field_class = forms.IntegerField
 
 
+DEPARTMENT_IDS_MAX = 2000  # above this many units, filter by path inside the query instead
+
+
 def _department(queryset: QuerySet, prefix: str, code: str) -> QuerySet:
-    return queryset.filter(**{f"{prefix}path__contains": f"/{code}/"})
+    """Rows of units at or below ``code``. Other models' rows are filtered by the subtree's unit
+    ids, read first with one small query (the scoped queryset still decides what is visible):
+    a condition on a joined unit's path leaves the planner guessing how many rows match, and a
+    cursor page ordered by id then walks the table from its first row to find a department's
+    rows (75 ms instead of 1 ms in a province of 100,000 goals)."""
+    subtree = {"path__contains": f"/{code}/"}
+    if not prefix:
+        return queryset.filter(**subtree)
+    ids = list(
+        Unit.objects.filter(**subtree).values_list("pk", flat=True)[: DEPARTMENT_IDS_MAX + 1]
+    )
+    if len(ids) > DEPARTMENT_IDS_MAX:
+        return queryset.filter(**{f"{prefix}{key}": value for key, value in subtree.items()})
+    return queryset.filter(**{f"{prefix}in": ids})
 
 
 class ScopedUnitFilterSet(df.FilterSet):

@@ -21,6 +21,7 @@ per value (``DateTimeField`` uses a field's ``timezone`` attribute when set).
 
 from __future__ import annotations
 
+import copy
 import datetime
 import decimal
 from collections.abc import Mapping
@@ -36,6 +37,17 @@ _SKIP = object()
 
 class FastRepresentation:
     """Mix into a ``ModelSerializer`` whose rows are model instances."""
+
+    def get_fields(self):
+        """``ModelSerializer`` builds its fields by inspecting the model on every instantiation
+        (a few milliseconds for a goal with its nested serializers, per request); build them
+        once per class and hand each instance a deep copy, as DRF does for declared fields."""
+        cls = type(self)
+        templates = cls.__dict__.get("_field_templates")
+        if templates is None:
+            templates = super().get_fields()
+            cls._field_templates = templates
+        return copy.deepcopy(templates)
 
     def to_representation(self, instance):
         if isinstance(instance, Mapping):  # rows given as dictionaries: DRF's own way
