@@ -47,24 +47,35 @@ class IdFilter(df.NumberFilter):
     field_class = forms.IntegerField
 
 
-DEPARTMENT_IDS_MAX = 2000  # above this many units, filter by path inside the query instead
+DEPARTMENT_IDS_MAX = 5000  # above this many units or rows, filter inside the one query
 
 
 def _department(queryset: QuerySet, prefix: str, code: str) -> QuerySet:
-    """Rows of units at or below ``code``. Other models' rows are filtered by the subtree's unit
-    ids, read first with one small query (the scoped queryset still decides what is visible):
-    a condition on a joined unit's path leaves the planner guessing how many rows match, and a
-    cursor page ordered by id then walks the table from its first row to find a department's
-    rows (75 ms instead of 1 ms in a province of 100,000 goals)."""
+    """Rows of units at or below ``code``.
+
+    Other models' rows are found through the subtree's unit ids and then their own ids, read
+    first with two small queries (the scoped queryset still decides what is visible). A
+    condition on a joined unit's path leaves the planner guessing how many rows match; a
+    cursor page ordered by id then walks the primary key from the table's first row until it
+    meets the department (75 ms in a province of 100,000 goals), where a list of ids is
+    probed in order (under 1 ms). Very large subtrees keep the single query.
+    """
     subtree = {"path__contains": f"/{code}/"}
     if not prefix:
         return queryset.filter(**subtree)
-    ids = list(
-        Unit.objects.filter(**subtree).values_list("pk", flat=True)[: DEPARTMENT_IDS_MAX + 1]
+    inside = {f"{prefix}{key}": value for key, value in subtree.items()}
+    units = list(
+        Unit.objects.filter(**subtree)
+        .order_by()
+        .values_list("pk", flat=True)[: DEPARTMENT_IDS_MAX + 1]
     )
+    if len(units) > DEPARTMENT_IDS_MAX:
+        return queryset.filter(**inside)
+    rows = queryset.model._default_manager.filter(**{f"{prefix}in": units}).order_by()
+    ids = list(rows.values_list("pk", flat=True)[: DEPARTMENT_IDS_MAX + 1])
     if len(ids) > DEPARTMENT_IDS_MAX:
-        return queryset.filter(**{f"{prefix}{key}": value for key, value in subtree.items()})
-    return queryset.filter(**{f"{prefix}in": ids})
+        return queryset.filter(**{f"{prefix}in": units})
+    return queryset.filter(pk__in=ids)
 
 
 class ScopedUnitFilterSet(df.FilterSet):

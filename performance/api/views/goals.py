@@ -96,6 +96,8 @@ class GoalViewSet(
     def get_queryset(self) -> QuerySet[PerformanceGoal]:
         if self.action == "list":
             return list_selectors.goal_list_for(self.request.user)
+        if self.action == "retrieve":
+            return list_selectors.goal_detail_for(self.request.user)
         return selectors.goals_for(self.request.user)
 
     def paginate_queryset(self, queryset):
