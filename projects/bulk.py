@@ -192,9 +192,8 @@ def _copy_update(connection, model, columns, rows) -> None:
             with cursor.cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
                 for row in batch:
                     copy.write_row(row)
-            # Statistics for the temporary table, and the batch's key range spelt out: without
-            # them the planner merge-joins from the first row of the whole target table.
-            cursor.execute(f"ANALYZE {temp}")
+            # The batch's key range spelt out: without it the planner may merge-join from the
+            # first row of the whole target table.
             cursor.execute(
                 f"UPDATE {quote(meta.db_table)} AS t SET {assignments} FROM {temp} AS v"
                 f" WHERE t.{quote(pk.column)} = v._pk"

@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from functools import lru_cache
 from operator import attrgetter
 
 from django.db.models import QuerySet
@@ -138,24 +139,47 @@ def previous_year_values(indicators: Iterable[Indicator]) -> dict[int, Decimal]:
 
 
 def indicator_target(indicator: Indicator, *, previous_value: Decimal | None = None):
-    """The engine's ``Target`` from an indicator's stored reading (resolved if relative)."""
-    findings = tuple(
-        targets.Finding(f.get("code", ""), f.get("message", ""), f.get("severity", ""))
-        for f in indicator.findings or []
-        if f.get("field", "raw_value") == "raw_value"
-    )
+    """The engine's ``Target`` from an indicator's stored reading (resolved if relative).
+
+    Targets are immutable and a province repeats the same readings on thousands of
+    indicators, so each distinct reading is built once per process (``_target``).
+    """
+    findings = indicator.findings or ()
+    if findings:
+        findings = tuple(
+            (f.get("code", ""), f.get("message", ""), f.get("severity", ""))
+            for f in findings
+            if f.get("field", "raw_value") == "raw_value"
+        )
     value = indicator.target_value
-    if value is None and indicator.kind == targets.RELATIVE and previous_value is not None:
-        value = previous_value
+    resolved = value is None and indicator.kind == targets.RELATIVE and previous_value is not None
+    return _target(
+        indicator.raw_value,
+        indicator.operator or None,
+        previous_value if resolved else value,
+        # the value's text too: Decimal("5") == Decimal("5.000000") would share a cache entry
+        str(previous_value if resolved else value),
+        indicator.target_unit,
+        indicator.kind,
+        findings,
+        indicator.relative_to or None,
+        resolved,
+    )
+
+
+@lru_cache(maxsize=65536)
+def _target(raw, operator, value, _value_text, unit, kind, findings, relative_to, resolved):
+    findings = tuple(targets.Finding(*f) for f in findings)
+    if resolved:
         findings = tuple(f for f in findings if f.code != "relative_unresolved")
     return targets.Target(
-        raw=indicator.raw_value,
-        operator=indicator.operator or None,
+        raw=raw,
+        operator=operator,
         value=value,
-        unit=indicator.target_unit,
-        kind=indicator.kind,
+        unit=unit,
+        kind=kind,
         findings=findings,
-        relative_to=indicator.relative_to or None,
+        relative_to=relative_to,
     )
 
 
@@ -303,7 +327,14 @@ def score_row(
     }
     try:
         return scoring.indicator_score(
-            **base,
+            weight=base["weight"],
+            operator=target.operator,
+            target=target.value,
+            actual=actual,
+            scheme=scheme,
+            category=indicator.category,
+            spent=executed,
+            band=base["band"],
             band_score=score.band_score,
             override=score.override_score,
             override_reason=score.override_reason,

@@ -12,6 +12,7 @@ them back.
 from __future__ import annotations
 
 import json
+from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -38,53 +39,29 @@ INDICATOR_COLUMNS = (
 )
 
 
-class IndicatorRow:
+class IndicatorRow(
+    namedtuple(
+        "IndicatorRow",
+        (
+            "pk",
+            "goal_id",
+            "level3",
+            "raw_value",
+            "operator",
+            "target_value",
+            "target_unit",
+            "kind",
+            "findings",
+            "relative_to",
+            "category",
+            "weight",
+            "goal",
+        ),
+    )
+):
     """What the row functions read of an indicator (``goal`` only for relative targets)."""
 
-    __slots__ = (
-        "category",
-        "findings",
-        "goal",
-        "goal_id",
-        "kind",
-        "level3",
-        "operator",
-        "pk",
-        "raw_value",
-        "relative_to",
-        "target_unit",
-        "target_value",
-        "weight",
-    )
-
-    def __init__(
-        self,
-        pk,
-        goal_id,
-        level3,
-        raw_value,
-        operator,
-        target_value,
-        target_unit,
-        kind,
-        findings,
-        relative_to,
-        category,
-        weight,
-    ):
-        self.pk = pk
-        self.goal_id = goal_id
-        self.level3 = level3
-        self.raw_value = raw_value
-        self.operator = operator
-        self.target_value = target_value
-        self.target_unit = target_unit
-        self.kind = kind
-        self.findings = findings
-        self.relative_to = relative_to
-        self.category = category
-        self.weight = weight
-        self.goal = None
+    __slots__ = ()
 
 
 class ScoreRow:
@@ -189,18 +166,21 @@ def _grouped(queryset, row_class, goals: Mapping[int, object]) -> dict[int, list
     """Rows by parent id, in indicator order (as ``figures.with_indicators`` orders them)."""
     width = len(row_class.FIELDS)
     groups: dict[int, list] = {}
-    relative: list[IndicatorRow] = []
+    relative: list = []
     queryset = queryset.order_by("indicator__order", "indicator_id")
     rows, json_text = _fetch(queryset, [*row_class.FIELDS, *INDICATOR_COLUMNS])
     own_json = row_class.JSON_FIELD
+    findings = INDICATOR_COLUMNS.index("indicator__findings")
+    make = IndicatorRow._make
     for values in rows:
-        indicator = IndicatorRow(*values[width:])
-        row = row_class(values[:width], indicator)
+        fields = [*values[width:], None]  # … and no goal yet
         if json_text:
-            indicator.findings = _from_json(indicator.findings)
+            fields[findings] = _from_json(fields[findings])
+        row = row_class(values[:width], make(fields))
+        if json_text:
             setattr(row, own_json, _from_json(getattr(row, own_json)))
-        if indicator.kind == targets.RELATIVE:
-            relative.append(indicator)
+        if row.indicator.kind == targets.RELATIVE:
+            relative.append(row)
         parent = values[1]
         if parent in groups:
             groups[parent].append(row)
@@ -231,18 +211,18 @@ def _fetch(queryset, names: list[str]) -> tuple[list, bool]:
         return cursor.fetchall(), True
 
 
-def _attach_goals(indicators: list[IndicatorRow], goals: Mapping[int, object]) -> None:
+def _attach_goals(rows: list, goals: Mapping[int, object]) -> None:
     """Relative targets (不低于上年) look up last year's value through the indicator's goal
     (year, unit, project code): the parents' goals when the caller has them (``GoalRef``s or
     goals with their project), else one query."""
-    missing = {i.goal_id for i in indicators if i.goal_id not in goals}
+    missing = {row.indicator.goal_id for row in rows if row.indicator.goal_id not in goals}
     if missing:
         goals = {
             **goals,
             **PerformanceGoal.objects.select_related("project").in_bulk(list(missing)),
         }
-    for indicator in indicators:
-        indicator.goal = goals.get(indicator.goal_id)
+    for row in rows:
+        row.indicator = row.indicator._replace(goal=goals.get(row.indicator.goal_id))
 
 
 def scores_by_evaluation(
