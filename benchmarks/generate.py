@@ -7,7 +7,8 @@ Layout: one finance bureau ``BENCH``, departments ``B001``…, about ten project
 project with a budget, one to three payments, an approved goal of 15 indicators whose 指标值 are
 drawn from the forms seen in real tables, a self-evaluation with actual values (scores left for
 the recompute to fill) and a July monitoring report. Rows are written in chunks with
-``bulk_create`` so memory stays flat; parsed target columns come from the real parser
+``projects.bulk.bulk_create_rows`` (``COPY`` on PostgreSQL: about 3 s per 1,000 projects) so
+memory stays flat; parsed target columns come from the real parser
 (``performance.services.goals.apply_parsed_target``), cached per distinct text.
 """
 
@@ -112,6 +113,7 @@ def generate(projects: int, *, seed: int = 20251123, chunk: int = 2000, verbose:
         SelfEvaluation,
     )
     from performance.services.goals import apply_parsed_target
+    from projects.bulk import bulk_create_rows
     from projects.choices import FundSource, ProjectCategory, UnitKind
     from projects.models import ExecutionRecord, Project, ProjectBudget, Unit
 
@@ -182,8 +184,8 @@ def generate(projects: int, *, seed: int = 20251123, chunk: int = 2000, verbose:
                         category=rng.choice(list(ProjectCategory.values)),
                     )
                 )
-            Project.objects.bulk_create(project_rows, batch_size=5000)
-            ProjectBudget.objects.bulk_create(
+            bulk_create_rows(project_rows, batch_size=5000)
+            bulk_create_rows(
                 [
                     ProjectBudget(
                         project=p,
@@ -209,7 +211,7 @@ def generate(projects: int, *, seed: int = 20251123, chunk: int = 2000, verbose:
                                 amount=amount,
                             )
                         )
-            ExecutionRecord.objects.bulk_create(executions, batch_size=5000)
+            bulk_create_rows(executions, batch_size=5000)
             goals = [
                 PerformanceGoal(
                     scope=GoalScope.PROJECT,
@@ -223,7 +225,7 @@ def generate(projects: int, *, seed: int = 20251123, chunk: int = 2000, verbose:
                 )
                 for p in project_rows
             ]
-            PerformanceGoal.objects.bulk_create(goals, batch_size=5000)
+            bulk_create_rows(goals, batch_size=5000)
             indicators = []
             for goal, budget in zip(goals, budgets, strict=True):
                 for order, (level1, level2, level3, template, weight) in enumerate(TEMPLATE, 1):
@@ -255,7 +257,7 @@ def generate(projects: int, *, seed: int = 20251123, chunk: int = 2000, verbose:
                             findings=parsed.findings,
                         )
                     )
-            Indicator.objects.bulk_create(indicators, batch_size=5000)
+            bulk_create_rows(indicators, batch_size=5000)
             evaluations = [
                 SelfEvaluation(
                     scope=GoalScope.PROJECT,
@@ -268,12 +270,12 @@ def generate(projects: int, *, seed: int = 20251123, chunk: int = 2000, verbose:
                 )
                 for g in goals
             ]
-            SelfEvaluation.objects.bulk_create(evaluations, batch_size=5000)
+            bulk_create_rows(evaluations, batch_size=5000)
             reports = [
                 MonitoringReport(round=round_, project=g.project, goal=g, unit_id=g.unit_id)
                 for g in goals
             ]
-            MonitoringReport.objects.bulk_create(reports, batch_size=5000)
+            bulk_create_rows(reports, batch_size=5000)
             scores, entries = [], []
             per_goal = len(TEMPLATE)
             for position, indicator in enumerate(indicators):
@@ -318,8 +320,8 @@ def generate(projects: int, *, seed: int = 20251123, chunk: int = 2000, verbose:
                         band=band,
                     )
                 )
-            IndicatorEvaluation.objects.bulk_create(scores, batch_size=5000)
-            MonitoringEntry.objects.bulk_create(entries, batch_size=5000)
+            bulk_create_rows(scores, batch_size=5000)
+            bulk_create_rows(entries, batch_size=5000)
         counts["projects"] += len(project_rows)
         counts["indicators"] += len(indicators)
         counts["evaluations"] += len(evaluations)
