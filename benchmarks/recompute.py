@@ -1,12 +1,12 @@
 """Recompute rates, scores, grades and lights at province scale.
 
     python -m benchmarks.recompute                              # 10,000 projects, both baselines
-    python -m benchmarks.recompute --projects 100000 --processes 2 --no-orm --no-floor
+    python -m benchmarks.recompute --projects 100000 --processes 2 --no-orm
 
 The project's path is ``performance.services.recompute.recompute_year`` over the units that
 hold the first ``--projects`` synthetic projects (``benchmarks.generate`` makes them, ten per
-unit; with ``--processes 2`` two processes take alternate chunks of units, as two Celery
-workers share ``recompute_chunk`` tasks). Baselines, on the same rows in the same run:
+unit; with ``--processes 2`` two processes take chunks of 100 units from a shared queue, as two
+Celery workers share ``recompute_chunk`` tasks, and the floors run as two halves at once). Baselines, on the same rows in the same run:
 
 - the per-object ORM loop: per evaluation / report, load it and its rows with the ORM
   (``select_related`` indicator, goal, project), sum its budget and payments, compute with the
@@ -511,9 +511,39 @@ def _recompute_chunk(unit_ids: list[int]) -> dict:
     return counts
 
 
-def run_project_path(unit_ids: list[int], processes: int) -> tuple[float, dict]:
+def _ready(_: int) -> None:
+    time.sleep(0.5)  # long enough for every worker to take one
+
+
+def _pool(processes: int):
+    """Worker processes with Django set up, all of them started before any clock runs."""
     from django.db import connection
 
+    connection.close()  # the workers open their own
+    pool = multiprocessing.get_context("spawn").Pool(processes, initializer=_worker_init)
+    pool.map(_ready, range(processes), chunksize=1)
+    return pool
+
+
+def _floor_part(args: tuple[list[int], bool]) -> float:
+    from django.db import connection
+
+    elapsed = run_floor(args[0], with_audit=args[1])
+    connection.close()
+    return elapsed
+
+
+def run_floor_parallel(unit_ids: list[int], *, with_audit: bool, processes: int) -> float:
+    """The floor split in ``processes`` equal parts run at once (wall time of the slowest)."""
+    size = -(-len(unit_ids) // processes)
+    parts = [(unit_ids[i : i + size], with_audit) for i in range(0, len(unit_ids), size)]
+    with _pool(processes) as pool:
+        started = time.perf_counter()
+        pool.map(_floor_part, parts, chunksize=1)
+        return time.perf_counter() - started
+
+
+def run_project_path(unit_ids: list[int], processes: int) -> tuple[float, dict]:
     from performance.services.recompute import recompute_year
 
     totals: dict = {}
@@ -521,11 +551,8 @@ def run_project_path(unit_ids: list[int], processes: int) -> tuple[float, dict]:
         started = time.perf_counter()
         totals = recompute_year(year=YEAR, unit_ids=unit_ids)
         return time.perf_counter() - started, totals
-    connection.close()  # the workers open their own
     chunks = [unit_ids[i : i + UNITS_PER_CHUNK] for i in range(0, len(unit_ids), UNITS_PER_CHUNK)]
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(processes, initializer=_worker_init) as pool:
-        pool.apply(time.sleep, (0,))  # workers started and Django set up before the clock
+    with _pool(processes) as pool:
         started = time.perf_counter()
         for counts in pool.imap_unordered(_recompute_chunk, chunks):
             for key, value in counts.items():
@@ -652,7 +679,12 @@ def main() -> None:
     if not args.no_floor:
         for label, with_audit in (("floor", False), ("floor+audit", True)):
             reset_outputs(unit_ids)
-            timings[label] = run_floor(unit_ids, with_audit=with_audit)
+            if args.processes > 1:
+                timings[label] = run_floor_parallel(
+                    unit_ids, with_audit=with_audit, processes=args.processes
+                )
+            else:
+                timings[label] = run_floor(unit_ids, with_audit=with_audit)
             what = "figures and their audit rows" if with_audit else "figures only"
             print(
                 f"{label + ' (1 read + engine + 1 write, ' + what + ')':<48}"

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 FULL = [
     ["benchmarks.recompute", "--projects", "10000"],
-    ["benchmarks.recompute", "--projects", "100000", "--processes", "2", "--no-orm", "--no-floor"],
+    ["benchmarks.recompute", "--projects", "100000", "--processes", "2", "--no-orm"],
     ["benchmarks.import_xlsx"],
     ["benchmarks.api_pagination"],
     ["benchmarks.api_load"],
