@@ -13,18 +13,17 @@ serializer reads. They are attached as ``<relation>_list`` (``indicators_list``,
 
 from __future__ import annotations
 
-import json
 from collections import namedtuple
 from collections.abc import Sequence
 from functools import cache
 
-import psycopg
-from django.db import connections, models
+from django.db import models
 from django.db.models import Prefetch, QuerySet
 
 from projects.permissions import visible_units
 
 from .models import GoalTask, Indicator, PerformanceGoal
+from .services.rows import fetch_values, from_json
 
 
 @cache
@@ -60,38 +59,23 @@ def light_rows(queryset: QuerySet, *, defer: Sequence[str] = ()) -> list:
     columns are not read (the rows have no such attribute)."""
     names = tuple(name for name in columns(queryset.model) if name not in defer)
     make = light_class(queryset.model, names)._make
-    connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        return [make(values) for values in queryset.values_list(*names)]
-    # PostgreSQL hands every column over as the right Python type but JSON (kept as text for
-    # Django's converters, whose per-row machinery costs more than the query): decode those.
+    rows, json_text = fetch_values(queryset, names, psycopg_timestamps=True)
     json_columns = [
         i
         for i, name in enumerate(names)
         if queryset.model._meta.get_field(name).get_internal_type() == "JSONField"
     ]
-    sql, params = queryset.values_list(*names).query.sql_with_params()
-    with connection.cursor() as cursor:
-        # psycopg's own (C) timestamp reader instead of Django's Python subclass of it, which
-        # only swaps the UTC tzinfo object for another: half of this query's parsing time.
-        cursor.cursor.adapters.register_loader("timestamptz", _TIMESTAMPTZ)
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not json_columns:
+    if not (json_text and json_columns):
         return [make(values) for values in rows]
+    # JSON comes as text from the cursor (kept so for Django's converters): decode it here.
     result = []
     for values in rows:
         values = list(values)
         for i in json_columns:
             if values[i] is not None:
-                values[i] = [] if values[i] == "[]" else json.loads(values[i])
+                values[i] = from_json(values[i])
         result.append(make(values))
     return result
-
-
-_TIMESTAMPTZ = psycopg.adapters.get_loader(
-    psycopg.adapters.types["timestamptz"].oid, psycopg.pq.Format.TEXT
-)
 
 
 def goal_detail_for(user) -> QuerySet[PerformanceGoal]:

@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+import psycopg
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import F
 
@@ -168,17 +170,17 @@ def _grouped(queryset, row_class, goals: Mapping[int, object]) -> dict[int, list
     groups: dict[int, list] = {}
     relative: list = []
     queryset = queryset.order_by("indicator__order", "indicator_id")
-    rows, json_text = _fetch(queryset, [*row_class.FIELDS, *INDICATOR_COLUMNS])
+    rows, json_text = fetch_values(queryset, [*row_class.FIELDS, *INDICATOR_COLUMNS])
     own_json = row_class.JSON_FIELD
     findings = INDICATOR_COLUMNS.index("indicator__findings")
     make = IndicatorRow._make
     for values in rows:
         fields = [*values[width:], None]  # … and no goal yet
         if json_text:
-            fields[findings] = _from_json(fields[findings])
+            fields[findings] = from_json(fields[findings])
         row = row_class(values[:width], make(fields))
         if json_text:
-            setattr(row, own_json, _from_json(getattr(row, own_json)))
+            setattr(row, own_json, from_json(getattr(row, own_json)))
         if row.indicator.kind == targets.RELATIVE:
             relative.append(row)
         parent = values[1]
@@ -190,25 +192,40 @@ def _grouped(queryset, row_class, goals: Mapping[int, object]) -> dict[int, list
     return groups
 
 
-def _from_json(text: str | None):
+def from_json(text: str | None):
     if text == "[]":  # most notes and findings: skip the decoder
         return []
     return None if text is None else json.loads(text)
 
 
-def _fetch(queryset, names: list[str]) -> tuple[list, bool]:
+def fetch_values(
+    queryset, names: Sequence[str], *, psycopg_timestamps: bool = False
+) -> tuple[list, bool]:
     """``values_list(*names)`` rows, and whether their JSON columns are still text.
 
     On PostgreSQL the rows come straight from the cursor: Django's per-row converter machinery
     costs as much as the query itself here, and every column but JSON already arrives as the
-    right Python type (the caller decodes the JSON ones)."""
+    right Python type (the caller decodes the JSON ones). ``psycopg_timestamps`` reads
+    ``timestamptz`` with psycopg's own (C) loader instead of Django's Python subclass of it,
+    which only swaps the UTC tzinfo object for another. A filter that can match nothing
+    (``id__in=[]``) gives no rows without a query, as the queryset itself would."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return list(queryset.values_list(*names)), False
-    sql, params = queryset.values_list(*names).query.sql_with_params()
+    try:
+        sql, params = queryset.values_list(*names).query.sql_with_params()
+    except EmptyResultSet:
+        return [], True
     with connection.cursor() as cursor:
+        if psycopg_timestamps:
+            cursor.cursor.adapters.register_loader("timestamptz", _TIMESTAMPTZ)
         cursor.execute(sql, params)
         return cursor.fetchall(), True
+
+
+_TIMESTAMPTZ = psycopg.adapters.get_loader(
+    psycopg.adapters.types["timestamptz"].oid, psycopg.pq.Format.TEXT
+)
 
 
 def _attach_goals(rows: list, goals: Mapping[int, object]) -> None:
