@@ -134,8 +134,11 @@ def _tune_batch() -> None:
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL random_page_cost = 1.1")
-            cursor.execute("SET LOCAL synchronous_commit = off")
+            # One statement for both (``set_config(…, true)`` is ``SET LOCAL``).
+            cursor.execute(
+                "SELECT set_config('random_page_cost', '1.1', true),"
+                " set_config('synchronous_commit', 'off', true)"
+            )
 
 
 # What a batch needs of each parent's unit, project and goal, read as annotations of the
