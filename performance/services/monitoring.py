@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from projects import audit
 from projects.bulk import bulk_update_rows
@@ -105,8 +105,8 @@ def monitoring_round_open(
     if not can_open_rounds(actor):
         raise PermissionDenied("只有财政审核人或管理员可以开启监控轮次。")
     check_round_input(year, data_month, opens_on, deadline)
-    round_ = MonitoringRound.objects.select_for_update().filter(year=year, data_month=data_month)
-    round_ = round_.first()
+    rounds = MonitoringRound.objects.select_for_update().filter(year=year, data_month=data_month)
+    round_ = rounds.first()
     if round_ is None:
         round_ = MonitoringRound(
             year=year,
@@ -116,16 +116,28 @@ def monitoring_round_open(
             title=(title or "").strip() or default_round_title(year, data_month),
             created_by=actor if getattr(actor, "pk", None) else None,
         )
-        round_.full_clean()
-        round_.save()
-        audit.record(
-            obj=round_,
-            actor=actor,
-            action=AuditAction.CREATE,
-            changes=audit.diff({}, audit.snapshot(round_, ROUND_FIELDS)),
-            comment="开启监控轮次",
-        )
-    elif round_.status == RoundStatus.CLOSED:
+        # check_round_input has checked the check constraints; uniqueness is left to the
+        # database: two openers of the same month at once both find no round above, and the
+        # second one's insert waits for the first to commit, then fails here.
+        round_.full_clean(validate_unique=False, validate_constraints=False)
+        try:
+            with transaction.atomic():  # a savepoint, so a lost race leaves this one usable
+                round_.save()
+        except IntegrityError:
+            if not rounds.exists():
+                raise
+            round_ = None
+        else:
+            audit.record(
+                obj=round_,
+                actor=actor,
+                action=AuditAction.CREATE,
+                changes=audit.diff({}, audit.snapshot(round_, ROUND_FIELDS)),
+                comment="开启监控轮次",
+            )
+    if round_ is None:  # another opener created it meanwhile: top it up like any open round
+        round_ = rounds.get()
+    if round_.status == RoundStatus.CLOSED:
         raise inputs.refuse(
             {"status": f"“{round_}”已结束，不能再生成监控表。"},
             "round_closed",

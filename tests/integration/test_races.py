@@ -53,3 +53,52 @@ def test_concurrent_writers_on_postgresql_one_wins_the_other_is_409(
         assert results[loser].json()["code"] == "stale"
         winners.append(race.value(i, winner))
     assert_no_update_lost(race, start, winners)
+
+
+def test_two_finance_reviewers_opening_the_same_month_at_once_get_one_round(
+    integration_services, finance_reviewer
+):
+    """Both openers find no round, both insert: the loser's insert waits for the winner's
+    commit, fails on the unique month, and tops up the winner's round — one round, one
+    report per approved project, no error for either reviewer."""
+    import datetime as dt
+
+    from performance.choices import GoalScope, Status
+    from performance.models import MonitoringReport, MonitoringRound, PerformanceGoal
+    from performance.services.monitoring import monitoring_round_open
+    from projects.audit import history
+
+    approved = PerformanceGoal.objects.filter(
+        scope=GoalScope.PROJECT, year=2022, status=Status.APPROVED
+    ).count()
+    assert approved > 0
+    for month in range(1, 11):
+        barrier = threading.Barrier(2)
+        results: list[object] = []
+
+        def open_round(month=month, barrier=barrier, results=results) -> None:
+            try:
+                barrier.wait(timeout=30)
+                results.append(
+                    monitoring_round_open(
+                        actor=finance_reviewer,
+                        year=2022,
+                        data_month=month,
+                        opens_on=dt.date(2022, month, 1),
+                        deadline=dt.date(2022, month, 28),
+                    ).pk
+                )
+            except Exception as error:  # reported below, not lost in the thread
+                results.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=open_round) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        round_ = MonitoringRound.objects.get(year=2022, data_month=month)
+        assert results == [round_.pk, round_.pk]
+        assert MonitoringReport.objects.filter(round=round_).count() == approved
+        assert history(round_).filter(action="create").count() == 1
