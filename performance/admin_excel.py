@@ -33,7 +33,7 @@ from projects.admin_scoping import report_service_error
 
 from .forms import TableForm
 from .models import Job
-from .resources import TargetTemplateResource
+from .resources import FormulaSafeCSV, TargetTemplateResource
 from .services.exports import EXPORT_KINDS, export_table, flat
 from .services.imports import targets_import, targets_import_submit
 from .services.imports.reading import estimate_rows, limit
@@ -76,10 +76,10 @@ class TargetImportExportMixin(ImportExportMixin):
     import_template_name = "admin/performance/excel/import.html"
 
     def get_export_formats(self):
-        return [base_formats.XLSX, base_formats.CSV]
+        return [base_formats.XLSX, FormulaSafeCSV]
 
     def get_import_formats(self):
-        return [base_formats.XLSX, base_formats.CSV]
+        return [base_formats.XLSX, FormulaSafeCSV]
 
     def has_import_permission(self, request) -> bool:
         return request.user.has_perm("performance.add_indicator")

@@ -17,10 +17,12 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
+import tablib
 from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from import_export import resources
 from import_export.fields import Field
+from import_export.formats import base_formats
 
 from projects.choices import ProjectCategory
 from projects.models import ProjectBudget
@@ -230,3 +232,31 @@ class TargetTemplateResource(resources.ModelResource):
     def template_row(self, indicator: Indicator) -> list:
         """One exported row as Python values (used by the streaming xlsx export)."""
         return self.export_resource(indicator)
+
+
+# A csv cell that starts with one of these is a formula to Excel and WPS (CSV injection): the
+# export prefixes it with an apostrophe, which a spreadsheet shows as plain text, and the csv
+# reader of the import takes the apostrophe off again, so "=100%" (a 指标值) round-trips.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def formula_unescaped(value):
+    if isinstance(value, str) and value[:1] == "'" and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+class FormulaSafeCSV(base_formats.CSV):
+    """CSV export whose text cells never start a spreadsheet formula (see ``formula_safe``)."""
+
+    def export_data(self, dataset, **kwargs):
+        safe = tablib.Dataset(headers=dataset.headers, title=dataset.title)
+        for row in dataset:
+            safe.append([formula_safe(cell) for cell in row])
+        return super().export_data(safe, **kwargs)

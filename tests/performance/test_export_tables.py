@@ -320,3 +320,25 @@ def test_a_value_starting_with_equals_stays_text_and_round_trips(filler, login):
         again = targets_import(actor=filler, file=data, filename="eq.xlsx")
         assert again.ok and again.changed == 0, [str(i) for i in again.errors]
         assert db_counts() == before
+
+
+def test_the_admin_csv_export_cannot_start_a_formula_and_still_round_trips(filler, login):
+    """CSV injection: a cell starting with = + - @ would run as a formula in Excel/WPS. The
+    admin's csv export prefixes an apostrophe; the import takes it off again."""
+    from django.urls import reverse
+
+    from .import_helpers import row
+
+    values = ["=100%", "@SUM(A1)", "+1", "-5%"]
+    upload = csv_bytes([row(三级指标=f"公式指标{i}", 指标值=v) for i, v in enumerate(values)])
+    assert targets_import(actor=filler, file=upload, filename="f.csv").ok
+    page = login(filler).post(reverse("admin:performance_indicator_export"), {"format": "1"})
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/csv")
+    data = page.content
+    cells = [r["指标值"] for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))]
+    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+    assert sorted(c for c in cells if c.startswith("'")) == sorted("'" + v for v in values)
+    before = db_counts()
+    again = targets_import(actor=filler, file=data, filename="again.csv")
+    assert again.ok and again.changed == 0, [str(i) for i in again.errors]
+    assert db_counts() == before

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from ...resources import COLUMNS, normalize_header
+from ...resources import COLUMNS, formula_unescaped, normalize_header
 from .result import ImportFileError, ImportIssue
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted xlsx and legacy .xls
@@ -150,7 +150,7 @@ def _csv_table(data: bytes) -> Table:
     def records() -> Iterator[tuple[int, tuple]]:
         try:
             for number, record in enumerate(reader, start=1):
-                yield number, tuple(record[:MAX_COLUMNS])
+                yield number, tuple(map(formula_unescaped, record[:MAX_COLUMNS]))
         except csv.Error as error:
             raise file_error(
                 f"CSV 格式错误（第 {reader.line_num} 行附近：{error}），请检查引号是否成对。",
