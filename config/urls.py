@@ -1,14 +1,9 @@
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from config.health import healthz, readyz
 from projects.admin_login import ThrottledAdminAuthenticationForm
-
-
-def healthz(request):
-    return JsonResponse({"status": "ok"})
-
 
 admin.site.site_header = "预算绩效目标管理"
 admin.site.site_title = "绩效目标管理"
@@ -21,7 +16,8 @@ handler404 = "performance.api.exceptions.not_found"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
-    path("healthz", healthz, name="healthz"),
+    path("healthz", healthz, name="healthz"),  # liveness
+    path("readyz", readyz, name="readyz"),  # readiness: database and broker
     path("admin/", include("performance.dashboard.urls")),  # 数据看板, 打印报表
     path("admin/", admin.site.urls),
     path("api/", include("performance.api.urls")),
