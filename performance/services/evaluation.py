@@ -38,6 +38,14 @@ SCORE_FIELDS = (
     "override_reason",
     "deviation_reason",
 )
+FILLED = figures.FilledForm(
+    fields=EVALUATION_FIELDS,
+    computed=figures.EVALUATION_COMPUTED,
+    row_fields=SCORE_FIELDS,
+    row_computed=figures.SCORE_COMPUTED,
+    rows_label="scores",
+    comment="填报绩效自评",
+)
 ZERO = Decimal("0")
 
 
@@ -346,39 +354,14 @@ def evaluation_update(
     evaluation.full_clean(exclude=["project", "unit", "goal", "scheme"])
     for score in rows:
         score.full_clean(exclude=["evaluation", "indicator"])
-    changes = audit.diff(before, audit.snapshot(evaluation, EVALUATION_FIELDS))
-    score_changes = {}
-    for score in rows:
-        diff = audit.diff(score_before[score.pk], audit.snapshot(score, SCORE_FIELDS))
-        if diff:
-            score_changes[score.pk] = diff
-    computed, computed_scores = _compute(evaluation, rows, (budget, executed))
-    if changes or score_changes:
-        evaluation.lock_version += 1
-    evaluation.save(
-        update_fields=[
-            *EVALUATION_FIELDS,
-            *figures.EVALUATION_COMPUTED,
-            "computed_at",
-            "lock_version",
-            "updated_at",
-        ]
+    figures.save_filled(
+        FILLED,
+        evaluation,
+        rows,
+        before=before,
+        rows_before=score_before,
+        compute=lambda: _compute(evaluation, rows, (budget, executed)),
+        actor=actor,
     )
-    per_score = {
-        pk: {**score_changes.get(pk, {}), **computed_scores.get(pk, {})}
-        for pk in set(score_changes) | set(computed_scores)
-    }
-    bulk_update_rows(
-        [s for s in rows if s.pk in per_score], [*SCORE_FIELDS, *figures.SCORE_COMPUTED]
-    )
-    merged = figures.nested_changes({**changes, **computed}, per_score, "scores")
-    if merged:
-        audit.record(
-            obj=evaluation,
-            actor=actor,
-            action=AuditAction.UPDATE,
-            changes=merged,
-            comment="填报绩效自评",
-        )
     notify_grade(evaluation, rows)
     return evaluation

@@ -53,6 +53,14 @@ ENTRY_FIELDS = (
     "likelihood",
     "measures",
 )
+FILLED = figures.FilledForm(
+    fields=REPORT_FIELDS,
+    computed=figures.REPORT_COMPUTED,
+    row_fields=ENTRY_FIELDS,
+    row_computed=figures.ENTRY_COMPUTED,
+    rows_label="entries",
+    comment="填报绩效监控表",
+)
 ROUND_FIELDS = ("year", "data_month", "title", "opens_on", "deadline", "status")
 
 
@@ -363,39 +371,15 @@ def monitoring_report_update(
     report.full_clean(exclude=["round", "project", "goal", "unit"])
     for entry in rows:
         entry.full_clean(exclude=["report", "indicator"])
-    changes = audit.diff(before, audit.snapshot(report, REPORT_FIELDS))
-    edited = [e for e in rows if audit.snapshot(e, ENTRY_FIELDS) != entry_before[e.pk]]
-    entry_changes = {
-        e.pk: audit.diff(entry_before[e.pk], audit.snapshot(e, ENTRY_FIELDS)) for e in edited
-    }
-    computed, computed_entries = _compute(report, rows)
-    if changes or entry_changes:
-        report.lock_version += 1
-    report.save(
-        update_fields=[
-            *REPORT_FIELDS,
-            *figures.REPORT_COMPUTED,
-            "computed_at",
-            "lock_version",
-            "updated_at",
-        ]
+    figures.save_filled(
+        FILLED,
+        report,
+        rows,
+        before=before,
+        rows_before=entry_before,
+        compute=lambda: _compute(report, rows),
+        actor=actor,
     )
-    per_entry = {
-        pk: {**entry_changes.get(pk, {}), **computed_entries.get(pk, {})}
-        for pk in set(entry_changes) | set(computed_entries)
-    }
-    bulk_update_rows(
-        [e for e in rows if e.pk in per_entry], [*ENTRY_FIELDS, *figures.ENTRY_COMPUTED]
-    )
-    merged = figures.nested_changes({**changes, **computed}, per_entry, "entries")
-    if merged:
-        audit.record(
-            obj=report,
-            actor=actor,
-            action=AuditAction.UPDATE,
-            changes=merged,
-            comment="填报绩效监控表",
-        )
     notify_lights(report, rows)
     return report
 
