@@ -35,7 +35,8 @@ def reparse_indicators(goal_ids: list[int] | None = None) -> int:
     **{**RETRY, "autoretry_for": (*TRANSIENT_DB, OSError, BrokerError)},
 )
 def send_notification_email(notification_id: int) -> bool:
-    """Mail one notification; a redelivered task finds it claimed and sends nothing."""
+    """Mail one notification; a redelivered task finds it sent (or claimed by a live worker)
+    and sends nothing, or takes over the stale claim of a worker that died mid-send."""
     from .services.notifications import deliver_email
 
     return deliver_email(notification_id=notification_id)

@@ -65,6 +65,11 @@ class Notification(models.Model):
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     read_at = models.DateTimeField("阅读时间", null=True, blank=True)
     emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+    # Set by the worker about to send the mail; a claim older than MAIL_CLAIM_TIMEOUT belongs
+    # to a worker that died before sending and may be taken over (services.notifications).
+    email_claimed_at = models.DateTimeField(
+        "邮件发送认领时间", null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = "通知"

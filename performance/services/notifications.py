@@ -7,10 +7,12 @@ commit and only for rows this call actually created.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from projects.choices import Role
@@ -81,13 +83,26 @@ def _queue_email(notification_id: int) -> None:
     send_notification_email.delay(notification_id)
 
 
+# Longer than any send can take (EMAIL_TIMEOUT bounds the SMTP connection), so a live
+# worker's claim is never taken over; a dead worker's is, by the next delivery attempt.
+MAIL_CLAIM_TIMEOUT = dt.timedelta(minutes=10)
+
+
 def deliver_email(*, notification_id: int) -> bool:
-    """Send one notification by mail, once: ``emailed_at`` is claimed before sending."""
+    """Send one notification by mail. At most one worker sends it at a time: it claims the row
+    first (``email_claimed_at``) and marks it sent (``emailed_at``) after the mail server took
+    it. A worker that dies between the two leaves a claim that a later attempt (the task's
+    redelivery, or ``mail_catch_up``) takes over once it is ``MAIL_CLAIM_TIMEOUT`` old: the mail
+    is not lost, and is sent twice only if the server took it and the worker died before the
+    mark. Returns whether this call sent it."""
     from django.conf import settings
     from django.core.mail import send_mail
 
-    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
-        emailed_at=timezone.now()
+    now = timezone.now()
+    claimed = (
+        Notification.objects.filter(pk=notification_id, emailed_at__isnull=True)
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - MAIL_CLAIM_TIMEOUT))
+        .update(email_claimed_at=now)
     )
     if not claimed:
         return False
@@ -100,8 +115,9 @@ def deliver_email(*, notification_id: int) -> bool:
             recipient_list=[notification.recipient.email],
         )
     except Exception:
-        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        Notification.objects.filter(pk=notification_id).update(email_claimed_at=None)
         raise
+    Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
     return True
 
 

@@ -338,3 +338,49 @@ def test_mail_that_never_went_out_is_queued_again_and_sent_once(
     lost.refresh_from_db()
     fresh.refresh_from_db()
     assert lost.emailed_at is not None and fresh.emailed_at is None
+
+
+def test_a_worker_dying_between_claim_and_send_loses_no_mail(filler, monkeypatch):
+    """The mail is claimed before sending and marked sent after: a claim left by a dead worker
+    is taken over once it is MAIL_CLAIM_TIMEOUT old, a live worker's claim never is, and a
+    failing mail server leaves the row unclaimed for the retry."""
+    from django.utils import timezone
+
+    from performance.services.notifications import MAIL_CLAIM_TIMEOUT, deliver_email, notify
+
+    notice = notify(recipient=filler, kind=NotificationKind.WINDOW_DUE, occasion_key="c", title="t")
+    now = timezone.now()
+
+    # A worker claimed it a minute ago and may still be sending: hands off.
+    Notification.objects.filter(pk=notice.pk).update(email_claimed_at=now)
+    assert deliver_email(notification_id=notice.pk) is False
+    assert mail.outbox == []
+
+    # That worker died: once its claim is stale, the redelivered task sends it.
+    stale = now - MAIL_CLAIM_TIMEOUT - dt.timedelta(seconds=1)
+    Notification.objects.filter(pk=notice.pk).update(email_claimed_at=stale)
+    assert deliver_email(notification_id=notice.pk) is True
+    assert [m.subject for m in mail.outbox] == ["【绩效管理】t"]
+    notice.refresh_from_db()
+    assert notice.emailed_at is not None
+
+    # Sent is sent: a later delivery attempt (even with an old claim) sends nothing.
+    Notification.objects.filter(pk=notice.pk).update(email_claimed_at=stale)
+    assert deliver_email(notification_id=notice.pk) is False
+    assert len(mail.outbox) == 1
+
+    # The mail server fails: the claim is released, so the task's retry can send it.
+    other = notify(recipient=filler, kind=NotificationKind.WINDOW_DUE, occasion_key="d", title="u")
+
+    def refuse(**kwargs):
+        raise OSError("连接被拒绝")
+
+    monkeypatch.setattr("django.core.mail.send_mail", refuse)
+    with pytest.raises(OSError):
+        deliver_email(notification_id=other.pk)
+    other.refresh_from_db()
+    assert other.email_claimed_at is None and other.emailed_at is None
+    monkeypatch.undo()
+    assert deliver_email(notification_id=other.pk) is True
+    other.refresh_from_db()
+    assert other.emailed_at is not None and len(mail.outbox) == 2
