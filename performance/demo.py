@@ -414,3 +414,25 @@ def load_windows() -> None:
             title=title,
             defaults={"opens_on": opens_on, "closes_on": closes_on, "lead_days": 7},
         )
+
+
+# The finance bureau's year-end monitoring round for 2023 (data to December): 305004's five
+# projects get their reports with budget, executed-to-date and rate from the published year-end
+# execution, so the dashboard's lights chart and the monitoring pages show real figures. The
+# indicator values stay for the unit to fill.
+DEMO_ROUND = {
+    "year": 2023,
+    "data_month": 12,
+    "opens_on": dt.date(2024, 1, 5),
+    "deadline": dt.date(2024, 1, 20),
+}
+
+
+def load_demo_monitoring():
+    """Open (or top up) the demo's monitoring round as the demo finance reviewer."""
+    from django.contrib.auth import get_user_model
+
+    from .services.monitoring import monitoring_round_open
+
+    finance = get_user_model().objects.get(username="finance")
+    return monitoring_round_open(actor=finance, **DEMO_ROUND)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -105,3 +106,39 @@ def test_loading_twice_changes_nothing(demo):
     before = _counts()
     load_demo()
     assert _counts() == before
+
+
+def test_the_command_opens_a_year_end_round_with_the_published_execution_rates(demo):
+    """`manage.py load_demo` also opens 2023年1-12月 monitoring: 305004's five reports carry
+    the published year-end budget, execution and 预算执行率, with their lights; idempotent."""
+    from django.core.management import call_command
+
+    from performance.models import MonitoringReport
+
+    call_command("load_demo", stdout=io.StringIO())
+    before = _counts()
+    call_command("load_demo", stdout=io.StringIO())
+    assert _counts() == before
+
+    published = json.loads((DATA_DIR / "2023_305004_self_evaluation.json").read_text("utf-8"))
+    reports = {
+        r.project.name: r
+        for r in MonitoringReport.objects.filter(round__year=2023, round__data_month=12)
+    }
+    assert len(reports) == 5 == len(published["projects"])
+    for name, budget, executed, rate, *_ in published["projects"]:
+        report = reports[name]
+        assert report.unit.code == "305004"
+        assert (report.budget, report.executed) == (Decimal(budget), Decimal(executed))
+        assert report.execution_rate == Decimal(rate.rstrip("%"))
+    lights = sorted(r.budget_light for r in reports.values())
+    assert lights == ["green", "green", "red", "red", "yellow"]
+
+
+def test_the_command_can_leave_monitoring_out(demo):
+    from django.core.management import call_command
+
+    from performance.models import MonitoringRound
+
+    call_command("load_demo", "--no-monitoring", stdout=io.StringIO())
+    assert not MonitoringRound.objects.exists()

@@ -1,13 +1,23 @@
 from django.core.management.base import BaseCommand
 
-from performance.demo import DEMO_PASSWORD, load_demo
+from performance.demo import DEMO_PASSWORD, load_demo, load_demo_monitoring
 
 
 class Command(BaseCommand):
     help = "载入演示数据（027001 的 10 个项目与整体目标、305004 的 5 个项目、各角色演示用户）；可重复执行。"
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-monitoring",
+            action="store_true",
+            help="不开启演示用的 2023 年 1-12 月监控轮次（默认开启，305004 的 5 个项目生成监控表）。",
+        )
+
     def handle(self, *args, **options):
         users = load_demo()
+        if not options["no_monitoring"]:
+            round_ = load_demo_monitoring()
+            self.stdout.write(f"监控轮次“{round_}”：{round_.reports.count()} 张监控表。")
         self.stdout.write(
             self.style.SUCCESS("演示数据已就绪。登录 http://127.0.0.1:8000/admin/ ：")
         )
