@@ -35,15 +35,12 @@ from .forms import TableForm
 from .models import Job
 from .resources import FormulaSafeCSV, TargetTemplateResource
 from .services.exports import EXPORT_KINDS, export_table, flat
+from .services.housekeeping import preview_path
 from .services.imports import targets_import, targets_import_submit
 from .services.imports.reading import estimate_rows, limit
 
 SESSION_KEY = "performance_import_uploads"
 TMP_NAME = re.compile(r"^[0-9a-f]{32}$")
-
-
-def _preview_path(token: str) -> str:
-    return f"imports/preview/{token}.upload"
 
 
 class TargetUploadForm(forms.Form):
@@ -173,7 +170,7 @@ class TargetImportExportMixin(ImportExportMixin):
     def _keep_upload(self, request, data: bytes) -> str:
         """Store the previewed file for 确认导入 under a random token tied to the session."""
         token = secrets.token_hex(16)
-        default_storage.save(_preview_path(token), ContentFile(data))
+        default_storage.save(preview_path(token), ContentFile(data))
         request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, [])[-9:], token]
         return token
 
@@ -187,7 +184,7 @@ class TargetImportExportMixin(ImportExportMixin):
             messages.error(request, "上传的文件已过期，请重新上传。")
             return HttpResponseRedirect(self._admin_url("import"))
         try:
-            with default_storage.open(_preview_path(token), "rb") as handle:
+            with default_storage.open(preview_path(token), "rb") as handle:
                 data = handle.read()
         except OSError:
             messages.error(request, "上传的文件已过期，请重新上传。")
@@ -203,7 +200,7 @@ class TargetImportExportMixin(ImportExportMixin):
                 self.import_template_name,
                 self._context(request, form=TargetUploadForm(), result=result),
             )
-        default_storage.delete(_preview_path(token))
+        default_storage.delete(preview_path(token))
         request.session[SESSION_KEY] = [
             n for n in request.session.get(SESSION_KEY, []) if n != token
         ]

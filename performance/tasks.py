@@ -100,6 +100,14 @@ def reminders_sweep(today: str | None = None) -> int:
     return created
 
 
+@shared_task(name="performance.housekeeping", acks_late=True, **RETRY)
+def housekeeping() -> int:
+    """Beat, nightly: delete import previews whose session has expired; returns how many."""
+    from .services.housekeeping import discard_stale_previews
+
+    return discard_stale_previews()
+
+
 @shared_task(name="performance.import_targets", acks_late=True, **RETRY)
 def import_targets(job_id: int) -> dict:
     """Run a queued target import (all or nothing); a finished job is left unchanged."""

@@ -1,6 +1,6 @@
 """The schedules beat runs, stored in the database (django-celery-beat) so the admin can edit them.
 
-``beat_schedules_ensure`` creates the two schedules when they are missing and otherwise leaves
+``beat_schedules_ensure`` creates the schedules when they are missing and otherwise leaves
 them alone, so an administrator's change of time (or disabling one) survives every deploy.
 """
 
@@ -12,6 +12,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 
 REMINDERS = "每日提醒扫描（到期、逾期与预警）"
 RECOMPUTE = "夜间重新计算（当年）"
+HOUSEKEEPING = "夜间清理（过期的导入预览文件）"
 SCHEDULES = {
     REMINDERS: {
         "task": "performance.reminders_sweep",
@@ -24,6 +25,11 @@ SCHEDULES = {
         "hour": "2",
         "description": "每天夜间按单位分批重新计算当年的执行率、指标得分、总分、等级和预警灯；"
         'kwargs 可指定年度，如 {"year": 2023}。',
+    },
+    HOUSEKEEPING: {
+        "task": "performance.housekeeping",
+        "hour": "3",
+        "description": "每天夜间删除未确认、且所属会话已过期的导入预览文件（media/imports/preview/）。",
     },
 }
 

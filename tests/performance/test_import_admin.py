@@ -150,3 +150,37 @@ def test_export_table_view_streams_the_chosen_layout(login, filler, outsider):
         {"kind": "project_targets", "unit": unit.pk, "year": 2022},
     )
     assert refused.status_code == 200 and "unit" in refused.context["form"].errors
+
+
+def test_an_unconfirmed_preview_is_deleted_once_its_session_has_expired(
+    login, filler, settings, tmp_path
+):
+    """The nightly housekeeping task deletes previews older than a session; fresh ones stay
+    and can still be confirmed."""
+    import datetime as dt
+    import os
+
+    from django.core.files.storage import default_storage
+
+    from performance.services.housekeeping import preview_path
+    from performance.tasks import housekeeping
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    client = login(filler)
+    pages = [
+        client.post(reverse(GOAL.format("import")), {"import_file": _upload(csv_bytes(rows(n)))})
+        for n in (2, 3)
+    ]
+    abandoned, fresh = (page.context["confirm"]["tmp_name"] for page in pages)
+    old = (dt.datetime.now() - dt.timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)).timestamp()
+    os.utime(default_storage.path(preview_path(abandoned)), (old, old))
+
+    assert housekeeping.delay().get() == 1
+
+    assert not default_storage.exists(preview_path(abandoned))
+    assert default_storage.exists(preview_path(fresh))
+    done = client.post(reverse(GOAL.format("process_import")), pages[1].context["confirm"])
+    assert done.status_code == 302
+    assert Indicator.objects.filter(goal__project__code=NEW_CODE).count() == 3
+    assert not default_storage.exists(preview_path(fresh))
+    assert housekeeping.delay().get() == 0

@@ -248,6 +248,7 @@ def test_beat_schedules_are_created_once_and_admin_edits_survive(demo):
     assert sweep.task == "performance.reminders_sweep"
     assert (sweep.crontab.hour, sweep.crontab.minute) == ("7", "0")
     assert PeriodicTask.objects.get(name=beat.RECOMPUTE).task == "performance.recompute_nightly"
+    assert PeriodicTask.objects.get(name=beat.HOUSEKEEPING).task == "performance.housekeeping"
 
     PeriodicTask.objects.filter(name=beat.REMINDERS).update(enabled=False)
     assert set(beat.beat_schedules_ensure().values()) == {"kept"}
