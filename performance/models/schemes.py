@@ -12,7 +12,10 @@ from django.db.models import F, Q
 from ..choices import Category, Rounding
 
 WEIGHT = {"max_digits": 7, "decimal_places": 2}
-PLACES = [MinValueValidator(0), MaxValueValidator(6)]
+# As many places as the columns the figures are stored in hold: rates of monitoring reports
+# have 2, scores and totals 4. More would be rounded a second time by the database.
+RATE_PLACES = [MinValueValidator(0), MaxValueValidator(2)]
+SCORE_PLACES = [MinValueValidator(0), MaxValueValidator(4)]
 
 
 class ScoringScheme(models.Model):
@@ -42,16 +45,20 @@ class ScoringScheme(models.Model):
         "执行率舍入方式", max_length=10, choices=Rounding.choices, default=Rounding.HALF_UP
     )
     rate_places = models.PositiveSmallIntegerField(
-        "执行率保留小数位（百分数）", default=2, validators=PLACES
+        "执行率保留小数位（百分数）", default=2, validators=RATE_PLACES
     )
     score_rounding = models.CharField(
         "得分舍入方式", max_length=10, choices=Rounding.choices, default=Rounding.HALF_UP
     )
-    score_places = models.PositiveSmallIntegerField("得分保留小数位", default=2, validators=PLACES)
+    score_places = models.PositiveSmallIntegerField(
+        "得分保留小数位", default=2, validators=SCORE_PLACES
+    )
     total_rounding = models.CharField(
         "总分舍入方式", max_length=10, choices=Rounding.choices, default=Rounding.HALF_UP
     )
-    total_places = models.PositiveSmallIntegerField("总分保留小数位", default=2, validators=PLACES)
+    total_places = models.PositiveSmallIntegerField(
+        "总分保留小数位", default=2, validators=SCORE_PLACES
+    )
 
     grade_excellent_min = models.DecimalField("“优”最低分", **WEIGHT, default=Decimal("90"))
     grade_good_min = models.DecimalField("“良”最低分", **WEIGHT, default=Decimal("80"))
