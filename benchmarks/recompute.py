@@ -2,6 +2,7 @@
 
     python -m benchmarks.recompute                              # 10,000 projects, both baselines
     python -m benchmarks.recompute --projects 100000 --processes 2 --no-orm
+    python -m benchmarks.recompute --projects 2000 --no-orm --profile    # where the time goes
 
 The project's path is ``performance.services.recompute.recompute_year`` over the units that
 hold the first ``--projects`` synthetic projects (``benchmarks.generate`` makes them, ten per
@@ -415,15 +416,24 @@ def run_floor(unit_ids: list[int], *, with_audit: bool) -> float:
     gc.disable()  # as the project's path does per batch: no collector walking the rows
     started = time.perf_counter()
     inputs = read_inputs(unit_ids)
+    read = time.perf_counter()
     outputs = engine_outputs(inputs, schemes)
+    computed = time.perf_counter()
     changes = audit_rows(inputs, outputs) if with_audit else []
+    audited = time.perf_counter()
     with transaction.atomic():
         for name, model in _models().items():
             bulk_update_values(model, OUTPUT_FIELDS[name], outputs[name])
         bulk_insert_rows(AuditEntry, audit.AUDIT_COLUMNS, changes, json_encoder=audit._Encoder)
-    elapsed = time.perf_counter() - started
+    finished = time.perf_counter()
     gc.enable()
-    return elapsed
+    # Where the floor's time goes (the engine is pure Python Decimal arithmetic on one core).
+    print(
+        f"    {len(unit_ids)} units: read {read - started:.2f} s, engine {computed - read:.2f} s,"
+        f" audit rows {audited - computed:.2f} s, write {finished - audited:.2f} s",
+        flush=True,
+    )
+    return finished - started
 
 
 # --- the per-object ORM loop ---------------------------------------------------------------
@@ -543,12 +553,22 @@ def run_floor_parallel(unit_ids: list[int], *, with_audit: bool, processes: int)
         return time.perf_counter() - started
 
 
-def run_project_path(unit_ids: list[int], processes: int) -> tuple[float, dict]:
+def run_project_path(
+    unit_ids: list[int], processes: int, *, profile: bool = False
+) -> tuple[float, dict]:
     from performance.services.recompute import recompute_year
 
     totals: dict = {}
     if processes <= 1:
         started = time.perf_counter()
+        if profile:
+            from pyinstrument import Profiler
+
+            with Profiler(interval=0.005) as profiler:
+                totals = recompute_year(year=YEAR, unit_ids=unit_ids)
+            elapsed = time.perf_counter() - started
+            print(profiler.output_text(unicode=True, color=False, show_all=False), flush=True)
+            return elapsed, totals
         totals = recompute_year(year=YEAR, unit_ids=unit_ids)
         return time.perf_counter() - started, totals
     chunks = [unit_ids[i : i + UNITS_PER_CHUNK] for i in range(0, len(unit_ids), UNITS_PER_CHUNK)]
@@ -644,6 +664,11 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--no-orm", action="store_true", help="skip the per-object ORM loop")
     parser.add_argument("--no-floor", action="store_true", help="skip the floor")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile the project path with pyinstrument (one process; slower while profiled)",
+    )
     args = parser.parse_args()
     setup_django()
     from performance.models import IndicatorEvaluation, MonitoringEntry
@@ -693,7 +718,9 @@ def main() -> None:
             )
             check(label)
     reset_outputs(unit_ids)
-    timings["project"], counts = run_project_path(unit_ids, args.processes)
+    timings["project"], counts = run_project_path(
+        unit_ids, args.processes, profile=args.profile and args.processes <= 1
+    )
     print(
         f"{'project path recompute_year':<48}{timings['project']:8.2f} s  "
         f"({counts.get('evaluations_changed')} evaluations, {counts.get('scores_changed')} scores,"
