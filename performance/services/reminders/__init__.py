@@ -45,7 +45,8 @@ MAIL_CATCH_UP = dt.timedelta(days=3)
 
 def mail_catch_up(*, now: dt.datetime | None = None) -> int:
     """Queue mail again for recent notifications never e-mailed (a lost publish, SMTP retries
-    exhausted); ``deliver_email`` claims each row first, so nothing is ever sent twice."""
+    exhausted, a worker that died mid-send); ``deliver_email`` claims each row first, so a row
+    another worker is sending right now is left to it."""
     now = now or timezone.now()
     pending = list(
         Notification.objects.filter(
