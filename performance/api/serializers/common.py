@@ -11,6 +11,7 @@ from .fast import FastRepresentation
 
 
 class UnitBriefSerializer(FastRepresentation, serializers.ModelSerializer):
+    shared_plan = True  # get_department_code reads the row only
     department_code = serializers.SerializerMethodField(
         label="所属主管部门编码", help_text="单位层级路径中的主管部门编码；财政局为 null。"
     )
@@ -26,6 +27,8 @@ class UnitBriefSerializer(FastRepresentation, serializers.ModelSerializer):
 
 
 class ProjectBriefSerializer(FastRepresentation, serializers.ModelSerializer):
+    shared_plan = True
+
     class Meta:
         model = Project
         fields = ["id", "code", "name", "year", "category"]

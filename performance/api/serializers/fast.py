@@ -24,8 +24,10 @@ from __future__ import annotations
 import copy
 import datetime
 import decimal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from keyword import iskeyword
 from operator import attrgetter
+from typing import NamedTuple
 
 from django.conf import settings
 from django.utils import timezone
@@ -36,7 +38,17 @@ _SKIP = object()
 
 
 class FastRepresentation:
-    """Mix into a ``ModelSerializer`` whose rows are model instances."""
+    """Mix into a ``ModelSerializer`` whose rows are model instances.
+
+    Set ``shared_plan = True`` on a serializer whose output depends on the row alone (no
+    ``context``, no request: every field is a column, a property, a nested serializer that is
+    itself shared, or a method field that reads only the row). Its plan is then built once per
+    class and time zone, from one instance kept for the purpose, and serves every instance of
+    the class: a list request binds and copies no fields at all (deep-copying the prebuilt
+    fields of a goal with its nested serializers cost ~10 ms per request).
+    """
+
+    shared_plan = False
 
     def get_fields(self):
         """``ModelSerializer`` builds its fields by inspecting the model on every instantiation
@@ -52,17 +64,25 @@ class FastRepresentation:
     def to_representation(self, instance):
         if isinstance(instance, Mapping):  # rows given as dictionaries: DRF's own way
             return super().to_representation(instance)
-        plan = self.__dict__.get("_representation_plan")
-        if plan is None:
-            plan = self._representation_plan = self._plan()
-        ret = {}
-        for name, read, represent, plain in plan:
-            value = read(instance)
-            if value is None or type(value) is plain:
-                ret[name] = value
-            elif value is not _SKIP:
-                ret[name] = represent(value)
-        return ret
+        represent = self.__dict__.get("_representation")
+        if represent is None:
+            represent = self._representation = (
+                self._class_representation() if self.shared_plan else compile_plan(self._plan())
+            )
+        return represent(instance)
+
+    @classmethod
+    def _class_representation(cls):
+        """The compiled plan of a ``shared_plan`` class in the current time zone (a datetime
+        field's output depends on it), built from a template instance of the class."""
+        compiled = cls.__dict__.get("_shared_representations")
+        if compiled is None:
+            compiled = cls._shared_representations = {}
+        zone = timezone.get_current_timezone_name() if settings.USE_TZ else None
+        represent = compiled.get(zone)
+        if represent is None:
+            represent = compiled[zone] = compile_plan(cls()._plan())
+        return represent
 
     def _plan(self) -> list:
         meta = self.Meta.model._meta
@@ -80,7 +100,8 @@ class FastRepresentation:
                 and isinstance(field, relations.PrimaryKeyRelatedField)
                 and field.pk_field is None
             ):
-                plan.append((field.field_name, attrgetter(column.attname), _identity, None))
+                read = attrgetter(column.attname)
+                plan.append(Step(field.field_name, read, _identity, None, attname=column.attname))
             elif (
                 column is not None
                 and not column.is_relation
@@ -90,26 +111,82 @@ class FastRepresentation:
                 )
             ):
                 plan.append(
-                    (field.field_name, attrgetter(column.attname), converter(field), _plain(field))
+                    Step(
+                        field.field_name,
+                        attrgetter(column.attname),
+                        converter(field),
+                        _plain(field),
+                        attname=column.attname,
+                    )
                 )
             elif source == []:  # source="*": the row itself
-                plan.append((field.field_name, _identity, field.to_representation, None))
+                plan.append(Step(field.field_name, _identity, field.to_representation, None))
             elif (
                 len(source) == 1
                 and isinstance(getattr(self.Meta.model, source[0], None), property)
                 and not isinstance(field, relations.RelatedField | serializers.BaseSerializer)
             ):
                 plan.append(
-                    (
+                    Step(
                         field.field_name,
                         _property(field, source[0]),
                         converter(field),
                         _plain(field),
+                        may_skip=True,
                     )
                 )
             else:
-                plan.append((field.field_name, _generic(field), field.to_representation, None))
+                plan.append(
+                    Step(field.field_name, _generic(field), field.to_representation, None, True)
+                )
         return plan
+
+
+class Step(NamedTuple):
+    """One output field: ``read`` the value from the row; ``None`` and values of type ``plain``
+    are output as they are, others through ``represent``; ``may_skip``: ``read`` can return
+    the marker of DRF's ``SkipField`` (the field is left out)."""
+
+    name: str
+    read: Callable
+    represent: Callable
+    plain: type | None
+    may_skip: bool = False
+    attname: str | None = None  # ``read`` is ``attrgetter(attname)``
+
+
+def compile_plan(plan: list[Step]) -> Callable:
+    """The plan as one Python function of a row, the way ``namedtuple`` and ``dataclasses``
+    build their methods: no loop over the steps, no unpacking of them per row, a column read
+    as a plain attribute access. For 750 nested indicators it halves the serializer's own
+    time; the values are the same the steps compute (``tests/api/test_fast_representation``
+    compares both with DRF's own output)."""
+    namespace: dict = {"SKIP": _SKIP}
+    lines = ["def represent(row):", "    ret = {}"]
+    for i, step in enumerate(plan):
+        namespace[f"read{i}"], namespace[f"represent{i}"] = step.read, step.represent
+        namespace[f"plain{i}"] = step.plain
+        key = repr(step.name)
+        if step.read is _identity:  # source="*": the row itself, never None
+            lines.append(f"    ret[{key}] = represent{i}(row)")
+            continue
+        direct = step.attname and step.attname.isidentifier() and not iskeyword(step.attname)
+        lines.append(f"    v = row.{step.attname}" if direct else f"    v = read{i}(row)")
+        if step.represent is _identity:
+            lines.append(
+                f"    ret[{key}] = v"
+                if not step.may_skip
+                else f"    if v is not SKIP: ret[{key}] = v"
+            )
+            continue
+        test = "v is None" if step.plain is None else f"v is None or type(v) is plain{i}"
+        lines.append(f"    if {test}:")
+        lines.append(f"        ret[{key}] = v")
+        lines.append("    elif v is not SKIP:" if step.may_skip else "    else:")
+        lines.append(f"        ret[{key}] = represent{i}(v)")
+    lines.append("    return ret")
+    exec(compile("\n".join(lines), "<FastRepresentation plan>", "exec"), namespace)
+    return namespace["represent"]
 
 
 def _plain(field) -> type | None:
@@ -211,8 +288,8 @@ def _generic(field):
 class PrefetchedListSerializer(serializers.ListSerializer):
     """A nested ``many=True`` list that reads ``<source>_list`` when the queryset prefetched the
     rows there (``Prefetch("indicators", to_attr="indicators_list")``, see
-    ``selectors.goal_list_for``), else the related manager as usual. Set as the child's
-    ``Meta.list_serializer_class``."""
+    ``list_selectors.attach_goal_rows``), else the related manager as usual. Set as the
+    child's ``Meta.list_serializer_class``."""
 
     def get_attribute(self, instance):
         rows = getattr(instance, f"{self.source_attrs[-1]}_list", None)

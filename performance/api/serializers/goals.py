@@ -92,6 +92,7 @@ class ParsedTargetField(serializers.Field):
 
 
 class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
+    shared_plan = True
     target = ParsedTargetField(
         label="解析结果", help_text="指标值的解析：运算符、数值、单位、方向。"
     )
@@ -124,6 +125,8 @@ class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
 
 
 class GoalTaskSerializer(FastRepresentation, serializers.ModelSerializer):
+    shared_plan = True
+
     class Meta:
         model = GoalTask
         fields = ["id", "order", "name", "content"]
@@ -131,6 +134,7 @@ class GoalTaskSerializer(FastRepresentation, serializers.ModelSerializer):
 
 
 class GoalSerializer(FastRepresentation, serializers.ModelSerializer):
+    shared_plan = True
     unit = UnitBriefSerializer(read_only=True)
     project = ProjectBriefSerializer(read_only=True, allow_null=True)
     quality_findings = QualityFindingSerializer(many=True, read_only=True, label="智能审核结果")
@@ -168,6 +172,7 @@ class GoalSerializer(FastRepresentation, serializers.ModelSerializer):
 
 
 class GoalDetailSerializer(GoalSerializer):
+    shared_plan = False  # allowed_actions depends on the request's user
     allowed_actions = serializers.SerializerMethodField(
         label="可执行操作",
         help_text="当前用户对该目标可执行的操作：edit、submit、approve、return、adjust 的子集。",
