@@ -115,6 +115,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     setup_django()
+    from config.gc_tuning import tune_for_serving
     from performance.models import Indicator
     from performance.selectors import goals_for
 
@@ -134,6 +135,7 @@ def main() -> None:
         flush=True,
     )
     cursor_view, page_view = views()
+    tune_for_serving()  # as config/wsgi.py serves the API
     results = timed(
         {
             "cursor first": (cursor_view, f"page_size={PAGE_SIZE}"),
