@@ -1,6 +1,7 @@
 """API under load: gunicorn with 2 workers, 16 concurrent clients (wrk) on loopback, 30 s.
 
     python -m benchmarks.api_load [--duration 30] [--connections 16] [--path /api/v1/goals/]
+    python -m benchmarks.api_load --profile     # in process: each kind of request, profiled
 
 The load is a finance bureau's API client on the synthetic province (``benchmarks.generate``,
 100,000 projects): goal detail, a department's goals 20 per page and a department's summary
@@ -10,7 +11,9 @@ The load is a finance bureau's API client on the synthetic province (``benchmark
 Baseline in the same run: the trivial JSON endpoint ``/healthz`` on the same gunicorn. Prints
 throughput, p50/p99 latency and errors for both, then the ratio last. Target (issue 8): the API
 reaches ≥ 25 % of the trivial endpoint's throughput with p99 ≤ 150 ms and 0 errors.
-Also usable as a soak test: ``--duration 600``. Needs ``wrk`` (Debian package ``wrk``).
+Also usable as a soak test: ``--duration 600``. ``--profile`` runs no server: it requests
+each kind of path of the mix in this process (Django's test client, the whole middleware stack)
+and prints its median time, its queries and a pyinstrument profile. Needs ``wrk`` (Debian package ``wrk``).
 """
 
 from __future__ import annotations
@@ -164,6 +167,55 @@ def finance_mix(*, seed: int = 8) -> list[tuple[str, int]]:
     return mix
 
 
+def profile_mix(projects: int) -> None:
+    """Each kind of request of :func:`finance_mix`, in this process as the served API runs
+    (``config.gc_tuning``): median of 20 paths, queries and SQL time of one, then a pyinstrument
+    profile of the 20."""
+    import statistics
+
+    setup_django()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from config.gc_tuning import tune_for_serving
+
+    from .api_pagination import bench_user, profile
+    from .recompute import scope_units
+
+    scope_units(projects)
+    _user, token = bench_user()
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    paths = [path for path, _weight in finance_mix()]
+    kinds = {
+        "goal detail": [p for p in paths if p.startswith("/api/v1/goals/") and "?" not in p],
+        "department goals": [p for p in paths if p.startswith("/api/v1/goals/?")],
+        "department summary": [p for p in paths if p.startswith("/api/v1/summaries/")],
+    }
+    for kind in kinds:
+        kinds[kind] = kinds[kind][:20]
+        for path in kinds[kind]:  # warm-up, and fail loudly if an endpoint errors
+            response = client.get(path)
+            if response.status_code != 200:
+                raise SystemExit(f"{path}: HTTP {response.status_code}")
+    tune_for_serving()
+    for kind, some in kinds.items():
+        times = []
+        for path in some:
+            started = time.perf_counter()
+            client.get(path)
+            times.append(time.perf_counter() - started)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(some[0])
+        sql = sum(float(query["time"]) for query in queries.captured_queries) * 1000
+        print(
+            f"== {kind}: median {statistics.median(times) * 1000:.1f} ms,"
+            f" {len(queries.captured_queries)} queries ({sql:.1f} ms of SQL)",
+            flush=True,
+        )
+        profile(lambda some=some: [client.get(path) for path in some], times=1)
+
+
 def wrk_script(mix: list[tuple[str, int]]) -> str:
     """A wrk Lua script requesting the mix's paths at random, in proportion to their weights."""
     lines = ",\n".join(f"  {path!r}" for path, weight in mix for _ in range(weight))
@@ -184,7 +236,12 @@ def main() -> None:
     parser.add_argument(
         "--path", help="load one path instead of the finance mix (e.g. /api/v1/goals/?page_size=50)"
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="profile each kind of request in process instead"
+    )
     args = parser.parse_args()
+    if args.profile:
+        return profile_mix(args.projects)
     if shutil.which("wrk") is None:
         sys.exit("需要 wrk：apt-get install wrk")
     setup_django()

@@ -1,6 +1,6 @@
 """API list of goals with nested indicators, 50 per page, deep in 1.5 million indicator rows.
 
-    python -m benchmarks.api_pagination [--projects 100000] [--repeat 7]
+    python -m benchmarks.api_pagination [--projects 100000] [--repeat 15] [--profile]
 
 As a 财政审核人 of the synthetic province (``benchmarks.generate``: 100,000 project goals,
 15 indicators each), ``GET /api/v1/goals/?page_size=50`` is requested through the whole API
@@ -80,6 +80,16 @@ def request(view, token: str, query: str) -> tuple[float, dict]:
     return elapsed, response.data
 
 
+def profile(run, times: int = 20) -> None:
+    """``run()`` ``times`` times under pyinstrument; the call tree, frames under 1 % hidden."""
+    from pyinstrument import Profiler
+
+    with Profiler(interval=0.0005) as profiler:
+        for _ in range(times):
+            run()
+    print(profiler.output_text(unicode=True, color=False, show_all=False), flush=True)
+
+
 def cursor_after(goal_id: int) -> str:
     """The cursor of the page that starts after ``goal_id`` (what that page's ``next`` holds)."""
     from urllib.parse import parse_qs, urlparse
@@ -113,6 +123,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the cursor's deep page (pyinstrument)"
+    )
     args = parser.parse_args()
     setup_django()
     from config.gc_tuning import tune_for_serving
@@ -148,6 +161,12 @@ def main() -> None:
     )
     for label, (seconds, ids) in results.items():
         print(f"{label:<20} {seconds * 1000:8.1f} ms  (goals {ids[0]}…{ids[-1]})", flush=True)
+    if args.profile:
+        profile(
+            lambda: request(
+                cursor_view, token, f"page_size={PAGE_SIZE}&cursor={cursor_after(before)}"
+            )
+        )
     same = (
         results["cursor first"][1] == results["page-number first"][1]
         and results["cursor deep"][1] == results["page-number deep"][1]

@@ -215,7 +215,8 @@ class Indicator(models.Model):
 
     @property
     def needs_attention(self) -> bool:
-        return any(f.get("severity") == "error" for f in self.findings or [])
+        findings = self.findings  # most have none: no generator for them (lists of 750 rows)
+        return bool(findings) and any(f.get("severity") == "error" for f in findings)
 
 
 class GoalTask(models.Model):
