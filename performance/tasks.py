@@ -101,11 +101,12 @@ def reminders_sweep(today: str | None = None) -> int:
 
 
 @shared_task(name="performance.housekeeping", acks_late=True, **RETRY)
-def housekeeping() -> int:
-    """Beat, nightly: delete import previews whose session has expired; returns how many."""
-    from .services.housekeeping import discard_stale_previews
+def housekeeping() -> dict:
+    """Beat, nightly: delete import previews whose session has expired and the files of jobs
+    past their retention; returns how many of each."""
+    from .services.housekeeping import discard_stale_previews, expire_job_files
 
-    return discard_stale_previews()
+    return {"previews": discard_stale_previews(), "job_files": expire_job_files()}
 
 
 @shared_task(name="performance.import_targets", acks_late=True, **RETRY)

@@ -122,6 +122,9 @@ STORAGES = {
 }
 
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
+# Background jobs' uploaded and result files (media/jobs/) are deleted by the nightly
+# housekeeping this many days after the job finished; the job row and its figures stay.
+JOB_FILE_RETENTION_DAYS = int(os.environ.get("JOB_FILE_RETENTION_DAYS", "30"))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # projects.login_throttle: after this many failed logins of one username from one address the
 # pair is locked out for LOGIN_LOCKOUT_SECONDS (admin login form and API token endpoint alike).

@@ -42,6 +42,12 @@ class Job(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True, db_index=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    files_expired_at = models.DateTimeField(
+        "文件清理时间",
+        null=True,
+        blank=True,
+        help_text="上传文件和结果文件超过保留期限（JOB_FILE_RETENTION_DAYS）后被夜间清理的时间。",
+    )
 
     class Meta:
         verbose_name = "后台任务"

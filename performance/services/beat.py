@@ -12,7 +12,9 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 
 REMINDERS = "每日提醒扫描（到期、逾期与预警）"
 RECOMPUTE = "夜间重新计算（当年）"
-HOUSEKEEPING = "夜间清理（过期的导入预览文件）"
+HOUSEKEEPING = "夜间清理（过期的导入预览和任务文件）"
+# Earlier name of the same schedule: renamed in place (keeping an administrator's changes).
+RENAMED = {"夜间清理（过期的导入预览文件）": HOUSEKEEPING}
 SCHEDULES = {
     REMINDERS: {
         "task": "performance.reminders_sweep",
@@ -29,7 +31,9 @@ SCHEDULES = {
     HOUSEKEEPING: {
         "task": "performance.housekeeping",
         "hour": "3",
-        "description": "每天夜间删除未确认、且所属会话已过期的导入预览文件（media/imports/preview/）。",
+        "description": "每天夜间删除未确认、且所属会话已过期的导入预览文件（media/imports/preview/），"
+        "以及结束超过保留天数（JOB_FILE_RETENTION_DAYS，默认 30 天）的后台任务的上传文件和结果文件"
+        "（media/jobs/）；任务记录本身保留。",
     },
 }
 
@@ -54,6 +58,11 @@ def beat_schedules_ensure(*, every_seconds: int | None = None) -> dict[str, str]
     overwriting its schedule; without it existing rows are never changed.
     """
     outcome = {}
+    for old, new in RENAMED.items():
+        if not PeriodicTask.objects.filter(name=new).exists():
+            PeriodicTask.objects.filter(name=old).update(
+                name=new, description=SCHEDULES[new]["description"]
+            )
     for name, spec in SCHEDULES.items():
         task = PeriodicTask.objects.filter(name=name).first()
         if task is None:

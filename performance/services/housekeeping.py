@@ -4,6 +4,11 @@ An admin import is previewed before 确认导入: the upload waits in ``imports/
 random token kept in the user's session. A preview that is never confirmed (the user left, or
 uploaded a corrected file instead) would stay there for good; once the session that holds its
 token has expired (``SESSION_COOKIE_AGE``) nobody can confirm it, so the nightly task deletes it.
+
+A background job's files (the uploaded import in ``jobs/in/``, the export or error report in
+``jobs/out/``) are kept ``JOB_FILE_RETENTION_DAYS`` days after the job finished, then deleted;
+the job row keeps its figures, errors and result, and ``files_expired_at`` says when its files
+went, so a late download gets a clear answer (410) instead of a missing file.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ import logging
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
+
+from ..choices import JobStatus
+from ..models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -43,3 +51,29 @@ def discard_stale_previews(*, now: dt.datetime | None = None) -> int:
     if deleted:
         logger.info("deleted %d stale import previews", deleted)
     return deleted
+
+
+def expire_job_files(*, now: dt.datetime | None = None) -> int:
+    """Delete the files of jobs finished more than ``JOB_FILE_RETENTION_DAYS`` ago; returns how
+    many jobs lost their files. Files already missing are taken as deleted; a job still queued
+    or running is never touched. Each job's row is updated after its files are gone, so a run
+    stopped halfway is finished by the next."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.JOB_FILE_RETENTION_DAYS)
+    due = (
+        Job.objects.filter(
+            status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED], finished_at__lt=cutoff
+        )
+        .exclude(input_file="", output_file="")
+        .only("id", "input_file", "output_file")
+    )
+    expired = 0
+    for job in due.iterator(chunk_size=500):
+        for stored in (job.input_file, job.output_file):
+            if stored:
+                stored.storage.delete(stored.name)  # no error when it is already gone
+        Job.objects.filter(pk=job.pk).update(input_file="", output_file="", files_expired_at=now)
+        expired += 1
+    if expired:
+        logger.info("deleted the files of %d jobs finished before %s", expired, cutoff)
+    return expired

@@ -175,7 +175,7 @@ def test_an_unconfirmed_preview_is_deleted_once_its_session_has_expired(
     old = (dt.datetime.now() - dt.timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)).timestamp()
     os.utime(default_storage.path(preview_path(abandoned)), (old, old))
 
-    assert housekeeping.delay().get() == 1
+    assert housekeeping.delay().get() == {"previews": 1, "job_files": 0}
 
     assert not default_storage.exists(preview_path(abandoned))
     assert default_storage.exists(preview_path(fresh))
@@ -183,4 +183,4 @@ def test_an_unconfirmed_preview_is_deleted_once_its_session_has_expired(
     assert done.status_code == 302
     assert Indicator.objects.filter(goal__project__code=NEW_CODE).count() == 3
     assert not default_storage.exists(preview_path(fresh))
-    assert housekeeping.delay().get() == 0
+    assert housekeeping.delay().get() == {"previews": 0, "job_files": 0}

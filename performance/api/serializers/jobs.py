@@ -40,6 +40,7 @@ class JobSerializer(serializers.ModelSerializer):
             "created_at",
             "started_at",
             "finished_at",
+            "files_expired_at",
             "download_url",
         ]
 

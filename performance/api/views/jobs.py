@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +25,15 @@ from ..pagination import SmallListPagination
 from ..permissions import scope_jobs
 from ..schema import CREATE, LIST, READ, errors, responses
 from ..serializers.jobs import JobSerializer, RecomputeSerializer
+
+FILES_EXPIRED = _(
+    "该任务的文件已于 %(date)s 按保留期限（任务结束后 %(days)d 天）清理，请重新发起导出或导入。"
+)
+
+
+class FilesExpired(exceptions.APIException):
+    status_code = status.HTTP_410_GONE
+    default_code = "files_expired"
 
 
 @extend_schema_view(
@@ -48,17 +60,28 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     @extend_schema(
         summary="下载任务结果文件",
-        description="下载任务生成的文件（导出的报表、导入的错误报告等）。",
+        description=(
+            "下载任务生成的文件（导出的报表、导入的错误报告等）。文件在任务结束后保留 "
+            "JOB_FILE_RETENTION_DAYS 天（默认 30 天），之后返回 410（code 为 files_expired）。"
+        ),
         responses={
             (200, "*/*"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="文件内容（类型随文件而定，如 .xlsx）"
             ),
-            **errors(404),
+            **errors(404, 410),
         },
     )
     @action(detail=True, methods=["get"], filter_backends=[])
     def download(self, request: Request, pk=None) -> FileResponse:
         job = self.get_object()
+        if not job.output_file and job.files_expired_at:
+            raise FilesExpired(
+                FILES_EXPIRED
+                % {
+                    "date": timezone.localtime(job.files_expired_at).date().isoformat(),
+                    "days": settings.JOB_FILE_RETENTION_DAYS,
+                }
+            )
         if not job.output_file:
             raise Http404
         name = job.output_file.name.rsplit("/", 1)[-1]
