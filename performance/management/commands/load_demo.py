@@ -19,7 +19,9 @@ class Command(BaseCommand):
             round_ = load_demo_monitoring()
             self.stdout.write(f"监控轮次“{round_}”：{round_.reports.count()} 张监控表。")
         self.stdout.write(
-            self.style.SUCCESS("演示数据已就绪。登录 http://127.0.0.1:8000/admin/ ：")
+            self.style.SUCCESS(
+                "演示数据已就绪。服务启动后在其地址的 /admin/ 登录（make run 会打印地址）："
+            )
         )
         self.stdout.write(f"  admin（超级管理员）  密码 {DEMO_PASSWORD}")
         for user in users:
