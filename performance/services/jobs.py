@@ -7,13 +7,15 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
-from ..choices import JobStatus
+from ..choices import JobKind, JobStatus
 from ..models import Job
 
 
 def job_create(
     *, kind: str, actor=None, unit=None, params: dict[str, Any] | None = None, **files
 ) -> Job:
+    if kind not in JobKind.values:  # callers pass kinds from code: a typo is a bug, not input
+        raise ValueError(f"unknown job kind {kind!r}; one of {JobKind.values}")
     return Job.objects.create(
         kind=kind,
         created_by=actor if getattr(actor, "pk", None) else None,

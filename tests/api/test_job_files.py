@@ -111,3 +111,11 @@ def test_the_schedule_under_its_earlier_name_is_renamed_keeping_its_time(db):
     task = PeriodicTask.objects.get(task="performance.housekeeping")  # exactly one
     assert task.name == beat.HOUSEKEEPING and task.crontab == crontab
     assert "JOB_FILE_RETENTION_DAYS" in task.description
+
+
+def test_a_job_of_an_unknown_kind_is_refused(db):
+    from performance.services.jobs import job_create
+
+    with pytest.raises(ValueError, match="unknown job kind 'exprot_table'"):
+        job_create(kind="exprot_table")
+    assert not Job.objects.filter(kind="exprot_table").exists()
