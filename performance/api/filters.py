@@ -1,9 +1,9 @@
 """Filters of the list endpoints: year, unit, department, status, type, grade, light, search.
 
 Units and departments are given by code (``unit=027001``, ``department=027``): ``department``
-matches every unit at or below that unit through the materialised path, so it needs no extra
-query and reveals nothing about units outside the caller's scope (the queryset is scoped
-first). Several values of a choice filter are given by repeating it (``status=a&status=b``).
+matches every unit at or below that unit through the materialised path (the unit's path, read
+with one small query, as an indexed prefix: ``projects.selectors.subtree``) and reveals nothing
+about units outside the caller's scope (the queryset is scoped first). Several values of a choice filter are given by repeating it (``status=a&status=b``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from rest_framework.filters import OrderingFilter, SearchFilter
 
 from projects.choices import Continuity, ProjectCategory, UnitKind
 from projects.models import Project, Unit
+from projects.selectors import subtree
 
 from ..choices import (
     Category,
@@ -54,23 +55,21 @@ def _department(queryset: QuerySet, prefix: str, code: str) -> QuerySet:
     """Rows of units at or below ``code``.
 
     Other models' rows are found through the subtree's unit ids and then their own ids, read
-    first with two small queries (the scoped queryset still decides what is visible). A
+    first with small queries (the scoped queryset still decides what is visible). A
     condition on a joined unit's path leaves the planner guessing how many rows match; a
     cursor page ordered by id then walks the primary key from the table's first row until it
     meets the department (75 ms in a province of 100,000 goals), where a list of ids is
     probed in order (under 1 ms). Very large subtrees keep the single query.
     """
-    subtree = {"path__contains": f"/{code}/"}
     if not prefix:
-        return queryset.filter(**subtree)
-    inside = {f"{prefix}{key}": value for key, value in subtree.items()}
+        return queryset.filter(subtree(code))
     units = list(
-        Unit.objects.filter(**subtree)
+        Unit.objects.filter(subtree(code))
         .order_by()
         .values_list("pk", flat=True)[: DEPARTMENT_IDS_MAX + 1]
     )
     if len(units) > DEPARTMENT_IDS_MAX:
-        return queryset.filter(**inside)
+        return queryset.filter(subtree(code, prefix))
     rows = queryset.model._default_manager.filter(**{f"{prefix}in": units}).order_by()
     ids = list(rows.values_list("pk", flat=True)[: DEPARTMENT_IDS_MAX + 1])
     if len(ids) > DEPARTMENT_IDS_MAX:

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from projects.permissions import visible_units
+from projects.selectors import subtree
 
 from ...selectors import SUMMARY_GROUPS, performance_summary
 from ..schema import LIST, responses
@@ -56,7 +57,7 @@ class SummaryView(APIView):
         if params.get("unit"):
             units = units.filter(code=params["unit"])
         if params.get("department"):
-            units = units.filter(path__contains=f"/{params['department']}/")
+            units = units.filter(subtree(params["department"]))
         rows = performance_summary(
             units=units, year=params.get("year"), group_by=params["group_by"]
         )
