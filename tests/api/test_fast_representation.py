@@ -13,7 +13,6 @@ from rest_framework import serializers
 
 from performance import list_selectors
 from performance.api.serializers.common import UnitBriefSerializer
-from performance.api.serializers.fast import compile_plan
 from performance.api.serializers.goals import (
     GoalDetailSerializer,
     GoalSerializer,
@@ -92,23 +91,30 @@ def test_list_page_rows_and_instances_match_drf(varied, finance_reviewer, zone):
     assert any(f["severity"] == "error" for f in findings)  # the shapes were really there
 
 
-def test_detail_serializer_reads_the_request_per_instance(varied, finance_reviewer, rf):
-    """The detail's ``allowed_actions`` depends on the request, so it is never shared."""
-    assert GoalDetailSerializer.shared_plan is False
+def test_detail_serializer_reads_the_request_per_instance(varied, finance_reviewer, filler, rf):
+    """The detail's ``allowed_actions`` depends on the request: the shared plan leaves it out
+    and each serializer adds it for its own request's user."""
     goal = list_selectors.goal_detail_for(finance_reviewer).get(pk=varied.pk)
-    request = rf.get("/")
-    request.user = finance_reviewer
-    data = GoalDetailSerializer(goal, context={"request": request}).data
-    assert list(data.items()) == drf(GoalDetailSerializer, goal, context={"request": request})
+    seen = []
+    for user in (finance_reviewer, filler, finance_reviewer):
+        request = rf.get("/")
+        request.user = user
+        data = GoalDetailSerializer(goal, context={"request": request}).data
+        expected = drf(GoalDetailSerializer, goal, context={"request": request})
+        assert list(data.items()) == expected
+        seen.append(data["allowed_actions"])
+    assert seen[0] == seen[2] != seen[1]  # not one user's actions shared with the next
 
 
-def test_compiled_plan_skips_fields_and_keeps_plain_values():
+@pytest.mark.parametrize("build", ["compile_plan", "interpret_plan"])
+def test_a_plan_skips_fields_and_keeps_plain_values(build):
+    from performance.api.serializers import fast
     from performance.api.serializers.fast import _SKIP, Step
 
     def skip(row):
         return _SKIP
 
-    represent = compile_plan(
+    represent = getattr(fast, build)(
         [
             Step("a", lambda row: row["a"], str, int),
             Step("gone", skip, str, None, may_skip=True),

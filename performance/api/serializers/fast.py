@@ -45,10 +45,17 @@ class FastRepresentation:
     itself shared, or a method field that reads only the row). Its plan is then built once per
     class and time zone, from one instance kept for the purpose, and serves every instance of
     the class: a list request binds and copies no fields at all (deep-copying the prebuilt
-    fields of a goal with its nested serializers cost ~10 ms per request).
+    fields of a goal with its nested serializers cost ~10 ms per request). ``request_fields``
+    names method fields that do depend on the request (``allowed_actions``): they are left out
+    of the plan and added after it, in that order, by this instance's ``get_<name>`` — declare
+    them last in ``Meta.fields``.
+
+    Without ``shared_plan`` each instance plans for itself, and runs its plan as a loop:
+    compiling it would cost more than it saves for the one object such serializers show.
     """
 
     shared_plan = False
+    request_fields: tuple[str, ...] = ()
 
     def get_fields(self):
         """``ModelSerializer`` builds its fields by inspecting the model on every instantiation
@@ -67,9 +74,12 @@ class FastRepresentation:
         represent = self.__dict__.get("_representation")
         if represent is None:
             represent = self._representation = (
-                self._class_representation() if self.shared_plan else compile_plan(self._plan())
+                self._class_representation() if self.shared_plan else interpret_plan(self._plan())
             )
-        return represent(instance)
+        ret = represent(instance)
+        for name in self.request_fields:
+            ret[name] = getattr(self, f"get_{name}")(instance)
+        return ret
 
     @classmethod
     def _class_representation(cls):
@@ -90,6 +100,8 @@ class FastRepresentation:
         zone = timezone.get_current_timezone() if settings.USE_TZ else None
         plan = []
         for field in self._readable_fields:
+            if field.field_name in self.request_fields:
+                continue  # added per request by to_representation
             source = field.source_attrs
             column = columns.get(source[0]) if len(source) == 1 else None
             if isinstance(field, fields.DateTimeField) and not hasattr(field, "timezone"):
@@ -153,6 +165,22 @@ class Step(NamedTuple):
     plain: type | None
     may_skip: bool = False
     attname: str | None = None  # ``read`` is ``attrgetter(attname)``
+
+
+def interpret_plan(plan: list[Step]) -> Callable:
+    """The plan run step by step: what :func:`compile_plan` computes, without compiling."""
+
+    def represent(row):
+        ret = {}
+        for step in plan:
+            value = step.read(row)
+            if value is None or type(value) is step.plain:
+                ret[step.name] = value
+            elif value is not _SKIP:
+                ret[step.name] = step.represent(value)
+        return ret
+
+    return represent
 
 
 def compile_plan(plan: list[Step]) -> Callable:

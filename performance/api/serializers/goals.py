@@ -172,7 +172,8 @@ class GoalSerializer(FastRepresentation, serializers.ModelSerializer):
 
 
 class GoalDetailSerializer(GoalSerializer):
-    shared_plan = False  # allowed_actions depends on the request's user
+    shared_plan = True
+    request_fields = ("allowed_actions",)  # depends on the request's user
     allowed_actions = serializers.SerializerMethodField(
         label="可执行操作",
         help_text="当前用户对该目标可执行的操作：edit、submit、approve、return、adjust 的子集。",
