@@ -3,7 +3,8 @@
 Units and departments are given by code (``unit=027001``, ``department=027``): ``department``
 matches every unit at or below that unit through the materialised path (the unit's path, read
 with one small query, as an indexed prefix: ``projects.selectors.subtree``) and reveals nothing
-about units outside the caller's scope (the queryset is scoped first). Several values of a choice filter are given by repeating it (``status=a&status=b``).
+about units outside the caller's scope (the queryset is scoped first). Several values of a
+choice filter are given by repeating it (``status=a&status=b``).
 """
 
 from __future__ import annotations
