@@ -157,6 +157,25 @@ def session_worker_paused():
             celery_app.control.add_consumer(queue, destination=nodes, reply=True, timeout=5)
 
 
+def session_worker_idle(timeout: float = 60.0) -> None:
+    """Wait until the session worker (if started) has no task running or reserved.
+
+    A transactional test's teardown truncates every table; a worker still running a task that
+    this or an earlier test queued holds locks the ``TRUNCATE`` needs while waiting for others
+    it holds, and PostgreSQL aborts the teardown with a deadlock."""
+    nodes = running_workers("itest")
+    if not nodes:
+        return
+    inspect = celery_app.control.inspect(destination=nodes, timeout=1.0)
+
+    def idle() -> bool:
+        """the session worker has no task running or reserved"""
+        active, reserved = inspect.active() or {}, inspect.reserved() or {}
+        return not any(active.values()) and not any(reserved.values())
+
+    wait_for(idle, timeout=timeout)
+
+
 @pytest.fixture(scope="session")
 def celery_worker(integration_services, django_db_setup, django_db_blocker):
     """One real worker for the session, consuming this run's queue on the test database."""

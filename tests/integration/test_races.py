@@ -13,7 +13,17 @@ from django.db import connection
 
 from tests.api.races import RESOURCES, ROUNDS, assert_no_update_lost, prepare, token_client
 
+from .conftest import session_worker_idle
+
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _worker_idle_before_the_flush(transactional_db):
+    """Set up after the database, so torn down before its flush: see ``session_worker_idle``
+    (a CI run once hit that deadlock at the end of the monitoring-round race)."""
+    yield
+    session_worker_idle()
 
 
 @pytest.mark.parametrize("resource", RESOURCES)
