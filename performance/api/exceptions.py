@@ -6,7 +6,8 @@
 - ``StaleObjectError`` (or any ``ValidationError`` with code ``"stale"``) → 409 under
   ``lock_version``.
 - ``PermissionDenied`` from a service → 403 carrying the service's Chinese reason.
-- 401 / 404 / 405 / 429 … keep DRF's status and its (translated) message.
+- 401 / 404 / 405 / 429 … keep DRF's status and its (translated) message; a job's download
+  after its files' retention is 410 ``files_expired`` (:class:`FilesExpired`).
 - A URL under ``/api/`` that matches no route is a JSON 404 too (``not_found``, the project's
   ``handler404``), not Django's HTML page.
 """
@@ -38,6 +39,13 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = STALE
     default_code = "stale"
+
+
+class FilesExpired(exceptions.APIException):
+    """410: a job's files were deleted after their retention (the detail says when)."""
+
+    status_code = status.HTTP_410_GONE
+    default_code = "files_expired"
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +20,7 @@ from projects.permissions import visible_units
 
 from ...models import Job
 from ...services.recompute_jobs import recompute_request
+from ..exceptions import FilesExpired
 from ..filters import JobFilter
 from ..pagination import SmallListPagination
 from ..permissions import scope_jobs
@@ -29,11 +30,6 @@ from ..serializers.jobs import JobSerializer, RecomputeSerializer
 FILES_EXPIRED = _(
     "该任务的文件已于 %(date)s 按保留期限（任务结束后 %(days)d 天）清理，请重新发起导出或导入。"
 )
-
-
-class FilesExpired(exceptions.APIException):
-    status_code = status.HTTP_410_GONE
-    default_code = "files_expired"
 
 
 @extend_schema_view(
