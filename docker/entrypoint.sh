@@ -10,10 +10,12 @@ case "$1" in
     exec python manage.py setup_schedules
     ;;
   web)
+    # gunicorn believes forwarding headers from the same proxies as Django does (README,
+    # "Security"): TRUSTED_PROXIES, empty by default, so no peer is believed.
     exec gunicorn config.wsgi:application --bind 0.0.0.0:8000 \
       --workers "${GUNICORN_WORKERS:-2}" --threads "${GUNICORN_THREADS:-4}" \
       --timeout "${GUNICORN_TIMEOUT:-60}" --graceful-timeout 30 \
-      --access-logfile - --forwarded-allow-ips="*"
+      --access-logfile - --forwarded-allow-ips "${TRUSTED_PROXIES:-}"
     ;;
   worker)
     # acks_late: a task is acknowledged only when done. A worker stopped with SIGTERM finishes

@@ -6,10 +6,12 @@ broker, so a fresh machine needs only Python. ``DATABASE_URL`` and ``REDIS_URL``
 PostgreSQL and Redis.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -116,6 +118,12 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# performance.api.docs_assets first: it serves ReDoc's bundle without Redocly's CDN logo.
+STATICFILES_FINDERS = [
+    "performance.api.docs_assets.LocalRedocFinder",
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -130,6 +138,23 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # pair is locked out for LOGIN_LOCKOUT_SECONDS (admin login form and API token endpoint alike).
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", str(15 * 60)))
+# ... and after this many failed logins from one address, whatever the usernames (one address
+# trying many accounts), within LOGIN_LOCKOUT_SECONDS, the address is locked out as long.
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+
+# projects.client_address: the proxies (addresses or CIDR networks, comma-separated) whose
+# X-Forwarded-For is believed. Empty: the header is ignored and the client is REMOTE_ADDR. The
+# lockouts and the API's throttles count per client address, so a proxy left out makes all
+# its clients one; a peer listed wrongly lets its clients pick their address. docker/entrypoint.sh
+# gives gunicorn the same list as --forwarded-allow-ips.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy)  # strict, as gunicorn's check: 10.0.0.1/8 is refused
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES 中的“{_proxy}”不是有效的 IP 地址或网段（{_error}）。"
+        ) from None
 LOGIN_URL = "admin:login"
 
 # --- Redis: broker and cache in production; an embedded broker when REDIS_URL is unset ----
@@ -227,6 +252,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # Nothing from elsewhere: Swagger UI's default validatorUrl is validator.swagger.io, whose
+    # badge (drawn by layouts other than drf-spectacular's BaseLayout) would fetch from it with
+    # the schema's URL; "none" turns it off whatever the layout.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": "none"},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,

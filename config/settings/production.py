@@ -20,11 +20,16 @@ DEBUG = False
 if not os.environ.get("ALLOWED_HOSTS"):
     raise ImproperlyConfigured("生产环境必须设置 ALLOWED_HOSTS。")
 
+# The TLS-terminating proxy says whether the client used HTTPS. A client that reaches gunicorn
+# directly and forges the header only skips its own redirect to HTTPS; the client *address* is
+# another matter: it is believed only from TRUSTED_PROXIES (base.py, projects.client_address).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Behind that proxy a client's address is the last X-Forwarded-For entry (the one the proxy
-# adds), not whatever the client put before it: the auth throttle and the login lockout count
-# per real address (projects.login_throttle uses DRF's reading of it).
-REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "1"))}  # noqa: F405
+if os.environ.get("NUM_PROXIES"):
+    # Retired: counting proxies believed X-Forwarded-For from whoever connected.
+    raise ImproperlyConfigured(
+        "NUM_PROXIES 已停用：请改为在 TRUSTED_PROXIES 中列出反向代理的地址或网段"
+        "（逗号分隔），只有来自这些地址的 X-Forwarded-For 才被采信。"
+    )
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = True

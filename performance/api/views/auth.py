@@ -14,6 +14,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from projects import login_throttle
+from projects.client_address import client_address
 from projects.models import Membership
 
 from ..schema import errors, responses
@@ -64,8 +65,9 @@ class TokenView(APIView):
         summary="申请 API 令牌",
         description=(
             "用用户名和密码换取 API 令牌（管理后台“令牌”页面也可签发）。"
-            "按客户端地址限流，超过频率返回 429；同一用户名在同一地址连续登录失败"
-            "（与管理后台登录合并计数）达到上限后暂时锁定，也返回 429。"
+            "按客户端地址限流，超过频率返回 429；同一用户名在同一地址连续登录失败，"
+            "或同一地址登录失败（不论用户名）达到上限后（与管理后台登录合并计数）"
+            "暂时锁定，也返回 429。"
         ),
         request=TokenRequestSerializer,
         responses={
@@ -76,10 +78,10 @@ class TokenView(APIView):
     )
     def post(self, request: Request) -> Response:
         username = str(request.data.get("username", "")) if hasattr(request.data, "get") else ""
-        ident = login_throttle.client_ident(request)
-        wait = login_throttle.locked_for(username, ident)
-        if wait:
-            raise exceptions.Throttled(wait=wait, detail=login_throttle.locked_message(wait))
+        ident = client_address(request)
+        lockout = login_throttle.current_lockout(username, ident)
+        if lockout:
+            raise exceptions.Throttled(wait=lockout.seconds, detail=lockout.message)
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         if not serializer.is_valid():
             if "username" not in serializer.errors and "password" not in serializer.errors:
