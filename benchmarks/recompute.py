@@ -966,8 +966,8 @@ def main() -> None:
             )
         top = counts[-1]
         parts.append(
-            f"{median(project_of[base]) / median(project_of[top]):.2f}× faster on {top} processes"
-            f" than on {base}"
+            f"speed-up {median(project_of[base]) / median(project_of[top]):.2f}× on {top} processes"
+            f" over {base}"
         )
     if args.projects >= 100_000:
         top = counts[-1]
