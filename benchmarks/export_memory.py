@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import subprocess
@@ -31,6 +32,7 @@ import time
 from pathlib import Path
 
 from . import setup_django
+from .measure import describe, median, rounds
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = 2025
@@ -62,8 +64,8 @@ def indicator_queryset(indicators: int):
     return Indicator.objects.filter(goal__unit_id__in=unit_ids, goal__year=YEAR)
 
 
-def child(mode: str, indicators: int, use_tracemalloc: bool) -> None:
-    """Run one export in this process and print its figures as JSON."""
+def child(mode: str, indicators: int, use_tracemalloc: bool, output: str) -> None:
+    """Run one export in this process into ``output`` and print its figures as JSON."""
     setup_django()
     from openpyxl import Workbook
 
@@ -84,7 +86,7 @@ def child(mode: str, indicators: int, use_tracemalloc: bool) -> None:
     workbook = new_workbook() if mode == "streaming" else Workbook()
     if mode != "streaming":
         workbook.remove(workbook.active)  # the same sheets as the streaming workbook
-    with tempfile.TemporaryFile() as target:
+    with open(output, "wb") as target:
         writer = write_indicators(workbook, queryset)
         workbook.save(target)
         size = target.tell()
@@ -107,49 +109,97 @@ def child(mode: str, indicators: int, use_tracemalloc: bool) -> None:
     )
 
 
-def run(mode: str, indicators: int, use_tracemalloc: bool) -> dict:
+def run(mode: str, indicators: int, use_tracemalloc: bool, output: str) -> dict:
     command = [sys.executable, "-m", "benchmarks.export_memory", "--child", mode]
-    command += ["--indicators", str(indicators)]
+    command += ["--indicators", str(indicators), "--output", output]
     if use_tracemalloc:
         command.append("--tracemalloc")
-    output = subprocess.run(
+    result = subprocess.run(
         command, cwd=ROOT, env=os.environ, check=True, capture_output=True, text=True
     ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return json.loads(result.strip().splitlines()[-1])
+
+
+def content_digest(path: str) -> tuple[int, str]:
+    """(data rows, sha256 of every sheet's title and every cell's value and number format),
+    read back with openpyxl: what a reader of the file sees, whatever the workbook's XML."""
+    from openpyxl import load_workbook
+
+    digest = hashlib.sha256()
+    data_rows = 0
+    workbook = load_workbook(path, read_only=True)
+    for sheet in workbook.worksheets:
+        digest.update(f"sheet {sheet.title}\n".encode())
+        for index, row in enumerate(sheet.iter_rows()):
+            cells = [(cell.value, cell.number_format) for cell in row if cell.value is not None]
+            digest.update(repr(cells).encode() + b"\n")
+            data_rows += index > 0 and bool(cells)
+    workbook.close()
+    return data_rows, digest.hexdigest()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--indicators", type=int, default=300_000)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of both exports (median)")
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--child", choices=["streaming", "normal"], help=argparse.SUPPRESS)
+    parser.add_argument("--output", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.indicators, args.tracemalloc)
+        child(args.child, args.indicators, args.tracemalloc, args.output)
         return
     setup_django()
     from .recompute import scope_units
 
     scope_units(-(-args.indicators // 15))  # enough synthetic projects exist
-    results = {}
-    for mode in ("streaming", "normal"):
-        results[mode] = figures = run(mode, args.indicators, args.tracemalloc)
-        traced = figures["tracemalloc_peak"]
-        print(
-            f"{mode + ' workbook':<20} {figures['rows']} rows, {figures['bytes'] / 1e6:6.1f} MB xlsx"
-            f" in {figures['seconds']:6.1f} s; peak RSS growth"
-            f" {figures['peak_growth'] / 1e6:8.1f} MB"
-            + (f", tracemalloc peak {traced / 1e6:8.1f} MB" if traced else ""),
-            flush=True,
-        )
-    streaming, normal = results["streaming"], results["normal"]
-    growth = streaming["peak_growth"] / 1e6
-    met = growth <= 100
     print(
-        f"RESULT export_memory: {streaming['rows']} indicators, streaming peak growth"
-        f" {growth:.1f} MB (target ≤ 100 MB) vs {normal['peak_growth'] / 1e6:.1f} MB for a normal"
-        f" workbook ({normal['peak_growth'] / max(streaming['peak_growth'], 1):.0f}× less),"
-        f" time {streaming['seconds']:.1f} s vs {normal['seconds']:.1f} s"
+        f"export {args.indicators} indicators: {args.repeat} rounds, the two exports"
+        " interleaved, each in a fresh process",
+        flush=True,
+    )
+    results: dict[str, list[dict]] = {"streaming": [], "normal": []}
+    contents: dict[str, set] = {"streaming": set(), "normal": set()}
+    with tempfile.TemporaryDirectory() as folder:
+        for index, mode in rounds(list(results), args.repeat):
+            output = str(Path(folder) / f"{mode}.xlsx")
+            figures = run(mode, args.indicators, args.tracemalloc, output)
+            rows, digest = content_digest(output)  # not timed: the child has finished
+            contents[mode].add((figures["rows"], rows, digest))
+            results[mode].append(figures)
+            traced = figures["tracemalloc_peak"]
+            print(
+                f"  round {index + 1}: {mode + ' workbook':<20} {figures['rows']} rows written,"
+                f" {rows} read back, {figures['bytes'] / 1e6:6.1f} MB xlsx in"
+                f" {figures['seconds']:6.1f} s; peak RSS growth"
+                f" {figures['peak_growth'] / 1e6:8.1f} MB"
+                + (f", tracemalloc peak {traced / 1e6:8.1f} MB" if traced else "")
+                + f"; content {digest[:12]}",
+                flush=True,
+            )
+    every = contents["streaming"] | contents["normal"]
+    same = len(every) == 1 and next(iter(every))[0] == next(iter(every))[1]
+    print(
+        "same workbook content (sheets, every cell's value and number format, read back):"
+        f" {'yes' if same else 'NO'}" + ("" if same else f" — {sorted(every)}")
+    )
+    print("timings and memory (interleaved rounds, each run in a fresh process):")
+    for mode, runs in results.items():
+        print(
+            f"  {mode:<10} peak growth"
+            f" {describe([r['peak_growth'] for r in runs], unit='MB', scale=1e-6)};"
+            f" time {describe([r['seconds'] for r in runs])}"
+        )
+    growth = median([r["peak_growth"] for r in results["streaming"]]) / 1e6
+    normal = median([r["peak_growth"] for r in results["normal"]]) / 1e6
+    seconds = {mode: median([r["seconds"] for r in runs]) for mode, runs in results.items()}
+    rows = results["streaming"][0]["rows"]
+    met = growth <= 100 and same
+    print(
+        f"RESULT export_memory: {rows} indicators, streaming peak growth"
+        f" {growth:.1f} MB (target ≤ 100 MB) vs {normal:.1f} MB for a normal"
+        f" workbook ({normal / max(growth, 1e-6):.0f}× less), time {seconds['streaming']:.1f} s"
+        f" vs {seconds['normal']:.1f} s, same content: {'yes' if same else 'NO'}"
         f" → {'met' if met else 'NOT met'}"
     )
 

@@ -24,11 +24,11 @@ from __future__ import annotations
 import argparse
 import io
 import random
-import statistics
 import time
 from decimal import Decimal
 
 from . import setup_django
+from .measure import clear_caches, describe, median, ratio_range, rounds
 
 YEAR = 2026
 PREFIX = "BENCHIMP"
@@ -175,7 +175,7 @@ def bench_actor():
     return user
 
 
-def parse_only(data: bytes) -> float:
+def parse_only(data: bytes) -> tuple[float, int]:
     from openpyxl import load_workbook
 
     started = time.perf_counter()
@@ -184,7 +184,43 @@ def parse_only(data: bytes) -> float:
     for row in workbook.worksheets[0].iter_rows(values_only=True):
         cells += len(row)
     workbook.close()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, cells
+
+
+def expected_indicators(rows: list[list]) -> list[tuple]:
+    """What either importer must store, from the file's rows: (project code, 一级, 二级, 三级,
+    指标值, 指标值说明, 分值), sorted."""
+    return sorted(
+        (row[3], row[7], row[8], row[9], str(row[10]), row[11], Decimal(row[12])) for row in rows
+    )
+
+
+def stored_indicators(goal_ids: list[int]) -> list[tuple]:
+    """The same columns as :func:`expected_indicators`, as stored, sorted."""
+    from performance.models import Indicator
+
+    return sorted(
+        Indicator.objects.filter(goal_id__in=goal_ids).values_list(
+            "goal__project__code",
+            "level1",
+            "level2",
+            "level3",
+            "raw_value",
+            "explanation",
+            "weight",
+        )
+    )
+
+
+def differences(expected: list[tuple], stored: list[tuple]) -> tuple[int, list[str]]:
+    """(rows missing or extra, first examples) between two sorted lists of rows."""
+    from collections import Counter
+
+    missing = Counter(expected) - Counter(stored)
+    extra = Counter(stored) - Counter(expected)
+    examples = [f"missing {row}" for row in list(missing)[:2]]
+    examples += [f"unexpected {row}" for row in list(extra)[:2]]
+    return sum(missing.values()) + sum(extra.values()), examples
 
 
 def project_path(data: bytes, actor) -> tuple[float, dict]:
@@ -242,11 +278,9 @@ def resource_path(data: bytes) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of the fast paths (median)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of every variant (median)")
     args = parser.parse_args()
     setup_django()
-    from performance.models import Indicator
-
     from .recompute import scope_units
 
     scope_units(1_000)  # the synthetic units exist
@@ -254,41 +288,64 @@ def main() -> None:
     data = build_file(rows)
     goal_ids = prepare_goals(rows)
     actor = bench_actor()
+    expected = expected_indicators(rows)
     print(
         f"import {len(rows)} indicator rows ({len(data) / 1e6:.1f} MB xlsx, {len(goal_ids)}"
-        f" projects with draft goals)",
+        f" projects with draft goals); {args.repeat} rounds, variants interleaved, caches"
+        " cleared before each",
         flush=True,
     )
 
-    parse = statistics.median(parse_only(data) for _ in range(args.repeat))
-    print(f"bare openpyxl read-only parse:            {parse:8.2f} s", flush=True)
-    ours = []
-    for _ in range(args.repeat):
+    def run(name: str) -> float:
+        if name == "parse":
+            elapsed, cells = parse_only(data)
+            if cells != (len(rows) + 1) * len(HEADERS):
+                raise SystemExit(f"the parse read {cells} cells, not {(len(rows) + 1) * 13}")
+            return elapsed
+        if name == "project":
+            elapsed, counts = project_path(data, actor)
+            if counts["indicators_created"] != len(rows):
+                raise SystemExit(f"targets_import created {counts['indicators_created']}")
+            return elapsed
+        elapsed, new = resource_path(data)
+        if new != len(rows):
+            raise SystemExit(f"the import-export resource created {new}")
+        return elapsed
+
+    labels = {
+        "parse": "bare openpyxl read-only parse",
+        "project": "targets_import",
+        "resource": "django-import-export ModelResource",
+    }
+    samples: dict[str, list[float]] = {name: [] for name in labels}
+    wrong = 0
+    for index, name in rounds(list(labels), args.repeat):
         reset(goal_ids)
-        elapsed, counts = project_path(data, actor)
-        ours.append(elapsed)
-        created = Indicator.objects.filter(goal_id__in=goal_ids).count()
-    project = statistics.median(ours)
-    print(
-        f"targets_import:                           {project:8.2f} s  (median of {len(ours)};"
-        f" {counts['indicators_created']} created, {created} in the database)",
-        flush=True,
-    )
+        clear_caches()
+        elapsed = run(name)
+        samples[name].append(elapsed)
+        line = f"  round {index + 1}: {labels[name]:<36}{elapsed:8.2f} s"
+        if name != "parse":  # what it wrote, against the file
+            stored = stored_indicators(goal_ids)
+            count, examples = differences(expected, stored)
+            wrong += count
+            line += f"  ({len(stored)} rows stored, {count} differ from the file)"
+            line += "".join(f"\n    {example}" for example in examples)
+        print(line, flush=True)
     reset(goal_ids)
-    baseline, new = resource_path(data)
-    created = Indicator.objects.filter(goal_id__in=goal_ids).count()
-    print(
-        f"django-import-export ModelResource:       {baseline:8.2f} s  ({new} new,"
-        f" {created} in the database)",
-        flush=True,
-    )
-    reset(goal_ids)
+    print("timings (interleaved rounds, each run cold):")
+    for name, values in samples.items():
+        print(f"  {labels[name]:<36}{describe(values)}")
+    project, baseline, parse = (median(samples[name]) for name in ("project", "resource", "parse"))
     speedup, versus_parse = baseline / project, project / parse
-    met = speedup >= 8 and versus_parse <= 3
+    met = speedup >= 8 and versus_parse <= 3 and wrong == 0
     print(
-        f"RESULT import_xlsx: {len(rows)} rows in {project:.2f} s, {speedup:.1f}× faster than"
-        f" the import-export resource (target ≥ 8×), {versus_parse:.2f}× the bare openpyxl"
-        f" parse (target ≤ 3×) → {'met' if met else 'NOT met'}"
+        f"RESULT import_xlsx: {len(rows)} rows in {project:.2f} s (median of"
+        f" {len(samples['project'])}), {ratio_range(samples['resource'], samples['project'])}"
+        f" faster than the import-export resource (target ≥ 8×),"
+        f" {ratio_range(samples['project'], samples['parse'])} the bare openpyxl parse"
+        f" (target ≤ 3×), what each stored vs the file's {len(rows)} rows: {wrong} differences"
+        f" (target 0) → {'met' if met else 'NOT met'}"
     )
 
 

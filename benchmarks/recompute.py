@@ -1,13 +1,15 @@
 """Recompute rates, scores, grades and lights at province scale.
 
-    python -m benchmarks.recompute                              # 10,000 projects, both baselines
+    python -m benchmarks.recompute                              # 10,000 projects, all variants
+    python -m benchmarks.recompute --projects 10000 --processes 1,2 --no-orm     # scale-out
     python -m benchmarks.recompute --projects 100000 --processes 2 --no-orm
     python -m benchmarks.recompute --projects 2000 --no-orm --profile    # where the time goes
 
 The project's path is ``performance.services.recompute.recompute_year`` over the units that
 hold the first ``--projects`` synthetic projects (``benchmarks.generate`` makes them, ten per
-unit; with ``--processes 2`` two processes take chunks of 100 units from a shared queue, as two
-Celery workers share ``recompute_chunk`` tasks, and the floors run as two halves at once). Baselines, on the same rows in the same run:
+unit; with ``--processes 2`` two fresh processes take chunks of 100 units from a shared queue,
+as two Celery workers share ``recompute_chunk`` tasks, and the floors run as two halves at
+once). Baselines, on the same rows in the same run:
 
 - the per-object ORM loop: per evaluation / report, load it and its rows with the ORM
   (``select_related`` indicator, goal, project), sum its budget and payments, compute with the
@@ -25,10 +27,30 @@ Celery workers share ``recompute_chunk`` tasks, and the floors run as two halves
     checked against this one; the figures-only ratio is printed beside it.
   Neither has locks, batches, per-batch commits or notification checks.
 
-Between runs every computed column is reset (not timed), so no run skips a row as unchanged.
-Every stored figure of every run is then compared with the engine's, computed independently
-here from plain values (targets re-read from their raw text): scores, notes, totals, rates,
-grades, deviation flags, values, findings and lights. The ratio line is printed last.
+Timing: ``--repeat`` rounds (default 3); each round runs every variant once, in an order
+rotated from round to round (``benchmarks.measure.rounds``); before every run the computed
+columns are reset (not timed) and the project's in-process caches cleared
+(``measure.clear_caches``; with ``--processes`` above 1 every run has fresh processes), so no
+run starts warm from another. The ORM loop takes part in the first ``--orm-repeat`` rounds
+only (default 1: 13 minutes per run at 10,000 projects). Printed: every run, then per variant
+the median, the fastest and slowest run and the spread, and ratios of medians with the range
+of the per-round ratios. With several ``--processes`` counts (``1,2``) the project's path and
+the floors run at each, and the speed-up and per-process throughput are printed.
+
+Checks, none of them timed:
+
+- the first run of each variant: every stored figure (scores, notes, totals, rates, grades,
+  deviation flags, values, findings and lights) is compared with the engine's, computed here
+  from plain values (targets re-read from their raw text) — independent of the project's path
+  and of the ORM loop, which compute with ``performance.services.figures``;
+- every run: PostgreSQL digests of the stored figures (and of the audit rows) must equal
+  those of the project's path. So the floor, which computes with the same ``engine_outputs``
+  it would be compared with above, is checked against the project's own code too;
+- the audit rows of floor+audit and of the project's path, two independent implementations,
+  are compared row by row (object, text shown, unit, actor, action, changes, comment); the
+  figures-only floor and the ORM loop must write none.
+
+The ratio line is printed last.
 """
 
 from __future__ import annotations
@@ -42,6 +64,7 @@ from dataclasses import asdict
 from decimal import Decimal
 
 from . import setup_django
+from .measure import clear_caches, describe, median, ratio_range, rounds
 
 YEAR = 2025
 ZERO = Decimal(0)
@@ -553,25 +576,28 @@ def run_floor_parallel(unit_ids: list[int], *, with_audit: bool, processes: int)
         return time.perf_counter() - started
 
 
+def chunk_size(units: int, processes: int) -> int:
+    """Units per task: ``UNITS_PER_CHUNK``, or fewer when that would leave a process without
+    work (a small province): at least four chunks per process."""
+    if processes <= 1:
+        return UNITS_PER_CHUNK
+    return max(1, min(UNITS_PER_CHUNK, units // (4 * processes)))
+
+
 def run_project_path(
-    unit_ids: list[int], processes: int, *, profile: bool = False
+    unit_ids: list[int], processes: int, *, size: int = UNITS_PER_CHUNK
 ) -> tuple[float, dict]:
+    """``recompute_year`` over the units: in this process, or as chunks of
+    ``size`` units taken from a shared queue by ``processes`` fresh processes (as
+    Celery workers share ``recompute_chunk`` tasks). Wall time and the summed counts."""
     from performance.services.recompute import recompute_year
 
-    totals: dict = {}
     if processes <= 1:
         started = time.perf_counter()
-        if profile:
-            from pyinstrument import Profiler
-
-            with Profiler(interval=0.005) as profiler:
-                totals = recompute_year(year=YEAR, unit_ids=unit_ids)
-            elapsed = time.perf_counter() - started
-            print(profiler.output_text(unicode=True, color=False, show_all=False), flush=True)
-            return elapsed, totals
         totals = recompute_year(year=YEAR, unit_ids=unit_ids)
         return time.perf_counter() - started, totals
-    chunks = [unit_ids[i : i + UNITS_PER_CHUNK] for i in range(0, len(unit_ids), UNITS_PER_CHUNK)]
+    totals: dict = {}
+    chunks = [unit_ids[i : i + size] for i in range(0, len(unit_ids), size)]
     with _pool(processes) as pool:
         started = time.perf_counter()
         for counts in pool.imap_unordered(_recompute_chunk, chunks):
@@ -586,38 +612,47 @@ def run_project_path(
 
 # --- verification --------------------------------------------------------------------------
 
+# Each output table and the rows of it in scope (parameters: year, unit ids).
+SCOPES = {
+    "evaluations": ("performance_selfevaluation", "year = %s AND unit_id = ANY(%s)"),
+    "scores": (
+        "performance_indicatorevaluation",
+        "evaluation_id IN (SELECT id FROM performance_selfevaluation"
+        " WHERE year = %s AND unit_id = ANY(%s))",
+    ),
+    "reports": (
+        "performance_monitoringreport",
+        "round_id IN (SELECT id FROM performance_monitoringround WHERE year = %s)"
+        " AND unit_id = ANY(%s)",
+    ),
+    "entries": (
+        "performance_monitoringentry",
+        "report_id IN (SELECT r.id FROM performance_monitoringreport r"
+        " JOIN performance_monitoringround m ON m.id = r.round_id"
+        " WHERE m.year = %s AND r.unit_id = ANY(%s))",
+    ),
+}
+# The audit rows of a run, without their ids and times (what two runs must agree on).
+AUDIT_COLUMNS = (
+    "content_type_id, object_id, object_repr, unit_id, actor_id, action, transition, changes,"
+    " comment"
+)
+AUDIT_SCOPE = "action = 'compute' AND unit_id = ANY(%s)"
+
+
+def _figure_fields(name: str) -> list[str]:
+    return [f for f in OUTPUT_FIELDS[name] if f != "computed_at"]
+
 
 def read_stored(unit_ids: list[int]) -> dict:
     from django.db import connection
 
-    tables = {
-        "evaluations": (
-            "performance_selfevaluation",
-            "year = %s AND unit_id = ANY(%s)",
-        ),
-        "scores": (
-            "performance_indicatorevaluation",
-            "evaluation_id IN (SELECT id FROM performance_selfevaluation"
-            " WHERE year = %s AND unit_id = ANY(%s))",
-        ),
-        "reports": (
-            "performance_monitoringreport",
-            "round_id IN (SELECT id FROM performance_monitoringround WHERE year = %s)"
-            " AND unit_id = ANY(%s)",
-        ),
-        "entries": (
-            "performance_monitoringentry",
-            "report_id IN (SELECT r.id FROM performance_monitoringreport r"
-            " JOIN performance_monitoringround m ON m.id = r.round_id"
-            " WHERE m.year = %s AND r.unit_id = ANY(%s))",
-        ),
-    }
     stored = {}
     with connection.cursor() as cursor:
-        for name, (table, where) in tables.items():
-            fields = [f for f in OUTPUT_FIELDS[name] if f != "computed_at"]
+        for name, (table, where) in SCOPES.items():
             cursor.execute(
-                f"SELECT id, {', '.join(fields)} FROM {table} WHERE {where}", [YEAR, unit_ids]
+                f"SELECT id, {', '.join(_figure_fields(name))} FROM {table} WHERE {where}",
+                [YEAR, unit_ids],
             )
             stored[name] = {row[0]: row[1:] for row in cursor.fetchall()}
     return stored
@@ -634,7 +669,7 @@ def mismatches(unit_ids: list[int], *, chunk: int = 1000) -> tuple[int, int, lis
         expected = engine_outputs(read_inputs(part), schemes)
         stored = read_stored(part)
         for name, rows in expected.items():
-            fields = [f for f in OUTPUT_FIELDS[name] if f != "computed_at"]
+            fields = _figure_fields(name)
             if len(rows) != len(stored[name]):
                 wrong += 1
                 examples.append(f"{name}: {len(rows)} expected, {len(stored[name])} stored")
@@ -655,24 +690,137 @@ def mismatches(unit_ids: list[int], *, chunk: int = 1000) -> tuple[int, int, lis
     return compared, wrong, examples
 
 
+def digests(unit_ids: list[int]) -> dict[str, tuple[int, str]]:
+    """(rows, md5 of the rows in id order) of every output table's stored figures and of the
+    run's audit rows, computed by PostgreSQL: two runs that wrote the same figures and the
+    same audit rows have the same digests (numbers keep their column's scale, JSON is
+    ``jsonb``, so equal values print alike)."""
+    from django.db import connection
+
+    found = {}
+    with connection.cursor() as cursor:
+        for name, (table, where) in SCOPES.items():
+            cursor.execute(
+                f"SELECT count(*), md5(string_agg(t::text, ',' ORDER BY t.id)) FROM"
+                f" (SELECT id, {', '.join(_figure_fields(name))} FROM {table} WHERE {where}) t",
+                [YEAR, unit_ids],
+            )
+            found[name] = cursor.fetchone()
+        cursor.execute(
+            f"SELECT count(*), md5(string_agg(t::text, ',' ORDER BY t.content_type_id,"
+            f" t.object_id)) FROM (SELECT {AUDIT_COLUMNS} FROM projects_auditentry"
+            f" WHERE {AUDIT_SCOPE}) t",
+            [unit_ids],
+        )
+        found["audit rows"] = cursor.fetchone()
+    return found
+
+
+def snapshot_audit(unit_ids: list[int], table: str) -> None:
+    """Keep a copy of this run's audit rows (the next reset deletes them)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(
+            f"CREATE UNLOGGED TABLE {table} AS SELECT {AUDIT_COLUMNS} FROM projects_auditentry"
+            f" WHERE {AUDIT_SCOPE}",
+            [unit_ids],
+        )
+
+
+def audit_differences(left: str, right: str) -> tuple[int, int, list[str]]:
+    """(rows in ``left``, rows that differ or exist on one side only, first examples): two
+    snapshots of audit rows compared row by row, keyed by the audited object."""
+    import json
+
+    from django.db import connection
+
+    columns = [c.strip() for c in AUDIT_COLUMNS.split(",")]
+    values = [c for c in columns if c not in ("content_type_id", "object_id")]
+    differs = " OR ".join(f"a.{c} IS DISTINCT FROM b.{c}" for c in values)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {left}")
+        rows = cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT coalesce(a.content_type_id, b.content_type_id),"
+            f" coalesce(a.object_id, b.object_id), a.changes::text, b.changes::text,"
+            f" a.object_repr, b.object_repr FROM {left} a FULL JOIN {right} b"
+            f" ON a.content_type_id = b.content_type_id AND a.object_id = b.object_id"
+            f" WHERE a.object_id IS NULL OR b.object_id IS NULL OR {differs}"
+        )
+        different = cursor.fetchall()
+    examples = []
+    for ct, pk, a, b, a_repr, b_repr in different[:3]:
+        if a is None or b is None:
+            examples.append(f"audit row of {ct}/{pk} only in {left if b is None else right}")
+            continue
+        a, b = json.loads(a), json.loads(b)
+        keys = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+        shown = "; ".join(f"{k}: {a.get(k)} vs {b.get(k)}" for k in keys[:2])
+        if a_repr != b_repr:
+            shown = f"text {a_repr!r} vs {b_repr!r}; {shown}"
+        examples.append(f"audit row of {ct}/{pk}: {shown or 'other columns differ'}")
+    return rows, len(different), examples
+
+
+def drop_snapshots(tables: list[str]) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
 # --- main ----------------------------------------------------------------------------------
+
+
+def profile_project_path(unit_ids: list[int]) -> None:
+    """One extra run of the project's path under pyinstrument (not one of the timed runs)."""
+    from pyinstrument import Profiler
+
+    from performance.services.recompute import recompute_year
+
+    reset_outputs(unit_ids)
+    clear_caches()
+    with Profiler(interval=0.005) as profiler:
+        recompute_year(year=YEAR, unit_ids=unit_ids)
+    print(profiler.output_text(unicode=True, color=False, show_all=False), flush=True)
+
+
+def _process_counts(text: str) -> list[int]:
+    counts = sorted({int(part) for part in text.split(",") if part.strip()})
+    if not counts or counts[0] < 1:
+        raise argparse.ArgumentTypeError("--processes: positive numbers, e.g. 1,2")
+    return counts
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=10_000)
-    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument(
+        "--processes",
+        type=_process_counts,
+        default=[1],
+        help="worker processes, or several to compare (scale-out): 1,2,4",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of every variant (median)")
+    parser.add_argument(
+        "--orm-repeat",
+        type=int,
+        default=1,
+        help="rounds the per-object ORM loop takes part in (13 min per run at 10,000 projects)",
+    )
     parser.add_argument("--no-orm", action="store_true", help="skip the per-object ORM loop")
     parser.add_argument("--no-floor", action="store_true", help="skip the floor")
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="profile the project path with pyinstrument (one process; slower while profiled)",
+        help="then profile one more run of the project path with pyinstrument (one process)",
     )
     args = parser.parse_args()
     setup_django()
     from performance.models import IndicatorEvaluation, MonitoringEntry
-    from projects.models import AuditEntry
 
     unit_ids = scope_units(args.projects)
     scores = IndicatorEvaluation.objects.filter(
@@ -681,77 +829,153 @@ def main() -> None:
     entries = MonitoringEntry.objects.filter(
         report__round__year=YEAR, report__unit_id__in=unit_ids
     ).count()
+    counts = args.processes
+    size = chunk_size(len(unit_ids), counts[-1])  # the same tasks at every process count
     print(
         f"recompute {YEAR}: {len(unit_ids)} units, {args.projects} projects, {scores} scores,"
-        f" {entries} monitoring entries; project path with {args.processes} process(es)",
+        f" {entries} monitoring entries; {args.repeat} rounds, variants interleaved, caches"
+        f" cleared before each; process counts {', '.join(map(str, counts))}"
+        + (f" (tasks of {size} units)" if counts[-1] > 1 else ""),
         flush=True,
     )
-    timings: dict[str, float] = {}
-    wrong_total = 0
 
-    def check(label: str) -> None:
-        nonlocal wrong_total
-        compared, wrong, examples = mismatches(unit_ids)
-        wrong_total += wrong
-        audited = AuditEntry.objects.filter(action="compute", unit_id__in=unit_ids).count()
+    def label(kind: str, processes: int) -> str:
+        return kind if len(counts) == 1 else f"{kind} ×{processes}"
+
+    variants: list[tuple[str, int]] = []
+    for processes in counts:
+        if not args.no_floor:
+            variants += [("floor", processes), ("floor+audit", processes)]
+        variants.append(("project", processes))
+    if not args.no_orm:
+        variants.append(("ORM loop", 1))
+
+    samples: dict[str, list[float]] = {label(k, p): [] for k, p in variants}
+    seen: dict[str, list[dict]] = {name: [] for name in samples}
+    wrong_total = 0
+    snapshots: dict[str, str] = {}
+
+    def run(kind: str, processes: int) -> float:
+        if kind == "ORM loop":
+            return run_orm_loop(unit_ids)
+        if kind == "project":
+            elapsed, totals = run_project_path(unit_ids, processes, size=size)
+            if totals.get("errors"):
+                raise SystemExit(f"recompute_year reported errors: {totals['errors'][:3]}")
+            return elapsed
+        with_audit = kind == "floor+audit"
+        if processes > 1:
+            return run_floor_parallel(unit_ids, with_audit=with_audit, processes=processes)
+        return run_floor(unit_ids, with_audit=with_audit)
+
+    for index, (kind, processes) in rounds(variants, args.repeat):
+        name = label(kind, processes)
+        if kind == "ORM loop" and index >= args.orm_repeat:
+            continue
+        reset_outputs(unit_ids)
+        clear_caches()  # each variant starts cold (with --processes > 1: fresh processes)
+        elapsed = run(kind, processes)
+        samples[name].append(elapsed)
+        found = digests(unit_ids)
+        seen[name].append(found)
         print(
-            f"  {label}: {compared} stored figures compared with the engine, {wrong} mismatches;"
-            f" {audited} audit rows"
+            f"  round {index + 1}: {name:<18}{elapsed:8.2f} s  ({found['audit rows'][0]} audit rows)",
+            flush=True,
+        )
+        if len(seen[name]) == 1:  # the first run of each variant: every figure vs the engine
+            compared, wrong, examples = mismatches(unit_ids)
+            wrong_total += wrong
+            print(
+                f"    {name}: {compared} stored figures compared with the engine,"
+                f" {wrong} mismatches",
+                flush=True,
+            )
+            for example in examples:
+                print(f"      {example}")
+            if kind in ("floor+audit", "project"):
+                snapshots[name] = f"bench_audit_{len(snapshots)}"
+                snapshot_audit(unit_ids, snapshots[name])
+
+    # Same result: every run of every variant stored the same figures as the project's path
+    # (the floor's figures are thereby checked against the project's own code, not only
+    # against the engine_outputs it wrote), and the floor+audit runs the same audit rows.
+    reference = label("project", counts[0])
+    expected = seen[reference][0]
+    print(f"same result as {reference} (figures of every run; audit rows of floor+audit):")
+    for name, runs in seen.items():
+        tables = list(SCOPES)
+        if name.startswith(("floor+audit", "project")):
+            tables.append("audit rows")  # the same outputs as the project's path
+        differing = sum(1 for found in runs for t in tables if found[t] != expected[t])
+        if name.startswith(("floor ", "ORM")) or name == "floor":
+            # the figures-only floor and the ORM loop write no audit rows
+            differing += sum(1 for found in runs if found["audit rows"][0] != 0)
+        wrong_total += differing
+        print(
+            f"  {name:<18} {len(runs)} run(s): "
+            + ("identical" if not differing else f"{differing} tables DIFFER")
+        )
+    for name, table in snapshots.items():
+        if name == reference:
+            continue
+        rows, different, examples = audit_differences(snapshots[reference], table)
+        wrong_total += different
+        print(
+            f"  audit rows of {name} vs {reference}: {rows} compared row by row, {different} differ"
         )
         for example in examples:
             print(f"    {example}")
+    drop_snapshots(list(snapshots.values()))
 
-    if not args.no_floor:
-        for label, with_audit in (("floor", False), ("floor+audit", True)):
-            reset_outputs(unit_ids)
-            if args.processes > 1:
-                timings[label] = run_floor_parallel(
-                    unit_ids, with_audit=with_audit, processes=args.processes
-                )
-            else:
-                timings[label] = run_floor(unit_ids, with_audit=with_audit)
-            what = "figures and their audit rows" if with_audit else "figures only"
-            print(
-                f"{label + ' (1 read + engine + 1 write, ' + what + ')':<48}"
-                f"{timings[label]:8.2f} s",
-                flush=True,
-            )
-            check(label)
-    reset_outputs(unit_ids)
-    timings["project"], counts = run_project_path(
-        unit_ids, args.processes, profile=args.profile and args.processes <= 1
-    )
-    print(
-        f"{'project path recompute_year':<48}{timings['project']:8.2f} s  "
-        f"({counts.get('evaluations_changed')} evaluations, {counts.get('scores_changed')} scores,"
-        f" {counts.get('reports_changed')} reports, {counts.get('entries_changed')} entries written;"
-        f" {len(counts.get('errors') or [])} errors)",
-        flush=True,
-    )
-    check("project path")
-    if not args.no_orm:
-        reset_outputs(unit_ids)
-        timings["orm"] = run_orm_loop(unit_ids)
-        print(f"{'per-object ORM loop (save() per row)':<48}{timings['orm']:8.2f} s", flush=True)
-        check("ORM loop")
-    parts = [f"{args.projects} projects in {timings['project']:.2f} s"]
+    print("timings (interleaved rounds, each run cold):")
+    for name, values in samples.items():
+        print(f"  {name:<18} {describe(values)}")
+
+    base = counts[0]
+    project_of = {p: samples[label("project", p)] for p in counts}
+    parts = [f"{args.projects} projects in {median(project_of[base]):.2f} s"]
     met = wrong_total == 0
-    if "orm" in timings:
-        speedup = timings["orm"] / timings["project"]
-        parts.append(f"{speedup:.1f}× faster than the ORM loop (target ≥ 20×)")
+    if not args.no_orm:
+        orm = samples[label("ORM loop", 1)]
+        speedup = median(orm) / median(project_of[base])
+        parts.append(f"{speedup:.1f}× faster than the ORM loop ({len(orm)} run(s); target ≥ 20×)")
         met = met and speedup >= 20
-    if "floor" in timings:
-        ratio = timings["project"] / timings["floor+audit"]
-        bare = timings["project"] / timings["floor"]
+    if not args.no_floor:
+        for processes in counts:
+            project = project_of[processes]
+            audited = samples[label("floor+audit", processes)]
+            bare = samples[label("floor", processes)]
+            ratio = median(project) / median(audited)
+            where = "" if len(counts) == 1 else f" on {processes} process(es)"
+            parts.append(
+                f"{ratio_range(project, audited)} the floor writing the same outputs{where}"
+                f" (target ≤ 2×; {ratio_range(project, bare)} the figures-only floor)"
+            )
+            met = met and ratio <= 2
+    if len(counts) > 1:
+        one = median(project_of[base]) * base  # process-seconds per run at the smallest count
+        print("scale-out of the project's path (same data, medians):")
+        for processes in counts:
+            seconds = median(project_of[processes])
+            rate = args.projects / seconds
+            speedup = median(project_of[base]) / seconds
+            print(
+                f"  {processes} process(es): {seconds:8.2f} s, {rate:8.0f} projects/s,"
+                f" {rate / processes:8.0f} per process; speed-up {speedup:.2f}× over {base},"
+                f" efficiency {one / (seconds * processes):.0%}"
+            )
+        top = counts[-1]
         parts.append(
-            f"{ratio:.2f}× the floor writing the same outputs (target ≤ 2×;"
-            f" {bare:.2f}× the figures-only floor)"
+            f"speed-up {median(project_of[base]) / median(project_of[top]):.2f}× on {top} processes"
+            f" over {base}"
         )
-        met = met and ratio <= 2
     if args.projects >= 100_000:
-        parts.append(f"on {args.processes} processes (target ≤ 60 s)")
-        met = met and timings["project"] <= 60
+        top = counts[-1]
+        parts.append(f"{median(project_of[top]):.2f} s on {top} processes (target ≤ 60 s)")
+        met = met and median(project_of[top]) <= 60
     parts.append(f"{wrong_total} mismatches (target 0)")
+    if args.profile:
+        profile_project_path(unit_ids)
     print(f"RESULT recompute: {', '.join(parts)} → {'met' if met else 'NOT met'}")
 
 

@@ -18,7 +18,7 @@ from performance.scoring import (
     summary_text,
     unit_summary,
 )
-from performance.targets import parse_target
+from performance.targets import category_of, parse_actual, parse_target
 
 FIXTURE = json.loads(
     (Path(__file__).parent / "data" / "2023_305004_self_evaluation.json").read_text(
@@ -40,16 +40,60 @@ def percent(text: str) -> Decimal:
     return Decimal(text.removesuffix("%"))
 
 
-def published_indicators(project, scheme=HENAN_2023_SCHEME):
-    """One indicator per category, weighted as the scheme says, scored at the published 得分率."""
+# The published table gives each project's category 得分率 but not its indicators, so these
+# are worked by hand: targets and actual values typical of a 社保中心, weighted so that each
+# category adds up to the HENAN_2023 scheme's weight. Every actual meets its target, so each
+# indicator scores its whole weight — except a cost indicator when nothing was spent, which
+# scores 0 (domain.md §5): that is 党建工作 (执行数 0). Last column: the score worked by hand.
+# The category rates and totals are then computed from these scores by the engine and compared
+# with the published figures; the published rates are never an input.
+def hand_worked(project) -> list[tuple[str, str, str, Decimal, str | None, str | None, Decimal]]:
+    """(一级, 三级, 指标值, 分值, actual, qualitative band, expected score) of ``project``."""
+    budget, executed = project["全年预算数"], project["全年执行数"]
+    cost = Decimal(10) if Decimal(executed) else Decimal(0)
     return [
+        ("资金管理指标", "资金使用合规性", "合规", Decimal(10), None, "achieved", Decimal(10)),
         (
-            category,
-            scheme.weight_of(category),
-            scheme.weight_of(category) * percent(project[column]) / 100,
-        )
-        for category, column in RATE_COLUMNS.items()
+            "成本指标",
+            "项目预算资金控制",
+            f"≤{budget}万元",
+            Decimal(10),
+            f"{executed}万元",
+            None,
+            cost,
+        ),
+        ("产出指标", "年度工作任务完成率", "≥95%", Decimal(10), "100%", None, Decimal(10)),
+        ("产出指标", "业务按时办结率", "≥90%", Decimal(10), "96.5%", None, Decimal(10)),
+        ("产出指标", "系统正常运行天数", "≥360天", Decimal(10), "365天", None, Decimal(10)),
+        ("效益指标", "社保经办工作顺利开展", "顺利开展", Decimal(15), None, "达成", Decimal(15)),
+        ("效益指标", "群众办事平均等待时间", "≤2小时", Decimal(15), "1.5小时", None, Decimal(15)),
+        ("满意度指标", "服务对象满意度", "≥90%", Decimal(10), "95%", None, Decimal(10)),
     ]
+
+
+def scored_indicators(project, scheme=HENAN_2023_SCHEME):
+    """(category, weight, IndicatorScore) of the hand-worked indicators, read and scored by the
+    engine as the services do: ``parse_target``, ``parse_actual``, ``indicator_score``."""
+    rows = []
+    for level1, _level3, value, weight, actual_text, band, _expected in hand_worked(project):
+        target = parse_target(value, level1=level1)
+        actual = None
+        if actual_text is not None:
+            actual, findings = parse_actual(actual_text, target=target)
+            assert findings == (), (actual_text, findings)
+        category = category_of(level1)
+        score = indicator_score(
+            weight=weight,
+            operator=target.operator,
+            target=target.value,
+            actual=actual,
+            scheme=scheme,
+            category=category,
+            spent=Decimal(project["全年执行数"]),
+            band=band,
+        )
+        rows.append((category, weight, score))
+    return rows
 
 
 def result_of(project, scheme=HENAN_2023_SCHEME):
@@ -57,8 +101,21 @@ def result_of(project, scheme=HENAN_2023_SCHEME):
         scheme=scheme,
         budget=Decimal(project["全年预算数"]),
         executed=Decimal(project["全年执行数"]),
-        indicators=published_indicators(project, scheme),
+        indicators=scored_indicators(project, scheme),
     )
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=[p["项目名称"] for p in PROJECTS])
+def test_hand_worked_indicators_score_as_worked_by_hand(project):
+    worked = hand_worked(project)
+    scored = scored_indicators(project)
+    assert [score.final for _category, _weight, score in scored] == [row[-1] for row in worked]
+    categories = {category: Decimal(0) for category in RATE_COLUMNS}
+    for category, weight, _score in scored:
+        categories[category] += weight
+    assert categories == {
+        category: HENAN_2023_SCHEME.weight_of(category) for category in RATE_COLUMNS
+    }  # each category carries the scheme's whole weight
 
 
 def test_fixture_has_the_five_published_projects():
@@ -110,7 +167,7 @@ def test_party_building_cost_indicator_scores_zero_because_nothing_was_spent():
     assert cost.final == Decimal(0)
     assert cost.notes == ("项目未发生支出，成本指标不得分",)
 
-    others = [row for row in published_indicators(project) if row[0] != "cost"]
+    others = [row for row in scored_indicators(project) if row[0] != "cost"]
     result = project_result(
         scheme=HENAN_2023_SCHEME,
         budget=Decimal(project["全年预算数"]),

@@ -11,7 +11,9 @@ from performance.scoring import (
     QualitativeBand,
     Rounding,
     Scheme,
+    band_range,
     indicator_score,
+    round_to,
 )
 from performance.targets import (
     OPERATORS,
@@ -180,12 +182,36 @@ def test_score_is_always_between_zero_and_weight(
 
 
 @SETTINGS
-@given(weight=weights, band=st.sampled_from(list(QualitativeBand)), scheme=schemes)
+@given(
+    weight=st.integers(min_value=1, max_value=100).map(Decimal),
+    band=st.sampled_from(list(QualitativeBand)),
+    scheme=schemes,
+)
 def test_qualitative_default_score_is_inside_its_band(weight, band, scheme):
+    """达成 [0.8w, w], 部分达成 [0.6w, 0.8w), 未达成 [0, 0.6w) (domain.md §5). Whole weights keep
+    the bands' bounds exact at every scheme's score places."""
     result = indicator_score(
         weight=weight, operator=None, target=None, actual=None, scheme=scheme, band=band
     )
-    assert Decimal(0) <= result.final <= weight
+    low, high = band_range(band, weight)
+    if band is QualitativeBand.ACHIEVED:
+        assert low <= result.final <= high
+    else:
+        assert low <= result.final < high
+
+
+@SETTINGS
+@given(weight=weights, band=st.sampled_from(list(QualitativeBand)), scheme=schemes)
+def test_qualitative_default_score_stays_in_its_band_after_rounding(weight, band, scheme):
+    """Any weight: the score, rounded to the scheme's places, lies between the band's bounds
+    rounded the same way (a weight of 0.01 has no exact 0.7 × w)."""
+    result = indicator_score(
+        weight=weight, operator=None, target=None, actual=None, scheme=scheme, band=band
+    )
+    places, mode = scheme.score_places, scheme.score_rounding
+    low, high = (round_to(bound, places, mode) for bound in band_range(band, weight))
+    assert low <= result.final <= high
+    assert result.final <= weight
 
 
 @SETTINGS

@@ -255,18 +255,29 @@ def test_large_exports_split_into_continuation_sheets(filler, monkeypatch):
     book = _open(result)
     assert len(book.worksheets) > 1
     assert book.worksheets[1].title.endswith("（续1）")
-    seen = set()
+    published = [
+        (r["项目编码"], r["三级指标"], r["指标值"])
+        for r in csv.DictReader(DEMO_CSV.open(encoding="utf-8"))
+    ]
+    codes = {code for code, _level3, _value in published}
+    seen = []
     for sheet in book.worksheets:
         table = _sheet_rows(sheet)
         assert len(table) <= 20
         assert table[0][0] == "2022年部门预算项目绩效目标表" and table[4][6] == "三级指标"
         for merge in sheet.merged_cells.ranges:
             assert merge.max_row <= len(table)
-        seen |= {(row[6], row[7]) for row in table[5:] if row[6]}
-        seen |= {(row[8], row[9]) for row in table[5:] if row[8]}
-        seen |= {(row[10], row[11]) for row in table[5:] if row[10]}
-        seen |= {(row[12], row[13]) for row in table[5:] if row[12]}
-    assert len(seen) >= 60  # every project's block landed whole on some sheet
+        project = None  # a block starts with its project's code; its first row is on this sheet
+        for row in table[5:]:
+            if row[0] in codes:
+                project = row[0]
+            for column in (6, 8, 10, 12):  # 成本, 产出, 效益, 满意度: (三级指标, 指标值)
+                if row[column]:
+                    assert project is not None, (sheet.title, row)
+                    seen.append((project, row[column], row[column + 1]))
+    # every project's block landed whole on some sheet: each published indicator once, under
+    # its own project
+    assert sorted(seen) == sorted(published)
 
     monkeypatch.setattr(workbook, "SHEET_MAX_ROWS", 10)
     flat = export_table(actor=filler, kind="targets_flat", unit="027001", year=2022)

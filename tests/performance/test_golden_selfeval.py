@@ -20,8 +20,10 @@ from projects.models import Unit
 pytestmark = pytest.mark.django_db
 
 NAME = "2023_305004_self_evaluation.json"
+# The project's own copy (what the demo loads); the design documents beside the repository
+# hold the original, which CI may not have.
+SHIPPED = DATA_DIR / NAME
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / NAME
-SOURCES = [DATA_DIR / NAME] + ([SHARED] if SHARED.exists() else [])
 RATE_COLUMNS = {
     "fund_management": "资金管理情况得分率",
     "cost": "成本指标得分率",
@@ -40,11 +42,27 @@ def _percent(text: str) -> Decimal:
     return Decimal(text.removesuffix("%"))
 
 
-CASES = [
-    pytest.param(path, row, id=f"{path.parent.name}-{row['项目名称']}")
-    for path in SOURCES
-    for row in _published(path)
-]
+PUBLISHED = _published(SHIPPED)
+CASES = [pytest.param(row, id=row["项目名称"]) for row in PUBLISHED]
+
+
+def test_the_cases_are_the_five_published_projects_on_every_machine():
+    """The cases come from the project's own copy, so none vanish where ``../shared`` is absent."""
+    assert [row["项目名称"] for row in PUBLISHED] == [
+        "劳务派遣工资",
+        "居民养老信息化办公专线网络费用",
+        "办公经费",
+        "机关事业单位职业年金记实补记资金",
+        "党建工作",
+    ]
+
+
+def test_the_shipped_copy_is_the_design_documents_fixture():
+    if not SHARED.exists():
+        pytest.skip(f"{SHARED} is absent (no design documents here): the copy is not compared")
+    assert json.loads(SHARED.read_text(encoding="utf-8")) == json.loads(
+        SHIPPED.read_text(encoding="utf-8")
+    )
 
 
 def _evaluation(name: str) -> SelfEvaluation:
@@ -53,8 +71,8 @@ def _evaluation(name: str) -> SelfEvaluation:
     )
 
 
-@pytest.mark.parametrize("path, published", CASES)
-def test_every_published_figure_is_reproduced_to_the_cent(demo, path, published):
+@pytest.mark.parametrize("published", CASES)
+def test_every_published_figure_is_reproduced_to_the_cent(demo, published):
     evaluation = evaluation_compute(evaluation=_evaluation(published["项目名称"]))
     assert evaluation.budget == Decimal(published["全年预算数"])
     assert evaluation.executed == Decimal(published["全年执行数"])
@@ -65,8 +83,8 @@ def test_every_published_figure_is_reproduced_to_the_cent(demo, path, published)
     assert evaluation.has_deviation is (published["是否有偏差"] == "是")
 
 
-@pytest.mark.parametrize("path, published", CASES)
-def test_published_evaluations_are_approved_and_graded_from_the_scheme(demo, path, published):
+@pytest.mark.parametrize("published", CASES)
+def test_published_evaluations_are_approved_and_graded_from_the_scheme(demo, published):
     evaluation = _evaluation(published["项目名称"])
     assert evaluation.status == Status.APPROVED
     assert evaluation.scheme.code == "henan-2023"
@@ -84,10 +102,9 @@ def test_party_building_spent_nothing_so_its_cost_indicator_earns_nothing(demo):
     assert evaluation.has_deviation is False  # 0 ≤ 0.9万元 is met; it just earns no marks
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name)
-def test_unit_summary_is_four_excellent_one_good(demo, path):
+def test_unit_summary_is_four_excellent_one_good(demo):
     summary = unit_evaluation_summary(unit=Unit.objects.get(code="305004"), year=2023)
-    published = _published(path)
+    published = PUBLISHED
     assert summary["to_evaluate"] == summary["evaluated"] == len(published) == 5
     assert (summary["excellent"], summary["good"], summary["fair"], summary["poor"]) == (
         4,

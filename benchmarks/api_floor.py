@@ -1,0 +1,385 @@
+"""Hot API read paths against their floor: the same payload from minimal reads and orjson.
+
+    python -m benchmarks.api_floor [--projects 100000] [--repeat 15]
+
+For each hot read path (:data:`FLOORS`), in this process, as the served API runs
+(``config.wsgi.application``: the whole middleware stack, token authentication, the view, the
+renderer, with the garbage-collector tuning of ``config.gc_tuning``):
+
+- the API: one request through the WSGI application, as a 财政审核人 of the synthetic province
+  (``benchmarks.generate``) with an API token;
+- the floor: the least a server could do for the same bytes — the same rows read with as few
+  SQL queries as the payload allows (the user's scope in the SQL), turned into the payload by
+  plain Python and encoded by orjson. No framework, no authentication, no model instances.
+
+Before timing, the floor's bytes must equal the API's response body byte for byte (else the
+script stops: a floor that returns something else measures nothing). Then both take turns
+(``--repeat`` rounds, order rotated each round, after one warm-up request each: a server's
+steady state); printed per variant the median, fastest and slowest and spread, and the ratio
+of the medians with the range of the per-round ratios. Target (issue 19): the goal list
+within 1.5× of its floor.
+
+Adding a floor for another endpoint: write a function ``(Context) -> bytes`` that reads its
+rows and builds its payload, and add a :class:`Floor` with the API path and target to
+:func:`floors`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+from . import setup_django
+from .measure import describe, median, ratio_range, rounds
+
+HOST = "testserver"  # what django.test.RequestFactory sends as the host
+
+
+@dataclass(frozen=True)
+class Context:
+    user_id: int
+    token: str
+    zone: ZoneInfo  # the API's time zone (settings.TIME_ZONE): datetimes are shown in it
+
+
+@dataclass(frozen=True)
+class Floor:
+    """A hot read path: the API request and the floor that must return the same bytes."""
+
+    name: str
+    path: str  # path and query string, as a client sends them
+    floor: Callable[[Context, str], bytes]  # (context, path) → the response body
+    target: float  # the API may take at most this many times the floor's time
+
+
+# --- the goal list: two queries and orjson -------------------------------------------------
+
+GOAL_PAGE_SQL = """
+    SELECT g.id, g.scope, g.year, g.version, g.previous_id, g.status,
+           p.id, p.code, p.name, p.year, p.category,
+           u.id, u.code, u.name, u.kind, u.path,
+           g.overall_goal, g.midterm_goal, g.adjustment_reason, g.budget_total,
+           g.budget_government, g.budget_fiscal_special, g.budget_unit_funds, g.budget_basic,
+           g.budget_project, g.quality_findings, g.quality_checked_at, g.quality_grade,
+           g.last_comment, g.submitted_at, g.approved_at, g.lock_version, g.created_at,
+           g.updated_at,
+           (SELECT json_agg(json_build_object('id', t.id, 'order', t."order", 'name', t.name,
+                                              'content', t.content) ORDER BY t."order", t.id)
+              FROM performance_goaltask t WHERE t.goal_id = g.id)
+    FROM performance_performancegoal g
+    JOIN projects_unit u ON u.id = g.unit_id
+    LEFT JOIN projects_project p ON p.id = g.project_id
+    WHERE g.id > %s AND EXISTS (
+        SELECT 1 FROM projects_membership m JOIN projects_unit mu ON mu.id = m.unit_id
+        WHERE m.user_id = %s AND starts_with(u.path, mu.path))
+    ORDER BY g.id LIMIT %s
+"""
+INDICATORS_SQL = """
+    SELECT id, goal_id, "order", level1, level2, level3, category, raw_value, operator,
+           target_value, target_unit, kind, direction, relative_to, weight, explanation,
+           findings, library_code, lock_version, updated_at
+    FROM performance_indicator WHERE goal_id = ANY(%s) ORDER BY "order", id
+"""
+GOAL_BUDGETS = (
+    "budget_total",
+    "budget_government",
+    "budget_fiscal_special",
+    "budget_unit_funds",
+    "budget_basic",
+    "budget_project",
+)
+FINDING_KEYS = ("code", "severity", "message", "field")
+QUALITY_FINDING_KEYS = (*FINDING_KEYS, "indicator_id")
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def _when(value: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
+    return None if value is None else value.astimezone(zone)
+
+
+def _json(text):
+    import orjson
+
+    return orjson.loads(text) if isinstance(text, str | bytes) else text
+
+
+def _findings(items: list, keys: tuple[str, ...]) -> list[dict]:
+    return [{key: item[key] for key in keys if key in item} for item in items]
+
+
+def _link(path: str, **params: str) -> str:
+    """``http://testserver<path>`` with ``params`` set, the query sorted (as DRF links are)."""
+    parts = urlsplit(path)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query.update(params)
+    return urlunsplit(("http", HOST, parts.path, urlencode(sorted(query.items())), ""))
+
+
+def _cursor(position: int, *, reverse: bool = False) -> str:
+    import base64
+
+    tokens = {"r": "1", "p": str(position)} if reverse else {"p": str(position)}
+    return base64.b64encode(urlencode(tokens).encode("ascii")).decode("ascii")
+
+
+def goal_list_floor(context: Context, path: str) -> bytes:
+    """``GET /api/v1/goals/?page_size=N[&cursor=…]``: the page's goals with their units,
+    projects and tasks (one query), then their indicators (one query)."""
+    import orjson
+    from django.db import connection
+
+    query = dict(parse_qsl(urlsplit(path).query))
+    size = int(query.get("page_size", 50))
+    after = 0
+    if "cursor" in query:
+        import base64
+
+        tokens = dict(parse_qsl(base64.b64decode(query["cursor"]).decode("ascii")))
+        after = int(tokens["p"])
+    zone = context.zone
+    with connection.cursor() as cursor:
+        cursor.execute(GOAL_PAGE_SQL, [after, context.user_id, size + 1])
+        goals = cursor.fetchall()
+        more = len(goals) > size
+        goals = goals[:size]
+        cursor.execute(INDICATORS_SQL, [[row[0] for row in goals]])
+        indicators = cursor.fetchall()
+    by_goal: dict[int, list] = {row[0]: [] for row in goals}
+    for row in indicators:
+        findings = _json(row[16])
+        by_goal[row[1]].append(
+            {
+                "id": row[0],
+                "goal": row[1],
+                "order": row[2],
+                "level1": row[3],
+                "level2": row[4],
+                "level3": row[5],
+                "category": row[6],
+                "raw_value": row[7],
+                "target": {
+                    "operator": row[8],
+                    "value": _decimal(row[9]),
+                    "unit": row[10],
+                    "kind": row[11],
+                    "direction": row[12],
+                    "relative_to": row[13],
+                },
+                "weight": _decimal(row[14]),
+                "explanation": row[15],
+                "findings": _findings(findings, FINDING_KEYS),
+                "needs_attention": any(f.get("severity") == "error" for f in findings),
+                "library_code": row[17],
+                "lock_version": row[18],
+                "updated_at": _when(row[19], zone),
+            }
+        )
+    results = []
+    for row in goals:
+        codes = [code for code in row[15].split("/") if code]
+        quality = _json(row[25])
+        payload = {
+            "id": row[0],
+            "scope": row[1],
+            "year": row[2],
+            "version": row[3],
+            "previous": row[4],
+            "status": row[5],
+            "project": None
+            if row[6] is None
+            else {
+                "id": row[6],
+                "code": row[7],
+                "name": row[8],
+                "year": row[9],
+                "category": row[10],
+            },
+            "unit": {
+                "id": row[11],
+                "code": row[12],
+                "name": row[13],
+                "kind": row[14],
+                "department_code": codes[1] if len(codes) > 1 else None,
+            },
+            "overall_goal": row[16],
+            "midterm_goal": row[17],
+            "adjustment_reason": row[18],
+        }
+        for name, value in zip(GOAL_BUDGETS, row[19:25], strict=True):
+            payload[name] = _decimal(value)
+        payload.update(
+            {
+                "quality_findings": _findings(quality, QUALITY_FINDING_KEYS),
+                "quality_checked_at": _when(row[26], zone),
+                "quality_grade": row[27],
+                "error_count": sum(1 for f in quality if f.get("severity") == "error"),
+                "warning_count": sum(1 for f in quality if f.get("severity") == "warning"),
+                "last_comment": row[28],
+                "submitted_at": _when(row[29], zone),
+                "approved_at": _when(row[30], zone),
+                "lock_version": row[31],
+                "created_at": _when(row[32], zone),
+                "updated_at": _when(row[33], zone),
+                "indicators": by_goal[row[0]],
+                "tasks": _json(row[34]) or [],
+            }
+        )
+        results.append(payload)
+    body = orjson.dumps(
+        {
+            "next": _link(path, cursor=_cursor(goals[-1][0])) if more else None,
+            "previous": _link(path, cursor=_cursor(goals[0][0], reverse=True))
+            if after and goals
+            else None,
+            "results": results,
+        }
+    )
+    if b"\xe2\x80\xa8" in body or b"\xe2\x80\xa9" in body:  # as the API's renderer escapes them
+        body = body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
+    return body
+
+
+# --- the registry --------------------------------------------------------------------------
+
+
+def floors(context: Context) -> list[Floor]:
+    """Every hot read path with its floor, on the current data."""
+    from django.contrib.auth import get_user_model
+
+    from performance.selectors import goals_for
+
+    from .api_pagination import DEPTH, PAGE_SIZE, cursor_after
+
+    user = get_user_model().objects.get(pk=context.user_id)
+    goals = goals_for(user).order_by("id")
+    offset = (int(goals.count() * DEPTH) // PAGE_SIZE) * PAGE_SIZE
+    before = goals.values_list("id", flat=True)[offset - 1]
+    return [
+        Floor(
+            "goal list, first page", f"/api/v1/goals/?page_size={PAGE_SIZE}", goal_list_floor, 1.5
+        ),
+        Floor(
+            "goal list, deep page",
+            f"/api/v1/goals/?page_size={PAGE_SIZE}&cursor={cursor_after(before)}",
+            goal_list_floor,
+            1.5,
+        ),
+    ]
+
+
+# --- measuring -----------------------------------------------------------------------------
+
+
+def api_request(context: Context, path: str) -> tuple[float, bytes]:
+    """One request through the WSGI application: (seconds, response body)."""
+    from django.test import RequestFactory
+
+    from config.wsgi import application
+
+    environ = (
+        RequestFactory()
+        .get(path, HTTP_AUTHORIZATION=f"Token {context.token}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        .environ
+    )
+    status: list[str] = []
+    started = time.perf_counter()
+    chunks = application(environ, lambda code, headers, exc_info=None: status.append(code))
+    body = b"".join(chunks)
+    if hasattr(chunks, "close"):
+        chunks.close()
+    elapsed = time.perf_counter() - started
+    if not status or not status[0].startswith("200"):
+        raise SystemExit(f"{path}: HTTP {status[:1]} {body[:300]!r}")
+    return elapsed, body
+
+
+def floor_request(context: Context, case: Floor) -> tuple[float, bytes]:
+    started = time.perf_counter()
+    body = case.floor(context, case.path)
+    return time.perf_counter() - started, body
+
+
+def first_difference(a: bytes, b: bytes) -> str:
+    index = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), None)
+    if index is None:
+        index = min(len(a), len(b))
+    return (
+        f"{len(a)} vs {len(b)} bytes, first difference at byte {index}:"
+        f" API …{a[max(0, index - 80) : index + 80].decode('utf-8', 'replace')}…"
+        f" floor …{b[max(0, index - 80) : index + 80].decode('utf-8', 'replace')}…"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=15, help="rounds of every variant")
+    args = parser.parse_args()
+    setup_django()
+    from django.conf import settings
+
+    import config.wsgi  # noqa: F401  (the application as served: its GC tuning applies here too)
+
+    from .api_pagination import bench_user
+    from .recompute import scope_units
+
+    scope_units(args.projects)
+    user, token = bench_user()
+    context = Context(user_id=user.pk, token=token, zone=ZoneInfo(settings.TIME_ZONE))
+    cases = floors(context)
+    print(
+        f"API hot read paths against their floors as a 财政审核人 of {args.projects} projects;"
+        f" {args.repeat} rounds after one warm-up each, the variants interleaved",
+        flush=True,
+    )
+    expected: dict[str, bytes] = {}
+    for case in cases:  # same bytes first: also the warm-up
+        _, api = api_request(context, case.path)
+        _, floor = floor_request(context, case)
+        if api != floor:
+            raise SystemExit(
+                f"{case.name}: the floor's payload is not the API's: {first_difference(api, floor)}"
+            )
+        expected[case.name] = api
+        print(f"  {case.name}: floor and API return the same {len(api)} bytes", flush=True)
+    variants = [(case, kind) for case in cases for kind in ("API", "floor")]
+    samples: dict[tuple[str, str], list[float]] = {(c.name, k): [] for c, k in variants}
+    differing = 0
+    for _, (case, kind) in rounds(variants, args.repeat):
+        if kind == "API":
+            elapsed, body = api_request(context, case.path)
+        else:
+            elapsed, body = floor_request(context, case)
+        samples[(case.name, kind)].append(elapsed)
+        differing += body != expected[case.name]  # every timed response, not only the first
+    met = differing == 0
+    parts = []
+    for case in cases:
+        api, floor = samples[(case.name, "API")], samples[(case.name, "floor")]
+        ratio = median(api) / median(floor)
+        met = met and ratio <= case.target
+        print(f"{case.name}:")
+        print(f"  API   {describe(api, unit='ms', scale=1000)}")
+        print(f"  floor {describe(floor, unit='ms', scale=1000)}")
+        print(f"  API / floor {ratio_range(api, floor)} (target ≤ {case.target}×)")
+        parts.append(
+            f"{case.name} {median(api) * 1000:.1f} ms vs floor {median(floor) * 1000:.1f} ms ="
+            f" {ratio_range(api, floor)} (target ≤ {case.target}×)"
+        )
+    print(
+        f"RESULT api_floor: {'; '.join(parts)}; responses differing from the first:"
+        f" {differing} (target 0) → {'met' if met else 'NOT met'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
