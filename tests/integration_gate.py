@@ -67,7 +67,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         require_services(item.config)
 
 
-
 class OnlySkips:
     """``--expect-only-skips``: the verdict over every test report of the run."""
 

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # A new integration test whose fixtures would start work against the servers (as the worker
 # and fault-injection fixtures of tests/integration do) and which asks for no services check.
-NEW_INTEGRATION_TESTS = '''
+NEW_INTEGRATION_TESTS = """
 import pytest
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -39,7 +39,7 @@ def test_uses_a_worker(spawn_worker):
 
 def test_uses_the_database(demo):
     pytest.fail("an integration test ran without the services")
-'''
+"""
 
 PASSING_UNIT_TEST = """
 def test_plain():
@@ -105,7 +105,10 @@ def test_expect_only_skips_fails_a_run_in_which_a_test_passed(no_servers):
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.assert_outcomes(passed=1, skipped=2)
     result.stdout.fnmatch_lines(
-        ["*--expect-only-skips 失败：以下测试没有被跳过：*", "test_plain.py::test_plain（call：passed）"]
+        [
+            "*--expect-only-skips 失败：以下测试没有被跳过：*",
+            "test_plain.py::test_plain（call：passed）",
+        ]
     )
 
 
