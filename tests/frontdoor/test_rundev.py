@@ -3,7 +3,8 @@
 Each case starts the real command as ``make run`` does, on SQLite and the embedded broker in a
 temporary folder and on a free port, waits until all three are up, sends one signal to rundev
 alone (as ``kill``, a closed terminal or Ctrl-C delivers it) and checks that no process it
-started, nor any of theirs (the worker's pool), is left.
+started, nor any of theirs (the worker's pool), is left. When one of the three fails on its own
+the others are stopped too and rundev says which failed.
 """
 
 from __future__ import annotations
@@ -67,6 +68,21 @@ def _command_line(pid: int) -> str:
     with suppress(OSError):
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     return ""
+
+
+def _processes_with(variable: str) -> list[str]:
+    """Every live process whose environment holds ``variable`` (e.g. ``VAR_DIR=/tmp/…``)."""
+    needle = variable.encode() + b"\0"
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or entry == str(os.getpid()):
+            continue
+        with suppress(OSError):
+            environ = Path(f"/proc/{entry}/environ").read_bytes() + b"\0"
+            stat = _stat(int(entry))
+            if b"\0" + needle in b"\0" + environ and stat is not None and stat[1] != "Z":
+                found.append(f"{entry} {_command_line(int(entry))}")
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +163,26 @@ def test_a_stop_signal_to_rundev_stops_runserver_the_worker_and_beat(dev_env, tm
                     os.kill(pid, signal.SIGKILL)
         with suppress(subprocess.TimeoutExpired):
             rundev.wait(timeout=10)
+
+
+def test_when_runserver_fails_rundev_stops_the_worker_and_beat_and_says_so(dev_env, tmp_path):
+    env = {**dev_env, "VAR_DIR": str(tmp_path)}  # the same database, a broker of its own
+    (tmp_path / "db.sqlite3").write_bytes((Path(dev_env["VAR_DIR"]) / "db.sqlite3").read_bytes())
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "manage.py", "rundev", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=STARTUP_SECONDS,
+            start_new_session=True,
+        )
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "runserver（退出码 1）意外退出，其余进程已停止。" in result.stderr
+    assert "worker（" not in result.stderr and "beat（" not in result.stderr
+    assert _processes_with(f"VAR_DIR={tmp_path}") == []

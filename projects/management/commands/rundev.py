@@ -96,10 +96,16 @@ class Command(BaseCommand):
 
         previous = {signum: signal.signal(signum, request_stop) for signum in STOP_SIGNALS}
         children: dict[str, subprocess.Popen] = {}
+        exited: dict[str, int] = {}
         try:
             self._start(children, options)
-            while not received and all(child.poll() is None for child in children.values()):
+            while not received and not exited:
                 time.sleep(POLL_SECONDS)
+                exited = {
+                    name: code
+                    for name, child in children.items()
+                    if (code := child.poll()) is not None
+                }
         finally:
             stop_process_groups(list(children.values()), received)
             for signum, handler in previous.items():
@@ -108,12 +114,8 @@ class Command(BaseCommand):
             name = signal.Signals(received[0]).name
             self.stdout.write(f"收到 {name}，Web 服务、worker 和 beat 均已停止。")
             return
-        exited = ", ".join(
-            f"{name}（退出码 {child.returncode}）"
-            for name, child in children.items()
-            if child.returncode is not None
-        )
-        raise CommandError(f"{exited} 意外退出，其余进程已停止。")
+        which = "、".join(f"{name}（退出码 {code}）" for name, code in exited.items())
+        raise CommandError(f"{which}意外退出，其余进程已停止。")
 
     def _start(self, children: dict[str, subprocess.Popen], options: dict) -> None:
         """Start beat, the worker and runserver, each leading a process group of its own."""
