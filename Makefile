@@ -2,10 +2,12 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# requirements.txt alone, as docker/Dockerfile installs it: .ci/run and .ci/smoke run from it.
+RUNTIME_VENV ?= .venv-runtime
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-unit test-integration lint format check bench clean
+.PHONY: run test test-unit test-integration lint format check bench clean runtime-venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +20,17 @@ $(VENV)/.installed: requirements.txt $(VENV)/bin/python
 $(VENV)/.dev-installed: requirements.txt requirements-dev.txt $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
+
+# Rebuilt from scratch whenever requirements.txt changes: nothing left over may hide a gap.
+$(RUNTIME_VENV)/.installed: requirements.txt
+	rm -rf $(RUNTIME_VENV)
+	$(PYTHON) -m venv $(RUNTIME_VENV)
+	$(RUNTIME_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(RUNTIME_VENV)/bin/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+## The runtime venv (requirements.txt alone, as the image) for .ci/smoke.
+runtime-venv: $(RUNTIME_VENV)/.installed
 
 ## Set up, migrate, load the demo, print the logins and serve the admin with a Celery worker and beat.
 run: $(VENV)/.installed

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+# Every test marked ``integration`` is gated by the services check before its fixtures.
+pytest_plugins = ["tests.integration_gate"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):

@@ -1,7 +1,8 @@
 """Integration fixtures: real PostgreSQL, real Redis and a real Celery worker process.
 
-On a developer machine without the servers these tests are skipped with the reason shown.
-With ``REQUIRE_INTEGRATION=1`` (``.ci/run``) a missing server fails the run instead.
+Every test marked ``integration`` passes the services check of ``tests/integration_gate.py``
+before any of its fixtures: on a developer machine without the servers it is skipped with the
+reason shown; with ``REQUIRE_INTEGRATION=1`` (``.ci/run``) a missing server fails the run.
 """
 
 from __future__ import annotations
@@ -19,33 +20,15 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
+from tests.integration_gate import require_services
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _missing_service() -> str | None:
-    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
-        return "DATABASE_URL 未指向 PostgreSQL"
-    if not settings.REDIS_URL:
-        return "REDIS_URL 未设置"
-    import redis
-
-    try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as error:  # any connection problem means "no Redis here"
-        return f"无法连接 Redis（{error}）"
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        return "CELERY_TASK_ALWAYS_EAGER 仍为开启（请通过 make test / tests/run.py 运行）"
-    return None
-
-
 @pytest.fixture(scope="session")
-def integration_services():
-    problem = _missing_service()
-    if problem:
-        if os.environ.get("REQUIRE_INTEGRATION") == "1":
-            pytest.fail(f"CI 要求运行集成测试，但{problem}。", pytrace=False)
-        pytest.skip(f"跳过集成测试：{problem}")
+def integration_services(request):
+    """The services check (``tests/integration_gate.py``), for fixtures that need it first."""
+    require_services(request.config)
 
 
 def hooks_dir() -> Path:
