@@ -11,9 +11,10 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .choices import Continuity, FundSource, ProjectCategory, Role, UnitKind
 
@@ -22,6 +23,10 @@ AMOUNT = {"max_digits": 20, "decimal_places": 6}
 unit_code_validator = RegexValidator(
     r"^[0-9A-Za-z]{1,20}$", "单位编码只能包含数字和字母，最长 20 位。"
 )
+# Budgets, ceilings and forecasts in 万元 are never negative (an execution record is the one
+# signed amount: a correction books a negative amount against the payment it corrects).
+non_negative_amount = MinValueValidator(Decimal("0"), message=_("金额（万元）不能为负数。"))
+
 project_code_validator = RegexValidator(
     r"^[0-9A-Za-z\-]{1,32}$", "项目编码只能包含数字、字母和短横线，最长 32 位。"
 )
@@ -221,8 +226,12 @@ class ProjectBudget(models.Model):
         Project, verbose_name="项目", on_delete=models.CASCADE, related_name="budgets"
     )
     fund_source = models.CharField("资金来源", max_length=20, choices=FundSource.choices)
-    amount = models.DecimalField("年初预算（万元）", **AMOUNT, default=Decimal("0"))
-    adjusted_amount = models.DecimalField("调整后预算（万元）", **AMOUNT, default=Decimal("0"))
+    amount = models.DecimalField(
+        "年初预算（万元）", **AMOUNT, default=Decimal("0"), validators=[non_negative_amount]
+    )
+    adjusted_amount = models.DecimalField(
+        "调整后预算（万元）", **AMOUNT, default=Decimal("0"), validators=[non_negative_amount]
+    )
 
     class Meta:
         verbose_name = "项目预算"
