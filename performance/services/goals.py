@@ -234,10 +234,14 @@ def indicator_save(
 
 
 @transaction.atomic
-def indicator_delete(*, indicator: Indicator, actor=None) -> None:
+def indicator_delete(
+    *, indicator: Indicator, actor=None, expected_version: int | None = None
+) -> None:
+    """Delete an indicator of an editable goal (refused when it changed since ``expected_version``)."""
     goal = indicator.goal
     require_role(actor, goal.unit, EDITORS, "删除绩效指标")
     ensure_editable(goal)
+    check_lock_version(indicator, expected_version)
     snapshot = audit.snapshot(indicator, INDICATOR_FIELDS)
     pk = indicator.pk
     indicator.delete()
@@ -296,10 +300,12 @@ def goal_task_save(
 
 
 @transaction.atomic
-def goal_task_delete(*, task: GoalTask, actor=None) -> None:
+def goal_task_delete(*, task: GoalTask, actor=None, expected_version: int | None = None) -> None:
+    """Delete a 年度主要任务 (refused when it changed since ``expected_version``)."""
     goal = task.goal
     require_role(actor, goal.unit, EDITORS, "删除年度主要任务")
     ensure_editable(goal)
+    check_lock_version(task, expected_version)
     snapshot = audit.snapshot(task, TASK_FIELDS)
     pk = task.pk
     task.delete()
