@@ -435,6 +435,11 @@ class IndicatorAdmin(
         fields = super().get_fields(request, obj)
         return fields if self.has_change_permission(request, obj) else without_version(fields)
 
+    def get_readonly_fields(self, request, obj=None):
+        # An indicator belongs to its goal for good: a new goal means a new indicator there.
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if obj is None else [*fields, "goal"]
+
     @admin.display(description="解析提示")
     def findings_display(self, obj):
         return render_findings(obj.findings)

@@ -46,6 +46,7 @@ PARSED_FIELDS = (
     "findings",
 )
 EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
+GOAL_IS_FIXED = "指标创建后不能改挂到其他绩效目标；请在目标下新增指标，再删除原指标。"
 
 
 def ensure_editable(goal: PerformanceGoal) -> None:
@@ -193,7 +194,14 @@ def indicator_save(
     expected_version: int | None = None,
     _audit: bool = True,
 ) -> Indicator:
-    """Create or edit an indicator of an editable goal; parses the 指标值 before saving."""
+    """Create or edit an indicator of an editable goal; parses the 指标值 before saving.
+
+    An existing indicator stays under the goal it was created in: ``goal`` must be that goal.
+    """
+    if indicator is not None:
+        current = Indicator.objects.filter(pk=indicator.pk).values_list("goal_id", flat=True)
+        if current.first() not in (None, goal.pk):
+            raise ValidationError({"goal": GOAL_IS_FIXED})
     require_role(actor, goal.unit, EDITORS, "修改绩效指标")
     ensure_editable(goal)
     created = indicator is None
