@@ -166,7 +166,13 @@ class Membership(models.Model):
 
 
 class Project(models.Model):
-    """A budget project (预算项目) of a unit for one budget year."""
+    """A budget project (预算项目) of a unit for one budget year.
+
+    The database keeps a code unique per unit and year; ``services.project_save`` refuses a
+    code that another unit the editor can see already has that year. A code held only by
+    units the editor cannot see is as good as free for them: refusing it would tell a unit
+    which codes other units use (the budget system's codes are unique anyway).
+    """
 
     code = models.CharField("项目编码", max_length=32, validators=[project_code_validator])
     name = models.CharField("项目名称", max_length=300)
@@ -194,7 +200,9 @@ class Project(models.Model):
         verbose_name_plural = "预算项目"
         ordering = ["unit__code", "year", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "code"], name="project_unique_code_per_year"),
+            models.UniqueConstraint(
+                fields=["unit", "year", "code"], name="project_unique_code_per_unit_year"
+            ),
             models.CheckConstraint(
                 condition=Q(year__gte=2000) & Q(year__lte=2100), name="project_year_range"
             ),
@@ -205,7 +213,10 @@ class Project(models.Model):
                 name="project_period_ordered",
             ),
         ]
-        indexes = [models.Index(fields=["unit", "year"], name="project_unit_year")]
+        indexes = [
+            models.Index(fields=["unit", "year"], name="project_unit_year"),
+            models.Index(fields=["year", "code"], name="project_year_code"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.year}）"

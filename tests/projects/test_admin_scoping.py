@@ -283,3 +283,41 @@ def test_a_prefilled_execution_form_does_not_show_a_foreign_project(login, fille
     )
     assert response.status_code == 200
     assert foreign.name not in response.content.decode()
+
+
+# --- project codes: a code of a unit the user cannot see is as good as free ---------------------
+
+
+def project_add_data(page, **values):
+    unit = Unit.objects.get(code="027001")
+    return admin_form_data(
+        page,
+        name="新项目",
+        unit=str(unit.pk),
+        year="2023",
+        category="special",
+        continuity="new",
+        **values,
+    )
+
+
+def test_a_code_only_an_invisible_unit_uses_is_free_in_the_project_form(login, filler):
+    foreign = Project.objects.get(code="3050042023001", year=2023)
+    client = login(filler)
+    url = reverse("admin:projects_project_add")
+    page = client.get(url)
+    response = client.post(url, project_add_data(page, code=foreign.code))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Project.objects.filter(unit__code="027001", code=foreign.code, year=2023).exists()
+    assert Project.objects.get(pk=foreign.pk).name == foreign.name
+
+
+def test_a_code_a_visible_unit_uses_is_refused_naming_that_unit(login, superuser):
+    foreign = Project.objects.get(code="3050042023001", year=2023)
+    client = login(superuser)
+    url = reverse("admin:projects_project_add")
+    page = client.get(url)
+    response = client.post(url, project_add_data(page, code=foreign.code), follow=True)
+    texts = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert "已属于单位「305004" in texts
+    assert not Project.objects.filter(unit__code="027001", code=foreign.code).exists()
