@@ -18,20 +18,20 @@ from .models import Unit
 from .permissions import visible_units
 
 
-def scoped_related_queryset(model: type[Model], user, admin_site) -> QuerySet | None:
-    """The rows of ``model`` that ``user`` may see, or None when every row is visible to them.
+def is_unit_scoped(model: type[Model], admin_site) -> bool:
+    """``Unit`` itself, or a model whose admin is a :class:`ScopedAdminMixin` (its
+    ``unit_lookup`` says where its unit is); other models (schemes, rounds, content types) are
+    reference data every user sees."""
+    return model is Unit or isinstance(admin_site._registry.get(model), ScopedAdminMixin)
 
-    A model is unit-scoped when it is ``Unit`` or its admin is a :class:`ScopedAdminMixin`
-    (whose ``unit_lookup`` says where its unit is); other models (schemes, rounds, content
-    types) are shared reference data.
-    """
-    if user.is_superuser:
+
+def scoped_related_queryset(model: type[Model], user, admin_site) -> QuerySet | None:
+    """The rows of ``model`` that ``user`` may see, or None when every row is visible to them."""
+    if user.is_superuser or not is_unit_scoped(model, admin_site):
         return None
     if model is Unit:
         return visible_units(user)
-    related_admin = admin_site._registry.get(model)
-    if not isinstance(related_admin, ScopedAdminMixin):
-        return None
+    related_admin = admin_site._registry[model]
     return related_admin.scope_queryset(model._default_manager.all(), user)
 
 
@@ -59,15 +59,18 @@ class ScopedRawIdWidget(ForeignKeyRawIdWidget):
 
 
 class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
-    """A list filter on a relation that offers only objects the user may see, and of those only
-    the ones the list's own rows refer to (Django's offers every row of the related table: a
-    filler of 305004 was shown 027 and 027001 as 上级单位)."""
+    """A list filter on a relation to a unit-scoped model offers only objects the user may see,
+    and of those only the ones the list's own rows refer to (Django's offers every row of the
+    related table: a filler of 305004 was shown 027 and 027001 as 上级单位). A relation to
+    reference data (rounds, content types) keeps Django's choices."""
 
     def field_choices(self, field, request, model_admin):
+        related = field.remote_field.model
+        if not is_unit_scoped(related, model_admin.admin_site):
+            return super().field_choices(field, request, model_admin)
         ordering = self.field_admin_ordering(field, request, model_admin)
         rows = model_admin.scope_queryset(model_admin.model._default_manager.all(), request.user)
         limit = Q(pk__in=rows.values(f"{self.field_path}__pk"))
-        related = field.remote_field.model
         scoped = scoped_related_queryset(related, request.user, model_admin.admin_site)
         if scoped is not None:
             limit &= Q(pk__in=scoped.values("pk"))
