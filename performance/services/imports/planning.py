@@ -2,8 +2,8 @@
 
 A fixed number of queries loads the units, projects (with budgets), current goals and their
 indicators of the whole file; each row is then an upsert by its natural key (unit, year,
-project code, 一级, 二级, 三级) decided in memory. Scope, role and goal-state problems are recorded as
-row errors, so a file with any of them writes nothing.
+project code, 一级, 二级, 三级) decided in memory. Scope, role and goal-state problems are
+recorded as row errors, so a file with any of them writes nothing.
 """
 
 from __future__ import annotations
