@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
@@ -11,6 +12,7 @@ from projects.admin_scoping import ScopedAdminMixin, record_formset_result
 from .admin_excel import TargetImportExportMixin
 from .admin_versioning import (
     EXPECTED_VERSION,
+    MISSING_VERSION,
     ServiceErrorsAsMessagesMixin,
     VersionedForm,
     without_version,
@@ -144,6 +146,15 @@ class IndicatorInline(admin.TabularInline):
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
         return fields if self.has_change_permission(request, obj) else without_version(fields)
+
+
+def deleted_row_version(inline_form) -> int:
+    """The version a row ticked for deletion was shown with; Django does not validate such rows,
+    so a missing one is refused here (a stale row is refused by the service)."""
+    version = inline_form.cleaned_data.get(EXPECTED_VERSION)
+    if version is None:
+        raise ValidationError(MISSING_VERSION, code="version_missing")
+    return version
 
 
 def goal_is_editable_by(request, goal) -> bool:
@@ -325,7 +336,9 @@ class PerformanceGoalAdmin(
             for inline_form in formset.deleted_forms:
                 if inline_form.instance.pk:
                     goal_services.indicator_delete(
-                        indicator=inline_form.instance, actor=request.user
+                        indicator=inline_form.instance,
+                        actor=request.user,
+                        expected_version=deleted_row_version(inline_form),
                     )
                     deleted.append(inline_form.instance)
             for inline_form in formset.forms:
@@ -360,7 +373,11 @@ class PerformanceGoalAdmin(
         new, changed, deleted = [], [], []
         for inline_form in formset.deleted_forms:
             if inline_form.instance.pk:
-                goal_services.goal_task_delete(task=inline_form.instance, actor=request.user)
+                goal_services.goal_task_delete(
+                    task=inline_form.instance,
+                    actor=request.user,
+                    expected_version=deleted_row_version(inline_form),
+                )
                 deleted.append(inline_form.instance)
         for inline_form in formset.forms:
             if not inline_form.has_changed() or inline_form in formset.deleted_forms:
@@ -417,6 +434,11 @@ class IndicatorAdmin(
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
         return fields if self.has_change_permission(request, obj) else without_version(fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        # An indicator belongs to its goal for good: a new goal means a new indicator there.
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if obj is None else [*fields, "goal"]
 
     @admin.display(description="解析提示")
     def findings_display(self, obj):

@@ -161,11 +161,9 @@ class JobAdmin(ScopedAdminMixin, admin.ModelAdmin):
     change_list_template = "admin/performance/job/change_list.html"
     change_form_template = "admin/performance/job/change_form.html"
 
-    def get_queryset(self, request):
-        queryset = admin.ModelAdmin.get_queryset(self, request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(created_by=request.user)
+    def scope_queryset(self, queryset, user):
+        """A job is its starter's (a superuser sees all)."""
+        return queryset if user.is_superuser else queryset.filter(created_by=user)
 
     def has_add_permission(self, request):
         return False

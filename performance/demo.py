@@ -172,7 +172,7 @@ def load_027001(units: dict[str, Unit]) -> None:
     for code, project_rows in by_project.items():
         first = project_rows[0]
         year = int(first["年度"])
-        project = Project.objects.filter(year=year, code=code).first()
+        project = Project.objects.filter(unit=unit, year=year, code=code).first()
         if project is None:
             project = project_services.project_save(
                 data={
@@ -271,7 +271,7 @@ def load_305004(units: dict[str, Unit], schemes: dict[str, ScoringScheme]) -> No
     for index, row in enumerate(data["projects"], start=1):
         name, budget, executed = row[0], Decimal(row[1]), Decimal(row[2])
         code = f"305004{year}{index:03d}"
-        project = Project.objects.filter(year=year, code=code).first()
+        project = Project.objects.filter(unit=unit, year=year, code=code).first()
         if project is None:
             project = project_services.project_save(
                 data={

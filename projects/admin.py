@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 
 from . import services
-from .admin_scoping import ScopedAdminMixin, record_formset_result
+from .admin_scoping import ScopedAdminMixin, ServiceErrorsAsMessagesMixin, record_formset_result
+from .admin_versioning import EXPECTED_VERSION, VersionedForm, without_version
 from .models import (
     AuditEntry,
     ExecutionRecord,
@@ -62,7 +63,7 @@ class ExecutionRecordInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ProjectAdmin(ServiceErrorsAsMessagesMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "name",
@@ -79,8 +80,22 @@ class ProjectAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["unit"]
     readonly_fields = ["lock_version", "created_at", "updated_at"]
     inlines = [ProjectBudgetInline, ExecutionRecordInline]
+    form = VersionedForm
     fieldsets = [
-        (None, {"fields": ["code", "name", "unit", "year", "category", "continuity"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "code",
+                    "name",
+                    "unit",
+                    "year",
+                    "category",
+                    "continuity",
+                    EXPECTED_VERSION,
+                ]
+            },
+        ),
         (
             "实施与联系人",
             {"fields": ["period_start", "period_end", "leader", "phone", "managing_office"]},
@@ -94,6 +109,14 @@ class ProjectAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return projects_with_figures(super().get_queryset(request))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (name, {**opts, "fields": without_version(opts["fields"])}) for name, opts in fieldsets
+        ]
 
     @admin.display(description="全年预算（万元）", ordering="budget_adjusted")
     def budget_adjusted_display(self, obj):
@@ -112,7 +135,10 @@ class ProjectAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = {k: form.cleaned_data[k] for k in services.PROJECT_FIELDS if k in form.cleaned_data}
         saved = services.project_save(
-            data=data, actor=request.user, project=obj if change else None
+            data=data,
+            actor=request.user,
+            project=obj if change else None,
+            expected_version=form.cleaned_data.get(EXPECTED_VERSION) if change else None,
         )
         obj.pk, obj.lock_version = saved.pk, saved.lock_version
 

@@ -11,9 +11,10 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .choices import Continuity, FundSource, ProjectCategory, Role, UnitKind
 
@@ -22,6 +23,10 @@ AMOUNT = {"max_digits": 20, "decimal_places": 6}
 unit_code_validator = RegexValidator(
     r"^[0-9A-Za-z]{1,20}$", "单位编码只能包含数字和字母，最长 20 位。"
 )
+# Budgets, ceilings and forecasts in 万元 are never negative (an execution record is the one
+# signed amount: a correction books a negative amount against the payment it corrects).
+non_negative_amount = MinValueValidator(Decimal("0"), message=_("金额（万元）不能为负数。"))
+
 project_code_validator = RegexValidator(
     r"^[0-9A-Za-z\-]{1,32}$", "项目编码只能包含数字、字母和短横线，最长 32 位。"
 )
@@ -161,7 +166,13 @@ class Membership(models.Model):
 
 
 class Project(models.Model):
-    """A budget project (预算项目) of a unit for one budget year."""
+    """A budget project (预算项目) of a unit for one budget year.
+
+    The database keeps a code unique per unit and year; ``services.project_save`` refuses a
+    code that another unit the editor can see already has that year. A code held only by
+    units the editor cannot see is as good as free for them: refusing it would tell a unit
+    which codes other units use (the budget system's codes are unique anyway).
+    """
 
     code = models.CharField("项目编码", max_length=32, validators=[project_code_validator])
     name = models.CharField("项目名称", max_length=300)
@@ -189,7 +200,9 @@ class Project(models.Model):
         verbose_name_plural = "预算项目"
         ordering = ["unit__code", "year", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "code"], name="project_unique_code_per_year"),
+            models.UniqueConstraint(
+                fields=["unit", "year", "code"], name="project_unique_code_per_unit_year"
+            ),
             models.CheckConstraint(
                 condition=Q(year__gte=2000) & Q(year__lte=2100), name="project_year_range"
             ),
@@ -200,7 +213,10 @@ class Project(models.Model):
                 name="project_period_ordered",
             ),
         ]
-        indexes = [models.Index(fields=["unit", "year"], name="project_unit_year")]
+        indexes = [
+            models.Index(fields=["unit", "year"], name="project_unit_year"),
+            models.Index(fields=["year", "code"], name="project_year_code"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.year}）"
@@ -221,8 +237,12 @@ class ProjectBudget(models.Model):
         Project, verbose_name="项目", on_delete=models.CASCADE, related_name="budgets"
     )
     fund_source = models.CharField("资金来源", max_length=20, choices=FundSource.choices)
-    amount = models.DecimalField("年初预算（万元）", **AMOUNT, default=Decimal("0"))
-    adjusted_amount = models.DecimalField("调整后预算（万元）", **AMOUNT, default=Decimal("0"))
+    amount = models.DecimalField(
+        "年初预算（万元）", **AMOUNT, default=Decimal("0"), validators=[non_negative_amount]
+    )
+    adjusted_amount = models.DecimalField(
+        "调整后预算（万元）", **AMOUNT, default=Decimal("0"), validators=[non_negative_amount]
+    )
 
     class Meta:
         verbose_name = "项目预算"

@@ -18,7 +18,7 @@ from django.db import transaction
 from . import audit
 from .choices import FundSource, Role
 from .models import AuditAction, ExecutionRecord, Membership, Project, ProjectBudget, Unit
-from .permissions import forget_cached_memberships, has_role
+from .permissions import forget_cached_memberships, has_role, visible_units
 
 PROJECT_FIELDS = (
     "code",
@@ -140,6 +140,31 @@ def membership_add(*, user, unit: Unit, role: str, actor=None) -> Membership:
     return membership
 
 
+def project_of_other_unit(*, code: str, year: int, unit: Unit, actor) -> Project | None:
+    """Another unit's project with this code and year that ``actor`` may see (None: the system
+    sees every unit); projects of units the actor cannot see are never looked at."""
+    others = Project.objects.filter(code=code, year=year).exclude(unit=unit)
+    if actor is not None:
+        others = others.filter(unit__in=visible_units(actor))
+    return others.select_related("unit").order_by("unit__code").first()
+
+
+def check_code_of_other_units(project: Project, actor) -> None:
+    """Refuse a code that a unit the actor can see already uses for that year."""
+    if not (project.code and project.year):
+        return
+    other = project_of_other_unit(
+        code=project.code, year=project.year, unit=project.unit, actor=actor
+    )
+    if other is not None and other.pk != project.pk:
+        raise ValidationError(
+            {
+                "code": f"项目编码 {project.code}（{project.year} 年）已属于单位「{other.unit}」，"
+                "请核对项目编码或所属单位。"
+            }
+        )
+
+
 @transaction.atomic
 def project_save(
     *,
@@ -165,6 +190,8 @@ def project_save(
     if project.unit_id:
         require_role(actor, project.unit, EDITORS, "维护项目")
     project.full_clean()
+    if created or {"code", "year", "unit"} & set(data):
+        check_code_of_other_units(project, actor)
     after = audit.snapshot(project, PROJECT_FIELDS)
     changes = audit.diff(before, after)
     if created or changes:

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from projects.models import non_negative_amount
+
 from ..choices import GoalScope, Grade, QualitativeBand, Status
 
 AMOUNT = {"max_digits": 20, "decimal_places": 6}
@@ -38,7 +40,10 @@ class SelfEvaluation(models.Model):
         on_delete=models.PROTECT,
         related_name="self_evaluations",
     )
-    budget = models.DecimalField("全年预算数（万元）", **AMOUNT, default=0)
+    budget = models.DecimalField(
+        "全年预算数（万元）", **AMOUNT, default=0, validators=[non_negative_amount]
+    )
+    # The sum of execution records, corrections (negative) included.
     executed = models.DecimalField("全年执行数（万元）", **AMOUNT, default=0)
     execution_rate = models.DecimalField("预算执行率（%）", **SCORE)
     execution_score = models.DecimalField("预算执行率得分", **SCORE)
@@ -90,6 +95,9 @@ class SelfEvaluation(models.Model):
                 fields=["unit", "year"],
                 condition=Q(scope="unit"),
                 name="evaluation_unit_year_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget__gte=0), name="evaluation_budget_non_negative"
             ),
             models.CheckConstraint(
                 condition=Q(total_score__isnull=True)

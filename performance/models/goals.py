@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from projects.models import non_negative_amount
+
 from ..choices import (
     Category,
     Direction,
@@ -21,7 +23,21 @@ from ..choices import (
     TargetKind,
 )
 
-AMOUNT = {"max_digits": 20, "decimal_places": 6, "null": True, "blank": True}
+AMOUNT = {
+    "max_digits": 20,
+    "decimal_places": 6,
+    "null": True,
+    "blank": True,
+    "validators": [non_negative_amount],
+}
+BUDGET_FIELDS = (
+    "budget_total",
+    "budget_government",
+    "budget_fiscal_special",
+    "budget_unit_funds",
+    "budget_basic",
+    "budget_project",
+)
 OPEN_STATUSES = [Status.DRAFT, Status.SUBMITTED, Status.DEPT_APPROVED, Status.RETURNED]
 
 
@@ -93,6 +109,13 @@ class PerformanceGoal(models.Model):
                 name="goal_scope_matches_project",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="goal_version_positive"),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte": 0}),
+                    name=f"goal_{name}_non_negative",
+                )
+                for name in BUDGET_FIELDS
+            ),
             models.UniqueConstraint(
                 fields=["project", "year", "version"],
                 condition=Q(scope="project"),

@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from projects.models import non_negative_amount
+
 from ..choices import DeviationCause, Light, Likelihood, QualitativeBand, RoundStatus, Status
 
 AMOUNT = {"max_digits": 20, "decimal_places": 6}
@@ -75,12 +77,20 @@ class MonitoringReport(models.Model):
     unit = models.ForeignKey(
         "projects.Unit", verbose_name="单位", on_delete=models.PROTECT, related_name="+"
     )
-    budget = models.DecimalField("全年预算数（万元）", **AMOUNT, default=0)
+    budget = models.DecimalField(
+        "全年预算数（万元）", **AMOUNT, default=0, validators=[non_negative_amount]
+    )
+    # Executed-to-date is the sum of execution records, corrections (negative) included.
     executed = models.DecimalField("执行数（万元）", **AMOUNT, default=0)
     execution_rate = models.DecimalField("预算执行率（%）", **RATE)
     time_progress = models.DecimalField("时间进度（%）", **RATE)
     forecast_executed = models.DecimalField(
-        "全年预计执行数（万元）", max_digits=20, decimal_places=6, null=True, blank=True
+        "全年预计执行数（万元）",
+        max_digits=20,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[non_negative_amount],
     )
     budget_light = models.CharField(
         "预算执行预警", max_length=10, choices=Light.choices, blank=True
@@ -101,6 +111,11 @@ class MonitoringReport(models.Model):
         ordering = ["round", "unit__code", "project__code"]
         constraints = [
             models.UniqueConstraint(fields=["round", "project"], name="report_unique_project"),
+            models.CheckConstraint(condition=Q(budget__gte=0), name="report_budget_non_negative"),
+            models.CheckConstraint(
+                condition=Q(forecast_executed__isnull=True) | Q(forecast_executed__gte=0),
+                name="report_forecast_executed_non_negative",
+            ),
         ]
         indexes = [models.Index(fields=["unit", "light"], name="report_unit_light")]
 

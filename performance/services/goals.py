@@ -46,6 +46,7 @@ PARSED_FIELDS = (
     "findings",
 )
 EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
+GOAL_IS_FIXED = "指标创建后不能改挂到其他绩效目标；请在目标下新增指标，再删除原指标。"
 
 
 def ensure_editable(goal: PerformanceGoal) -> None:
@@ -193,7 +194,14 @@ def indicator_save(
     expected_version: int | None = None,
     _audit: bool = True,
 ) -> Indicator:
-    """Create or edit an indicator of an editable goal; parses the 指标值 before saving."""
+    """Create or edit an indicator of an editable goal; parses the 指标值 before saving.
+
+    An existing indicator stays under the goal it was created in: ``goal`` must be that goal.
+    """
+    if indicator is not None:
+        current = Indicator.objects.filter(pk=indicator.pk).values_list("goal_id", flat=True)
+        if current.first() not in (None, goal.pk):
+            raise ValidationError({"goal": GOAL_IS_FIXED})
     require_role(actor, goal.unit, EDITORS, "修改绩效指标")
     ensure_editable(goal)
     created = indicator is None
@@ -234,10 +242,14 @@ def indicator_save(
 
 
 @transaction.atomic
-def indicator_delete(*, indicator: Indicator, actor=None) -> None:
+def indicator_delete(
+    *, indicator: Indicator, actor=None, expected_version: int | None = None
+) -> None:
+    """Delete an indicator of an editable goal (refused when it changed since ``expected_version``)."""
     goal = indicator.goal
     require_role(actor, goal.unit, EDITORS, "删除绩效指标")
     ensure_editable(goal)
+    check_lock_version(indicator, expected_version)
     snapshot = audit.snapshot(indicator, INDICATOR_FIELDS)
     pk = indicator.pk
     indicator.delete()
@@ -296,10 +308,12 @@ def goal_task_save(
 
 
 @transaction.atomic
-def goal_task_delete(*, task: GoalTask, actor=None) -> None:
+def goal_task_delete(*, task: GoalTask, actor=None, expected_version: int | None = None) -> None:
+    """Delete a 年度主要任务 (refused when it changed since ``expected_version``)."""
     goal = task.goal
     require_role(actor, goal.unit, EDITORS, "删除年度主要任务")
     ensure_editable(goal)
+    check_lock_version(task, expected_version)
     snapshot = audit.snapshot(task, TASK_FIELDS)
     pk = task.pk
     task.delete()

@@ -24,6 +24,7 @@ from performance.models import (
 from performance.services import evaluation as evaluation_services
 from performance.services import goals as goal_services
 from performance.services import monitoring as monitoring_services
+from projects import services as project_services
 from projects.audit import history
 from projects.models import Project
 from tests.admin_forms import admin_form_data
@@ -277,3 +278,179 @@ def test_a_stale_monitoring_entry_row_is_refused(login, filler, unit_reviewer, f
     assert any(STALE in m for m in messages_of(response))
     assert MonitoringEntry.objects.get(pk=entry.pk).deviation_note == "单位审核人先填的说明"
     assert MonitoringReport.objects.get(pk=report.pk).lock_version == before
+
+
+# --- a post without the version is refused: it cannot say which version it was prepared on ----
+
+MISSING = "页面缺少版本号"
+
+
+def drop_versions(data: dict, *, prefix: str | None = None) -> dict:
+    """``data`` less the hidden version inputs (all, or only the row with ``prefix``)."""
+    return {
+        key: value
+        for key, value in data.items()
+        if not (
+            key.endswith("expected_version")
+            and (prefix is None or key == f"{prefix}-expected_version")
+        )
+    }
+
+
+def test_a_goal_page_posted_without_its_version_is_refused(login, filler, unit_reviewer):
+    goal = new_goal(filler)
+    page = login(filler).get(goal_url(goal))
+    goal_services.goal_update(
+        goal=goal, data={"overall_goal": "单位审核人先保存的目标"}, actor=unit_reviewer
+    )
+    before = snapshot(goal)
+    data = drop_versions(admin_form_data(page, overall_goal="没有版本号的旧页面"))
+    response = login(filler).post(goal_url(goal), data)
+    assert response.status_code == 200
+    assert MISSING in response.content.decode()
+    assert snapshot(goal) == before
+
+
+def test_an_indicator_row_posted_without_its_version_is_refused(login, filler):
+    goal = new_goal(filler)
+    first = goal.indicators.order_by("pk").first()
+    page = login(filler).get(goal_url(goal))
+    prefix = inline_prefix(page, first)
+    before = snapshot(goal)
+    data = drop_versions(admin_form_data(page, **{f"{prefix}-raw_value": "≤18万元"}), prefix=prefix)
+    response = login(filler).post(goal_url(goal), data)
+    assert response.status_code == 200
+    assert MISSING in response.content.decode()
+    assert snapshot(goal) == before
+
+
+def test_a_task_row_posted_without_its_version_is_refused(login, filler):
+    goal = new_goal(filler)
+    task = goal_services.goal_task_save(
+        goal=goal, data={"name": "业务培训", "content": "全年 4 期"}, actor=filler
+    )
+    page = login(filler).get(goal_url(goal))
+    prefix = task_prefix(page, task)
+    data = drop_versions(admin_form_data(page, **{f"{prefix}-content": "全年 8 期"}), prefix=prefix)
+    response = login(filler).post(goal_url(goal), data)
+    assert MISSING in response.content.decode()
+    fresh = GoalTask.objects.get(pk=task.pk)
+    assert (fresh.content, fresh.lock_version) == ("全年 4 期", 1)
+
+
+def test_an_indicator_page_posted_without_its_version_is_refused(login, filler):
+    goal = new_goal(filler)
+    indicator = goal.indicators.order_by("pk").first()
+    url = reverse("admin:performance_indicator_change", args=[indicator.pk])
+    page = login(filler).get(url)
+    response = login(filler).post(url, drop_versions(admin_form_data(page, raw_value="≤1万元")))
+    assert MISSING in response.content.decode()
+    fresh = Indicator.objects.get(pk=indicator.pk)
+    assert (fresh.raw_value, fresh.lock_version) == (indicator.raw_value, 1)
+
+
+def test_a_monitoring_report_posted_without_its_version_is_refused(login, filler, finance_reviewer):
+    monitoring_services.monitoring_round_open(
+        actor=finance_reviewer,
+        year=2022,
+        data_month=7,
+        opens_on=dt.date(2022, 8, 1),
+        deadline=dt.date(2022, 8, 31),
+    )
+    report = MonitoringReport.objects.get(project__code="410395220000000007669")
+    url = reverse("admin:performance_monitoringreport_change", args=[report.pk])
+    page = login(filler).get(url)
+    response = login(filler).post(url, drop_versions(admin_form_data(page, summary="旧页面")))
+    assert MISSING in response.content.decode()
+    fresh = MonitoringReport.objects.get(pk=report.pk)
+    assert (fresh.summary, fresh.lock_version) == (report.summary, report.lock_version)
+
+
+def test_a_self_evaluation_posted_without_its_version_is_refused(login, filler):
+    project = Project.objects.get(code="410395220000000007669")
+    evaluation = evaluation_services.evaluation_start(actor=filler, year=2022, project=project)
+    url = reverse("admin:performance_selfevaluation_change", args=[evaluation.pk])
+    page = login(filler).get(url)
+    response = login(filler).post(url, drop_versions(admin_form_data(page, measures="旧页面")))
+    assert MISSING in response.content.decode()
+    fresh = SelfEvaluation.objects.get(pk=evaluation.pk)
+    assert (fresh.measures, fresh.lock_version) == (evaluation.measures, evaluation.lock_version)
+
+
+def test_a_stale_project_page_is_refused_with_or_without_its_version(login, filler, unit_reviewer):
+    project = Project.objects.get(code="410395220000000007669")
+    url = reverse("admin:projects_project_change", args=[project.pk])
+    page = login(filler).get(url)
+    assert hidden_versions(page)["expected_version"] == str(project.lock_version)
+    project_services.project_save(
+        project=project, data={"leader": "单位审核人"}, actor=unit_reviewer
+    )
+    stale = admin_form_data(page, leader="旧页面上的负责人")
+    response = login(filler).post(url, stale, follow=True)
+    assert any(STALE in m for m in messages_of(response))
+    response = login(filler).post(url, drop_versions(stale))
+    assert MISSING in response.content.decode()
+    assert Project.objects.get(pk=project.pk).leader == "单位审核人"
+
+
+def test_every_admin_form_of_a_versioned_model_carries_and_requires_the_version():
+    """A versioned model's admin (or inline) without the version field would let a stale page
+    overwrite a newer save: every one must use ``VersionedForm`` and show the field."""
+    from django.contrib import admin
+    from django.contrib.admin.utils import flatten_fieldsets
+
+    from projects.admin_versioning import EXPECTED_VERSION, VersionedForm
+
+    def versioned(model) -> bool:
+        return any(f.name == "lock_version" for f in model._meta.fields)
+
+    checked = []
+    for model, model_admin in admin.site._registry.items():
+        owners = [(model, model_admin)] + [
+            (inline.model, inline) for inline in model_admin.inlines if versioned(inline.model)
+        ]
+        for owner_model, owner in owners:
+            if not versioned(owner_model):
+                continue
+            form = owner.form
+            assert issubclass(form, VersionedForm), owner
+            if owner.fieldsets:
+                names = flatten_fieldsets(owner.fieldsets)
+            else:  # without fieldsets or fields the admin shows every field of the form
+                names = owner.fields or list(form.base_fields)
+            assert EXPECTED_VERSION in names, owner
+            checked.append(owner_model.__name__)
+    assert set(checked) >= {"PerformanceGoal", "Indicator", "GoalTask", "Project"}
+    assert {"MonitoringReport", "SelfEvaluation"} <= set(checked)
+
+
+def test_deleting_a_row_changed_meanwhile_is_refused(login, filler, unit_reviewer):
+    goal = new_goal(filler)
+    first = goal.indicators.order_by("pk").first()
+    page = login(filler).get(goal_url(goal))
+    goal_services.indicator_save(
+        goal=goal, indicator=first, data={"raw_value": "≤19万元"}, actor=unit_reviewer
+    )
+    before = snapshot(goal)
+    data = admin_form_data(page, **{f"{inline_prefix(page, first)}-DELETE": "on"})
+    response = login(filler).post(goal_url(goal), data, follow=True)
+    assert any(STALE in m for m in messages_of(response))
+    assert snapshot(goal) == before
+
+
+def test_deleting_a_row_posted_without_its_version_is_refused(login, filler):
+    goal = new_goal(filler)
+    task = goal_services.goal_task_save(goal=goal, data={"name": "业务培训"}, actor=filler)
+    first = goal.indicators.order_by("pk").first()
+    for obj, prefix_of in ((first, inline_prefix), (task, task_prefix)):
+        page = login(filler).get(goal_url(goal))
+        prefix = prefix_of(page, obj)
+        data = drop_versions(admin_form_data(page, **{f"{prefix}-DELETE": "on"}), prefix=prefix)
+        response = login(filler).post(goal_url(goal), data, follow=True)
+        assert any(MISSING in m for m in messages_of(response))
+        assert type(obj).objects.filter(pk=obj.pk).exists()
+    # With its version, the same deletion goes through.
+    page = login(filler).get(goal_url(goal))
+    data = admin_form_data(page, **{f"{inline_prefix(page, first)}-DELETE": "on"})
+    login(filler).post(goal_url(goal), data)
+    assert not Indicator.objects.filter(pk=first.pk).exists()

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from performance.choices import GoalScope, Status
-from performance.models import PerformanceGoal
+from performance.models import Indicator, PerformanceGoal
 from performance.services import goals as goal_services
 from performance.services import workflow
 
-from .goal_helpers import GOOD_INDICATORS, demo_goal, new_goal, state
+from .goal_helpers import GOOD_INDICATORS, demo_goal, new_goal, new_project, state
 
 pytestmark = pytest.mark.django_db
 
@@ -224,3 +225,44 @@ def test_a_reviewer_gets_a_view_only_page_and_cannot_post_the_form(login, filler
     response = client.post(change_url(goal), {"overall_goal": "审核人改写"}, follow=True)
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["没有权限执行此操作。"]
     assert state(goal) == before
+
+
+# --- an indicator stays under the goal it was created in -------------------------------------
+
+
+def test_the_goal_of_an_indicator_is_read_only_on_its_change_page(login, filler):
+    goal = new_goal(filler)
+    indicator = goal.indicators.order_by("pk").first()
+    url = reverse("admin:performance_indicator_change", args=[indicator.pk])
+    page = login(filler).get(url)
+    assert page.status_code == 200
+    assert "goal" not in page.context["adminform"].form.fields
+    assert str(goal) in page.content.decode()
+
+
+def test_posting_another_goal_on_an_indicator_page_changes_nothing_of_the_goal(login, filler):
+    from tests.admin_forms import admin_form_data
+
+    goal = new_goal(filler)
+    other = new_goal(filler, project=new_project(filler, code="410395230000000900002"))
+    indicator = goal.indicators.order_by("pk").first()
+    url = reverse("admin:performance_indicator_change", args=[indicator.pk])
+    page = login(filler).get(url)
+    data = {**admin_form_data(page, raw_value="≤19万元"), "goal": str(other.pk)}
+    response = login(filler).post(url, data)
+    assert response.status_code == 302
+    fresh = Indicator.objects.get(pk=indicator.pk)
+    assert (fresh.goal_id, fresh.raw_value) == (goal.pk, "≤19万元")
+
+
+def test_the_service_refuses_to_move_an_indicator_to_another_goal(filler):
+    goal = new_goal(filler)
+    other = new_goal(filler, project=new_project(filler, code="410395230000000900002"))
+    indicator = goal.indicators.order_by("pk").first()
+    with pytest.raises(ValidationError) as error:
+        goal_services.indicator_save(
+            goal=other, indicator=indicator, data={"raw_value": "≤1万元"}, actor=filler
+        )
+    assert error.value.message_dict["goal"] == [goal_services.GOAL_IS_FIXED]
+    fresh = Indicator.objects.get(pk=indicator.pk)
+    assert (fresh.goal_id, fresh.raw_value, fresh.lock_version) == (goal.pk, "≤20万元", 1)

@@ -15,6 +15,7 @@ from django.test import override_settings
 
 from performance.services.imports import targets_import
 from performance.services.imports.reading import OLE2_MAGIC
+from projects.models import Project
 
 from .import_helpers import (
     HEADER,
@@ -226,6 +227,47 @@ def test_a_project_code_of_another_unit_is_refused(superuser):
     result = targets_import(actor=superuser, file=data, filename="steal.csv")
     assert error_codes(result) == ["project_of_other_unit"]
     assert db_counts() == before
+
+
+def test_a_project_code_of_another_unit_is_refused_naming_the_unit_it_belongs_to(superuser):
+    code = "3050042023001"
+    data = csv_bytes([row(年度="2023", 项目编码=code)])
+    result = targets_import(actor=superuser, file=data, filename="typo.csv", dry_run=True)
+    assert "已属于单位「洛阳市西工区社会保险中心」" in result.errors[0].message
+
+
+def _answer(result, code: str) -> dict:
+    """What an importer is told, with the code itself taken out."""
+    answer = result.as_dict()
+    answer.pop("filename", None)
+    return {k: str(v).replace(code, "<code>") for k, v in answer.items()}
+
+
+def test_a_code_only_a_unit_the_importer_cannot_see_uses_looks_like_a_new_code(filler):
+    """A filler of 027001 learns nothing of 305004's codes: a code 305004 uses imports exactly as
+    one nobody uses (the database keeps codes unique per unit), and 305004's project is left
+    alone."""
+    taken, free = "3050042023001", "3050042023999"
+    theirs = Project.objects.get(unit__code="305004", year=2023, code=taken)
+    theirs_before = (theirs.name, theirs.lock_version, list(theirs.budgets.values_list("amount")))
+    answers = {}
+    for code in (taken, free):
+        data = csv_bytes(rows(2, 年度="2023", 项目编码=code))
+        result = targets_import(actor=filler, file=data, filename="codes.csv", dry_run=True)
+        assert result.ok, [str(i) for i in result.errors]
+        answers[code] = _answer(result, code)
+    assert answers[taken] == answers[free]
+    assert "其他单位" not in str(answers[taken])
+
+    data = csv_bytes(rows(2, 年度="2023", 项目编码=taken))
+    result = targets_import(actor=filler, file=data, filename="codes.csv")
+    assert result.committed and result.counts["projects_created"] == 1
+    mine = Project.objects.get(unit__code="027001", year=2023, code=taken)
+    assert mine.goals.get().indicators.count() == 2
+    theirs = Project.objects.get(pk=theirs.pk)
+    assert (theirs.name, theirs.lock_version, list(theirs.budgets.values_list("amount"))) == (
+        theirs_before
+    )
 
 
 def test_changing_an_approved_goal_asks_for_an_adjustment_first(filler):

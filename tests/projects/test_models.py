@@ -68,6 +68,31 @@ def test_project_code_unique_per_year(demo):
         )
 
 
+def _project_data(code: str, unit_code: str = "027001") -> dict:
+    return {
+        "code": code,
+        "name": "编码测试",
+        "unit": Unit.objects.get(code=unit_code),
+        "year": 2023,
+        "category": ProjectCategory.SPECIAL,
+    }
+
+
+def test_a_code_another_visible_unit_uses_is_refused_on_the_code(demo, superuser):
+    for actor in (superuser, None):  # None: the system (demo loader, imports without a user)
+        with pytest.raises(ValidationError) as error:
+            services.project_save(data=_project_data("3050042023001"), actor=actor)
+        assert list(error.value.message_dict) == ["code"]
+        assert "305004" in error.value.message_dict["code"][0]
+    assert not Project.objects.filter(unit__code="027001", code="3050042023001").exists()
+
+
+def test_a_code_only_invisible_units_use_is_free_for_the_editor(demo, filler):
+    project = services.project_save(data=_project_data("3050042023001"), actor=filler)
+    assert (project.unit.code, project.code) == ("027001", "3050042023001")
+    assert Project.objects.filter(code="3050042023001", year=2023).count() == 2
+
+
 def test_project_period_must_be_ordered(demo):
     project = Project.objects.filter(unit__code="027001").first()
     project.period_start, project.period_end = dt.date(2022, 12, 1), dt.date(2022, 1, 1)

@@ -314,7 +314,12 @@ class IndicatorUpdateSerializer(IndicatorInputSerializer):
     lock_version = serializers.IntegerField(
         label="版本号", min_value=1, help_text="读取指标时的 lock_version；已被他人修改时返回 409。"
     )
+    goal = serializers.IntegerField(
+        label="绩效目标",
+        required=False,
+        help_text="所属绩效目标ID：指标创建后不能改挂到其他目标，提供时须与当前相同，否则 400。",
+    )
 
     class Meta(IndicatorInputSerializer.Meta):
-        fields = ["lock_version", *INDICATOR_FIELDS]
+        fields = ["lock_version", "goal", *INDICATOR_FIELDS]
         extra_kwargs = {name: {"required": False} for name in INDICATOR_FIELDS}

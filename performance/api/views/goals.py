@@ -281,6 +281,9 @@ class IndicatorViewSet(
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         expected = values.pop("lock_version")
+        if values.pop("goal", indicator.goal_id) != indicator.goal_id:
+            # the same answer for any other id: it tells nothing about that goal
+            raise serializers.ValidationError({"goal": [goal_services.GOAL_IS_FIXED]})
         indicator = goal_services.indicator_save(
             goal=indicator.goal,
             data=values,

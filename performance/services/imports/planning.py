@@ -1,9 +1,9 @@
 """Match valid rows with the database and decide every write before making any.
 
 A fixed number of queries loads the units, projects (with budgets), current goals and their
-indicators of the whole file; each row is then an upsert by its natural key (year, project
-code, 一级, 二级, 三级) decided in memory. Scope, role and goal-state problems are recorded as
-row errors, so a file with any of them writes nothing.
+indicators of the whole file; each row is then an upsert by its natural key (unit, year,
+project code, 一级, 二级, 三级) decided in memory. Scope, role and goal-state problems are
+recorded as row errors, so a file with any of them writes nothing.
 """
 
 from __future__ import annotations
@@ -143,12 +143,21 @@ def build_plan(
 
     codes = {code for _, code in groups}
     years = {year for year, _ in groups}
+    same_codes = Project.objects.filter(code__in=codes, year__in=years)
     projects = {
-        (p.year, p.code): p
-        for p in Project.objects.filter(code__in=codes, year__in=years)
+        (p.unit_id, p.year, p.code): p
+        for p in same_codes.filter(unit__in=[u.pk for u in units.values()])
         .select_related("unit")
         .prefetch_related("budgets")
     }
+    # Other units' projects with the file's codes, among the units the actor can see only: a
+    # code of a unit the actor cannot see is as good as free for them (the database keeps
+    # codes unique per unit), so the import answers exactly as for a new code.
+    if actor is not None:
+        same_codes = same_codes.filter(unit__in=visible_units(actor))
+    owners: dict[tuple[int, str], list[Unit]] = defaultdict(list)
+    for p in same_codes.select_related("unit").order_by("unit__code"):
+        owners[(p.year, p.code)].append(p.unit)
     goal_rows = current_goals(
         PerformanceGoal.objects.filter(
             scope=GoalScope.PROJECT, project__in=[p.pk for p in projects.values()]
@@ -174,13 +183,12 @@ def build_plan(
     for key, project_rows in groups.items():
         head = project_rows[0]
         unit = units[head.unit_code]
-        project = projects.get(key)
-        if project is not None and project.unit_id != unit.pk:
-            visible = actor is None or visible_units(actor).filter(pk=project.unit_id).exists()
-            owner = f"单位「{project.unit.name}」" if visible else "其他单位"
+        project = projects.get((unit.pk, *key))
+        other = next((u for u in owners[key] if u.pk != unit.pk), None)
+        if project is None and other is not None:
             result.error(
-                f"项目编码 {head.project_code}（{head.year} 年）已属于{owner}，不能导入到"
-                f"「{unit.name}」。",
+                f"项目编码 {head.project_code}（{head.year} 年）已属于单位「{other.name}」，"
+                f"不能导入到「{unit.name}」；请核对项目编码或单位编码。",
                 "project_of_other_unit",
                 head.row,
                 HEADER_OF["project_code"],
