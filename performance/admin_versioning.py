@@ -14,7 +14,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 
-from projects.admin_scoping import report_service_error
+from projects.admin_scoping import is_service_refusal, report_service_error
 
 EXPECTED_VERSION = "expected_version"
 
@@ -68,5 +68,7 @@ class ServiceErrorsAsMessagesMixin:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except (ValidationError, PermissionDenied) as error:
+            if not is_service_refusal(request, error):
+                raise
             report_service_error(self, request, error)
             return HttpResponseRedirect(request.get_full_path())

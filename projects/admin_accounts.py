@@ -38,7 +38,7 @@ from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
 from . import accounts
-from .admin_scoping import report_service_error
+from .admin_scoping import is_service_refusal, report_service_error
 from .choices import Role
 from .models import Membership, Unit
 from .permissions import (
@@ -63,6 +63,8 @@ class ServiceValidationAsMessagesMixin:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ValidationError as error:
+            if not is_service_refusal(request, error):
+                raise
             report_service_error(self, request, error)
             return HttpResponseRedirect(request.get_full_path())
 
