@@ -34,6 +34,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.urls import reverse
 from django_celery_beat.models import (
     ClockedSchedule,
@@ -779,3 +780,199 @@ def test_every_admin_page_answers_each_role_as_the_matrix_says(who, client, worl
     cells += check_autocompletes(client, p, problems)
     assert cells > 150
     assert not problems, f"{len(problems)} of {cells} cells wrong:\n" + "\n".join(problems)
+
+
+# --- writes that could be abused ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Write:
+    """One POST: who may, the expected refusal, and what must hold after an allowed one."""
+
+    label: str
+    url: str
+    data: dict[str, Any]
+    allowed: bool
+    refused: int | str  # the status of a refusal (200: the form again, with the reason)
+    done: Callable[[], bool]  # after an allowed write: it happened (and was audited)
+
+
+def state() -> tuple:
+    """Everything the writes below could change: users, memberships, groups, audit, schedules."""
+    return (
+        tuple(
+            User.objects.order_by("pk").values_list(
+                "pk", "username", "password", "email", "is_superuser", "is_staff", "is_active"
+            )
+        ),
+        tuple(Membership.objects.order_by("pk").values_list("pk", "user_id", "unit_id", "role")),
+        tuple(User.groups.through.objects.order_by("pk").values_list("user_id", "group_id")),
+        AuditEntry.objects.count(),
+        tuple(PeriodicTask.objects.order_by("pk").values_list("pk", "name", "enabled")),
+        tuple(IntervalSchedule.objects.order_by("pk").values_list("pk", "every", "period")),
+    )
+
+
+def audited(actor: User, model: str, **changes) -> bool:
+    rows = AuditEntry.objects.filter(actor=actor, content_type__model=model)
+    return any(all(row.changes.get(k) == v for k, v in changes.items()) for row in rows)
+
+
+def groups_of(user) -> set[str]:
+    return set(User.objects.get(pk=user.pk).groups.values_list("name", flat=True))
+
+
+def writes(p: Persona, world, me: User | None) -> list[Write]:
+    """The writes of one persona: on the own and the foreign side, and on himself."""
+    result = []
+    refused_object = 404 if administrator(p) else 403  # a 管理员 sees no foreign object
+    for owner in (OWN, FOREIGN):
+        target = world[("auth.User", owner)]
+        may = manages(p, owner)
+        result.append(
+            Write(
+                f"password of {target.username}",
+                reverse("admin:auth_user_password_change", args=[target.pk]),
+                {
+                    "password1": NEW_PASSWORD,
+                    "password2": NEW_PASSWORD,
+                    "set_usable_password": "true",
+                },
+                may,
+                404,  # the password page of a user one does not manage does not exist
+                lambda t=target: (
+                    User.objects.get(pk=t.pk).check_password(NEW_PASSWORD)
+                    and audited(me, "user", password=[None, "（已设置）"])
+                ),
+            )
+        )
+        result.append(
+            Write(
+                f"superuser and e-mail of {target.username}",
+                reverse("admin:auth_user_change", args=[target.pk]),
+                {
+                    "username": target.username,
+                    "email": "changed@matrix.invalid",
+                    "is_active": "on",
+                    "is_superuser": "on",
+                },
+                may,
+                refused_object,
+                lambda t=target: (
+                    User.objects.get(pk=t.pk).email == "changed@matrix.invalid"
+                    and User.objects.get(pk=t.pk).is_superuser == p.superuser
+                    and audited(me, "user", email=[t.email, "changed@matrix.invalid"])
+                ),
+            )
+        )
+        unit = world[("projects.Unit", owner)]
+        result.append(
+            Write(
+                f"单位审核人 of {unit.code} for {target.username}",
+                reverse("admin:projects_membership_add"),
+                {"user": target.pk, "unit": unit.pk, "role": Role.UNIT_REVIEWER},
+                may,
+                200 if administrator(p) else 403,
+                lambda t=target: (
+                    "单位审核人" in groups_of(t)
+                    and audited(me, "membership", user=[None, t.username])
+                ),
+            )
+        )
+        membership = world[("projects.Membership", owner)]
+        result.append(
+            Write(
+                f"delete {membership}",
+                reverse("admin:projects_membership_delete", args=[membership.pk]),
+                {"post": "yes"},
+                may,
+                refused_object,
+                lambda m=membership: (
+                    not Membership.objects.filter(pk=m.pk).exists()
+                    and groups_of(m.user) == set()
+                    and audited(me, "membership", user=[m.user.username, None])
+                ),
+            )
+        )
+    finance = Unit.objects.get(kind="finance")
+    if me is not None:
+        result.append(
+            Write(
+                "财政审核人 for oneself",
+                reverse("admin:projects_membership_add"),
+                {"user": me.pk, "unit": finance.pk, "role": Role.FINANCE_REVIEWER},
+                False,  # nobody grants himself a role, not even a superuser
+                200 if administrator(p) else 403,
+                lambda: False,
+            )
+        )
+        own = Membership.objects.filter(user=me).first()
+        if own is not None:
+            result.append(
+                Write(
+                    "delete one's own membership",
+                    reverse("admin:projects_membership_delete", args=[own.pk]),
+                    {"post": "yes"},
+                    False,
+                    403,
+                    lambda: False,
+                )
+            )
+    task = world[("django_celery_beat.PeriodicTask", OWN)]
+    every = world[("django_celery_beat.IntervalSchedule", OWN)]
+    result += [
+        Write(
+            "disable a schedule",
+            reverse("admin:django_celery_beat_periodictask_changelist"),
+            {"action": "disable_tasks", "_selected_action": [task.pk]},
+            p.superuser,
+            403,
+            lambda: not PeriodicTask.objects.get(pk=task.pk).enabled,
+        ),
+        Write(
+            "change an interval",
+            reverse("admin:django_celery_beat_intervalschedule_change", args=[every.pk]),
+            {
+                "every": 5,
+                "period": IntervalSchedule.MINUTES,
+                # the read-only inline of the tasks on this schedule
+                "periodictask_set-TOTAL_FORMS": 1,
+                "periodictask_set-INITIAL_FORMS": 1,
+                "periodictask_set-0-id": task.pk,
+                "periodictask_set-0-interval": every.pk,
+            },
+            p.superuser,
+            403,
+            lambda: IntervalSchedule.objects.get(pk=every.pk).every == 5,
+        ),
+    ]
+    return result
+
+
+@pytest.mark.parametrize("who", list(PERSONAS))
+def test_admin_writes_happen_only_where_the_matrix_allows(who, client, world):
+    p = PERSONAS[who]
+    me = User.objects.get(username=p.username) if p.signed_in else None
+    problems = []
+    cells = writes(p, world, me)
+    for write in cells:
+        where = f"POST {write.url} ({write.label})"
+        login_client(client, p)  # a fresh session: the rollback below also undoes session rows
+        sid = transaction.savepoint()
+        try:
+            before = state()
+            response = client.post(write.url, write.data)
+            got = outcome(response)
+            if write.allowed:
+                if got != 302 or not write.done():
+                    problems.append(f"{where}: expected to happen, got {got}")
+                continue
+            expected = write.refused if p.signed_in else LOGIN
+            if got != expected:
+                problems.append(f"{where}: expected a refusal {expected}, got {got}")
+            if state() != before:
+                problems.append(f"{where}: refused ({got}) but something changed")
+        finally:
+            transaction.savepoint_rollback(sid)
+    assert len(cells) >= 10
+    assert not problems, "\n".join(problems)

@@ -238,6 +238,12 @@ def test_a_department_admin_grants_roles_only_in_his_department(
     assert (Role(role).label in group_names(filler)) == granted
 
 
+def test_a_membership_without_a_role_is_a_field_error_not_a_500(login, superuser, filler):
+    response = add_membership(login(superuser), filler, "027001", "")
+    assert response.status_code == 200
+    assert "role" in response.context["adminform"].form.errors
+
+
 def test_finance_roles_are_granted_by_the_finance_bureaus_admin(
     login, finance_admin, dept_reviewer
 ):
