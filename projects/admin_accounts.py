@@ -63,13 +63,15 @@ class ServiceValidationAsMessagesMixin:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ValidationError as error:
-            if not is_service_refusal(request, error):
+            if not is_service_refusal(request):
                 raise
             report_service_error(self, request, error)
             return HttpResponseRedirect(request.get_full_path())
 
 
 class NotFoundOutsideScopeMixin:
+    """Django redirects to the index for a missing object; here it is a 404, as elsewhere."""
+
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # An object outside the user's scope must look exactly like one that does not exist.
         raise Http404(f"{opts.verbose_name} {object_id} 不存在或无权访问。")
@@ -104,22 +106,24 @@ class UserCreationWithRoleForm(AdminUserCreationForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.errors.keys() & {"unit", "role"}:
+            return cleaned
         unit, role = cleaned.get("unit"), cleaned.get("role")
-        if not self.actor.is_superuser:
-            for name, value in (("unit", unit), ("role", role)):
-                if not value and name not in self.errors:
-                    self.add_error(name, "请选择新用户的单位和角色。")
-        if unit and role:
-            try:
-                Membership(unit=unit, role=role).clean()
-            except ValidationError as error:
-                self.add_error("role", error.message_dict.get("role", error.messages))
-            else:
-                refusal = grant_refusal(self.actor, user=None, unit=unit, role=role)
-                if refusal:
-                    self.add_error("role", refusal)
-        elif unit or role:
-            self.add_error("role" if unit else "unit", "单位和角色需要同时填写。")
+        if not (unit and role):
+            # Superusers may create a user without a role; then both stay empty.
+            if unit or role or not self.actor.is_superuser:
+                for name, value in (("unit", unit), ("role", role)):
+                    if not value:
+                        self.add_error(name, "请同时选择新用户的单位和角色。")
+            return cleaned
+        try:
+            Membership(unit=unit, role=role).clean()
+        except ValidationError as error:
+            self.add_error("role", error.message_dict.get("role", error.messages))
+            return cleaned
+        refusal = grant_refusal(self.actor, user=None, unit=unit, role=role)
+        if refusal:
+            self.add_error("role", refusal)
         return cleaned
 
 

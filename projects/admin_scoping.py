@@ -42,14 +42,11 @@ class ScopedInlineMixin(ScopedAdminMixin):
     pass
 
 
-def is_service_refusal(request, error: Exception) -> bool:
-    """Whether an error raised in a change form is a service refusing a save (POST), to show as
-    a message and reload the page. Django's own ``PermissionDenied`` (no reason given: the role
-    may not open the page at all) and any error of a GET stay errors (403): reloading would
-    redirect the page to itself for ever."""
-    if request.method != "POST":
-        return False
-    return not (isinstance(error, PermissionDenied) and not error.args)
+def is_service_refusal(request) -> bool:
+    """Whether an error raised in a change form becomes a message and a reload of the page: only
+    while saving (POST). On a GET — the role may not open the page at all — it stays a 403:
+    reloading would redirect the page to itself for ever."""
+    return request.method == "POST"
 
 
 def report_service_error(modeladmin: admin.ModelAdmin, request, error: Exception) -> None:

@@ -66,8 +66,6 @@ def forget_cached_memberships(user) -> None:
 # imports ask these functions; the matrix is written out in the README (Security →
 # Administration).
 
-REVIEW_ROLES = (Role.UNIT_REVIEWER, Role.DEPT_REVIEWER, Role.FINANCE_REVIEWER)
-
 
 def _active(user) -> bool:
     return user is not None and user.is_authenticated and user.is_active

@@ -136,7 +136,7 @@ class ServiceSavingAdmin(WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except (ValidationError, PermissionDenied) as error:
-            if not is_service_refusal(request, error):
+            if not is_service_refusal(request):
                 raise
             report_service_error(self, request, error)
             return HttpResponseRedirect(request.get_full_path())

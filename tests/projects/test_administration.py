@@ -155,6 +155,28 @@ def test_a_new_user_gets_his_first_role_in_the_admins_units(login, dept_admin):
     assert membership_audit(dept_admin, user=[None, "newfiller"], role=[None, Role.FILLER])
 
 
+@pytest.mark.parametrize(
+    ("unit_code", "role", "field"),
+    [
+        ("", "", "unit"),  # a 管理员's user starts with a role in his units
+        ("027", Role.FINANCE_REVIEWER, "role"),  # 财政审核人 only at the finance bureau
+    ],
+)
+def test_a_new_user_needs_a_role_the_admin_may_grant(login, dept_admin, unit_code, role, field):
+    data = {
+        "username": "newuser",
+        "usable_password": "true",
+        "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD,
+        "unit": unit(unit_code).pk if unit_code else "",
+        "role": role,
+    }
+    response = login(dept_admin).post(reverse("admin:auth_user_add"), data)
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not User.objects.filter(username="newuser").exists()
+
+
 def test_a_department_admin_cannot_delete_users_only_deactivate_them(login, dept_admin, filler):
     client = login(dept_admin)
     delete = reverse("admin:auth_user_delete", args=[filler.pk])
@@ -182,6 +204,33 @@ def test_own_password_change_in_the_admin_header_is_audited(login, filler):
     filler.refresh_from_db()
     assert filler.check_password(NEW_PASSWORD)
     assert user_audit(filler, filler).get().comment == "修改本人密码"
+
+
+def test_the_services_refuse_what_the_admin_does_not_offer(dept_admin, finance_reviewer, filler):
+    from projects import accounts
+
+    for call in (
+        lambda: accounts.user_set_password(
+            user=finance_reviewer, password=NEW_PASSWORD, actor=dept_admin
+        ),
+        lambda: accounts.user_deactivate(user=finance_reviewer, actor=dept_admin),
+        lambda: accounts.user_update(user=filler, data={"is_superuser": True}, actor=dept_admin),
+        lambda: accounts.user_delete(user=filler, actor=dept_admin),
+        lambda: accounts.membership_remove(
+            membership=Membership.objects.get(user=finance_reviewer), actor=dept_admin
+        ),
+        lambda: accounts.user_create(
+            username="x", password=NEW_PASSWORD, actor=dept_admin, is_superuser=True
+        ),
+    ):
+        with pytest.raises(PermissionDenied):
+            call()
+    finance_reviewer.refresh_from_db()
+    assert finance_reviewer.is_active and finance_reviewer.check_password(DEMO_PASSWORD)
+    assert not AuditEntry.objects.filter(actor=dept_admin).exists()
+    accounts.user_deactivate(user=filler, actor=dept_admin)
+    assert not User.objects.get(pk=filler.pk).is_active
+    assert user_audit(filler, dept_admin).get().changes == {"is_active": [True, False]}
 
 
 # --- granting roles ------------------------------------------------------------------------------
