@@ -169,10 +169,10 @@ def reset(goal_ids: list[int]) -> None:
 def bench_actor():
     from django.contrib.auth import get_user_model
 
-    user, _ = get_user_model().objects.get_or_create(
-        username="bench_importer", defaults={"is_superuser": True, "is_staff": True}
-    )
-    return user
+    from projects import accounts
+
+    user = get_user_model().objects.filter(username="bench_importer").first()
+    return user or accounts.user_create(username="bench_importer", password=None, is_superuser=True)
 
 
 def parse_only(data: bytes) -> tuple[float, int]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
 from projects.admin_scoping import ScopedAdminMixin, record_formset_result
+from projects.permissions import may_manage_schemes, may_manage_windows
 
 from .admin_excel import TargetImportExportMixin
 from .admin_versioning import (
@@ -27,7 +31,7 @@ from .models import (
     ScoringScheme,
 )
 from .services import goals as goal_services
-from .services import workflow
+from .services import rules, workflow
 
 SEVERITY_STYLE = {"error": "color:#ba2121;font-weight:bold", "warning": "color:#b8860b"}
 
@@ -42,8 +46,46 @@ def render_findings(findings) -> str:
     )
 
 
+class RulesAdminMixin:
+    """Schemes, assignments and windows: everyone with the view permission reads them; only
+    ``manager(user)`` (a check of ``projects.permissions``, see the README's administration
+    matrix) adds, changes and deletes, through the ``save``/``delete`` services."""
+
+    manager: Callable[[Any], bool]
+    save_service: Callable[..., Any]
+    delete_service: Callable[..., Any]
+    object_arg: str
+
+    def has_add_permission(self, request):
+        return self.manager(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.manager(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.manager(request.user) and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        fields = rules.editable_fields(self.model)
+        data = {k: v for k, v in form.cleaned_data.items() if k in fields}
+        existing = {self.object_arg: obj} if change else {}
+        saved = self.save_service(data=data, actor=request.user, **existing)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        self.delete_service(**{self.object_arg: obj}, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
 @admin.register(ScoringScheme)
-class ScoringSchemeAdmin(admin.ModelAdmin):
+class ScoringSchemeAdmin(RulesAdminMixin, admin.ModelAdmin):
+    manager = staticmethod(may_manage_schemes)
+    save_service = staticmethod(rules.scheme_save)
+    delete_service = staticmethod(rules.scheme_delete)
+    object_arg = "scheme"
     list_display = [
         "code",
         "name",
@@ -99,7 +141,11 @@ class ScoringSchemeAdmin(admin.ModelAdmin):
 
 
 @admin.register(SchemeAssignment)
-class SchemeAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class SchemeAssignmentAdmin(RulesAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    manager = staticmethod(may_manage_schemes)
+    save_service = staticmethod(rules.scheme_assignment_save)
+    delete_service = staticmethod(rules.scheme_assignment_delete)
+    object_arg = "assignment"
     list_display = ["unit", "scheme"]
     list_select_related = ["unit", "scheme"]
     search_fields = ["unit__code", "unit__name", "scheme__name"]
@@ -464,7 +510,11 @@ from . import admin_cycle  # noqa: E402, F401  (registers the monitoring and sel
 
 
 @admin.register(ReportingWindow)
-class ReportingWindowAdmin(admin.ModelAdmin):
+class ReportingWindowAdmin(RulesAdminMixin, admin.ModelAdmin):
+    manager = staticmethod(may_manage_windows)
+    save_service = staticmethod(rules.window_save)
+    delete_service = staticmethod(rules.window_delete)
+    object_arg = "window"
     list_display = ["title", "kind", "year", "opens_on", "closes_on", "lead_days", "is_active"]
     list_filter = ["kind", "year", "is_active"]
     search_fields = ["title"]

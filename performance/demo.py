@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
 
+from projects import accounts
 from projects import services as project_services
 from projects.choices import Continuity, FundSource, ProjectCategory, Role, UnitKind
 from projects.models import Project, Unit
@@ -151,14 +152,23 @@ def load_users(units: dict[str, Unit]) -> list[DemoUser]:
     for demo in DEMO_USERS:
         user = User.objects.filter(username=demo.username).first()
         if user is None:
-            user = User(username=demo.username, first_name=demo.name, is_staff=True)
-            user.email = f"{demo.username}@example.invalid"
-            user.set_password(DEMO_PASSWORD)
-            user.save()
-        project_services.membership_add(user=user, unit=units[demo.unit_code], role=demo.role)
-    admin = User.objects.filter(username="admin").first()
-    if admin is None:
-        User.objects.create_superuser("admin", "admin@example.invalid", DEMO_PASSWORD)
+            accounts.user_create(
+                username=demo.username,
+                password=DEMO_PASSWORD,
+                first_name=demo.name,
+                email=f"{demo.username}@example.invalid",
+                unit=units[demo.unit_code],
+                role=demo.role,
+            )
+        else:
+            accounts.membership_add(user=user, unit=units[demo.unit_code], role=demo.role)
+    if not User.objects.filter(username="admin").exists():
+        accounts.user_create(
+            username="admin",
+            password=DEMO_PASSWORD,
+            email="admin@example.invalid",
+            is_superuser=True,
+        )
     return list(DEMO_USERS)
 
 

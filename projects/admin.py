@@ -1,27 +1,22 @@
-"""Admin for units, memberships, projects, budgets, execution and the audit log."""
+"""Admin for units, projects, budgets, execution and the audit log (users, memberships, groups,
+tokens and schedules: ``admin_accounts``)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
 from . import services
+from .admin_accounts import MembershipInline  # also registers users, memberships, groups …
 from .admin_scoping import ScopedAdminMixin, ServiceErrorsAsMessagesMixin, record_formset_result
 from .admin_versioning import EXPECTED_VERSION, VersionedForm, without_version
 from .models import (
     AuditEntry,
     ExecutionRecord,
-    Membership,
     Project,
     ProjectBudget,
     Unit,
 )
 from .selectors import projects_with_figures
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["user"]
 
 
 @admin.register(Unit)
@@ -40,14 +35,12 @@ class UnitAdmin(ScopedAdminMixin, admin.ModelAdmin):
         )
         obj.pk = saved.pk
 
+    def delete_model(self, request, obj):
+        services.unit_delete(unit=obj, actor=request.user)
 
-@admin.register(Membership)
-class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["user", "unit", "role", "created_at"]
-    list_filter = ["role", "unit__kind"]
-    search_fields = ["user__username", "user__first_name", "unit__code", "unit__name"]
-    list_select_related = ["user", "unit"]
-    autocomplete_fields = ["user", "unit"]
+    def delete_queryset(self, request, queryset):
+        for unit in queryset:
+            services.unit_delete(unit=unit, actor=request.user)
 
 
 class ProjectBudgetInline(admin.TabularInline):

@@ -137,6 +137,13 @@ class ScopedInlineMixin(ScopedAdminMixin):
     pass
 
 
+def is_service_refusal(request) -> bool:
+    """Whether an error raised in a change form becomes a message and a reload of the page: only
+    while saving (POST). On a GET — the role may not open the page at all — it stays a 403:
+    reloading would redirect the page to itself for ever."""
+    return request.method == "POST"
+
+
 def report_service_error(modeladmin: admin.ModelAdmin, request, error: Exception) -> None:
     """Show a service's refusal (validation, permission, stale version) as an admin message."""
     if isinstance(error, ValidationError):
@@ -166,5 +173,7 @@ class ServiceErrorsAsMessagesMixin:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except (ValidationError, PermissionDenied) as error:
+            if not is_service_refusal(request):
+                raise
             report_service_error(self, request, error)
             return HttpResponseRedirect(request.get_full_path())

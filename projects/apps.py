@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class ProjectsConfig(AppConfig):
@@ -12,3 +13,11 @@ class ProjectsConfig(AppConfig):
         from .roles import sync_role_groups
 
         post_migrate.connect(sync_role_groups, dispatch_uid="projects.sync_role_groups")
+
+
+class PerformanceAdminConfig(admin_apps.AdminConfig):
+    """``django.contrib.admin`` with the project's site class (audited own password change)."""
+
+    default = False  # ProjectsConfig stays this module's default
+
+    default_site = "projects.admin_site.PerformanceAdminSite"

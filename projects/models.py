@@ -150,8 +150,8 @@ class Membership(models.Model):
         return f"{self.user} · {self.unit.name} · {self.get_role_display()}"
 
     def clean(self) -> None:
-        if not self.unit_id:
-            return
+        if not self.unit_id or self.role not in Role.values:
+            return  # the field's own error says what is missing
         expected = {
             Role.FINANCE_REVIEWER: {UnitKind.FINANCE},
             Role.DEPT_REVIEWER: {UnitKind.DEPARTMENT},

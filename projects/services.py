@@ -1,4 +1,4 @@
-"""Every write to units, memberships, projects, budgets and execution records.
+"""Every write to units, projects, budgets and execution records (users, memberships: accounts).
 
 Services are keyword-only, run in a transaction, validate with ``full_clean()`` and write an
 audit row. The admin, the API, imports and the demo loader all call them.
@@ -11,14 +11,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from . import audit
+from . import accounts, audit
+from .accounts import membership_add as membership_add  # users and memberships live there
 from .choices import FundSource, Role
 from .models import AuditAction, ExecutionRecord, Membership, Project, ProjectBudget, Unit
-from .permissions import forget_cached_memberships, has_role, visible_units
+from .permissions import has_role, visible_units
 
 PROJECT_FIELDS = (
     "code",
@@ -112,32 +112,18 @@ def unit_save(*, data: Mapping[str, Any], actor=None, unit: Unit | None = None) 
     return unit
 
 
-def _role_group(role: str) -> Group:
-    group, _ = Group.objects.get_or_create(name=Role(role).label)
-    return group
-
-
 @transaction.atomic
-def membership_add(*, user, unit: Unit, role: str, actor=None) -> Membership:
-    """Give ``user`` a role in ``unit`` (and its subtree); also joins the role's permission group."""
-    membership = Membership.objects.filter(user=user, unit=unit, role=role).first()
-    if membership is None:
-        membership = Membership(user=user, unit=unit, role=role)
-        membership.full_clean()
-        membership.save()
-        audit.record(
-            obj=membership,
-            actor=actor,
-            action=AuditAction.CREATE,
-            changes={"user": [None, user.username], "role": [None, role]},
-            unit=unit,
-        )
-    user.groups.add(_role_group(role))
-    if not user.is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
-    forget_cached_memberships(user)
-    return membership
+def unit_delete(*, unit: Unit, actor=None) -> None:
+    """Delete a unit (system administrators only; one with projects or sub-units is protected).
+    Its memberships are revoked through ``accounts`` first, so their users' groups follow."""
+    if actor is not None and not actor.is_superuser:
+        raise PermissionDenied("只有系统管理员可以删除单位。")
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    for membership in Membership.objects.filter(unit=unit):
+        accounts.membership_remove(membership=membership, actor=actor)
+    before = audit.snapshot(unit, UNIT_FIELDS)
+    audit.record(obj=unit, actor=actor, action=AuditAction.DELETE, changes=audit.diff(before, {}))
+    unit.delete()
 
 
 def project_of_other_unit(*, code: str, year: int, unit: Unit, actor) -> Project | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+
 
 def _value(bound_field) -> Any:
     value = bound_field.value()
@@ -16,12 +18,22 @@ def _value(bound_field) -> Any:
     return value
 
 
+def _fields(form, name: str) -> dict[str, Any]:
+    """One field's POST data: a multi-widget field (a split date and time) posts ``name_0``…"""
+    bound = form[name]
+    widget = bound.field.widget
+    if isinstance(widget, forms.MultiWidget):
+        parts = widget.decompress(bound.value())
+        return {f"{bound.html_name}_{i}": "" if p is None else str(p) for i, p in enumerate(parts)}
+    return {bound.html_name: _value(bound)}
+
+
 def admin_form_data(response, **overrides) -> dict[str, Any]:
     """Every field of the admin form and its inlines as currently shown, plus ``overrides``."""
     form = response.context["adminform"].form
     data: dict[str, Any] = {}
     for name in form.fields:
-        data[name] = _value(form[name])
+        data.update(_fields(form, name))
     for inline in response.context["inline_admin_formsets"]:
         formset = inline.formset
         management = formset.management_form

@@ -2,7 +2,8 @@
 
 Personas (all from ``performance.demo``): ``filler`` (027001 填报人), ``unit_reviewer`` (027001
 单位审核人), ``dept_reviewer`` (主管部门 027), ``finance_reviewer`` (财政局), ``outsider`` (305004's
-filler: another unit, another department) and ``superuser``.
+filler: another unit, another department), ``finance_admin`` (``sysadmin``: 管理员 of the finance
+bureau), ``dept_admin`` (``admin027``, made here: 管理员 of 主管部门 027) and ``superuser``.
 """
 
 from __future__ import annotations
@@ -64,6 +65,33 @@ def outsider(demo):
 @pytest.fixture
 def outsider_dept_reviewer(demo):
     return _user("dept305")
+
+
+@pytest.fixture
+def finance_admin(demo):
+    return _user("sysadmin")
+
+
+@pytest.fixture
+def dept_admin(demo):
+    """管理员 of 主管部门 027 (not in the demo: created by the system, like a master-data import)."""
+    from django.contrib.auth import get_user_model
+
+    from performance.demo import DEMO_PASSWORD
+    from projects import accounts
+    from projects.choices import Role
+    from projects.models import Unit
+
+    existing = get_user_model().objects.filter(username="admin027").first()
+    if existing is not None:
+        return existing
+    return accounts.user_create(
+        username="admin027",
+        password=DEMO_PASSWORD,
+        first_name="027 管理员",
+        unit=Unit.objects.get(code="027"),
+        role=Role.ADMIN,
+    )
 
 
 @pytest.fixture

@@ -12,7 +12,12 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from projects.admin_scoping import ScopedAdminMixin, record_formset_result, report_service_error
+from projects.admin_scoping import (
+    ScopedAdminMixin,
+    is_service_refusal,
+    record_formset_result,
+    report_service_error,
+)
 
 from ..admin_versioning import VersionedForm as VersionedForm  # shared with the goal admin
 from ..admin_workflow import WorkflowAdminMixin
@@ -131,6 +136,8 @@ class ServiceSavingAdmin(WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except (ValidationError, PermissionDenied) as error:
+            if not is_service_refusal(request):
+                raise
             report_service_error(self, request, error)
             return HttpResponseRedirect(request.get_full_path())
 
