@@ -118,11 +118,12 @@ def jobs_mark_stalled(*, now: dt.datetime | None = None) -> int:
     The periodic sweep; the same rule as ``Job.is_stalled``, so what the admin and the API
     show does not change when it runs. Returns how many jobs it marked.
     """
-    marked = Job.objects.filter(status__in=JOB_ACTIVE, progress_at__lt=stall_cutoff(now)).update(
+    cutoff = stall_cutoff(now)
+    marked = Job.objects.filter(status__in=JOB_ACTIVE, progress_at__lt=cutoff).update(
         status=JobStatus.STALLED
     )
     if marked:
-        logger.warning("marked %d background jobs stalled (no progress for %s)", marked, now)
+        logger.warning("marked %d background jobs stalled (no progress since %s)", marked, cutoff)
     return marked
 
 
