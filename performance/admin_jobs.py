@@ -25,7 +25,7 @@ from projects.permissions import visible_units
 from .choices import JOB_ACTIVE, JobKind, JobStatus
 from .models import Job, Notification
 from .services import notifications as notification_services
-from .services.jobs import job_requeue, may_requeue
+from .services.jobs import job_requeue, requeue_refusal
 from .services.recompute_jobs import RECOMPUTE_ROLES, recompute_request
 
 # --- notifications ----------------------------------------------------------------------------
@@ -259,12 +259,13 @@ class JobAdmin(ScopedAdminMixin, admin.ModelAdmin):
         context = {}
         if job is not None:
             stalled = job.is_stalled()
+            refusal = requeue_refusal(request.user, job) if stalled else ""
             context = {
                 # Reload while the job moves; a finished or stalled one will not change.
                 "job_running": job.status in JOB_ACTIVE and not stalled,
-                "job_stalled": stalled,
                 "job_progress_words": progress_words(job),
-                "can_requeue": stalled and may_requeue(request.user, job),
+                "can_requeue": stalled and not refusal,
+                "requeue_refusal": refusal,
             }
         return super().change_view(
             request, object_id, form_url, {**context, **(extra_context or {})}

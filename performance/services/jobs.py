@@ -147,13 +147,16 @@ def require_requeue_permission(actor, job: Job) -> None:
         raise _refused(REQUEUE_UNSUPPORTED % {"kind": job.get_kind_display()}, "not_requeueable")
 
 
-def may_requeue(actor, job: Job) -> bool:
-    """Whether ``actor`` could re-queue ``job`` once it is stalled (for showing the button)."""
+def requeue_refusal(actor, job: Job) -> str:
+    """Why ``actor`` could not re-queue ``job`` even once stalled ('' if they could): the
+    admin shows it instead of the button."""
     try:
         require_requeue_permission(actor, job)
-    except (ValidationError, PermissionDenied):
-        return False
-    return True
+    except PermissionDenied as denied:
+        return str(denied) or "没有权限执行此操作。"
+    except RequeueRefused as refused:
+        return refused.messages[0]
+    return ""
 
 
 @transaction.atomic
@@ -189,7 +192,7 @@ def job_requeue(*, actor, job_id: int) -> Job:
 
         transaction.on_commit(lambda: tasks.import_targets.delay(job.pk))
     job.progress_at = now
-    job.save(update_fields=["status", "progress_at", "finished_at"])
+    job.save(update_fields=["status", "progress_at"])
     audit.record(
         obj=job,
         actor=actor,

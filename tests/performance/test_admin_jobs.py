@@ -252,7 +252,8 @@ def test_who_may_no_longer_start_the_job_gets_no_requeue(login, dept_reviewer, s
 
     page = _job_page(client, job)
     assert STALL_EXPLANATION in page and 'value="重新排队"' not in page
-    assert "您没有重新发起此类任务的权限" in page
+    department = Unit.objects.get(code="027").name
+    assert f"不能由您重新排队：您在“{department}”没有重新计算的权限" in page
 
     response = client.post(f"/admin/performance/job/{job.pk}/requeue/", follow=True)
     assert "没有重新计算的权限" in response.content.decode()
