@@ -134,3 +134,13 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", "运行中"
     SUCCEEDED = "succeeded", "已完成"
     FAILED = "failed", "失败"
+    # Queued or running without progress for JOB_STALL_SECONDS (marked by the sweep, and read
+    # as such before the sweep ran): can be re-queued.
+    STALLED = "stalled", "已停滞"
+    # A stalled recompute that a new request of the same year and unit replaced.
+    SUPERSEDED = "superseded", "已放弃"
+
+
+# Statuses of a job still expected to move, and of a job that never will.
+JOB_ACTIVE = (JobStatus.PENDING, JobStatus.RUNNING)
+JOB_FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.SUPERSEDED)

@@ -109,6 +109,15 @@ def housekeeping() -> dict:
     return {"previews": discard_stale_previews(), "job_files": expire_job_files()}
 
 
+@shared_task(name="performance.mark_stalled_jobs", acks_late=True, **RETRY)
+def mark_stalled_jobs() -> int:
+    """Beat, every few minutes: mark queued or running jobs without progress for
+    JOB_STALL_SECONDS as stalled; returns how many."""
+    from .services.jobs import jobs_mark_stalled
+
+    return jobs_mark_stalled()
+
+
 @shared_task(name="performance.import_targets", acks_late=True, **RETRY)
 def import_targets(job_id: int) -> dict:
     """Run a queued target import (all or nothing); a finished job is left unchanged."""

@@ -8,6 +8,8 @@ bureau), ``dept_admin`` (``admin027``, made here: 管理员 of 主管部门 027)
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 # Every test marked ``integration`` is gated by the services check before its fixtures.
@@ -108,3 +110,25 @@ def login(client):
         return client
 
     return _login
+
+
+class Clock:
+    """``django.utils.timezone.now`` moved forward by :meth:`advance`."""
+
+    def __init__(self) -> None:
+        self.offset = dt.timedelta()
+
+    def advance(self, **delta: float) -> None:
+        self.offset += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    """``clock.advance(minutes=16)``: everything reading ``timezone.now()`` sees that much later
+    (the database's rows keep their times, so a job's last progress grows old)."""
+    from django.utils import timezone
+
+    real_now = timezone.now
+    moved = Clock()
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + moved.offset)
+    return moved

@@ -133,6 +133,11 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 # Background jobs' uploaded and result files (media/jobs/) are deleted by the nightly
 # housekeeping this many days after the job finished; the job row and its figures stay.
 JOB_FILE_RETENTION_DAYS = int(os.environ.get("JOB_FILE_RETENTION_DAYS", "30"))
+# A queued or running job without progress (a task starting, a recompute chunk finishing, an
+# import reporting rows) for this long counts as stalled: its worker probably died. It can then
+# be re-queued, and a new recompute request no longer waits for it. Far above one recompute
+# chunk (RECOMPUTE_UNITS_PER_TASK units take seconds to a minute or two).
+JOB_STALL_SECONDS = int(os.environ.get("JOB_STALL_SECONDS", str(15 * 60)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # projects.login_throttle: after this many failed logins of one username from one address the
 # pair is locked out for LOGIN_LOCKOUT_SECONDS (admin login form and API token endpoint alike).

@@ -207,8 +207,17 @@ class EvaluationFilter(ScopedUnitFilterSet):
 
 class JobFilter(df.FilterSet):
     kind = df.ChoiceFilter(label="任务类型", choices=JobKind.choices)
-    status = df.MultipleChoiceFilter(label="状态", choices=JobStatus.choices)
+    status = df.MultipleChoiceFilter(
+        label="状态",
+        choices=JobStatus.choices,
+        method="filter_status",
+        help_text="按显示的状态筛选：stalled 包括已超过 JOB_STALL_SECONDS 没有进展、"
+        "尚未被定时检查标记的排队中或运行中任务。",
+    )
 
     class Meta:
         model = Job
         fields = ["kind", "status"]
+
+    def filter_status(self, queryset, name, value):
+        return queryset.with_status(value) if value else queryset

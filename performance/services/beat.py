@@ -13,6 +13,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 REMINDERS = "每日提醒扫描（到期、逾期与预警）"
 RECOMPUTE = "夜间重新计算（当年）"
 HOUSEKEEPING = "夜间清理（过期的导入预览和任务文件）"
+STALLED_JOBS = "检查停滞的后台任务（每 5 分钟）"
 # Earlier name of the same schedule: renamed in place (keeping an administrator's changes).
 RENAMED = {"夜间清理（过期的导入预览文件）": HOUSEKEEPING}
 SCHEDULES = {
@@ -35,12 +36,19 @@ SCHEDULES = {
         "以及结束超过保留天数（JOB_FILE_RETENTION_DAYS，默认 30 天）的后台任务的上传文件和结果文件"
         "（media/jobs/）；任务记录本身保留。",
     },
+    STALLED_JOBS: {
+        "task": "performance.mark_stalled_jobs",
+        "hour": "*",
+        "minute": "*/5",
+        "description": "将超过 JOB_STALL_SECONDS（默认 15 分钟）没有进展的排队中或运行中的后台任务"
+        "标记为“已停滞”（后台进程可能已停止）；有权发起该任务的用户可在任务页面重新排队。",
+    },
 }
 
 
-def _crontab(hour: str) -> CrontabSchedule:
+def _crontab(hour: str, minute: str = "0") -> CrontabSchedule:
     schedule, _ = CrontabSchedule.objects.get_or_create(
-        minute="0",
+        minute=minute,
         hour=hour,
         day_of_month="*",
         month_of_year="*",
@@ -69,7 +77,7 @@ def beat_schedules_ensure(*, every_seconds: int | None = None) -> dict[str, str]
             PeriodicTask.objects.create(
                 name=name,
                 task=spec["task"],
-                crontab=_crontab(spec["hour"]),
+                crontab=_crontab(spec["hour"], spec.get("minute", "0")),
                 description=spec["description"],
             )
             outcome[name] = "created"

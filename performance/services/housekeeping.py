@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from ..choices import JobStatus
+from ..choices import JOB_FINISHED
 from ..models import Job
 
 logger = logging.getLogger(__name__)
@@ -55,15 +55,13 @@ def discard_stale_previews(*, now: dt.datetime | None = None) -> int:
 
 def expire_job_files(*, now: dt.datetime | None = None) -> int:
     """Delete the files of jobs finished more than ``JOB_FILE_RETENTION_DAYS`` ago; returns how
-    many jobs lost their files. Files already missing are taken as deleted; a job still queued
-    or running is never touched. Each job's row is updated after its files are gone, so a run
+    many jobs lost their files. Files already missing are taken as deleted; a job still queued,
+    running or stalled (it may be re-queued) is never touched. Each job's row is updated after its files are gone, so a run
     stopped halfway is finished by the next."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.JOB_FILE_RETENTION_DAYS)
     due = (
-        Job.objects.filter(
-            status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED], finished_at__lt=cutoff
-        )
+        Job.objects.filter(status__in=JOB_FINISHED, finished_at__lt=cutoff)
         .exclude(input_file="", output_file="")
         .only("id", "input_file", "output_file")
     )

@@ -8,11 +8,15 @@ queues one ``performance.recompute_chunk`` per chunk; each chunk calls
 done on the job row. A chunk that runs twice (redelivered after a worker died, or retried)
 finds itself done and skips; one killed half-way rolled back and simply runs again. The job's
 progress is units done / units in scope; it succeeds when every chunk has reported.
+
+A job whose worker died shows no progress (``progress_at``) and becomes stalled after
+``JOB_STALL_SECONDS`` (see ``services.jobs``). A new request of the same year and unit never
+waits for a stalled job: it supersedes it (status 已放弃, pointing to the new job). Re-queueing
+a stalled job (``jobs.job_requeue``) sends only its chunks not yet done (``recompute_resend``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -25,16 +29,16 @@ from projects.choices import Role
 from projects.models import AuditAction, Project, Unit
 from projects.services import require_role
 
-from ..choices import JobKind, JobStatus
+from ..choices import JOB_FINISHED, JobKind, JobStatus
 from ..models import Job, PerformanceGoal
 from ..task_hooks import checkpoint
-from .jobs import job_create, job_fail
+from .jobs import job_create, job_fail, job_heartbeat
 
 RECOMPUTE_ROLES = (Role.DEPT_REVIEWER, Role.FINANCE_REVIEWER, Role.ADMIN)
 WHOLE_YEAR_ROLES = (Role.FINANCE_REVIEWER, Role.ADMIN)
-# A request while the same recompute is still queued or running returns that job instead
-# (beat ticking twice, a double click); after this long a stuck job no longer blocks.
-DEDUPLICATE_FOR = dt.timedelta(hours=6)
+# Statuses in which a chunk still does its work: a stalled job whose worker was only slow
+# takes its late chunk and runs again.
+TAKES_CHUNKS = (JobStatus.RUNNING, JobStatus.STALLED)
 
 
 def units_per_task() -> int:
@@ -61,11 +65,43 @@ def _refuse(field: str, message: str, code: str = "invalid") -> ValidationError:
 def recompute_request(*, actor, year: int, unit: Unit | None = None) -> Job:
     """Queue a recompute of ``year`` for ``unit`` and the units below it (``None``: all units).
 
-    A unit needs 主管部门审核人, 财政审核人 or 管理员 on it; all units need 财政审核人 or 管理员
-    at the top of the tree (or a superuser). ``actor=None`` is the nightly schedule. Returns the
-    job (an identical job still pending or running is returned instead of a new one).
+    Permissions: :func:`require_recompute_permission`; ``actor=None`` is the nightly schedule.
+    Returns the job: an identical job still queued or running with recent progress is
+    returned instead of a new one (beat ticking twice, a double click); an identical stalled
+    job never is — the new job supersedes it.
     """
     year = _check_year(year)
+    require_recompute_permission(actor, unit)
+    unit_id = unit.pk if unit is not None else None
+    same = Job.objects.filter(kind=JobKind.RECOMPUTE, params__year=year, params__unit=unit_id)
+    now = timezone.now()
+    running = same.live(now).order_by("-created_at").first()
+    if running is not None:
+        return running
+    job = job_create(
+        kind=JobKind.RECOMPUTE, actor=actor, unit=unit, params={"year": year, "unit": unit_id}
+    )
+    stalled = list(same.stalled(now).exclude(pk=job.pk).select_for_update())
+    changes: dict[str, Any] = {"year": [None, year], "unit": [None, unit_id]}
+    if stalled:
+        changes["supersedes"] = [None, [old.pk for old in stalled]]
+    audit.record(
+        obj=job,
+        actor=actor,
+        action=AuditAction.CREATE,
+        changes=changes,
+        comment="请求重新计算",
+        unit=unit,
+    )
+    for old in stalled:
+        _supersede(old, by=job, actor=actor, now=now)
+    transaction.on_commit(lambda: _queue("recompute_job", job.pk))
+    return job
+
+
+def require_recompute_permission(actor, unit: Unit | None) -> None:
+    """A unit needs 主管部门审核人, 财政审核人 or 管理员 on it; all units (``None``) need 财政审核人
+    or 管理员 at the top of the tree (or a superuser). ``actor=None`` is the system."""
     if unit is not None:
         require_role(actor, unit, RECOMPUTE_ROLES, "重新计算")
     elif actor is not None and not actor.is_superuser:
@@ -74,33 +110,41 @@ def recompute_request(*, actor, year: int, unit: Unit | None = None) -> Job:
             raise _refuse("unit", "尚无任何单位。")
         for root in roots:
             require_role(actor, root, WHOLE_YEAR_ROLES, "重新计算全部单位")
-    unit_id = unit.pk if unit is not None else None
-    running = (
-        Job.objects.filter(
-            kind=JobKind.RECOMPUTE,
-            status__in=[JobStatus.PENDING, JobStatus.RUNNING],
-            created_at__gte=timezone.now() - DEDUPLICATE_FOR,
-            params__year=year,
-            params__unit=unit_id,
-        )
-        .order_by("-created_at")
-        .first()
-    )
-    if running is not None:
-        return running
-    job = job_create(
-        kind=JobKind.RECOMPUTE, actor=actor, unit=unit, params={"year": year, "unit": unit_id}
-    )
+
+
+def _supersede(job: Job, *, by: Job, actor, now) -> None:
+    """A stalled job replaced by a new request: finished as 已放弃, pointing to its successor.
+
+    A chunk of it that still finishes late is ignored (the new job recomputes everything).
+    """
+    before = job.effective_status
+    job.status = JobStatus.SUPERSEDED
+    job.finished_at = now
+    job.result = {**(job.result or {}), "superseded_by": by.pk}
+    job.save(update_fields=["status", "finished_at", "result"])
     audit.record(
         obj=job,
         actor=actor,
-        action=AuditAction.CREATE,
-        changes={"year": [None, year], "unit": [None, unit_id]},
-        comment="请求重新计算",
-        unit=unit,
+        action=AuditAction.UPDATE,
+        changes={"status": [before, job.status], "superseded_by": [None, by.pk]},
+        comment=f"长时间没有进展，由任务 #{by.pk} 取代",
+        unit=job.unit,
     )
-    transaction.on_commit(lambda: _queue("recompute_job", job.pk))
-    return job
+
+
+def recompute_resend(job: Job) -> list[int]:
+    """Re-queue a stalled recompute (the caller holds its row and saves it): its chunks not yet
+    done, or the whole dispatch if it never got that far. Returns the chunks sent."""
+    result = job.result or {}
+    if "chunks" not in result:
+        job.status = JobStatus.PENDING
+        transaction.on_commit(lambda: _queue("recompute_job", job.pk))
+        return []
+    done = set(result.get("done") or [])
+    pending = [i for i in range(len(result["chunks"])) if i not in done]
+    job.status = JobStatus.RUNNING
+    transaction.on_commit(lambda: _queue_chunks(job.pk, pending))
+    return pending
 
 
 def _queue(task_name: str, *args) -> None:
@@ -129,9 +173,10 @@ def recompute_dispatch(*, job_id: int) -> list[int]:
     that have not reported, which are idempotent anyway.
     """
     job = Job.objects.select_for_update(of=("self",)).select_related("unit").get(pk=job_id)
-    if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+    if job.status in JOB_FINISHED:
         return []
     result = dict(job.result or {})
+    job.progress_at = timezone.now()
     if job.status == JobStatus.PENDING or "chunks" not in result:
         unit_ids = units_in_scope(year=job.params["year"], unit=job.unit)
         size = units_per_task()
@@ -145,6 +190,7 @@ def recompute_dispatch(*, job_id: int) -> list[int]:
         job.total = len(unit_ids)
         job.processed = 0
         job.errors = []
+    job.status = JobStatus.RUNNING  # a stalled job whose dispatch is redelivered runs again
     job.attempts += 1
     job.result = result
     if not result["chunks"]:
@@ -155,6 +201,7 @@ def recompute_dispatch(*, job_id: int) -> list[int]:
             "status",
             "started_at",
             "finished_at",
+            "progress_at",
             "total",
             "processed",
             "errors",
@@ -181,16 +228,23 @@ def _progress(done: int, total: int) -> None:
         checkpoint("recompute.progress")
 
 
-@transaction.atomic
 def recompute_chunk(*, job_id: int, chunk: int) -> bool:
     """Recompute one chunk of the job's units and record it done, in one transaction.
 
-    Returns ``False`` when there was nothing to do (job finished, chunk already done).
+    Returns ``False`` when there was nothing to do (job finished, chunk already done). Its
+    start counts as progress, recorded before the transaction (which never holds the job row
+    while it computes, so chunks of one job run side by side).
     """
+    job_heartbeat(job_id=job_id)
+    return _recompute_chunk(job_id=job_id, chunk=chunk)
+
+
+@transaction.atomic
+def _recompute_chunk(*, job_id: int, chunk: int) -> bool:
     from .recompute import recompute_year
 
     job = Job.objects.select_related("created_by").get(pk=job_id)
-    if job.status != JobStatus.RUNNING or chunk in (job.result or {}).get("done", []):
+    if job.status not in TAKES_CHUNKS or chunk in (job.result or {}).get("done", []):
         return False
     unit_ids = job.result["chunks"][chunk]
     counts = recompute_year(
@@ -198,8 +252,12 @@ def recompute_chunk(*, job_id: int, chunk: int) -> bool:
     )
     job = Job.objects.select_for_update().get(pk=job_id)
     result = dict(job.result)
-    if job.status != JobStatus.RUNNING or chunk in result["done"]:
-        return False  # a twin delivery finished first; our identical writes are harmless
+    if job.status not in TAKES_CHUNKS or chunk in result["done"]:
+        # A twin delivery (a re-queued chunk, or the old worker finishing late) committed the
+        # same figures first, or the job was superseded: keep theirs, drop ours with the audit
+        # rows that would record the same change twice.
+        transaction.set_rollback(True)
+        return False
     result["done"] = sorted([*result["done"], chunk])
     totals = dict(result.get("counts") or {})
     for key, value in (counts or {}).items():
@@ -212,11 +270,13 @@ def recompute_chunk(*, job_id: int, chunk: int) -> bool:
     result["counts"] = totals
     job.result = result
     job.processed = sum(len(result["chunks"][i]) for i in result["done"])
-    fields = ["result", "processed"]
+    job.progress_at = timezone.now()
+    job.status = JobStatus.RUNNING  # progress again, if the job was marked stalled meanwhile
+    fields = ["result", "processed", "progress_at", "status"]
     if len(result["done"]) == len(result["chunks"]):
         job.status = JobStatus.SUCCEEDED
-        job.finished_at = timezone.now()
-        fields += ["status", "finished_at"]
+        job.finished_at = job.progress_at
+        fields += ["finished_at"]
     job.save(update_fields=fields)
     return True
 
@@ -224,7 +284,7 @@ def recompute_chunk(*, job_id: int, chunk: int) -> bool:
 def recompute_failed(*, job_id: int, chunk: int | None, error: BaseException) -> None:
     """A chunk (or the dispatch) gave up after its retries: mark the job failed, say why."""
     job = Job.objects.filter(pk=job_id).first()
-    if job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+    if job is None or job.status in JOB_FINISHED:
         return
     where = "分发" if chunk is None else f"第 {chunk + 1} 批单位"
     job_fail(

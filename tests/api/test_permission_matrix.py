@@ -440,6 +440,22 @@ def request_recompute(template, method, persona, world):
         )
 
 
+def requeue_job(template, method, persona, world):
+    """Re-queueing a stalled recompute: whoever may start that recompute, if they see the job."""
+    for owner in (OWN, FOREIGN):
+        job = world.get("jobs", owner)
+        yield Call(
+            method,
+            url_for(template, job),
+            visible(persona, owner) and bool(persona.roles_on(owner) & set(RECOMPUTE_ROLES)),
+            owner,
+            in_path=True,
+            setup=lambda job=job: Job.objects.filter(pk=job.pk).update(
+                progress_at=job.created_at - dt.timedelta(days=1)
+            ),
+        )
+
+
 def open_round(template, method, persona, world):
     data = {"year": 2024, "data_month": 7, "opens_on": "2024-08-01", "deadline": "2024-08-31"}
     yield Call(method, template, persona.opens_rounds, data=data)
@@ -457,6 +473,7 @@ RULES: dict[tuple[str, str], Callable] = {
     ("post", f"{V1}/monitoring-rounds/"): open_round,
     ("get", f"{V1}/summaries/"): scoped_list,
     ("post", f"{V1}/recompute/"): request_recompute,
+    ("post", f"{V1}/jobs/{{id}}/requeue/"): requeue_job,
     ("post", f"{V1}/imports/targets/"): import_targets,
     ("get", f"{V1}/exports/{{kind}}/"): export_read,
     ("post", f"{V1}/goals/"): create_goal,

@@ -6,6 +6,7 @@ the exercise below makes sure each documented operation is actually called at le
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -279,6 +280,9 @@ def test_every_documented_operation_answers_as_documented(
     job = ok(finance.post("/api/v1/recompute/", {"year": 2022}), 202)
     ok(finance.get("/api/v1/jobs/"))
     ok(finance.get(f"/api/v1/jobs/{job['id']}/"))
+    stalled = Job.objects.filter(pk=job["id"])
+    stalled.update(progress_at=stalled.get().created_at - dt.timedelta(days=1))
+    assert ok(finance.post(f"/api/v1/jobs/{job['id']}/requeue/"), 202)["id"] == job["id"]
     export = Job.objects.create(kind=JobKind.EXPORT_TABLE, created_by=finance_reviewer, unit=unit)
     export.output_file.save("targets.xlsx", ContentFile(b"PK\x03\x04 demo"), save=True)
     response = finance.get(f"/api/v1/jobs/{export.pk}/download/")

@@ -25,6 +25,7 @@ from performance.choices import JobStatus, Status, WindowKind
 from performance.models import Job, Notification, ReportingWindow, SelfEvaluation
 from performance.services import beat
 from performance.services.evaluation import evaluation_compute
+from performance.services.jobs import jobs_mark_stalled
 from performance.services.monitoring import monitoring_report_compute
 from performance.services.recompute import COMMENT
 from performance.services.recompute_jobs import recompute_request
@@ -53,6 +54,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 BEAT = [sys.executable, "-m", "celery", "-A", "config", "beat"]
 SHORT_VISIBILITY = {"CELERY_VISIBILITY_TIMEOUT": "5"}
 SWEEP_DONE = re.compile(r"performance\.reminders_sweep\[[^\]]+\] succeeded in [0-9.e-]+s: (\d+)")
+CHUNK_DONE = re.compile(
+    r"performance\.recompute_chunk\[[^\]]+\] succeeded in [0-9.e-]+s: (True|False)"
+)
 
 
 def _expected_figures() -> dict:
@@ -238,6 +242,64 @@ def test_a_worker_killed_in_the_middle_of_a_recompute_leaves_the_database_correc
     counts = finished.result["counts"]
     computed = AuditEntry.objects.filter(action="compute", comment=COMMENT).count()
     assert computed == counts["evaluations_changed"] + counts["reports_changed"]
+
+
+@pytest.mark.usefixtures("year_2022")
+def test_a_recompute_whose_worker_died_stalls_and_is_requeued_to_completion(
+    task_hooks, finance_reviewer, spawn_worker, client, settings
+):
+    """The worker dies mid-chunk and nothing redelivers in time (on the embedded broker nothing
+    ever would): the job stalls, its page says so and stops reloading, 重新排队 sends the
+    missing chunk to a second worker, and the dead worker's own delivery, restored by Redis
+    later, finds the chunk done — every figure right, every change audited once."""
+    settings.JOB_STALL_SECONDS = 3
+    expected = _expected_figures()
+    _scramble()
+    (task_hooks / "recompute.progress.pause").touch()
+    client.force_login(finance_reviewer)
+
+    with session_worker_paused():
+        celery_app.control.purge()
+        # Redelivery after the default visibility timeout (an hour): not within this test.
+        doomed = spawn_worker("stalled", "--concurrency", "1")
+        job = recompute_request(actor=finance_reviewer, year=2022)
+        page_url = reverse("admin:performance_job_change", args=[job.pk])
+        wait_for(lambda: (task_hooks / "recompute.progress.reached").exists(), timeout=60)
+        kill_worker(doomed)
+        (task_hooks / "recompute.progress.pause").unlink()
+
+        def stalled():
+            """the job reads as stalled"""
+            return Job.objects.get(pk=job.pk).is_stalled()
+
+        wait_for(stalled, timeout=30)
+        assert jobs_mark_stalled() == 1
+        page = client.get(page_url).content.decode()
+        assert 'http-equiv="refresh"' not in page and "可能是后台进程已停止" in page
+
+        response = client.post(reverse("admin:performance_job_requeue", args=[job.pk]))
+        assert response.status_code == 302
+        assert Job.objects.get(pk=job.pk).status == JobStatus.RUNNING
+        # The rescuer also restores the dead worker's unacknowledged delivery after 5 s.
+        spawn_worker("rescuer2", "--concurrency", "1", env=SHORT_VISIBILITY)
+        finished = wait_for(_job_done(job.pk), timeout=90)
+
+        def both_deliveries_ran():
+            """the rescuer ran the re-queued chunk and the restored delivery"""
+            outcomes = CHUNK_DONE.findall(_log("rescuer2"))
+            return sorted(outcomes) if len(outcomes) >= 2 else None
+
+        assert wait_for(both_deliveries_ran, timeout=60) == ["False", "True"]
+
+    assert finished.status == JobStatus.SUCCEEDED, finished.errors
+    assert (finished.result["done"], finished.processed, finished.total) == ([0], 1, 1)
+    assert _of_2022(_snapshot()) == _of_2022(expected)
+    counts = finished.result["counts"]
+    computed = AuditEntry.objects.filter(action="compute", comment=COMMENT).count()
+    assert computed == counts["evaluations_changed"] + counts["reports_changed"] > 0
+    assert AuditEntry.objects.filter(
+        object_id=str(job.pk), comment="重新排队", actor=finance_reviewer
+    ).exists()
 
 
 def test_a_transient_database_error_is_retried_until_the_recompute_succeeds(

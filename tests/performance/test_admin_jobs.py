@@ -173,3 +173,102 @@ def test_unit_staff_get_no_recompute_button_and_no_form(login, filler):
     assert client.get(RECOMPUTE).status_code == 403
     assert client.post(RECOMPUTE, {"year": "2022"}).status_code == 403
     assert not Job.objects.exists()
+
+
+# --- stalled jobs -----------------------------------------------------------------------------
+
+REFRESH = '<meta http-equiv="refresh" content="3">'
+STALL_EXPLANATION = "超过 15 分钟没有进展，可能是后台进程已停止；可重新排队。"
+
+
+def _job_page(client, job: Job) -> str:
+    response = client.get(reverse("admin:performance_job_change", args=[job.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_stalled_job_page_stops_reloading_explains_why_and_requeues(
+    login, finance_reviewer, settings, clock, django_capture_on_commit_callbacks
+):
+    settings.JOB_STALL_SECONDS = 15 * 60
+    client = login(finance_reviewer)
+    client.post(RECOMPUTE, {"year": "2023", "unit": ""})  # the worker never takes it
+    job = Job.objects.get()
+    requeue = f"/admin/performance/job/{job.pk}/requeue/"
+    assert REFRESH in _job_page(client, job)
+
+    clock.advance(minutes=16)
+    page = _job_page(client, job)
+    assert REFRESH not in page
+    assert "已停滞</h2>" in page
+    assert STALL_EXPLANATION in page
+    assert f'action="{requeue}"' in page and 'value="重新排队"' in page
+    listed = client.get(reverse("admin:performance_job_changelist"), {"status": "stalled"})
+    assert [row.pk for row in listed.context["cl"].result_list] == [job.pk]
+    assert "已停滞" in listed.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(requeue)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:performance_job_change", args=[job.pk])
+    page = _job_page(client, job)
+    assert f"已重新排队任务 #{job.pk}" in page
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED
+    assert '<progress value="100" max="100"' in page and "已完成 1/1 组单位" in page
+    assert REFRESH not in page and 'value="重新排队"' not in page
+
+
+def test_the_job_page_tells_the_progress_of_a_recompute_in_words(login, finance_reviewer, settings):
+    from performance.services.recompute_jobs import recompute_chunk, recompute_dispatch
+    from tests.performance.test_recompute_jobs import _second_unit_in_2023
+
+    settings.RECOMPUTE_UNITS_PER_TASK = 1
+    _second_unit_in_2023()
+    client = login(finance_reviewer)
+    client.post(RECOMPUTE, {"year": "2023", "unit": ""})
+    job = Job.objects.get()
+    recompute_dispatch(job_id=job.pk)
+    recompute_chunk(job_id=job.pk, chunk=0)
+
+    page = _job_page(client, job)
+
+    assert "50%（已完成 1/2 组单位，已算 1/2 个单位）" in page
+    assert REFRESH in page
+
+
+def test_who_may_no_longer_start_the_job_gets_no_requeue(login, dept_reviewer, settings, clock):
+    from projects.models import Membership
+    from projects.permissions import forget_cached_memberships
+
+    settings.JOB_STALL_SECONDS = 15 * 60
+    client = login(dept_reviewer)
+    client.post(RECOMPUTE, {"year": "2022", "unit": Unit.objects.get(code="027").pk})
+    job = Job.objects.get()
+    Membership.objects.filter(user=dept_reviewer).delete()
+    forget_cached_memberships(dept_reviewer)
+    clock.advance(minutes=16)
+
+    page = _job_page(client, job)
+    assert STALL_EXPLANATION in page and 'value="重新排队"' not in page
+    department = Unit.objects.get(code="027").name
+    assert f"不能由您重新排队：您在“{department}”没有重新计算的权限" in page
+
+    response = client.post(f"/admin/performance/job/{job.pk}/requeue/", follow=True)
+    assert "没有重新计算的权限" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == JobStatus.PENDING
+
+
+def test_a_job_still_moving_is_not_requeued_from_the_admin(login, finance_reviewer, filler):
+    client = login(finance_reviewer)
+    client.post(RECOMPUTE, {"year": "2023", "unit": ""})
+    job = Job.objects.get()
+    requeue = f"/admin/performance/job/{job.pk}/requeue/"
+
+    assert 'value="重新排队"' not in _job_page(client, job)
+    response = client.post(requeue, follow=True)
+    assert "后才能重新排队" in response.content.decode()
+    assert client.get(requeue).status_code == 405
+    assert login(filler).post(requeue).status_code == 404  # not the filler's job

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from projects.models import Unit
 
+from ...choices import JobStatus
 from ...models import Job
 from .common import UnitBriefSerializer
 
@@ -15,6 +16,21 @@ class JobSerializer(serializers.ModelSerializer):
     unit = UnitBriefSerializer(read_only=True, allow_null=True)
     created_by = serializers.CharField(
         source="created_by.username", default=None, allow_null=True, label="发起人"
+    )
+    status = serializers.ChoiceField(
+        source="effective_status",
+        choices=JobStatus.choices,
+        read_only=True,
+        label="状态",
+        help_text="stalled（已停滞）：排队中或运行中的任务超过 JOB_STALL_SECONDS（默认 15 分钟）"
+        "没有进展，可能是后台进程已停止，可用 POST /api/v1/jobs/{id}/requeue/ 重新排队；"
+        "superseded（已放弃）：停滞的重新计算任务已被新的相同请求取代。",
+    )
+    status_explanation = serializers.CharField(
+        read_only=True,
+        label="状态说明",
+        help_text="已停滞或已放弃的任务为什么不再前进（如“超过 15 分钟没有进展，可能是后台进程已停止；"
+        "可重新排队。”），其他状态为空字符串。",
     )
     progress = serializers.IntegerField(read_only=True, label="进度（%）", help_text="0–100。")
     download_url = serializers.SerializerMethodField(
@@ -28,6 +44,7 @@ class JobSerializer(serializers.ModelSerializer):
             "id",
             "kind",
             "status",
+            "status_explanation",
             "progress",
             "total",
             "processed",
@@ -39,6 +56,7 @@ class JobSerializer(serializers.ModelSerializer):
             "attempts",
             "created_at",
             "started_at",
+            "progress_at",
             "finished_at",
             "files_expired_at",
             "download_url",

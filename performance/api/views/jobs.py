@@ -19,12 +19,13 @@ from rest_framework.views import APIView
 from projects.permissions import visible_units
 
 from ...models import Job
+from ...services.jobs import RequeueRefused, job_requeue
 from ...services.recompute_jobs import recompute_request
-from ..exceptions import FilesExpired
+from ..exceptions import Conflict, FilesExpired
 from ..filters import JobFilter
 from ..pagination import SmallListPagination
 from ..permissions import scope_jobs
-from ..schema import CREATE, LIST, READ, errors, responses
+from ..schema import CREATE, LIST, READ, ErrorSerializer, errors, responses
 from ..serializers.jobs import JobSerializer, RecomputeSerializer
 
 FILES_EXPIRED = _(
@@ -83,13 +84,45 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         name = job.output_file.name.rsplit("/", 1)[-1]
         return FileResponse(job.output_file.open("rb"), as_attachment=True, filename=name)
 
+    @extend_schema(
+        summary="重新排队停滞的任务",
+        description=(
+            "排队中或运行中的任务超过 JOB_STALL_SECONDS（默认 15 分钟）没有进展即为已停滞"
+            "（status 为 stalled），通常是后台进程已停止。有权发起该类任务的用户可将其重新排队："
+            "重新计算只重发尚未完成的各组单位（已完成的不会重复计算），导入从上传的文件重新执行"
+            "（文件已清理时不能重新排队）。返回 202 和任务。"
+        ),
+        request=None,
+        responses={
+            202: OpenApiResponse(JobSerializer, description="已重新排队"),
+            **errors(400, 403, 404),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "不能重新排队：任务仍在进行（code 为 not_stalled）、已结束（finished）、"
+                    "上传的文件已清理（files_expired），或该类任务不支持重新排队"
+                    "（not_requeueable）；detail 说明原因。"
+                ),
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def requeue(self, request: Request, pk=None) -> Response:
+        job = self.get_object()
+        try:
+            job = job_requeue(actor=request.user, job_id=job.pk)
+        except RequeueRefused as refused:
+            raise Conflict(refused.messages[0], code=refused.code) from refused
+        return Response(JobSerializer(job, context={"request": request}).data, status=202)
+
 
 class RecomputeView(APIView):
     @extend_schema(
         summary="请求重新计算",
         description=(
             "在后台重新计算某年度的执行率、指标得分、总分、等级和监控预警灯，返回任务；"
-            "用 GET /api/v1/jobs/{id}/ 查看进度。相同的任务尚在排队或运行时返回该任务。"
+            "用 GET /api/v1/jobs/{id}/ 查看进度。相同的任务尚在排队或运行（且未停滞）时返回该任务；"
+            "相同的任务已停滞时新建任务，停滞的任务改为 superseded（已放弃）。"
         ),
         request=RecomputeSerializer,
         responses=responses(JobSerializer, *CREATE, status=202, description="已排队"),

@@ -42,7 +42,7 @@ from django.db import IntegrityError, transaction
 
 from projects.models import Membership
 
-from ...choices import JobKind, JobStatus
+from ...choices import JOB_FINISHED, JobKind
 from ...models import Job
 from .. import jobs
 from .planning import EDITORS, build_plan
@@ -162,7 +162,7 @@ def targets_import_submit(
 def targets_import_job(*, job_id: int) -> dict:
     """Run a queued import; a job already finished is left as it is (safe to deliver twice)."""
     job = Job.objects.select_related("created_by").get(pk=job_id)
-    if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+    if job.status in JOB_FINISHED:
         return job.result
     params = job.params or {}
     if params.get("actor_id") and job.created_by_id is None:
