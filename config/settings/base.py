@@ -64,6 +64,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Refusals in the API's JSON under /api/ and as a Chinese page elsewhere (with handler400/404/500
+# in config/urls.py): performance/error_pages.py.
+CSRF_FAILURE_VIEW = "performance.error_pages.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -202,7 +205,15 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "绩效目标管理 <n
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # DRF's, with the CSRF refusal in Chinese (English on request).
+        "performance.api.authentication.SessionAuthentication",
+    ],
+    # performance/api/parsers: JSON by orjson (no RecursionError on deep nesting, messages
+    # in Chinese); DRF's form and multipart parsers with Chinese messages.
+    "DEFAULT_PARSER_CLASSES": [
+        "performance.api.parsers.JSONParser",
+        "performance.api.parsers.FormParser",
+        "performance.api.parsers.MultiPartParser",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # performance/api: DRF's JSON, encoded by orjson (benchmarks/README.md, API lists).
