@@ -6,7 +6,10 @@ or a page number past the end, is bad input: 400 with the message under ``cursor
 (DRF answers 404, which would read as "this list does not exist"). A cursor is only base64 of
 ``o=…&r=…&p=…`` that anyone can forge: its position must also be a value of the ordering's
 field (a number for ``id``, a date-time for ``created_at``…), or it is the same 400 instead of
-reaching the query (where ``id > 'abc'`` is a ``ValueError``, a 500).
+reaching the query (where ``id > 'abc'`` is a ``ValueError``, a 500). An ordering by a field
+many rows share (``ordering=year``) gets ``id`` as a tie-break: DRF pages through equal values
+by counting them, which needs the same order on every request (PostgreSQL returned rows of one
+year in a different order per page: some twice, some never).
 """
 
 from __future__ import annotations
@@ -34,6 +37,12 @@ class LargeListCursorPagination(CursorPagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.model = queryset.model  # decode_cursor checks the position against its fields
         return super().paginate_queryset(queryset, request, view)
+
+    def get_ordering(self, request, queryset, view) -> tuple[str, ...]:
+        ordering = tuple(super().get_ordering(request, queryset, view))
+        if not any(field.lstrip("-") in ("id", "pk") for field in ordering):
+            ordering += ("id",)
+        return ordering
 
     def decode_cursor(self, request) -> Cursor | None:
         try:
