@@ -22,10 +22,13 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .middleware import NulInQuery
+
 BODY_TOO_LARGE = _("提交的数据超过 %(limit)s 的上限，请减少一次提交的内容。")
 TOO_MANY_FIELDS = _("提交的表单字段超过 %(limit)d 个的上限，请减少一次提交的内容。")
 TOO_MANY_FILES = _("一次上传的文件超过 %(limit)d 个的上限。")
 BAD_REQUEST = _("请求有误，服务器无法处理。")
+NUL_IN_QUERY = _("网址的参数中含有不允许的空字符（NUL），请检查网址。")
 SERVER_ERROR = _("服务器内部错误，请稍后重试；如果一直出现，请联系系统管理员。")
 
 CSRF_FAILED = _("安全校验（CSRF）失败，请刷新页面后重新提交。")
@@ -119,9 +122,10 @@ def bad_request(request: HttpRequest, exception: BaseException | None = None) ->
         if _is_api(request):
             return _json("request_too_large", detail, 413)
         return _page(request, 413, detail)
+    message = NUL_IN_QUERY if isinstance(exception, NulInQuery) else BAD_REQUEST
     if _is_api(request):
-        return _json("bad_request", BAD_REQUEST, 400)
-    return _page(request, 400, str(BAD_REQUEST))
+        return _json("bad_request", message, 400)
+    return _page(request, 400, str(message))
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

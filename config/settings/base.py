@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # NUL in a querystring, bulk actions on ids that are not ids: refused before the database.
+    "performance.middleware.AdminInputMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
