@@ -347,3 +347,55 @@ def test_a_request_django_refuses_under_the_api_is_json(filler):
     response = Client().get("/api/v1/goals/", HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert response.json()["code"] == "bad_request"
+
+
+# --- other forged input: answered, never a 500 (the fuzzing of issue 13 §5) -----------------------
+
+HUGE = "99999999999999999999999"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/api/v1/goals/{HUGE}/",
+        f"/api/v1/goals/{HUGE}/history/",
+        f"/api/v1/projects/{HUGE}/",
+        f"/api/v1/units/{HUGE}/summary/?year=2022",
+        f"/api/v1/goals/?year={HUGE}",
+        f"/api/v1/goals/?page_size={HUGE}",
+        "/api/v1/goals/?page_size=-1",
+        "/api/v1/units/?page_size=-1",
+        f"/api/v1/units/?page={HUGE}",
+        "/api/v1/goals/?ordering=no_such_field",
+        "/api/v1/goals/?ordering=project__unit__code",  # not an allowed ordering
+        "/api/v1/goals/?year=2022&year=2023&status=draft&status=draft",
+        "/api/v1/goals/?unit=%00",
+        "/api/v1/goals/?search=%00",
+        f"/api/v1/summaries/?year={HUGE}",
+        "/api/v1/exports/project_targets/?unit=%00&year=2022",
+    ],
+)
+def test_forged_query_values_are_answered_without_a_server_error(api, filler, url):
+    response = api(filler).get(url)
+    assert response.status_code < 500, response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"lock_version": 1, "budget_total": "NaN"}',
+        b'{"lock_version": 1, "budget_total": "Infinity"}',
+        b'{"lock_version": 1, "budget_total": 1e400}',
+        b'{"lock_version": 1, "budget_total": "1e999999999"}',
+        b'{"lock_version": ' + HUGE.encode() + b"}",
+        b'{"lock_version": 1, "overall_goal": "\\ud800"}',
+        b'{"lock_version": 1, "overall_goal": "a\\u0000b"}',
+        b'{"lock_version": 1, "overall_goal": ["a"]}',
+    ],
+)
+def test_forged_json_values_are_a_4xx_and_change_nothing(api, filler, draft, body):
+    response = patch_raw(api(filler), draft, body)
+    assert 400 <= response.status_code < 500, response.content[:300]
+    assert set(response.json()) == {"code", "detail", "errors"}
+    assert_unchanged(draft)

@@ -87,3 +87,19 @@ def test_the_issues_files_are_refused_through_the_import_service_and_write_nothi
     assert error_codes(result)[0] == CASES[name][0]
     assert chinese(result.errors[0].message)
     assert db_counts() == before
+
+
+@pytest.mark.django_db
+def test_the_admins_import_preview_shows_the_cells_error(login, filler, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    path = build("one_huge_shared_string", tmp_path)
+    upload = SimpleUploadedFile(path.name, path.read_bytes())
+    before = db_counts()
+    page = login(filler).post(
+        reverse("admin:performance_performancegoal_import"), {"import_file": upload}
+    )
+    assert page.status_code == 200
+    assert "超过 Excel 单元格的上限 32767 字" in page.content.decode()
+    assert db_counts() == before
