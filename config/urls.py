@@ -11,8 +11,11 @@ admin.site.index_title = "工作台"
 # Failed logins are counted per username and address (projects.login_throttle).
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
-# A URL under /api/ that matches no route answers in the API's JSON error shape.
+# Under /api/ every error answers in the API's JSON error shape; elsewhere a Chinese page
+# (English on request) instead of Django's English defaults.
+handler400 = "performance.error_pages.bad_request"
 handler404 = "performance.api.exceptions.not_found"
+handler500 = "performance.error_pages.server_error"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

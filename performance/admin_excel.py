@@ -5,7 +5,10 @@ The import button keeps django-import-export's URL and button but its import ste
 row and column), previewed, and only written on 确认导入 — all or nothing. A file over
 ``IMPORT_ASYNC_ROWS`` rows becomes a background Job whose progress shows in 后台任务.
 The export button writes the flat template through :class:`TargetTemplateResource`; 导出报表
-streams the official layouts of ``performance.services.exports``.
+streams the official layouts of ``performance.services.exports``. The export button carries
+the list's filters in its querystring; filters the list cannot apply (a field the model does
+not have, a year that is not a number) send the user back to the list with a message, as
+the list itself does, instead of a 500.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import tempfile
 
 from django import forms
 from django.contrib import messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -39,6 +43,7 @@ from .services.housekeeping import preview_path
 from .services.imports import targets_import, targets_import_submit
 from .services.imports.reading import estimate_rows, limit
 
+INVALID_EXPORT_FILTER = "导出的筛选条件无效，未导出任何数据。请在列表中重新选择筛选条件后再导出。"
 SESSION_KEY = "performance_import_uploads"
 TMP_NAME = re.compile(r"^[0-9a-f]{32}$")
 
@@ -92,6 +97,14 @@ class TargetImportExportMixin(ImportExportMixin):
                 raise PermissionDenied
             return flat.template_xlsx(queryset)
         return super().get_export_data(file_format, request, queryset, **kwargs)
+
+    def export_action(self, request):
+        """django-import-export's export, back to the list when its filters do not apply."""
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            messages.error(request, INVALID_EXPORT_FILTER)
+            return HttpResponseRedirect(self._admin_url("changelist"))
 
     def get_export_filename(self, request, queryset, file_format):
         return f"绩效目标导入模板_{dt.date.today():%Y%m%d}.{file_format.get_extension()}"

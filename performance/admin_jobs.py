@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from projects.admin_scoping import ScopedAdminMixin, report_service_error
 from projects.models import Membership, Unit
+from projects.params import whole_number
 from projects.permissions import visible_units
 
 from .choices import JOB_ACTIVE, JobKind, JobStatus
@@ -120,8 +121,9 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # Opening one's own notification reads it, as in any inbox.
-        if request.method == "GET" and str(object_id).isdigit():
-            notification_services.mark_read(user=request.user, notification_ids=[int(object_id)])
+        notification_id = whole_number(object_id)
+        if request.method == "GET" and notification_id is not None:
+            notification_services.mark_read(user=request.user, notification_ids=[notification_id])
         return super().change_view(request, object_id, form_url, extra_context)
 
 

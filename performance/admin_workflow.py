@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from projects.admin_scoping import report_service_error
 from projects.audit import history
+from projects.params import whole_number
 
 from .choices import Grade, Status
 from .models import GoalTask, Indicator, PerformanceGoal
@@ -41,8 +42,7 @@ SUCCESS = {
 
 
 def _expected_version(request) -> int | None:
-    value = request.POST.get("lock_version", "").strip()
-    return int(value) if value.isdigit() else None
+    return whole_number(request.POST.get("lock_version"))
 
 
 _NESTED = re.compile(r"^(indicator|task)\[(\d+)\](?:\.(\w+))?$")
@@ -288,7 +288,10 @@ class GoalWorkflowAdminMixin(WorkflowAdminMixin):
             raise Http404(f"{self.opts.verbose_name} {object_id} 不存在或无权访问。")
         against = request.GET.get("against", "")
         if against:
-            old = get_object_or_404(self.get_queryset(request), pk=against)
+            against_id = whole_number(against)
+            if against_id is None:
+                raise Http404("要对比的版本不存在。")
+            old = get_object_or_404(self.get_queryset(request), pk=against_id)
             if workflow.same_scope(new).filter(pk=old.pk).count() != 1:
                 raise Http404("只能对比同一目标的不同版本。")
         elif new.previous_id:

@@ -63,9 +63,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # NUL in a querystring, bulk actions on ids that are not ids: refused before the database.
+    "performance.middleware.AdminInputMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
+# Refusals in the API's JSON under /api/ and as a Chinese page elsewhere (with handler400/404/500
+# in config/urls.py): performance/error_pages.py.
+CSRF_FAILURE_VIEW = "performance.error_pages.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -91,8 +96,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several processes (web, worker, beat) share the file: wait for locks instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # Several processes (web, worker, beat) and threads share the file: wait for locks instead
+    # of failing. A transaction takes SQLite's write lock when it begins (BEGIN IMMEDIATE):
+    # two deferred transactions that both read and then write deadlock, and SQLite fails one
+    # at once with "database is locked" (a 500) without waiting. Taking the lock first
+    # queues them, so the later writer reads the winner's lock_version and gets the same 409
+    # as on PostgreSQL (tests/api/test_sqlite_races.py).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=30, transaction_mode="IMMEDIATE")
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -232,7 +242,15 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "绩效目标管理 <n
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # DRF's, with the CSRF refusal in Chinese (English on request).
+        "performance.api.authentication.SessionAuthentication",
+    ],
+    # performance/api/parsers: JSON by orjson (no RecursionError on deep nesting, messages
+    # in Chinese); DRF's form and multipart parsers with Chinese messages.
+    "DEFAULT_PARSER_CLASSES": [
+        "performance.api.parsers.JSONParser",
+        "performance.api.parsers.FormParser",
+        "performance.api.parsers.MultiPartParser",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # performance/api: DRF's JSON, encoded by orjson (benchmarks/README.md, API lists).

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils.html import format_html, format_html_join
 
 from projects.models import Unit
+from projects.params import whole_number
 
 from ..choices import GoalScope, Grade
 from ..models import IndicatorEvaluation, SelfEvaluation
@@ -285,12 +286,11 @@ class SelfEvaluationAdmin(ServiceSavingAdmin):
     def unit_summary_context(self, request) -> dict[str, Any]:
         """The final-accounts summary of every visible unit with evaluations in the year shown."""
         scoped = self.get_queryset(request)
-        year = request.GET.get("year__exact") or request.GET.get("year")
-        if not (year and str(year).isdigit()):
+        year = whole_number(request.GET.get("year__exact") or request.GET.get("year"), high=9999)
+        if year is None:
             year = scoped.aggregate(latest=Max("year"))["latest"]
         if not year:
             return {"unit_summaries": [], "summary_year": None}
-        year = int(year)
         units = Unit.objects.filter(pk__in=scoped.filter(year=year).values("unit_id")).order_by(
             "code"
         )

@@ -10,10 +10,15 @@
   after its files' retention is 410 ``files_expired`` (:class:`FilesExpired`).
 - A URL under ``/api/`` that matches no route is a JSON 404 too (``not_found``, the project's
   ``handler404``), not Django's HTML page.
+- A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``, or with more fields or files than Django takes,
+  is 413 ``request_too_large`` naming the limit (Django's ``RequestDataTooBig`` & co. answered
+  an HTML 400); a body that is not JSON is 400 ``parse_error`` (``parsers``). Outside the
+  API's views the same answers come from ``performance.error_pages``.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -29,6 +34,8 @@ from rest_framework.views import set_rollback
 
 from projects.services import StaleObjectError
 
+from ..error_pages import too_large_detail
+
 INVALID_INPUT = _("提交的数据有误，请按字段提示修改。")
 STALE = _("数据已被其他用户修改，请刷新后在最新内容上重新操作。")
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
@@ -39,6 +46,14 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = STALE
     default_code = "stale"
+
+
+class RequestTooLarge(exceptions.APIException):
+    """413: the body is over one of Django's limits (the detail names it)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("提交的数据过大。")
+    default_code = "request_too_large"
 
 
 class FilesExpired(exceptions.APIException):
@@ -101,6 +116,11 @@ def _body(code: str, detail: Any, errors: dict[str, list[str]] | None = None) ->
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     """``REST_FRAMEWORK["EXCEPTION_HANDLER"]``: map every known error to the shared shape."""
+    too_large = too_large_detail(exc)
+    if too_large is not None:
+        # Logged as Django logs it when it answers these itself (django.security.*).
+        logging.getLogger(f"django.security.{type(exc).__name__}").warning("%s", exc)
+        exc = RequestTooLarge(too_large)
     if isinstance(exc, DjangoValidationError):
         set_rollback()
         code = _django_code(exc)

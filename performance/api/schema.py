@@ -12,8 +12,9 @@ class ErrorSerializer(serializers.Serializer):
         help_text=(
             "机器可读的错误代码：invalid（输入有误）、invalid_transition（当前状态不允许此操作）、"
             "comment_required（退回必须填写意见）、quality_errors（智能审核有错误）、"
-            "not_editable、stale（版本冲突）、permission_denied、not_authenticated、"
-            "authentication_failed、not_found、method_not_allowed、throttled 等。"
+            "not_editable、stale（版本冲突）、permission_denied、csrf_failed（会话认证缺少 CSRF 令牌）、"
+            "not_authenticated、authentication_failed、not_found、method_not_allowed、"
+            "parse_error（请求体不是合法的 JSON）、request_too_large（请求体过大）、throttled 等。"
         ),
     )
     detail = serializers.CharField(
@@ -37,6 +38,7 @@ ERROR_DESCRIPTIONS = {
     404: "对象不存在，或不属于您可见的单位（两者不作区分）。",
     409: "版本冲突：lock_version 已过期，对象已被其他用户修改，请重新读取后再提交。",
     410: "文件已超过保留期限被清理（code 为 files_expired），请重新发起任务。",
+    413: "请求体过大（code 为 request_too_large，detail 说明上限）：请减少一次提交的内容。",
     415: "请求体格式不受支持：请以 application/json（或表单）提交，并正确设置 Content-Type 头。",
     429: "请求过于频繁，请按 Retry-After 头指示的秒数后重试。",
 }
@@ -99,8 +101,9 @@ class ImportErrorSerializer(ErrorSerializer):
 def document_errors(result: dict, generator, request, public) -> dict:
     """``POSTPROCESSING_HOOKS``: what holds for every error response, documented once.
 
-    - Every operation that takes a request body documents 415: DRF answers it to a body in a
-      media type the operation does not parse (or none at all).
+    - Every operation that takes a request body documents 413 and 415: a body over Django's
+      size or field limits (``request_too_large``), or in a media type the operation does
+      not parse (or none at all).
     - ``Error`` has exactly its three properties, so an import failure (``ImportError``: the
       same three plus ``result``) matches exactly one of ``ImportFailure``'s ``oneOf``.
     """
@@ -110,13 +113,16 @@ def document_errors(result: dict, generator, request, public) -> dict:
     for item in result.get("paths", {}).values():
         for operation in item.values():
             if isinstance(operation, dict) and "requestBody" in operation:
-                operation["responses"].setdefault(
-                    "415",
-                    {
-                        "description": ERROR_DESCRIPTIONS[415],
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                for code in ("413", "415"):
+                    operation["responses"].setdefault(
+                        code,
+                        {
+                            "description": ERROR_DESCRIPTIONS[int(code)],
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Error"}
+                                }
+                            },
                         },
-                    },
-                )
+                    )
     return result

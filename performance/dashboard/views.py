@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from projects.params import whole_number
 from projects.permissions import visible_units
 
 from . import charts
@@ -25,8 +26,7 @@ CHART_BARS = 30  # more rows than this go to the table only
 
 
 def _year(value: str) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else None
+    return whole_number(value, low=2000, high=2100)
 
 
 def build_charts(figures: dict[str, Any]) -> dict[str, str]:

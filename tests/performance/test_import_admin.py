@@ -184,3 +184,38 @@ def test_an_unconfirmed_preview_is_deleted_once_its_session_has_expired(
     assert Indicator.objects.filter(goal__project__code=NEW_CODE).count() == 3
     assert not default_storage.exists(preview_path(fresh))
     assert housekeeping.delay().get() == {"previews": 0, "job_files": 0}
+
+
+@pytest.mark.parametrize(
+    ("admin_url", "query"),
+    [
+        (INDICATOR, "unit__code=027001"),  # an indicator has no unit: its goal has
+        (GOAL, "goal__unit__code="),
+        (GOAL, "year__exact=明年"),
+        (GOAL, "password=1"),
+    ],
+)
+def test_an_export_with_a_filter_the_list_cannot_apply_returns_to_the_list(
+    login, filler, admin_url, query
+):
+    client = login(filler)
+    url = f"{reverse(admin_url.format('export'))}?{query}"
+    for response in (client.get(url), client.post(url, {"format": "1"})):
+        assert response.status_code == 302
+        assert response["Location"] == reverse(admin_url.format("changelist"))
+    page = client.get(reverse(admin_url.format("changelist")))
+    messages = [str(m) for m in page.context["messages"]]
+    assert "导出的筛选条件无效，未导出任何数据。请在列表中重新选择筛选条件后再导出。" in messages
+
+
+def test_an_export_with_the_lists_own_filters_exports_the_filtered_rows(login, filler):
+    client = login(filler)
+    url = f"{reverse(INDICATOR.format('export'))}?goal__year__exact=2099"
+    page = client.post(url, {"format": "0"})
+    assert page.status_code == 200
+    data = b"".join(page.streaming_content) if page.streaming else page.content
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    assert list(sheet.iter_rows(min_row=2, values_only=True)) == []
+    unfiltered = client.post(reverse(INDICATOR.format("export")), {"format": "0"})
+    data = b"".join(unfiltered.streaming_content) if unfiltered.streaming else unfiltered.content
+    assert len(list(load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(min_row=2))) > 0

@@ -14,7 +14,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +23,7 @@ from projects.permissions import visible_units
 from ...models import Job
 from ...services.exports import EXPORT_KINDS, export_table
 from ...services.imports import targets_import_submit
+from ..parsers import FormParser, MultiPartParser
 from ..schema import ERROR_DESCRIPTIONS, ErrorSerializer, ImportErrorSerializer, errors
 from ..serializers.jobs import ImportResultSerializer, JobSerializer, TargetsUploadSerializer
 

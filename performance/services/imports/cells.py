@@ -10,7 +10,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from ...resources import PROJECT_TYPE_LABELS, project_type_of
-from .reading import CellError, Formula, PercentNumber
+from .reading import CELL_MAX_CHARS, CellError, Formula, PercentNumber, TooLong
 
 YEAR_RANGE = (2000, 2100)
 UNIT_CODE = re.compile(r"[0-9A-Za-z]{1,20}")
@@ -36,7 +36,13 @@ class Bad(Exception):
 
 
 def special(value) -> None:
-    """Refuse formulas, error values, dates and booleans in any column."""
+    """Refuse formulas, error values, dates, booleans and overlong text in any column."""
+    if isinstance(value, TooLong):
+        raise Bad(
+            f"内容过长（{value.length} 字），超过 Excel 单元格的上限 {CELL_MAX_CHARS} 字，"
+            "不是正常的单元格内容。",
+            "too_long",
+        )
     if isinstance(value, Formula):
         raise Bad(
             f"是公式（{value[:40]}），导入只接受数值和文本；请复制后用“选择性粘贴 → 数值”替换公式再导入。",
