@@ -374,7 +374,11 @@ RULES: dict[str, Rule] = {
         nobody,
         superuser_only,
         rows="created_by",
-        custom={"performance_job_recompute": lambda p, o: status(recomputer(p))},
+        custom={
+            "performance_job_recompute": lambda p, o: status(recomputer(p)),
+            "performance_job_requeue": post_only,  # 重新排队: the service checks role and state
+        },
+        needs_object=frozenset({"performance_job_requeue"}),
     ),
 }
 
