@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from config.health import healthz, readyz
-from projects.admin_login import ThrottledAdminAuthenticationForm
+from projects.admin.login import ThrottledAdminAuthenticationForm
 
 admin.site.site_header = "预算绩效目标管理"
 admin.site.site_title = "绩效目标管理"
@@ -21,7 +21,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),  # liveness
     path("readyz", readyz, name="readyz"),  # readiness: database and broker
-    path("admin/", include("performance.dashboard.urls")),  # 数据看板, 打印报表
+    path("admin/", include("performance.admin.dashboard.urls")),  # 数据看板, 打印报表
     path("admin/", admin.site.urls),
     path("api/", include("performance.api.urls")),
 ]

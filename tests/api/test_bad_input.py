@@ -318,8 +318,8 @@ def test_a_server_error_under_the_api_is_json_and_a_chinese_page_elsewhere(
 ):
     from django.test import Client
 
+    from performance.admin.dashboard import views as dashboard_views
     from performance.api.views.goals import GoalViewSet
-    from performance.dashboard import views as dashboard_views
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

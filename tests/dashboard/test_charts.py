@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
-from performance.dashboard import charts
-from performance.dashboard.charts import Bar, Segment
+from performance.admin.dashboard import charts
+from performance.admin.dashboard.charts import Bar, Segment
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 

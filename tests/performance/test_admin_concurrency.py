@@ -399,7 +399,7 @@ def test_every_admin_form_of_a_versioned_model_carries_and_requires_the_version(
     from django.contrib import admin
     from django.contrib.admin.utils import flatten_fieldsets
 
-    from projects.admin_versioning import EXPECTED_VERSION, VersionedForm
+    from projects.admin.versioning import EXPECTED_VERSION, VersionedForm
 
     def versioned(model) -> bool:
         return any(f.name == "lock_version" for f in model._meta.fields)

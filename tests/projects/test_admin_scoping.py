@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from performance.models import Indicator, MonitoringReport, PerformanceGoal, SelfEvaluation
 from performance.services import monitoring as monitoring_services
-from projects.admin_scoping import (
+from projects.admin.scoping import (
     ScopedAdminMixin,
     ScopedRelatedFieldListFilter,
     scoped_related_queryset,

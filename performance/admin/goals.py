@@ -1,155 +1,30 @@
-"""Department web admin for the performance app. Every write goes through a service."""
+"""Performance goals, their indicators and tasks in the admin. Every write goes through a service."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 
-from projects.admin_scoping import ScopedAdminMixin, record_formset_result
-from projects.permissions import may_manage_schemes, may_manage_windows
-
-from .admin_excel import TargetImportExportMixin
-from .admin_versioning import (
+from projects.admin.scoping import (
+    ScopedAdminMixin,
+    ServiceErrorsAsMessagesMixin,
+    record_formset_result,
+)
+from projects.admin.versioning import (
     EXPECTED_VERSION,
     MISSING_VERSION,
-    ServiceErrorsAsMessagesMixin,
     VersionedForm,
     without_version,
 )
-from .admin_workflow import GoalWorkflowAdminMixin
-from .models import (
-    GoalTask,
-    Indicator,
-    PerformanceGoal,
-    ReportingWindow,
-    SchemeAssignment,
-    ScoringScheme,
-)
-from .services import goals as goal_services
-from .services import rules, workflow
 
-SEVERITY_STYLE = {"error": "color:#ba2121;font-weight:bold", "warning": "color:#b8860b"}
-
-
-def render_findings(findings) -> str:
-    if not findings:
-        return "—"
-    return format_html_join(
-        "",
-        '<div style="{}">{}</div>',
-        ((SEVERITY_STYLE.get(f.get("severity"), ""), f.get("message", "")) for f in findings),
-    )
-
-
-class RulesAdminMixin:
-    """Schemes, assignments and windows: everyone with the view permission reads them; only
-    ``manager(user)`` (a check of ``projects.permissions``, see the README's administration
-    matrix) adds, changes and deletes, through the ``save``/``delete`` services."""
-
-    manager: Callable[[Any], bool]
-    save_service: Callable[..., Any]
-    delete_service: Callable[..., Any]
-    object_arg: str
-
-    def has_add_permission(self, request):
-        return self.manager(request.user) and super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self.manager(request.user) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.manager(request.user) and super().has_delete_permission(request, obj)
-
-    def save_model(self, request, obj, form, change):
-        fields = rules.editable_fields(self.model)
-        data = {k: v for k, v in form.cleaned_data.items() if k in fields}
-        existing = {self.object_arg: obj} if change else {}
-        saved = self.save_service(data=data, actor=request.user, **existing)
-        obj.pk = saved.pk
-
-    def delete_model(self, request, obj):
-        self.delete_service(**{self.object_arg: obj}, actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
-
-
-@admin.register(ScoringScheme)
-class ScoringSchemeAdmin(RulesAdminMixin, admin.ModelAdmin):
-    manager = staticmethod(may_manage_schemes)
-    save_service = staticmethod(rules.scheme_save)
-    delete_service = staticmethod(rules.scheme_delete)
-    object_arg = "scheme"
-    list_display = [
-        "code",
-        "name",
-        "is_default",
-        "execution_weight",
-        "weight_fund_management",
-        "weight_cost",
-        "weight_output",
-        "weight_benefit",
-        "weight_satisfaction",
-        "rate_rounding",
-    ]
-    list_filter = ["is_default", "rate_rounding", "cost_required"]
-    search_fields = ["code", "name"]
-    fieldsets = [
-        (None, {"fields": ["code", "name", "description", "is_default", "cost_required"]}),
-        (
-            "分值",
-            {
-                "fields": [
-                    "execution_weight",
-                    "weight_fund_management",
-                    "weight_cost",
-                    "weight_output",
-                    "weight_benefit",
-                    "weight_satisfaction",
-                ]
-            },
-        ),
-        (
-            "舍入",
-            {
-                "fields": [
-                    ("rate_rounding", "rate_places"),
-                    ("score_rounding", "score_places"),
-                    ("total_rounding", "total_places"),
-                ]
-            },
-        ),
-        ("等级", {"fields": ["grade_excellent_min", "grade_good_min", "grade_fair_min"]}),
-        (
-            "预警阈值",
-            {
-                "fields": [
-                    "over_achievement_ratio",
-                    "light_red_below",
-                    "light_yellow_below",
-                    "light_blue_from",
-                ]
-            },
-        ),
-    ]
-
-
-@admin.register(SchemeAssignment)
-class SchemeAssignmentAdmin(RulesAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
-    manager = staticmethod(may_manage_schemes)
-    save_service = staticmethod(rules.scheme_assignment_save)
-    delete_service = staticmethod(rules.scheme_assignment_delete)
-    object_arg = "assignment"
-    list_display = ["unit", "scheme"]
-    list_select_related = ["unit", "scheme"]
-    search_fields = ["unit__code", "unit__name", "scheme__name"]
-    autocomplete_fields = ["unit"]
+from ..models import GoalTask, Indicator, PerformanceGoal
+from ..services import goals as goal_services
+from ..services import workflow
+from .common import render_findings
+from .excel import TargetImportExportMixin
+from .workflow import GoalWorkflowAdminMixin
 
 
 class IndicatorInline(admin.TabularInline):
@@ -503,22 +378,3 @@ class IndicatorAdmin(
 
     def delete_model(self, request, obj):
         goal_services.indicator_delete(indicator=obj, actor=request.user)
-
-
-# Monitoring rounds and reports, self-evaluations (workflow, 计算, lights, unit summary).
-from . import admin_cycle  # noqa: E402, F401  (registers the monitoring and self-evaluation admins)
-
-
-@admin.register(ReportingWindow)
-class ReportingWindowAdmin(RulesAdminMixin, admin.ModelAdmin):
-    manager = staticmethod(may_manage_windows)
-    save_service = staticmethod(rules.window_save)
-    delete_service = staticmethod(rules.window_delete)
-    object_arg = "window"
-    list_display = ["title", "kind", "year", "opens_on", "closes_on", "lead_days", "is_active"]
-    list_filter = ["kind", "year", "is_active"]
-    search_fields = ["title"]
-
-
-# Notifications (read/unread, unread count) and jobs (progress, 重新计算) live in admin_jobs.
-from . import admin_jobs  # noqa: E402, F401  (registers NotificationAdmin and JobAdmin)

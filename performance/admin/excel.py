@@ -33,15 +33,15 @@ from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ExportForm
 
-from projects.admin_scoping import report_service_error
+from projects.admin.scoping import report_service_error
 
+from ..models import Job
+from ..resources import FormulaSafeCSV, TargetTemplateResource
+from ..services.exports import EXPORT_KINDS, export_table, flat
+from ..services.housekeeping import preview_path
+from ..services.imports import targets_import, targets_import_submit
+from ..services.imports.reading import estimate_rows, limit
 from .forms import TableForm
-from .models import Job
-from .resources import FormulaSafeCSV, TargetTemplateResource
-from .services.exports import EXPORT_KINDS, export_table, flat
-from .services.housekeeping import preview_path
-from .services.imports import targets_import, targets_import_submit
-from .services.imports.reading import estimate_rows, limit
 
 INVALID_EXPORT_FILTER = "导出的筛选条件无效，未导出任何数据。请在列表中重新选择筛选条件后再导出。"
 SESSION_KEY = "performance_import_uploads"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 
-from . import login_throttle
-from .client_address import client_address
+from .. import login_throttle
+from ..client_address import client_address
 
 
 class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):

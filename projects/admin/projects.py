@@ -1,46 +1,14 @@
-"""Admin for units, projects, budgets, execution and the audit log (users, memberships, groups,
-tokens and schedules: ``admin_accounts``)."""
+"""Projects, their budgets and execution records in the admin; writes through the services."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from . import services
-from .admin_accounts import MembershipInline  # also registers users, memberships, groups …
-from .admin_scoping import ScopedAdminMixin, ServiceErrorsAsMessagesMixin, record_formset_result
-from .admin_versioning import EXPECTED_VERSION, VersionedForm, without_version
-from .models import (
-    AuditEntry,
-    ExecutionRecord,
-    Project,
-    ProjectBudget,
-    Unit,
-)
-from .selectors import projects_with_figures
-
-
-@admin.register(Unit)
-class UnitAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    unit_lookup = ""
-    list_display = ["code", "name", "kind", "parent", "is_active"]
-    list_filter = ["kind", "is_active"]
-    search_fields = ["code", "name"]
-    list_select_related = ["parent"]
-    readonly_fields = ["path", "created_at", "updated_at"]
-    inlines = [MembershipInline]
-
-    def save_model(self, request, obj, form, change):
-        saved = services.unit_save(
-            unit=obj if change else None, data=form.cleaned_data, actor=request.user
-        )
-        obj.pk = saved.pk
-
-    def delete_model(self, request, obj):
-        services.unit_delete(unit=obj, actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for unit in queryset:
-            services.unit_delete(unit=unit, actor=request.user)
+from .. import services
+from ..models import ExecutionRecord, Project, ProjectBudget
+from ..selectors import projects_with_figures
+from .scoping import ScopedAdminMixin, ServiceErrorsAsMessagesMixin, record_formset_result
+from .versioning import EXPECTED_VERSION, VersionedForm, without_version
 
 
 class ProjectBudgetInline(admin.TabularInline):
@@ -214,22 +182,3 @@ class ExecutionRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.execution_delete(record=obj, actor=request.user)
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "actor", "action", "transition", "object_repr", "unit", "comment"]
-    list_filter = ["action", "content_type", "created_at"]
-    search_fields = ["object_repr", "comment", "actor__username", "unit__code"]
-    list_select_related = ["actor", "unit", "content_type"]
-    date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in AuditEntry._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

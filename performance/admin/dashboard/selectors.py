@@ -31,11 +31,11 @@ from django.utils import timezone
 from projects.models import Project, Unit
 from projects.permissions import visible_units
 
-from .. import scoring
-from ..choices import GoalScope, Grade, Light, Status, WindowKind
-from ..models import MonitoringReport, ReportingWindow, SelfEvaluation
-from ..selectors import performance_summary, scheme_lookup
-from ..services.reminders import OVERDUE, window_stage, work_due
+from ... import scoring
+from ...choices import GoalScope, Grade, Light, Status, WindowKind
+from ...models import MonitoringReport, ReportingWindow, SelfEvaluation
+from ...selectors import performance_summary, scheme_lookup
+from ...services.reminders import OVERDUE, window_stage, work_due
 
 # Score bands of the distribution: [low, high) in points, the last one closed at the top.
 SCORE_BANDS = (

@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils.html import format_html, format_html_join
 
+from projects.admin.params import whole_number
+from projects.admin.versioning import VersionedForm
 from projects.models import Unit
-from projects.params import whole_number
 
 from ..choices import GoalScope, Grade
 from ..models import IndicatorEvaluation, SelfEvaluation
@@ -19,7 +20,7 @@ from ..scoring import CATEGORY_LABELS
 from ..selectors import evaluation_summaries
 from ..services import evaluation as evaluation_services
 from ..services import figures
-from .common import ServiceSavingAdmin, VersionedForm, can_edit, grade_badge
+from .common import ServiceSavingAdmin, can_edit, grade_badge
 
 
 class ScoreForm(forms.ModelForm):

@@ -37,11 +37,10 @@ from django_celery_beat.models import (
 from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from . import accounts
-from .admin_scoping import is_service_refusal, report_service_error
-from .choices import Role
-from .models import Membership, Unit
-from .permissions import (
+from .. import accounts
+from ..choices import Role
+from ..models import Membership, Unit
+from ..permissions import (
     administered_units,
     administered_users,
     grant_refusal,
@@ -50,6 +49,7 @@ from .permissions import (
     may_grant,
     may_manage_schedules,
 )
+from .scoping import is_service_refusal, report_service_error
 
 User = get_user_model()
 

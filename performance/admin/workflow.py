@@ -22,13 +22,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from projects.admin_scoping import report_service_error
+from projects.admin.params import whole_number
+from projects.admin.scoping import report_service_error
 from projects.audit import history
-from projects.params import whole_number
 
-from .choices import Grade, Status
-from .models import GoalTask, Indicator, PerformanceGoal
-from .services import quality, workflow
+from ..choices import Grade, Status
+from ..models import GoalTask, Indicator, PerformanceGoal
+from ..services import quality, workflow
 
 TRANSITION_LABELS = {row.name: row.label for row in workflow.TRANSITIONS} | {
     "supersede": "被调整后的版本取代",

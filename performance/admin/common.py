@@ -12,17 +12,16 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from projects.admin_scoping import (
+from projects.admin.scoping import (
     ScopedAdminMixin,
     is_service_refusal,
     record_formset_result,
     report_service_error,
 )
 
-from ..admin_versioning import VersionedForm as VersionedForm  # shared with the goal admin
-from ..admin_workflow import WorkflowAdminMixin
 from ..choices import Grade, Light
 from ..services import workflow
+from .workflow import WorkflowAdminMixin
 
 LIGHT_COLOURS = {
     Light.GREEN: "#2e7d32",
@@ -58,14 +57,19 @@ def grade_badge(value: str) -> str:
     )
 
 
+SEVERITY_STYLE = {"error": "color:#ba2121;font-weight:bold"}
+OTHER_SEVERITY_STYLE = "color:#8a6d00"
+
+
 def render_findings(findings) -> str:
+    """The parser's or the review's findings, one line each; errors in bold red."""
     if not findings:
         return "—"
     return format_html_join(
         "",
-        '<div style="color:{}">{}</div>',
+        '<div style="{}">{}</div>',
         (
-            ("#ba2121" if f.get("severity") == "error" else "#8a6d00", f.get("message", ""))
+            (SEVERITY_STYLE.get(f.get("severity"), OTHER_SEVERITY_STYLE), f.get("message", ""))
             for f in findings
         ),
     )

@@ -1,7 +1,7 @@
 """数据看板: the admin's dashboard page for one year and one unit scope.
 
-The figures come from :func:`performance.dashboard.selectors.dashboard_figures`, the charts
-from the pure SVG builders in :mod:`performance.dashboard.charts`; this view only reads the
+The figures come from :func:`performance.admin.dashboard.selectors.dashboard_figures`, the charts
+from the pure SVG builders in :mod:`performance.admin.dashboard.charts`; this view only reads the
 filter, picks the chart rows and renders. A unit outside the user's scope is a 404.
 """
 
@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from projects.params import whole_number
+from projects.admin.params import whole_number
 from projects.permissions import visible_units
 
 from . import charts

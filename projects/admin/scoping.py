@@ -14,8 +14,8 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied, Validati
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpResponseRedirect
 
-from .models import Unit
-from .permissions import visible_units
+from ..models import Unit
+from ..permissions import visible_units
 
 
 def is_unit_scoped(model: type[Model], admin_site) -> bool:

@@ -11,13 +11,14 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from projects.admin_scoping import report_service_error
+from projects.admin.scoping import report_service_error
+from projects.admin.versioning import VersionedForm
 
 from ..choices import Light
 from ..models import MonitoringEntry, MonitoringReport, MonitoringRound
 from ..services import figures
 from ..services import monitoring as monitoring_services
-from .common import ServiceSavingAdmin, VersionedForm, can_edit, light_badge, render_findings
+from .common import ServiceSavingAdmin, can_edit, light_badge, render_findings
 
 
 class RoundForm(forms.ModelForm):

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from projects.permissions import visible_units
 
+from ...services.exports import PRINTABLE_KINDS, export_html
 from ..forms import TableForm
-from ..services.exports import PRINTABLE_KINDS, export_html
 
 # Which admin screen a table belongs to: the user needs its view permission.
 KIND_PERMISSIONS = {
