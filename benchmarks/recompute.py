@@ -472,8 +472,9 @@ def run_orm_loop(unit_ids: list[int]) -> float:
         MonitoringReport,
         SelfEvaluation,
     )
+    from performance.selectors import previous_year
+    from performance.selectors.schemes import scheme_for_unit
     from performance.services import figures
-    from performance.services.schemes import scheme_for_unit
     from projects.models import ExecutionRecord, ProjectBudget
 
     def sums(project_id: int, as_of: dt.date) -> tuple[Decimal, Decimal]:
@@ -501,7 +502,7 @@ def run_orm_loop(unit_ids: list[int]) -> float:
                 budget=budget,
                 executed=executed,
                 scheme=evaluation.scheme.to_engine(),
-                previous_values=figures.previous_year_values(s.indicator for s in scores),
+                previous_values=previous_year.previous_year_values(s.indicator for s in scores),
             )
             for score in scores:
                 score.save(update_fields=figures.SCORE_COMPUTED)
@@ -519,7 +520,7 @@ def run_orm_loop(unit_ids: list[int]) -> float:
                 executed=executed,
                 month=month,
                 scheme=scheme_for_unit(report.unit).to_engine(),
-                previous_values=figures.previous_year_values(e.indicator for e in entries),
+                previous_values=previous_year.previous_year_values(e.indicator for e in entries),
             )
             for entry in entries:
                 entry.save(update_fields=figures.ENTRY_COMPUTED)

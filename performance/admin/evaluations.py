@@ -17,7 +17,7 @@ from projects.models import Unit
 from ..choices import GoalScope, Grade
 from ..models import IndicatorEvaluation, SelfEvaluation
 from ..scoring import CATEGORY_LABELS
-from ..selectors import evaluation_summaries
+from ..selectors.summaries import evaluation_summaries
 from ..services import evaluation as evaluation_services
 from ..services import figures
 from .common import ServiceSavingAdmin, can_edit, grade_badge

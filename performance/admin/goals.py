@@ -19,6 +19,7 @@ from projects.admin.versioning import (
     without_version,
 )
 
+from .. import field_specs
 from ..models import GoalTask, Indicator, PerformanceGoal
 from ..services import goals as goal_services
 from ..services import workflow
@@ -231,7 +232,7 @@ class PerformanceGoalAdmin(
         return fields
 
     def save_model(self, request, obj, form, change):
-        data = {k: v for k, v in form.cleaned_data.items() if k in goal_services.GOAL_FIELDS}
+        data = {k: v for k, v in form.cleaned_data.items() if k in field_specs.GOAL_FIELDS}
         if change:
             goal_services.goal_update(
                 goal=obj,
@@ -267,7 +268,7 @@ class PerformanceGoalAdmin(
                     continue
                 data = {
                     k: inline_form.cleaned_data.get(k)
-                    for k in goal_services.INDICATOR_FIELDS
+                    for k in field_specs.INDICATOR_FIELDS
                     if k in inline_form.cleaned_data
                 }
                 existing = inline_form.instance if inline_form.instance.pk else None
@@ -366,7 +367,7 @@ class IndicatorAdmin(
         return render_findings(obj.findings)
 
     def save_model(self, request, obj, form, change):
-        data = {k: v for k, v in form.cleaned_data.items() if k in goal_services.INDICATOR_FIELDS}
+        data = {k: v for k, v in form.cleaned_data.items() if k in field_specs.INDICATOR_FIELDS}
         saved = goal_services.indicator_save(
             goal=obj.goal,
             data=data,

@@ -24,9 +24,10 @@ from projects.services import check_lock_version, require_role
 
 from ..choices import EDITABLE_STATUSES, GoalScope, Status
 from ..models import IndicatorEvaluation, PerformanceGoal, ScoringScheme, SelfEvaluation
+from ..selectors import budget_execution, previous_year
+from ..selectors.schemes import scheme_for_unit
 from . import figures, inputs
 from .alerts import notify_grade
-from .schemes import scheme_for_unit
 
 EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
 EVALUATION_FIELDS = ("deviation_analysis", "measures", "deviation_declared")
@@ -139,11 +140,13 @@ def evaluation_inputs(evaluations: Sequence[SelfEvaluation]) -> dict[int, tuple[
         projects = [e for e in rows if e.scope == GoalScope.PROJECT]
         units = [e for e in rows if e.scope == GoalScope.UNIT]
         if projects:
-            found = figures.figures_for({e.project_id for e in projects}, as_of=year_end(year))
+            found = budget_execution.figures_for(
+                {e.project_id for e in projects}, as_of=year_end(year)
+            )
             for e in projects:
                 result[e.pk] = found.get(e.project_id, (ZERO, ZERO))
         if units:
-            found = figures.unit_figures_for(
+            found = budget_execution.unit_figures_for(
                 {e.unit_id for e in units}, year=year, as_of=year_end(year)
             )
             for e in units:
@@ -163,7 +166,7 @@ def _compute(
         budget=budget,
         executed=executed,
         scheme=evaluation.scheme.to_engine(),
-        previous_values=figures.previous_year_values(s.indicator for s in rows),
+        previous_values=previous_year.previous_year_values(s.indicator for s in rows),
     )
 
 
@@ -189,7 +192,9 @@ def compute_evaluations(
     changed ones, [errors]) — an evaluation whose weights exceed 100 is reported, not saved.
     """
     inputs = evaluation_inputs(evaluations)
-    previous = figures.previous_year_values(s.indicator for rows in scores.values() for s in rows)
+    previous = previous_year.previous_year_values(
+        s.indicator for rows in scores.values() for s in rows
+    )
     engines = {} if engines is None else engines
     missing = {e.scheme_id for e in evaluations} - set(engines)
     for scheme in ScoringScheme.objects.filter(pk__in=missing):
@@ -316,7 +321,7 @@ def evaluation_update(
     score_before = {s.pk: audit.snapshot(s, SCORE_FIELDS) for s in rows}
     budget, executed = evaluation_inputs([evaluation])[evaluation.pk]
     scheme = evaluation.scheme.to_engine()
-    previous = figures.previous_year_values(s.indicator for s in rows)
+    previous = previous_year.previous_year_values(s.indicator for s in rows)
     for index, row in enumerate(scores):
         prefix = f"scores[{index}]"
         score = by_indicator.get(inputs.indicator_id_of(row.get("indicator")))

@@ -6,15 +6,15 @@ here, so a figure can only come out one way. Every formula itself lives in ``per
 and ``performance.scoring``; this module only feeds model rows to them and writes the results
 back onto the (unsaved) instances, returning what changed for the audit trail.
 
-Nothing here queries the database except :func:`previous_year_values` and :func:`figures_for`,
-which are bulk reads used by both paths.
+Nothing here queries the database: the bulk reads both paths need (last year's values, budget
+and execution) are ``performance.selectors.previous_year`` and ``selectors.budget_execution``.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -25,8 +25,7 @@ from django.utils import timezone
 
 from projects import audit
 from projects.bulk import bulk_update_rows
-from projects.models import AuditAction, Project
-from projects.selectors import projects_with_figures
+from projects.models import AuditAction
 
 from .. import scoring, targets
 from ..models import (
@@ -69,74 +68,6 @@ SCORE_COMPUTED = ("actual_value", "computed_score", "final_score", "over_achieve
 
 def month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def figures_for(
-    project_ids: Iterable[int], *, as_of: dt.date
-) -> dict[int, tuple[Decimal, Decimal]]:
-    """(adjusted budget, executed up to ``as_of``) per project: one aggregate query."""
-    rows = projects_with_figures(Project.objects.filter(pk__in=list(project_ids)), as_of=as_of)
-    return {
-        pk: (budget or ZERO, executed or ZERO)
-        for pk, budget, executed in rows.values_list("pk", "budget_adjusted", "executed")
-    }
-
-
-def unit_figures_for(
-    unit_ids: Iterable[int], *, year: int, as_of: dt.date
-) -> dict[int, tuple[Decimal, Decimal]]:
-    """A unit's totals over its projects of ``year`` (for the unit-overall self-evaluation)."""
-    rows = projects_with_figures(
-        Project.objects.filter(unit_id__in=list(unit_ids), year=year), as_of=as_of
-    ).values_list("unit_id", "budget_adjusted", "executed")
-    totals: dict[int, tuple[Decimal, Decimal]] = {}
-    for unit_id, budget, executed in rows:
-        old_budget, old_executed = totals.get(unit_id, (ZERO, ZERO))
-        totals[unit_id] = (old_budget + (budget or ZERO), old_executed + (executed or ZERO))
-    return totals
-
-
-def previous_year_values(indicators: Iterable[Indicator]) -> dict[int, Decimal]:
-    """Last year's actual value for each unresolved relative indicator (不低于上年): one query.
-
-    Same match as at goal-setting: the same unit, the same project code (or the unit-overall
-    evaluation) and the same 三级 indicator name, one year earlier.
-    """
-    wanted = [
-        i
-        for i in indicators
-        if i.kind == targets.RELATIVE and i.target_value is None and i.operator
-    ]
-    if not wanted:
-        return {}
-    years = {i.goal.year - 1 for i in wanted}
-    units = {i.goal.unit_id for i in wanted}
-    names = {i.level3 for i in wanted}
-    rows = (
-        IndicatorEvaluation.objects.filter(
-            evaluation__year__in=years,
-            evaluation__unit_id__in=units,
-            indicator__level3__in=names,
-            actual_value__isnull=False,
-        )
-        .order_by("pk")
-        .values_list(
-            "evaluation__year",
-            "evaluation__unit_id",
-            "evaluation__project__code",
-            "indicator__level3",
-            "actual_value",
-        )
-    )
-    found = {(year, unit, code, name): value for year, unit, code, name, value in rows}
-    result = {}
-    for indicator in wanted:
-        goal = indicator.goal
-        code = goal.project.code if goal.project_id else None
-        value = found.get((goal.year - 1, goal.unit_id, code, indicator.level3))
-        if value is not None:
-            result[indicator.pk] = value
-    return result
 
 
 def indicator_target(indicator: Indicator, *, previous_value: Decimal | None = None):

@@ -37,9 +37,10 @@ from ..models import (
     PerformanceGoal,
     ReportingWindow,
 )
+from ..selectors import budget_execution, previous_year
+from ..selectors.schemes import scheme_for_unit, schemes_for_units
 from . import figures, inputs
 from .alerts import notify_lights
-from .schemes import scheme_for_unit, schemes_for_units
 
 ROUND_OPENERS = (Role.FINANCE_REVIEWER, Role.ADMIN)
 EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
@@ -230,8 +231,10 @@ def compute_reports(
     function and two bulk writes. Returns [(report, changes)] for the changed reports.
     """
     as_of = figures.month_end(round_.year, round_.data_month)
-    project_figures = figures.figures_for({r.project_id for r in reports}, as_of=as_of)
-    previous = figures.previous_year_values(e.indicator for rows in entries.values() for e in rows)
+    project_figures = budget_execution.figures_for({r.project_id for r in reports}, as_of=as_of)
+    previous = previous_year.previous_year_values(
+        e.indicator for rows in entries.values() for e in rows
+    )
     schemes = {} if schemes is None else schemes
     if unit_paths is None:
         unit_paths = {r.unit_id: r.unit.path for r in reports}
@@ -387,7 +390,7 @@ def monitoring_report_update(
 def _compute(report: MonitoringReport, rows: Sequence[MonitoringEntry]) -> tuple[dict, dict]:
     round_ = report.round
     as_of = figures.month_end(round_.year, round_.data_month)
-    budget, executed = figures.figures_for([report.project_id], as_of=as_of).get(
+    budget, executed = budget_execution.figures_for([report.project_id], as_of=as_of).get(
         report.project_id, (Decimal(0), Decimal(0))
     )
     return figures.apply_report(
@@ -397,7 +400,7 @@ def _compute(report: MonitoringReport, rows: Sequence[MonitoringEntry]) -> tuple
         executed=executed,
         month=round_.data_month,
         scheme=scheme_for_unit(report.unit).to_engine(),
-        previous_values=figures.previous_year_values(e.indicator for e in rows),
+        previous_values=previous_year.previous_year_values(e.indicator for e in rows),
     )
 
 

@@ -38,7 +38,7 @@ from projects.selectors import adjusted_budget
 from .. import scoring, targets
 from ..choices import Category, GoalScope, Severity, TargetKind
 from ..models import Indicator, PerformanceGoal
-from .schemes import scheme_for_unit
+from ..selectors.schemes import scheme_for_unit
 
 ERROR, WARNING = Severity.ERROR.value, Severity.WARNING.value
 MIN_INDICATORS = 3

@@ -3,7 +3,7 @@ totals, grades and monitoring lights.
 
 Rows are read in batches: the evaluations (or reports) locked, one SQL aggregate for their
 budgets and executed amounts, one query for all their score (or entry) rows with indicators,
-read as light rows (``rows.py``) rather than model instances. They go through the same row
+read as light rows (``light_rows.py``) rather than model instances. They go through the same row
 functions as ``evaluation_compute`` / ``monitoring_report_compute`` (``figures.apply_evaluation``
 and ``figures.apply_report``), are written back in bulk (``projects.bulk``: COPY + UPDATE … FROM
 on PostgreSQL) and audited with ``record_many`` — one row per changed evaluation or report.
@@ -28,7 +28,8 @@ from projects.models import AuditAction
 
 from ..choices import Grade, Light
 from ..models import MonitoringReport, MonitoringRound, Notification, SelfEvaluation
-from . import figures, rows
+from ..selectors import light_rows
+from . import figures
 from .alerts import alert_recipients_for, notify_grade, notify_lights
 from .evaluation import compute_evaluations
 from .monitoring import compute_reports
@@ -147,7 +148,7 @@ CONTEXT = {
     "ctx_project_name": F("project__name"),
     "ctx_unit_name": F("unit__name"),
     "ctx_unit_path": F("unit__path"),
-    **rows.GOAL_CONTEXT,
+    **light_rows.GOAL_CONTEXT,
 }
 
 
@@ -174,7 +175,7 @@ def _locked(model, ids: list[int]) -> list:
 def _evaluation_batch(ids: list[int], *, actor, batch_size: int, counts: dict) -> None:
     _tune_batch()
     evaluations = _locked(SelfEvaluation, ids)
-    scores = rows.scores_by_evaluation(ids, goals=rows.parent_goals(evaluations))
+    scores = light_rows.scores_by_evaluation(ids, goals=light_rows.parent_goals(evaluations))
     old_grades = {e.pk: e.grade for e in evaluations}
     changed, errors = compute_evaluations(
         evaluations, scores, batch_size=batch_size, engines=_cache(counts, "_engines")
@@ -222,7 +223,7 @@ def _report_batch(
     reports = _locked(MonitoringReport, ids)
     if not reports:
         return
-    entries = rows.entries_by_report(ids, goals=rows.parent_goals(reports))
+    entries = light_rows.entries_by_report(ids, goals=light_rows.parent_goals(reports))
     old_lights = {r.pk: r.light for r in reports}
     changed = compute_reports(
         round_,

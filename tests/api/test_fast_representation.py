@@ -11,7 +11,6 @@ import pytest
 from django.utils import timezone
 from rest_framework import serializers
 
-from performance import list_selectors
 from performance.api.serializers.common import UnitBriefSerializer
 from performance.api.serializers.goals import (
     GoalDetailSerializer,
@@ -20,6 +19,7 @@ from performance.api.serializers.goals import (
     IndicatorSerializer,
 )
 from performance.models import Indicator, PerformanceGoal
+from performance.selectors import api_lists
 from performance.services.goals import apply_parsed_target
 
 pytestmark = pytest.mark.django_db
@@ -63,8 +63,8 @@ def varied(demo):
 @pytest.mark.parametrize("zone", [None, "UTC", "America/New_York"])
 def test_list_page_rows_and_instances_match_drf(varied, finance_reviewer, zone):
     with timezone.override(zone) if zone else timezone.override(timezone.get_default_timezone()):
-        goals = list(list_selectors.goal_list_for(finance_reviewer).order_by("id"))
-        list_selectors.attach_goal_rows(goals)
+        goals = list(api_lists.goal_list_for(finance_reviewer).order_by("id"))
+        api_lists.attach_goal_rows(goals)
         instances = {row.pk: row for row in Indicator.objects.all()}
         compared = 0
         for goal in goals:
@@ -94,7 +94,7 @@ def test_list_page_rows_and_instances_match_drf(varied, finance_reviewer, zone):
 def test_detail_serializer_reads_the_request_per_instance(varied, finance_reviewer, filler, rf):
     """The detail's ``allowed_actions`` depends on the request: the shared plan leaves it out
     and each serializer adds it for its own request's user."""
-    goal = list_selectors.goal_detail_for(finance_reviewer).get(pk=varied.pk)
+    goal = api_lists.goal_detail_for(finance_reviewer).get(pk=varied.pk)
     seen = []
     for user in (finance_reviewer, filler, finance_reviewer):
         request = rf.get("/")

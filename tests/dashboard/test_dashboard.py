@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from performance.admin.dashboard.selectors import dashboard_figures, elapsed_months
+from performance.selectors.dashboard import dashboard_figures, elapsed_months
 from projects import services as project_services
 from projects.choices import ProjectCategory, UnitKind
 from projects.models import Unit

@@ -357,7 +357,7 @@ def test_a_poor_grade_notifies_once_when_the_evaluation_is_filled_in(evaluation,
 
 
 def test_scoped_querysets_show_only_the_users_units(filler, outsider_dept_reviewer, evaluation):
-    from performance.selectors import evaluations_for, goals_for
+    from performance.selectors.scoping import evaluations_for, goals_for
 
     assert {e.unit.code for e in evaluations_for(filler)} == {"027001"}
     assert {e.unit.code for e in evaluations_for(outsider_dept_reviewer)} == {"305004"}
@@ -368,7 +368,7 @@ def test_scoped_querysets_show_only_the_users_units(filler, outsider_dept_review
 def test_scoped_querysets_read_nested_rows_in_a_fixed_number_of_queries(
     request, django_assert_num_queries, persona, evaluation
 ):
-    from performance.selectors import evaluations_for, goals_for
+    from performance.selectors.scoping import evaluations_for, goals_for
 
     user = request.getfixturevalue(persona)
     list(goals_for(user))  # warm the per-user membership cache

@@ -13,7 +13,7 @@ import pytest
 from performance.choices import Grade, Status
 from performance.demo import DATA_DIR
 from performance.models import SelfEvaluation
-from performance.selectors import unit_evaluation_summary
+from performance.selectors.summaries import unit_evaluation_summary
 from performance.services.evaluation import evaluation_compute
 from projects.models import Unit
 

@@ -10,9 +10,9 @@ from django.test import override_settings
 from openpyxl.styles import numbers
 
 from performance.choices import JobStatus, Status
+from performance.field_specs import PARSED_FIELDS
 from performance.models import Indicator, Job, PerformanceGoal
 from performance.services import goals as goal_services
-from performance.services.goals import PARSED_FIELDS
 from performance.services.imports import ImportResult, targets_import, targets_import_submit
 from projects.models import AuditEntry, Project
 

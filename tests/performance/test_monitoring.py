@@ -310,7 +310,7 @@ def test_approving_a_draft_report_is_an_invalid_transition(report, dept_reviewer
 def test_reports_for_is_scoped_and_reads_entries_in_two_queries(
     round_, filler, outsider, finance_reviewer, django_assert_num_queries
 ):
-    from performance.selectors import reports_for
+    from performance.selectors.scoping import reports_for
 
     assert reports_for(filler).count() == 10
     assert reports_for(outsider).count() == 0  # 305004 has no 2022 goals

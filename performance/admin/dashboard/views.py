@@ -1,6 +1,6 @@
 """数据看板: the admin's dashboard page for one year and one unit scope.
 
-The figures come from :func:`performance.admin.dashboard.selectors.dashboard_figures`, the charts
+The figures come from :func:`performance.selectors.dashboard.dashboard_figures`, the charts
 from the pure SVG builders in :mod:`performance.admin.dashboard.charts`; this view only reads the
 filter, picks the chart rows and renders. A unit outside the user's scope is a 404.
 """
@@ -19,8 +19,8 @@ from django.utils.safestring import mark_safe
 from projects.admin.params import whole_number
 from projects.permissions import visible_units
 
+from ...selectors.dashboard import dashboard_figures, dashboard_units, default_year
 from . import charts
-from .selectors import dashboard_figures, dashboard_units, default_year
 
 CHART_BARS = 30  # more rows than this go to the table only
 

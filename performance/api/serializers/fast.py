@@ -316,7 +316,7 @@ def _generic(field):
 class PrefetchedListSerializer(serializers.ListSerializer):
     """A nested ``many=True`` list that reads ``<source>_list`` when the queryset prefetched the
     rows there (``Prefetch("indicators", to_attr="indicators_list")``, see
-    ``list_selectors.attach_goal_rows``), else the related manager as usual. Set as the
+    ``selectors.api_lists.attach_goal_rows``), else the related manager as usual. Set as the
     child's ``Meta.list_serializer_class``."""
 
     def get_attribute(self, instance):

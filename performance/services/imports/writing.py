@@ -16,9 +16,9 @@ from projects.bulk import bulk_create_rows, bulk_update_rows
 from projects.models import AuditAction
 
 from ...choices import GoalScope
+from ...field_specs import INDICATOR_FIELDS, PARSED_FIELDS
 from ...models import Indicator
 from .. import goals as goal_services
-from ..goals import INDICATOR_FIELDS, PARSED_FIELDS
 from .planning import Plan, project_data
 from .result import ImportResult
 

@@ -23,19 +23,14 @@ from django.utils import timezone
 
 from ...models import Notification, ReportingWindow
 from .events import events_sweep
-from .windows import DUE, OPEN, OVERDUE, window_key, window_stage, window_sweep, work_due
+from .windows import window_key, window_sweep
 
 __all__ = [
-    "DUE",
-    "OPEN",
-    "OVERDUE",
     "events_sweep",
     "mail_catch_up",
     "reminders_sweep",
     "window_key",
-    "window_stage",
     "window_sweep",
-    "work_due",
 ]
 
 # Mail not sent this long after its notification was created is queued again by the sweep.

@@ -1,5 +1,5 @@
-"""Light rows for the set-based paths: score and monitoring-entry rows with their indicators,
-read with ``values_list`` into slotted objects instead of model instances.
+"""Light rows: rows read with ``values_list`` into slotted objects or named tuples instead of
+model instances, for the set-based recompute and the API's hot lists.
 
 A recompute of a province touches millions of score and entry rows. Building a Django model
 instance (plus its indicator, goal and project through ``select_related``) costs several times
@@ -7,6 +7,9 @@ more than reading the row; these classes carry exactly the attributes the row fu
 ``figures`` read and write, under the same names, so ``figures.apply_evaluation`` /
 ``apply_report`` run unchanged on them and ``projects.bulk.bulk_update_rows(model=…)`` writes
 them back.
+
+:func:`light_rows` does the same for any model's columns (named tuples carrying the model's
+own properties), for the API's compiled serializers (``selectors.api_lists``).
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ import json
 from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from types import SimpleNamespace
 
 import psycopg
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
-from django.db.models import F
+from django.db import connections, models
+from django.db.models import F, QuerySet
 
 from .. import targets
 from ..models import IndicatorEvaluation, MonitoringEntry, PerformanceGoal
@@ -270,7 +274,7 @@ GOAL_CONTEXT = {
 
 @dataclass(frozen=True)
 class GoalRef:
-    """What last year's lookup reads of an indicator's goal (``figures.previous_year_values``)."""
+    """What last year's lookup reads of an indicator's goal (``selectors.previous_year.previous_year_values``)."""
 
     year: int
     unit_id: int
@@ -291,3 +295,58 @@ def parent_goals(parents: Sequence) -> dict[int, GoalRef]:
         )
         for p in parents
     }
+
+
+# --- light rows of any model, for the API's compiled serializers --------------------------------
+
+
+@cache
+def light_class(model: type[models.Model], names: tuple[str, ...]) -> type:
+    """A named tuple of ``model``'s columns ``names`` (attnames), with ``pk`` and the model's
+    own properties, for rows read with ``values_list(*names)``: built by the C tuple
+    constructor, read by C attribute getters."""
+    base = namedtuple(f"{model.__name__}Row", names)
+    namespace = {
+        name: value
+        for klass in reversed(model.__mro__)
+        for name, value in vars(klass).items()
+        if isinstance(value, property) and name != "pk" and name not in names
+    }
+    namespace.update(
+        {
+            "__slots__": (),
+            "__doc__": f"A {model.__name__} row read without a model instance.",
+            "pk": getattr(base, model._meta.pk.attname),
+            "_meta": model._meta,
+        }
+    )
+    return type(base.__name__, (base,), namespace)
+
+
+@cache
+def columns(model: type[models.Model]) -> tuple[str, ...]:
+    return tuple(field.attname for field in model._meta.concrete_fields)
+
+
+def light_rows(queryset: QuerySet, *, defer: Sequence[str] = ()) -> list:
+    """The rows of ``queryset`` as :func:`light_class` objects (one query); the ``defer``
+    columns are not read (the rows have no such attribute)."""
+    names = tuple(name for name in columns(queryset.model) if name not in defer)
+    make = light_class(queryset.model, names)._make
+    rows, json_text = fetch_values(queryset, names, psycopg_timestamps=True)
+    json_columns = [
+        i
+        for i, name in enumerate(names)
+        if queryset.model._meta.get_field(name).get_internal_type() == "JSONField"
+    ]
+    if not (json_text and json_columns):
+        return [make(values) for values in rows]
+    # JSON comes as text from the cursor (kept so for Django's converters): decode it here.
+    result = []
+    for values in rows:
+        values = list(values)
+        for i in json_columns:
+            if values[i] is not None:
+                values[i] = from_json(values[i])
+        result.append(make(values))
+    return result

@@ -1,9 +1,9 @@
 """The dashboard's figures for one year and one unit scope, in a fixed number of queries.
 
 Counts, budgets, 执行率, average scores and grades come from
-:func:`performance.selectors.performance_summary` (per unit, per 主管部门 and in total); lights
+:func:`performance.selectors.summaries.performance_summary` (per unit, per 主管部门 and in total); lights
 from the engine (:func:`performance.scoring.budget_light`, :func:`~performance.scoring.time_progress`);
-overdue work from the reminder sweep's own rule (:func:`performance.services.reminders.work_due`
+overdue work from the reminder sweep's own rule (:func:`performance.selectors.work_due.work_due`
 for every reporting window past its deadline). This module only groups and orders them.
 
 Public interface
@@ -31,11 +31,12 @@ from django.utils import timezone
 from projects.models import Project, Unit
 from projects.permissions import visible_units
 
-from ... import scoring
-from ...choices import GoalScope, Grade, Light, Status, WindowKind
-from ...models import MonitoringReport, ReportingWindow, SelfEvaluation
-from ...selectors import performance_summary, scheme_lookup
-from ...services.reminders import OVERDUE, window_stage, work_due
+from .. import scoring
+from ..choices import GoalScope, Grade, Light, Status, WindowKind
+from ..models import MonitoringReport, ReportingWindow, SelfEvaluation
+from .schemes import scheme_lookup
+from .summaries import performance_summary
+from .work_due import OVERDUE, window_stage, work_due
 
 # Score bands of the distribution: [low, high) in points, the last one closed at the top.
 SCORE_BANDS = (

@@ -13,69 +13,14 @@ serializer reads. They are attached as ``<relation>_list`` (``indicators_list``,
 
 from __future__ import annotations
 
-from collections import namedtuple
 from collections.abc import Sequence
-from functools import cache
 
-from django.db import models
 from django.db.models import Prefetch, QuerySet
 
 from projects.permissions import visible_units
 
-from .models import GoalTask, Indicator, PerformanceGoal
-from .services.rows import fetch_values, from_json
-
-
-@cache
-def light_class(model: type[models.Model], names: tuple[str, ...]) -> type:
-    """A named tuple of ``model``'s columns ``names`` (attnames), with ``pk`` and the model's
-    own properties, for rows read with ``values_list(*names)``: built by the C tuple
-    constructor, read by C attribute getters."""
-    base = namedtuple(f"{model.__name__}Row", names)
-    namespace = {
-        name: value
-        for klass in reversed(model.__mro__)
-        for name, value in vars(klass).items()
-        if isinstance(value, property) and name != "pk" and name not in names
-    }
-    namespace.update(
-        {
-            "__slots__": (),
-            "__doc__": f"A {model.__name__} row read without a model instance.",
-            "pk": getattr(base, model._meta.pk.attname),
-            "_meta": model._meta,
-        }
-    )
-    return type(base.__name__, (base,), namespace)
-
-
-@cache
-def columns(model: type[models.Model]) -> tuple[str, ...]:
-    return tuple(field.attname for field in model._meta.concrete_fields)
-
-
-def light_rows(queryset: QuerySet, *, defer: Sequence[str] = ()) -> list:
-    """The rows of ``queryset`` as :func:`light_class` objects (one query); the ``defer``
-    columns are not read (the rows have no such attribute)."""
-    names = tuple(name for name in columns(queryset.model) if name not in defer)
-    make = light_class(queryset.model, names)._make
-    rows, json_text = fetch_values(queryset, names, psycopg_timestamps=True)
-    json_columns = [
-        i
-        for i, name in enumerate(names)
-        if queryset.model._meta.get_field(name).get_internal_type() == "JSONField"
-    ]
-    if not (json_text and json_columns):
-        return [make(values) for values in rows]
-    # JSON comes as text from the cursor (kept so for Django's converters): decode it here.
-    result = []
-    for values in rows:
-        values = list(values)
-        for i in json_columns:
-            if values[i] is not None:
-                values[i] = from_json(values[i])
-        result.append(make(values))
-    return result
+from ..models import GoalTask, Indicator, PerformanceGoal
+from .light_rows import light_rows
 
 
 def goal_detail_for(user) -> QuerySet[PerformanceGoal]:

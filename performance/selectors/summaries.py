@@ -1,8 +1,6 @@
-"""Reads of the performance app: scoped querysets and published summaries, in fixed queries.
-
-Scope always comes from ``projects.permissions.visible_units``, so a foreign object is simply
-absent (a 404 at the edges). Other parts may add functions at the end of this module.
-"""
+"""Published summaries in fixed queries: self-evaluation summaries per unit, and performance
+summaries per unit / department / year for the API and the dashboard, with 执行率 rounded by
+each unit's scheme."""
 
 from __future__ import annotations
 
@@ -10,72 +8,20 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from projects.models import ExecutionRecord, Project, ProjectBudget, Unit
-from projects.permissions import visible_units
 
-from . import scoring
-from .choices import GoalScope, Grade, Light, Status
-from .models import (
-    Indicator,
-    IndicatorEvaluation,
-    MonitoringEntry,
+from .. import scoring
+from ..choices import GoalScope, Grade, Light, Status
+from ..models import (
     MonitoringReport,
     PerformanceGoal,
-    SchemeAssignment,
-    ScoringScheme,
     SelfEvaluation,
 )
+from .schemes import scheme_lookup
 
 ZERO = Decimal("0")
-
-
-# --- scoped querysets ----------------------------------------------------------------------
-
-
-def goals_for(user) -> QuerySet[PerformanceGoal]:
-    """Goals of the user's visible units with project, unit, indicators and tasks (3 queries)."""
-    return (
-        PerformanceGoal.objects.filter(unit__in=visible_units(user))
-        .select_related("unit", "unit__parent", "project", "previous", "created_by")
-        .prefetch_related(
-            Prefetch("indicators", queryset=Indicator.objects.order_by("order", "id")),
-            "tasks",
-        )
-    )
-
-
-def reports_for(user) -> QuerySet[MonitoringReport]:
-    """Monitoring reports of the user's visible units, with entries and their indicators."""
-    return (
-        MonitoringReport.objects.filter(unit__in=visible_units(user))
-        .select_related("round", "unit", "unit__parent", "project", "goal")
-        .prefetch_related(
-            Prefetch(
-                "entries",
-                queryset=MonitoringEntry.objects.select_related("indicator").order_by(
-                    "indicator__order", "indicator_id"
-                ),
-            )
-        )
-    )
-
-
-def evaluations_for(user) -> QuerySet[SelfEvaluation]:
-    """Self-evaluations of the user's visible units, with scheme and indicator scores."""
-    return (
-        SelfEvaluation.objects.filter(unit__in=visible_units(user))
-        .select_related("unit", "unit__parent", "project", "goal", "scheme")
-        .prefetch_related(
-            Prefetch(
-                "scores",
-                queryset=IndicatorEvaluation.objects.select_related("indicator").order_by(
-                    "indicator__order", "indicator_id"
-                ),
-            )
-        )
-    )
 
 
 # --- the unit summary of the final accounts ------------------------------------------------
@@ -187,28 +133,7 @@ def unit_evaluation_summary(*, unit: Unit, year: int, published_only: bool = Fal
     return evaluation_summaries(units=[unit], year=year, published_only=published_only)[0]
 
 
-# --- API reads: scheme lookup in bulk and summaries per unit / department / year ------------
-
-
-def scheme_lookup() -> Callable[[str], ScoringScheme | None]:
-    """``scheme_for_unit`` for many units at once: ``lookup(unit.path)`` with two queries total.
-
-    Same rule as ``services.schemes.scheme_for_unit``: the nearest assignment on the unit or an
-    ancestor, else the default scheme (``None`` when there is none).
-    """
-    by_code = {
-        assignment.unit.code: assignment.scheme
-        for assignment in SchemeAssignment.objects.select_related("unit", "scheme")
-    }
-    default = ScoringScheme.objects.filter(is_default=True).first()
-
-    def lookup(path: str) -> ScoringScheme | None:
-        for code in reversed([c for c in path.split("/") if c]):
-            if code in by_code:
-                return by_code[code]
-        return default
-
-    return lookup
+# --- API reads: summaries per unit / department / year ---------------------------------------
 
 
 def execution_rate_lookup() -> Callable[[str, Decimal, Decimal], Decimal]:

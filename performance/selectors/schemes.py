@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from django.core.exceptions import ValidationError
 
@@ -54,3 +54,24 @@ def schemes_for_units(unit_paths: Mapping[int, str]) -> dict[int, ScoringScheme]
             found = default
         result[unit_id] = found
     return result
+
+
+def scheme_lookup() -> Callable[[str], ScoringScheme | None]:
+    """``scheme_for_unit`` for many units at once: ``lookup(unit.path)`` with two queries total.
+
+    Same rule as :func:`scheme_for_unit`: the nearest assignment on the unit or an
+    ancestor, else the default scheme (``None`` when there is none).
+    """
+    by_code = {
+        assignment.unit.code: assignment.scheme
+        for assignment in SchemeAssignment.objects.select_related("unit", "scheme")
+    }
+    default = ScoringScheme.objects.filter(is_default=True).first()
+
+    def lookup(path: str) -> ScoringScheme | None:
+        for code in reversed([c for c in path.split("/") if c]):
+            if code in by_code:
+                return by_code[code]
+        return default
+
+    return lookup

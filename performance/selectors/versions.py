@@ -11,12 +11,12 @@ from django.db import models
 
 from projects import audit
 
+from .. import field_specs
 from ..choices import GoalScope
 from ..models import PerformanceGoal
 from ..models.goals import OPEN_STATUSES
-from . import goals as goal_services
 
-GOAL_DIFF_FIELDS = tuple(f for f in goal_services.GOAL_FIELDS if f != "adjustment_reason")
+GOAL_DIFF_FIELDS = tuple(f for f in field_specs.GOAL_FIELDS if f != "adjustment_reason")
 INDICATOR_DIFF_FIELDS = ("level1", "level2", "level3", "raw_value", "weight", "explanation")
 
 
