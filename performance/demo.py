@@ -28,7 +28,7 @@ from projects.models import Project, Unit
 from .choices import GoalScope, Status
 from .models import PerformanceGoal, SchemeAssignment, ScoringScheme
 from .services import goals as goal_services
-from .services.quality import quality_review
+from .services.target_review import quality_review
 
 DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 DEMO_PASSWORD = "perf-demo-2026"

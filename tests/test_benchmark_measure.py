@@ -7,14 +7,14 @@ from decimal import Decimal
 
 from benchmarks.measure import clear_caches, ratio_range, rounds, spread
 from performance import scoring, targets
-from performance.services import figures
+from performance.services import derived_figures
 
 ENGINE_CACHES = (
     targets._parse_target_cached,
     targets._parse_actual_cached,
     targets.category_of,
     scoring._meets_target,
-    figures._target,
+    derived_figures._target,
 )
 
 
@@ -27,7 +27,7 @@ def _warm_the_engine() -> None:
         actual=Decimal(95),
         scheme=scoring.NATIONAL_SCHEME,
     )
-    figures._target("≥90%", ">=", Decimal(90), "90", "%", "quantitative", (), None, False)
+    derived_figures._target("≥90%", ">=", Decimal(90), "90", "%", "quantitative", (), None, False)
 
 
 def test_clear_caches_empties_every_engine_cache():

@@ -18,8 +18,8 @@ from ..choices import GoalScope, Grade
 from ..models import IndicatorEvaluation, SelfEvaluation
 from ..scoring import CATEGORY_LABELS
 from ..selectors.summaries import evaluation_summaries
+from ..services import derived_figures
 from ..services import evaluation as evaluation_services
-from ..services import figures
 from .common import ServiceSavingAdmin, can_edit, grade_badge
 
 
@@ -28,8 +28,8 @@ class ScoreForm(forms.ModelForm):
         cleaned = super().clean()
         score = self.instance
         if score.pk and "actual_raw" in self.changed_data:
-            target = figures.indicator_target(score.indicator)
-            message = figures.value_error(
+            target = derived_figures.indicator_target(score.indicator)
+            message = derived_figures.value_error(
                 cleaned.get("actual_raw"), indicator=score.indicator, target=target
             )
             if message:

@@ -16,7 +16,7 @@ from projects.admin.versioning import VersionedForm
 
 from ..choices import Light
 from ..models import MonitoringEntry, MonitoringReport, MonitoringRound
-from ..services import figures
+from ..services import derived_figures
 from ..services import monitoring as monitoring_services
 from .common import ServiceSavingAdmin, can_edit, light_badge, render_findings
 
@@ -200,10 +200,10 @@ class EntryForm(forms.ModelForm):
         cleaned = super().clean()
         entry = self.instance
         if entry.pk:
-            target = figures.indicator_target(entry.indicator)
+            target = derived_figures.indicator_target(entry.indicator)
             for key in ("value_raw", "forecast_raw"):
                 if key in self.changed_data:
-                    message = figures.value_error(
+                    message = derived_figures.value_error(
                         cleaned.get(key), indicator=entry.indicator, target=target
                     )
                     if message:

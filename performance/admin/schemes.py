@@ -12,7 +12,7 @@ from projects.admin.scoping import ScopedAdminMixin
 from projects.permissions import may_manage_schemes, may_manage_windows
 
 from ..models import ReportingWindow, SchemeAssignment, ScoringScheme
-from ..services import rules
+from ..services import schemes
 
 
 class RulesAdminMixin:
@@ -35,7 +35,7 @@ class RulesAdminMixin:
         return self.manager(request.user) and super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        fields = rules.editable_fields(self.model)
+        fields = schemes.editable_fields(self.model)
         data = {k: v for k, v in form.cleaned_data.items() if k in fields}
         existing = {self.object_arg: obj} if change else {}
         saved = self.save_service(data=data, actor=request.user, **existing)
@@ -52,8 +52,8 @@ class RulesAdminMixin:
 @admin.register(ScoringScheme)
 class ScoringSchemeAdmin(RulesAdminMixin, admin.ModelAdmin):
     manager = staticmethod(may_manage_schemes)
-    save_service = staticmethod(rules.scheme_save)
-    delete_service = staticmethod(rules.scheme_delete)
+    save_service = staticmethod(schemes.scheme_save)
+    delete_service = staticmethod(schemes.scheme_delete)
     object_arg = "scheme"
     list_display = [
         "code",
@@ -112,8 +112,8 @@ class ScoringSchemeAdmin(RulesAdminMixin, admin.ModelAdmin):
 @admin.register(SchemeAssignment)
 class SchemeAssignmentAdmin(RulesAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     manager = staticmethod(may_manage_schemes)
-    save_service = staticmethod(rules.scheme_assignment_save)
-    delete_service = staticmethod(rules.scheme_assignment_delete)
+    save_service = staticmethod(schemes.scheme_assignment_save)
+    delete_service = staticmethod(schemes.scheme_assignment_delete)
     object_arg = "assignment"
     list_display = ["unit", "scheme"]
     list_select_related = ["unit", "scheme"]
@@ -124,8 +124,8 @@ class SchemeAssignmentAdmin(RulesAdminMixin, ScopedAdminMixin, admin.ModelAdmin)
 @admin.register(ReportingWindow)
 class ReportingWindowAdmin(RulesAdminMixin, admin.ModelAdmin):
     manager = staticmethod(may_manage_windows)
-    save_service = staticmethod(rules.window_save)
-    delete_service = staticmethod(rules.window_delete)
+    save_service = staticmethod(schemes.window_save)
+    delete_service = staticmethod(schemes.window_delete)
     object_arg = "window"
     list_display = ["title", "kind", "year", "opens_on", "closes_on", "lead_days", "is_active"]
     list_filter = ["kind", "year", "is_active"]

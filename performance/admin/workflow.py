@@ -28,7 +28,7 @@ from projects.audit import history
 
 from ..choices import Grade, Status
 from ..models import GoalTask, Indicator, PerformanceGoal
-from ..services import quality, workflow
+from ..services import target_review, workflow
 
 TRANSITION_LABELS = {row.name: row.label for row in workflow.TRANSITIONS} | {
     "supersede": "被调整后的版本取代",
@@ -250,7 +250,7 @@ class GoalWorkflowAdminMixin(WorkflowAdminMixin):
         return super().run_extra_action(request, obj, action)
 
     def _quality(self, request, goal) -> None:
-        findings = quality.quality_review(goal=goal, actor=request.user, save=True)
+        findings = target_review.quality_review(goal=goal, actor=request.user, save=True)
         errors = sum(1 for f in findings if f["severity"] == "error")
         warnings = len(findings) - errors
         level = messages.ERROR if errors else (messages.WARNING if warnings else messages.SUCCESS)
@@ -261,14 +261,14 @@ class GoalWorkflowAdminMixin(WorkflowAdminMixin):
     def on_workflow_error(self, request, obj, action, error) -> None:
         if action == workflow.SUBMIT and getattr(error, "code", "") == "quality_errors":
             # The refused submission rolled back; store the findings so the page shows them.
-            quality.quality_review(goal=obj, actor=request.user, save=True)
+            target_review.quality_review(goal=obj, actor=request.user, save=True)
 
     @admin.action(description="智能审核所选绩效目标")
     def quality_review_selected(self, request, queryset):
         errors = warnings = refused = 0
         for goal in queryset.select_related("unit", "project"):
             try:
-                findings = quality.quality_review(goal=goal, actor=request.user, save=True)
+                findings = target_review.quality_review(goal=goal, actor=request.user, save=True)
             except PermissionDenied:
                 refused += 1
                 continue

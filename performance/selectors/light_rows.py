@@ -4,7 +4,7 @@ model instances, for the set-based recompute and the API's hot lists.
 A recompute of a province touches millions of score and entry rows. Building a Django model
 instance (plus its indicator, goal and project through ``select_related``) costs several times
 more than reading the row; these classes carry exactly the attributes the row functions in
-``figures`` read and write, under the same names, so ``figures.apply_evaluation`` /
+``derived_figures`` read and write, under the same names, so ``derived_figures.apply_evaluation`` /
 ``apply_report`` run unchanged on them and ``projects.bulk.bulk_update_rows(model=…)`` writes
 them back.
 
@@ -169,7 +169,7 @@ class EntryRow:
 
 
 def _grouped(queryset, row_class, goals: Mapping[int, object]) -> dict[int, list]:
-    """Rows by parent id, in indicator order (as ``figures.with_indicators`` orders them)."""
+    """Rows by parent id, in indicator order (as ``derived_figures.with_indicators`` orders them)."""
     width = len(row_class.FIELDS)
     groups: dict[int, list] = {}
     relative: list = []

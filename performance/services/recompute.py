@@ -4,8 +4,8 @@ totals, grades and monitoring lights.
 Rows are read in batches: the evaluations (or reports) locked, one SQL aggregate for their
 budgets and executed amounts, one query for all their score (or entry) rows with indicators,
 read as light rows (``light_rows.py``) rather than model instances. They go through the same row
-functions as ``evaluation_compute`` / ``monitoring_report_compute`` (``figures.apply_evaluation``
-and ``figures.apply_report``), are written back in bulk (``projects.bulk``: COPY + UPDATE … FROM
+functions as ``evaluation_compute`` / ``monitoring_report_compute`` (``derived_figures.apply_evaluation``
+and ``derived_figures.apply_report``), are written back in bulk (``projects.bulk``: COPY + UPDATE … FROM
 on PostgreSQL) and audited with ``record_many`` — one row per changed evaluation or report.
 Each batch commits on its own, so a worker killed half-way leaves finished batches correct and
 a redelivered task simply redoes the rest (a second run changes nothing). ``unit_ids`` lets the
@@ -29,7 +29,7 @@ from projects.models import AuditAction
 from ..choices import Grade, Light
 from ..models import MonitoringReport, MonitoringRound, Notification, SelfEvaluation
 from ..selectors import light_rows
-from . import figures
+from . import derived_figures
 from .alerts import alert_recipients_for, notify_grade, notify_lights
 from .evaluation import compute_evaluations
 from .monitoring import compute_reports
@@ -203,7 +203,7 @@ def _evaluation_batch(ids: list[int], *, actor, batch_size: int, counts: dict) -
         for e, _ in changed
         if e.grade == Grade.POOR
         and old_grades[e.pk] != Grade.POOR
-        and figures.is_complete(scores.get(e.pk, []))  # notify_grade's own condition
+        and derived_figures.is_complete(scores.get(e.pk, []))  # notify_grade's own condition
     ]
     announce, recipients = _to_announce(newly_poor, "poor", counts)
     if announce:

@@ -39,7 +39,7 @@ from ..selectors.versions import goal_diff as goal_diff
 from ..selectors.versions import goal_versions as goal_versions
 from ..selectors.versions import open_version, same_scope
 from . import notifications
-from .quality import quality_review
+from .target_review import quality_review
 
 SUBMIT, APPROVE, RETURN, ADJUST, EDIT = "submit", "approve", "return", "adjust", "edit"
 ACTIONS = (EDIT, SUBMIT, APPROVE, RETURN, ADJUST)

@@ -13,7 +13,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from performance.choices import JobKind, JobStatus
 from performance.models import Job
-from performance.services import beat
+from performance.services import schedules
 from performance.tasks import housekeeping
 from projects.models import Unit
 
@@ -101,15 +101,15 @@ def test_a_download_after_the_files_expired_says_so(media, api, finance_reviewer
 
 def test_the_schedule_under_its_earlier_name_is_renamed_keeping_its_time(db):
     crontab = CrontabSchedule.objects.create(minute="30", hour="4")
-    PeriodicTask.objects.filter(name=beat.HOUSEKEEPING).delete()
+    PeriodicTask.objects.filter(name=schedules.HOUSEKEEPING).delete()
     PeriodicTask.objects.create(
         name="夜间清理（过期的导入预览文件）", task="performance.housekeeping", crontab=crontab
     )
 
-    beat.beat_schedules_ensure()
+    schedules.beat_schedules_ensure()
 
     task = PeriodicTask.objects.get(task="performance.housekeeping")  # exactly one
-    assert task.name == beat.HOUSEKEEPING and task.crontab == crontab
+    assert task.name == schedules.HOUSEKEEPING and task.crontab == crontab
     assert "JOB_FILE_RETENTION_DAYS" in task.description
 
 

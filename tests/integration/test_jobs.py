@@ -23,7 +23,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from performance.choices import JobStatus, Status, WindowKind
 from performance.models import Job, Notification, ReportingWindow, SelfEvaluation
-from performance.services import beat
+from performance.services import schedules
 from performance.services.evaluation import evaluation_compute
 from performance.services.jobs import jobs_mark_stalled
 from performance.services.monitoring import monitoring_report_compute
@@ -150,7 +150,7 @@ def test_recompute_through_the_worker_equals_the_services_and_the_published_figu
 
 def test_two_beat_ticks_send_each_reminder_once(demo, task_hooks, spawn_worker):
     recipients = _due_window()
-    beat.beat_schedules_ensure(every_seconds=2)
+    schedules.beat_schedules_ensure(every_seconds=2)
     with session_worker_paused():
         spawn_worker("beatw", "--concurrency", "2")
         log = open(worker_log("beat"), "w")  # noqa: SIM115 - closed below
@@ -174,7 +174,7 @@ def test_two_beat_ticks_send_each_reminder_once(demo, task_hooks, spawn_worker):
             beat_process.wait(timeout=20)
             log.close()
 
-        assert _log("beat").count(f"Sending due task {beat.REMINDERS}") >= 3
+        assert _log("beat").count(f"Sending due task {schedules.REMINDERS}") >= 3
         assert Notification.objects.count() == recipients
         assert set(Notification.objects.values_list("recipient__username", flat=True)) == {
             "filler027",

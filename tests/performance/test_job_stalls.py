@@ -17,8 +17,8 @@ from django_celery_beat.models import PeriodicTask
 from performance import tasks
 from performance.choices import JobKind, JobStatus
 from performance.models import Job, SelfEvaluation
-from performance.services import beat, recompute_jobs
 from performance.services import jobs as job_services
+from performance.services import recompute_jobs, schedules
 from performance.services.imports import targets_import_submit
 from performance.services.recompute_jobs import (
     recompute_chunk,
@@ -154,9 +154,9 @@ def test_the_sweep_marks_exactly_the_jobs_the_reading_side_already_shows_stalled
 
 
 def test_the_sweep_runs_every_five_minutes(demo):
-    beat.beat_schedules_ensure()
+    schedules.beat_schedules_ensure()
 
-    sweep = PeriodicTask.objects.get(name=beat.STALLED_JOBS)
+    sweep = PeriodicTask.objects.get(name=schedules.STALLED_JOBS)
 
     assert sweep.task == "performance.mark_stalled_jobs"
     assert (sweep.crontab.minute, sweep.crontab.hour) == ("*/5", "*")

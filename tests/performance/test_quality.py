@@ -11,7 +11,7 @@ from performance.choices import GoalScope, Status
 from performance.models import PerformanceGoal
 from performance.services import goals as goal_services
 from performance.services import workflow
-from performance.services.quality import quality_review, review_findings
+from performance.services.target_review import quality_review, review_findings
 from projects import services as project_services
 from projects.audit import history
 from projects.choices import FundSource

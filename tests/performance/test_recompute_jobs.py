@@ -15,7 +15,7 @@ from django_celery_beat.models import PeriodicTask
 
 from performance.choices import JobKind, JobStatus
 from performance.models import Job, SelfEvaluation
-from performance.services import beat
+from performance.services import schedules
 from performance.services.recompute_jobs import (
     recompute_chunk,
     recompute_dispatch,
@@ -243,17 +243,19 @@ def test_the_nightly_task_recomputes_the_given_year_as_the_system(
 
 
 def test_beat_schedules_are_created_once_and_admin_edits_survive(demo):
-    assert set(beat.beat_schedules_ensure().values()) == {"created"}
-    sweep = PeriodicTask.objects.get(name=beat.REMINDERS)
+    assert set(schedules.beat_schedules_ensure().values()) == {"created"}
+    sweep = PeriodicTask.objects.get(name=schedules.REMINDERS)
     assert sweep.task == "performance.reminders_sweep"
     assert (sweep.crontab.hour, sweep.crontab.minute) == ("7", "0")
-    assert PeriodicTask.objects.get(name=beat.RECOMPUTE).task == "performance.recompute_nightly"
-    assert PeriodicTask.objects.get(name=beat.HOUSEKEEPING).task == "performance.housekeeping"
+    assert (
+        PeriodicTask.objects.get(name=schedules.RECOMPUTE).task == "performance.recompute_nightly"
+    )
+    assert PeriodicTask.objects.get(name=schedules.HOUSEKEEPING).task == "performance.housekeeping"
 
-    PeriodicTask.objects.filter(name=beat.REMINDERS).update(enabled=False)
-    assert set(beat.beat_schedules_ensure().values()) == {"kept"}
-    assert PeriodicTask.objects.get(name=beat.REMINDERS).enabled is False
+    PeriodicTask.objects.filter(name=schedules.REMINDERS).update(enabled=False)
+    assert set(schedules.beat_schedules_ensure().values()) == {"kept"}
+    assert PeriodicTask.objects.get(name=schedules.REMINDERS).enabled is False
 
-    beat.beat_schedules_ensure(every_seconds=5)
-    sweep = PeriodicTask.objects.get(name=beat.REMINDERS)
+    schedules.beat_schedules_ensure(every_seconds=5)
+    sweep = PeriodicTask.objects.get(name=schedules.REMINDERS)
     assert (sweep.interval.every, sweep.crontab, sweep.enabled) == (5, None, True)

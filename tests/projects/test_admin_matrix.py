@@ -59,7 +59,7 @@ from performance.models import (
 )
 from performance.services import evaluation as evaluation_services
 from performance.services import monitoring as monitoring_services
-from performance.services import rules as rule_services
+from performance.services import schemes as rule_services
 from performance.services import workflow
 from projects import services as project_services
 from projects.choices import Role

@@ -35,7 +35,7 @@ from ..models import (
     MonitoringReport,
     SelfEvaluation,
 )
-from .inputs import FieldProblem, refuse
+from .typed_values import FieldProblem, refuse
 
 ZERO = Decimal("0")
 PROBE_WEIGHT = Decimal("100")
