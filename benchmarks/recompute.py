@@ -432,7 +432,7 @@ def run_floor(unit_ids: list[int], *, with_audit: bool) -> float:
     from django.db import transaction
 
     from projects import audit
-    from projects.bulk import bulk_insert_rows, bulk_update_values
+    from projects.bulk_writes import bulk_insert_rows, bulk_update_values
     from projects.models import AuditEntry
 
     schemes = engine_schemes(unit_ids)  # a handful of rows, like the engine's constants

@@ -8,7 +8,7 @@ from projects.admin.login import ThrottledAdminAuthenticationForm
 admin.site.site_header = "预算绩效目标管理"
 admin.site.site_title = "绩效目标管理"
 admin.site.index_title = "工作台"
-# Failed logins are counted per username and address (projects.login_throttle).
+# Failed logins are counted per username and address (projects.security.login_throttle).
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 # Under /api/ every error answers in the API's JSON error shape; elsewhere a Chinese page

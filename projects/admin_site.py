@@ -12,7 +12,7 @@ from django.contrib.admin.forms import AdminPasswordChangeForm
 from django.contrib.auth.views import PasswordChangeView
 from django.urls import reverse
 
-from . import accounts
+from .services import accounts
 
 
 class OwnPasswordChangeForm(AdminPasswordChangeForm):

@@ -109,7 +109,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "projects.passwords.MinimumLengthValidator",  # Django's, with a Chinese message
+        "NAME": "projects.security.passwords.MinimumLengthValidator",  # Django's, with a Chinese message
         "OPTIONS": {"min_length": 10},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -149,7 +149,7 @@ JOB_FILE_RETENTION_DAYS = int(os.environ.get("JOB_FILE_RETENTION_DAYS", "30"))
 # chunk (RECOMPUTE_UNITS_PER_TASK units take seconds to a minute or two).
 JOB_STALL_SECONDS = int(os.environ.get("JOB_STALL_SECONDS", str(15 * 60)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-# projects.login_throttle: after this many failed logins of one username from one address the
+# projects.security.login_throttle: after this many failed logins of one username from one address the
 # pair is locked out for LOGIN_LOCKOUT_SECONDS (admin login form and API token endpoint alike).
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", str(15 * 60)))
@@ -157,7 +157,7 @@ LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", str(15 * 60)
 # trying many accounts), within LOGIN_LOCKOUT_SECONDS, the address is locked out as long.
 LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
 
-# projects.client_address: the proxies (addresses or CIDR networks, comma-separated) whose
+# projects.security.client_address: the proxies (addresses or CIDR networks, comma-separated) whose
 # X-Forwarded-For is believed. Empty: the header is ignored and the client is REMOTE_ADDR. The
 # lockouts and the API's throttles count per client address, so a proxy left out makes all
 # its clients one; a peer listed wrongly lets its clients pick their address. docker/entrypoint.sh

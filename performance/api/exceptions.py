@@ -32,7 +32,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
-from projects.services import StaleObjectError
+from projects.services.locking import StaleObjectError
 
 from ..error_pages import too_large_detail
 

@@ -5,7 +5,7 @@ A recompute of a province touches millions of score and entry rows. Building a D
 instance (plus its indicator, goal and project through ``select_related``) costs several times
 more than reading the row; these classes carry exactly the attributes the row functions in
 ``derived_figures`` read and write, under the same names, so ``derived_figures.apply_evaluation`` /
-``apply_report`` run unchanged on them and ``projects.bulk.bulk_update_rows(model=…)`` writes
+``apply_report`` run unchanged on them and ``projects.bulk_writes.bulk_update_rows(model=…)`` writes
 them back.
 
 :func:`light_rows` does the same for any model's columns (named tuples carrying the model's

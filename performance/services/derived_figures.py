@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from projects import audit
-from projects.bulk import bulk_update_rows
+from projects.bulk_writes import bulk_update_rows
 from projects.models import AuditAction
 
 from .. import scoring, targets

@@ -14,10 +14,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from projects import audit
-from projects.bulk import bulk_update_rows
+from projects.bulk_writes import bulk_update_rows
 from projects.choices import Role
 from projects.models import AuditAction, Project, Unit
-from projects.services import check_lock_version, require_role
+from projects.permissions import require_role
+from projects.services.locking import check_lock_version
 
 from .. import targets
 from ..choices import GoalScope, Status

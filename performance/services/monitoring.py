@@ -16,11 +16,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from projects import audit
-from projects.bulk import bulk_update_rows
+from projects.bulk_writes import bulk_update_rows
 from projects.choices import Role, UnitKind
 from projects.models import AuditAction, Unit
-from projects.permissions import has_role
-from projects.services import check_lock_version, require_role
+from projects.permissions import has_role, require_role
+from projects.services.locking import check_lock_version
 
 from ..choices import (
     EDITABLE_STATUSES,

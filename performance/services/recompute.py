@@ -5,7 +5,7 @@ Rows are read in batches: the evaluations (or reports) locked, one SQL aggregate
 budgets and executed amounts, one query for all their score (or entry) rows with indicators,
 read as light rows (``light_rows.py``) rather than model instances. They go through the same row
 functions as ``evaluation_compute`` / ``monitoring_report_compute`` (``derived_figures.apply_evaluation``
-and ``derived_figures.apply_report``), are written back in bulk (``projects.bulk``: COPY + UPDATE … FROM
+and ``derived_figures.apply_report``), are written back in bulk (``projects.bulk_writes``: COPY + UPDATE … FROM
 on PostgreSQL) and audited with ``record_many`` — one row per changed evaluation or report.
 Each batch commits on its own, so a worker killed half-way leaves finished batches correct and
 a redelivered task simply redoes the rest (a second run changes nothing). ``unit_ids`` lets the

@@ -27,7 +27,7 @@ from django.utils import timezone
 from projects import audit
 from projects.choices import Role
 from projects.models import AuditAction, Project, Unit
-from projects.services import require_role
+from projects.permissions import require_role
 
 from .. import dispatch
 from ..choices import JOB_FINISHED, JobKind, JobStatus

@@ -27,7 +27,7 @@ from projects import audit
 from projects.choices import Role
 from projects.models import AuditAction
 from projects.permissions import roles_for
-from projects.services import check_lock_version
+from projects.services.locking import check_lock_version
 
 from .. import field_specs
 from ..choices import EDITABLE_STATUSES, Grade, NotificationKind, Status

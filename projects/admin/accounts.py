@@ -37,7 +37,6 @@ from django_celery_beat.models import (
 from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from .. import accounts
 from ..choices import Role
 from ..models import Membership, Unit
 from ..permissions import (
@@ -49,6 +48,7 @@ from ..permissions import (
     may_grant,
     may_manage_schedules,
 )
+from ..services import accounts
 from .scoping import is_service_refusal, report_service_error
 
 User = get_user_model()

@@ -1,12 +1,12 @@
-"""The admin's login form, with the failure counters of ``projects.login_throttle``."""
+"""The admin's login form, with the failure counters of ``projects.security.login_throttle``."""
 
 from __future__ import annotations
 
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 
-from .. import login_throttle
-from ..client_address import client_address
+from ..security import login_throttle
+from ..security.client_address import client_address
 
 
 class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):

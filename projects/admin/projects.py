@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .. import services
 from ..models import ExecutionRecord, Project, ProjectBudget
 from ..selectors import projects_with_figures
+from ..services import projects as project_services
 from .scoping import ScopedAdminMixin, ServiceErrorsAsMessagesMixin, record_formset_result
 from .versioning import EXPECTED_VERSION, VersionedForm, without_version
 
@@ -94,8 +94,12 @@ class ProjectAdmin(ServiceErrorsAsMessagesMixin, ScopedAdminMixin, admin.ModelAd
         return f"{obj.executed * 100 / obj.budget_adjusted:.2f}%"
 
     def save_model(self, request, obj, form, change):
-        data = {k: form.cleaned_data[k] for k in services.PROJECT_FIELDS if k in form.cleaned_data}
-        saved = services.project_save(
+        data = {
+            k: form.cleaned_data[k]
+            for k in project_services.PROJECT_FIELDS
+            if k in form.cleaned_data
+        }
+        saved = project_services.project_save(
             data=data,
             actor=request.user,
             project=obj if change else None,
@@ -110,9 +114,9 @@ class ProjectAdmin(ServiceErrorsAsMessagesMixin, ScopedAdminMixin, admin.ModelAd
             instance = inline_form.instance
             if inline_form in formset.deleted_forms:
                 if instance.pk and formset.model is ProjectBudget:
-                    services.project_budget_delete(budget=instance, actor=request.user)
+                    project_services.project_budget_delete(budget=instance, actor=request.user)
                 elif instance.pk:
-                    services.execution_delete(record=instance, actor=request.user)
+                    project_services.execution_delete(record=instance, actor=request.user)
                 deleted.append(instance)
                 continue
             if not inline_form.has_changed():
@@ -124,7 +128,7 @@ class ProjectAdmin(ServiceErrorsAsMessagesMixin, ScopedAdminMixin, admin.ModelAd
                 else new.append(instance)
             )
             if formset.model is ProjectBudget:
-                services.project_set_budget(
+                project_services.project_set_budget(
                     project=project,
                     fund_source=row["fund_source"],
                     amount=row["amount"],
@@ -132,9 +136,9 @@ class ProjectAdmin(ServiceErrorsAsMessagesMixin, ScopedAdminMixin, admin.ModelAd
                     actor=request.user,
                 )
             elif instance.pk:
-                services.execution_update(record=instance, data=row, actor=request.user)
+                project_services.execution_update(record=instance, data=row, actor=request.user)
             else:
-                services.execution_add(
+                project_services.execution_add(
                     project=project,
                     date=row["date"],
                     amount=row["amount"],
@@ -168,9 +172,11 @@ class ExecutionRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.execution_update(record=obj, data=form.cleaned_data, actor=request.user)
+            project_services.execution_update(
+                record=obj, data=form.cleaned_data, actor=request.user
+            )
             return
-        saved = services.execution_add(
+        saved = project_services.execution_add(
             project=obj.project,
             date=obj.date,
             amount=obj.amount,
@@ -181,4 +187,4 @@ class ExecutionRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):
-        services.execution_delete(record=obj, actor=request.user)
+        project_services.execution_delete(record=obj, actor=request.user)

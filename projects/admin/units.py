@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .. import services
 from ..models import Unit
+from ..services import units as unit_services
 from .accounts import MembershipInline  # also registers users, memberships, groups …
 from .scoping import ScopedAdminMixin
 
@@ -22,14 +22,14 @@ class UnitAdmin(ScopedAdminMixin, admin.ModelAdmin):
     inlines = [MembershipInline]
 
     def save_model(self, request, obj, form, change):
-        saved = services.unit_save(
+        saved = unit_services.unit_save(
             unit=obj if change else None, data=form.cleaned_data, actor=request.user
         )
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):
-        services.unit_delete(unit=obj, actor=request.user)
+        unit_services.unit_delete(unit=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
         for unit in queryset:
-            services.unit_delete(unit=unit, actor=request.user)
+            unit_services.unit_delete(unit=unit, actor=request.user)

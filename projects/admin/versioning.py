@@ -3,7 +3,7 @@
 A change page (and each inline row of a versioned model) posts back, in a hidden
 ``expected_version`` field, the ``lock_version`` of the object as the page was built; the admin
 passes it to the service as ``expected_version``, and the service refuses a save prepared on an
-older version (``projects.services.StaleObjectError``, shown as a Chinese admin message).
+older version (``projects.services.locking.StaleObjectError``, shown as a Chinese admin message).
 
 The field is required on every form of an existing object: a post without it (a page saved
 from before the field existed, a hand-made request) cannot say which version it was prepared

@@ -18,9 +18,10 @@ from performance.services import evaluation as evaluation_services
 from performance.services import monitoring as monitoring_services
 from performance.services import workflow
 from performance.services.recompute_jobs import recompute_request
-from projects import services as project_services
 from projects.choices import Role, UnitKind
 from projects.models import Project, Unit
+from projects.services import accounts
+from projects.services import units as unit_services
 
 from .scoping import database_state, object_operations, resource_of
 
@@ -45,11 +46,11 @@ def sibling(demo):
     from django.contrib.auth import get_user_model
 
     department = Unit.objects.get(code="027")
-    unit = project_services.unit_upsert(
+    unit = unit_services.unit_upsert(
         code="027002", name="同部门另一单位", kind=UnitKind.UNIT, parent=department
     )
     user = get_user_model().objects.create_user("filler027002", password="x-not-used-1234")
-    project_services.membership_add(user=user, unit=unit, role=Role.FILLER)
+    accounts.membership_add(user=user, unit=unit, role=Role.FILLER)
     return user
 
 

@@ -45,9 +45,9 @@ from performance.services import evaluation as evaluation_services
 from performance.services import monitoring as monitoring_services
 from performance.services import workflow
 from performance.services.recompute_jobs import RECOMPUTE_ROLES, recompute_request
-from projects import services as project_services
 from projects.choices import Role
 from projects.models import Project, Unit
+from projects.services import accounts
 from tests.performance.goal_helpers import new_project
 from tests.performance.import_helpers import csv_bytes, rows
 
@@ -145,9 +145,7 @@ def world(demo, finance_reviewer, filler) -> World:
     admin027001 = user_model.objects.create_user("admin027001", password=DEMO_PASSWORD)
     admin027001.is_staff = True
     admin027001.save(update_fields=["is_staff"])
-    project_services.membership_add(
-        user=admin027001, unit=Unit.objects.get(code=OWN_UNIT), role=Role.ADMIN
-    )
+    accounts.membership_add(user=admin027001, unit=Unit.objects.get(code=OWN_UNIT), role=Role.ADMIN)
     world = World()
     for owner, unit_code, code, approved_code in (
         (OWN, OWN_UNIT, OWN_PROJECT, OWN_APPROVED),

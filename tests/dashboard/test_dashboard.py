@@ -12,9 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from performance.selectors.dashboard import dashboard_figures, elapsed_months
-from projects import services as project_services
 from projects.choices import ProjectCategory, UnitKind
 from projects.models import Unit
+from projects.services import projects as project_services
+from projects.services import units as unit_services
 from tests.performance.goal_helpers import new_goal, new_project
 from tests.performance.test_recompute import year_2022  # noqa: F401 - a fixture
 
@@ -148,7 +149,7 @@ def _more_units(actor) -> None:
     """Three more units under 027 with a goal, a budget and an execution each."""
     department = Unit.objects.get(code="027")
     for index in range(3):
-        unit = project_services.unit_upsert(
+        unit = unit_services.unit_upsert(
             code=f"02709{index}", name=f"测试单位{index}", kind=UnitKind.UNIT, parent=department
         )
         project = new_project(actor, unit_code=unit.code, year=2022, code=f"4103952200009{index}")

@@ -30,9 +30,9 @@ from performance.services.monitoring import monitoring_report_compute
 from performance.services.recompute import COMMENT
 from performance.services.recompute_jobs import recompute_request
 from performance.tasks import reminders_sweep
-from projects import services as project_services
 from projects.choices import ProjectCategory
 from projects.models import AuditEntry, Unit
+from projects.services import projects as project_services
 from tests.performance.test_recompute import (  # noqa: F401 - year_2022 is a fixture
     _scramble,
     _snapshot,

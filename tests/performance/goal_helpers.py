@@ -8,10 +8,10 @@ from decimal import Decimal
 from performance.choices import GoalScope
 from performance.models import PerformanceGoal
 from performance.services import goals as goal_services
-from projects import services as project_services
 from projects.audit import history
 from projects.choices import FundSource, ProjectCategory
 from projects.models import Project, Unit
+from projects.services import projects as project_services
 
 GOOD_INDICATORS = (
     {"level1": "成本指标", "level2": "经济成本指标", "level3": "预算资金", "raw_value": "≤20万元"},

@@ -24,9 +24,9 @@ from performance.models import (
 from performance.services import evaluation as evaluation_services
 from performance.services import goals as goal_services
 from performance.services import monitoring as monitoring_services
-from projects import services as project_services
 from projects.audit import history
 from projects.models import Project
+from projects.services import projects as project_services
 from tests.admin_forms import admin_form_data
 
 from .goal_helpers import new_goal

@@ -17,9 +17,9 @@ from performance.models.goals import BUDGET_FIELDS
 from performance.services import evaluation as evaluation_services
 from performance.services import goals as goal_services
 from performance.services import monitoring as monitoring_services
-from projects import services as project_services
 from projects.choices import FundSource
 from projects.models import ExecutionRecord, Project, ProjectBudget
+from projects.services import projects as project_services
 from tests.admin_forms import admin_form_data
 
 from .goal_helpers import new_goal

@@ -21,8 +21,8 @@ from performance.models import (
 )
 from performance.services.monitoring import monitoring_report_update, monitoring_round_open
 from projects import audit
-from projects import services as project_services
 from projects.models import Project
+from projects.services import projects as project_services
 from tests.admin_forms import admin_form_data
 
 pytestmark = pytest.mark.django_db

@@ -19,9 +19,9 @@ from performance.services.evaluation import (
 )
 from performance.services.goals import goal_create
 from projects import audit
-from projects import services as project_services
 from projects.models import Project, Unit
-from projects.services import StaleObjectError
+from projects.services import projects as project_services
+from projects.services.locking import StaleObjectError
 
 pytestmark = pytest.mark.django_db
 

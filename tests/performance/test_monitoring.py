@@ -24,9 +24,9 @@ from performance.services.monitoring import (
     monitoring_round_open,
 )
 from projects import audit
-from projects import services as project_services
 from projects.models import Project
-from projects.services import StaleObjectError
+from projects.services import projects as project_services
+from projects.services.locking import StaleObjectError
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from performance.models import PerformanceGoal
 from performance.services import goals as goal_services
 from performance.services import workflow
 from performance.services.target_review import quality_review, review_findings
-from projects import services as project_services
 from projects.audit import history
 from projects.choices import FundSource
+from projects.services import projects as project_services
 
 from .goal_helpers import GOOD_INDICATORS, new_goal, new_project, state
 

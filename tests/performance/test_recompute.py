@@ -29,8 +29,8 @@ from performance.services.monitoring import (
 )
 from performance.services.recompute import recompute_year
 from projects import audit
-from projects import services as project_services
 from projects.models import AuditEntry, Project, Unit
+from projects.services import projects as project_services
 
 pytestmark = pytest.mark.django_db
 

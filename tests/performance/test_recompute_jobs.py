@@ -24,9 +24,9 @@ from performance.services.recompute_jobs import (
 )
 from performance.tasks import recompute_chunk as recompute_chunk_task
 from performance.tasks import recompute_nightly
-from projects import services as project_services
 from projects.choices import ProjectCategory
 from projects.models import AuditEntry, Unit
+from projects.services import projects as project_services
 
 pytestmark = pytest.mark.django_db
 

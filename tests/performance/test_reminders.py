@@ -13,9 +13,9 @@ from performance.models import MonitoringReport, Notification, ReportingWindow
 from performance.services import monitoring, workflow
 from performance.services.reminders import reminders_sweep, window_key
 from performance.tasks import reminders_sweep as reminders_sweep_task
-from projects import services as project_services
 from projects.choices import FundSource, ProjectCategory
 from projects.models import Project, Unit
+from projects.services import projects as project_services
 
 pytestmark = pytest.mark.django_db
 

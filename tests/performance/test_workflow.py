@@ -26,7 +26,7 @@ from performance.services import workflow
 from performance.services.evaluation import evaluation_start
 from projects.audit import history
 from projects.models import AuditEntry
-from projects.services import StaleObjectError
+from projects.services.locking import StaleObjectError
 
 from .goal_helpers import demo_goal, new_goal, new_project, state
 

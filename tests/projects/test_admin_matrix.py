@@ -61,7 +61,6 @@ from performance.services import evaluation as evaluation_services
 from performance.services import monitoring as monitoring_services
 from performance.services import schemes as rule_services
 from performance.services import workflow
-from projects import services as project_services
 from projects.choices import Role
 from projects.models import (
     AuditEntry,
@@ -71,6 +70,7 @@ from projects.models import (
     ProjectBudget,
     Unit,
 )
+from projects.services import projects as project_services
 
 pytestmark = pytest.mark.django_db
 

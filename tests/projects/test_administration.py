@@ -18,10 +18,11 @@ from rest_framework.test import APIClient
 from performance.choices import Status
 from performance.demo import DEMO_PASSWORD
 from performance.models import PerformanceGoal, ReportingWindow, SchemeAssignment, ScoringScheme
-from projects import services
 from projects.choices import Role
 from projects.models import AuditEntry, Membership, Unit
-from projects.roles import ROLE_PERMISSIONS
+from projects.permissions.groups import ROLE_PERMISSIONS
+from projects.services import accounts
+from projects.services import units as unit_services
 from tests.admin_forms import admin_form_data
 
 pytestmark = pytest.mark.django_db
@@ -207,7 +208,7 @@ def test_own_password_change_in_the_admin_header_is_audited(login, filler):
 
 
 def test_the_services_refuse_what_the_admin_does_not_offer(dept_admin, finance_reviewer, filler):
-    from projects import accounts
+    from projects.services import accounts
 
     for call in (
         lambda: accounts.user_set_password(
@@ -250,7 +251,7 @@ def test_nobody_grants_himself_a_role_and_so_cannot_approve_through_the_api(logi
     assert response.status_code == 200  # the form again, refused
     assert not Membership.objects.filter(user=finance_admin, role=Role.FINANCE_REVIEWER).exists()
     with pytest.raises(PermissionDenied):
-        services.membership_add(
+        accounts.membership_add(
             user=finance_admin, unit=unit("410300"), role=Role.FINANCE_REVIEWER, actor=finance_admin
         )
     api = APIClient()
@@ -261,7 +262,7 @@ def test_nobody_grants_himself_a_role_and_so_cannot_approve_through_the_api(logi
 
 def test_not_even_a_superuser_grants_himself_a_role(superuser):
     with pytest.raises(PermissionDenied):
-        services.membership_add(
+        accounts.membership_add(
             user=superuser, unit=unit("410300"), role=Role.FINANCE_REVIEWER, actor=superuser
         )
 
@@ -339,7 +340,7 @@ def test_deleting_a_membership_in_the_admin_takes_the_group_away_and_is_audited(
 def test_bulk_deleting_memberships_goes_through_the_service(
     login, dept_admin, filler, unit_reviewer
 ):
-    services.membership_add(user=filler, unit=unit("027001"), role=Role.UNIT_REVIEWER)
+    accounts.membership_add(user=filler, unit=unit("027001"), role=Role.UNIT_REVIEWER)
     doomed = Membership.objects.filter(user__in=[filler, unit_reviewer], role=Role.UNIT_REVIEWER)
     response = login(dept_admin).post(
         reverse("admin:projects_membership_changelist"),
@@ -380,10 +381,10 @@ def test_every_users_groups_are_exactly_his_roles_after_the_demo(demo):
 
 
 def test_deleting_a_unit_revokes_its_memberships_through_the_service(superuser, filler):
-    empty = services.unit_upsert(code="027999", name="空单位", kind="unit", parent=unit("027"))
-    services.membership_add(user=filler, unit=empty, role=Role.UNIT_REVIEWER)
+    empty = unit_services.unit_upsert(code="027999", name="空单位", kind="unit", parent=unit("027"))
+    accounts.membership_add(user=filler, unit=empty, role=Role.UNIT_REVIEWER)
     assert "单位审核人" in group_names(filler)
-    services.unit_delete(unit=empty, actor=superuser)
+    unit_services.unit_delete(unit=empty, actor=superuser)
     assert group_names(filler) == {"填报人"}
 
 

@@ -313,7 +313,7 @@ def test_behind_the_proxy_a_forged_forwarded_for_does_not_escape_the_lockout(
 
 
 # --- who is the client -----------------------------------------------------------------------
-# projects.client_address: X-Forwarded-For counts only from TRUSTED_PROXIES (empty by default).
+# projects.security.client_address: X-Forwarded-For counts only from TRUSTED_PROXIES (empty by default).
 
 TOKEN_URL = "/api/v1/auth/token/"
 
@@ -358,7 +358,7 @@ def load_settings_module(monkeypatch, name: str, **env):
 def test_the_client_address_believes_forwarded_for_only_from_trusted_proxies(
     rf, settings, trusted, remote, forwarded, expected
 ):
-    from projects.client_address import client_address
+    from projects.security.client_address import client_address
 
     settings.TRUSTED_PROXIES = trusted
     extra = {"REMOTE_ADDR": remote}

@@ -8,7 +8,7 @@ address is locked out as long; a success does not clear that counter, or one val
 would let the address go on guessing the others. The counters live in the cache (Redis in
 production, shared by every web process). The admin login form and the API token endpoint both
 use them, so guessing through either door counts against the same limits. The address is
-``projects.client_address.client_address``, as for the API's throttles.
+``projects.security.client_address.client_address``, as for the API's throttles.
 """
 
 from __future__ import annotations

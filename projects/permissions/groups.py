@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.apps import apps as global_apps
 from django.contrib.auth.models import Group, Permission
 
-from .choices import Role
+from ..choices import Role
 
 VIEW_ALL = [
     "projects.view_unit",

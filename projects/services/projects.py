@@ -11,14 +11,15 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from . import accounts, audit
+from .. import audit
+from ..choices import FundSource, Role
+from ..models import AuditAction, ExecutionRecord, Project, ProjectBudget, Unit
+from ..permissions import require_role, visible_units
 from .accounts import membership_add as membership_add  # users and memberships live there
-from .choices import FundSource, Role
-from .models import AuditAction, ExecutionRecord, Membership, Project, ProjectBudget, Unit
-from .permissions import has_role, visible_units
+from .locking import check_lock_version
 
 PROJECT_FIELDS = (
     "code",
@@ -36,94 +37,6 @@ PROJECT_FIELDS = (
     "basis",
 )
 EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
-
-
-class StaleObjectError(ValidationError):
-    """Raised when a write is based on an outdated ``lock_version`` (someone else saved first)."""
-
-    def __init__(self, obj) -> None:
-        super().__init__(f"“{obj}”已被其他用户修改，请刷新后在最新内容上重新修改。", code="stale")
-
-
-def check_lock_version(obj, expected: int | None) -> None:
-    """Optimistic concurrency: refuse a write prepared on an older version of ``obj``."""
-    if expected is None:
-        return
-    current = type(obj).objects.filter(pk=obj.pk).values_list("lock_version", flat=True).first()
-    if current is not None and int(expected) != current:
-        raise StaleObjectError(obj)
-
-
-def require_role(user, unit: Unit, roles, action: str) -> None:
-    if user is None:  # system jobs (demo loader, scheduled tasks) act without a user
-        return
-    if not has_role(user, unit, roles):
-        labels = "、".join(Role(r).label for r in roles)
-        raise PermissionDenied(f"您在“{unit.name}”没有{action}的权限（需要：{labels}）。")
-
-
-@transaction.atomic
-def unit_upsert(*, code: str, name: str, kind: str, parent: Unit | None, actor=None) -> Unit:
-    """Create a unit or update its name/kind/parent; idempotent for the same data."""
-    unit = Unit.objects.filter(code=code).first()
-    created = unit is None
-    before = {} if created else audit.snapshot(unit, ("name", "kind", "parent"))
-    unit = unit or Unit(code=code)
-    unit.name, unit.kind, unit.parent = name, kind, parent
-    unit.full_clean()
-    after = audit.snapshot(unit, ("name", "kind", "parent"))
-    if created or before != after:
-        unit.save()
-        audit.record(
-            obj=unit,
-            actor=actor,
-            action=AuditAction.CREATE if created else AuditAction.UPDATE,
-            changes=audit.diff(before, after),
-        )
-    return unit
-
-
-UNIT_FIELDS = ("code", "name", "kind", "parent", "is_active")
-
-
-@transaction.atomic
-def unit_save(*, data: Mapping[str, Any], actor=None, unit: Unit | None = None) -> Unit:
-    """Create or edit a unit (admin screens); system administrators only."""
-    created = unit is None
-    unit = Unit() if created else Unit.objects.select_for_update().get(pk=unit.pk)
-    anchor = unit.parent if created else unit
-    if actor is not None and not actor.is_superuser:
-        scope = data.get("parent") if created else anchor
-        if scope is None:
-            raise PermissionDenied("只有系统管理员可以新增财政局。")
-        require_role(actor, scope, (Role.ADMIN,), "维护单位")
-    before = {} if created else audit.snapshot(unit, UNIT_FIELDS)
-    for key in UNIT_FIELDS:
-        if key in data:
-            setattr(unit, key, data[key])
-    unit.full_clean()
-    unit.save()
-    audit.record(
-        obj=unit,
-        actor=actor,
-        action=AuditAction.CREATE if created else AuditAction.UPDATE,
-        changes=audit.diff(before, audit.snapshot(unit, UNIT_FIELDS)),
-    )
-    return unit
-
-
-@transaction.atomic
-def unit_delete(*, unit: Unit, actor=None) -> None:
-    """Delete a unit (system administrators only; one with projects or sub-units is protected).
-    Its memberships are revoked through ``accounts`` first, so their users' groups follow."""
-    if actor is not None and not actor.is_superuser:
-        raise PermissionDenied("只有系统管理员可以删除单位。")
-    unit = Unit.objects.select_for_update().get(pk=unit.pk)
-    for membership in Membership.objects.filter(unit=unit):
-        accounts.membership_remove(membership=membership, actor=actor)
-    before = audit.snapshot(unit, UNIT_FIELDS)
-    audit.record(obj=unit, actor=actor, action=AuditAction.DELETE, changes=audit.diff(before, {}))
-    unit.delete()
 
 
 def project_of_other_unit(*, code: str, year: int, unit: Unit, actor) -> Project | None:

@@ -20,10 +20,10 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from . import audit
-from .choices import Role
-from .models import AuditAction, Membership, Unit
-from .permissions import forget_cached_memberships, grant_refusal, may_administer_user
+from .. import audit
+from ..choices import Role
+from ..models import AuditAction, Membership, Unit
+from ..permissions import forget_cached_memberships, grant_refusal, may_administer_user
 
 USER_FIELDS = ("username", "first_name", "last_name", "email", "is_active")
 SUPERUSER_FIELDS = ("is_superuser", "user_permissions")
