@@ -13,9 +13,9 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 
 # Under /api/ every error answers in the API's JSON error shape; elsewhere a Chinese page
 # (English on request) instead of Django's English defaults.
-handler400 = "performance.error_pages.bad_request"
+handler400 = "performance.web.error_pages.bad_request"
 handler404 = "performance.api.exceptions.not_found"
-handler500 = "performance.error_pages.server_error"
+handler500 = "performance.web.error_pages.server_error"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

@@ -9,8 +9,8 @@ from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
 from . import dispatch
+from .fault_injection import checkpoint
 from .services import goals as goal_services
-from .task_hooks import checkpoint
 
 # Transient failures worth another try: the database went away or timed out, the broker
 # refused a publish, the mail server hung up (smtplib.SMTPException is an OSError).

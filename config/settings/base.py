@@ -64,13 +64,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # NUL in a querystring, bulk actions on ids that are not ids: refused before the database.
-    "performance.middleware.AdminInputMiddleware",
+    "performance.web.middleware.AdminInputMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
 # Refusals in the API's JSON under /api/ and as a Chinese page elsewhere (with handler400/404/500
-# in config/urls.py): performance/error_pages.py.
-CSRF_FAILURE_VIEW = "performance.error_pages.csrf_failure"
+# in config/urls.py): performance/web/error_pages.py.
+CSRF_FAILURE_VIEW = "performance.web.error_pages.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

@@ -31,8 +31,8 @@ from projects.permissions import require_role
 
 from .. import dispatch
 from ..choices import JOB_FINISHED, JobKind, JobStatus
+from ..fault_injection import checkpoint
 from ..models import Job, PerformanceGoal
-from ..task_hooks import checkpoint
 from .jobs import job_create, job_fail, job_heartbeat
 
 RECOMPUTE_ROLES = (Role.DEPT_REVIEWER, Role.FINANCE_REVIEWER, Role.ADMIN)

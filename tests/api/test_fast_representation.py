@@ -1,4 +1,4 @@
-"""The API's fast serializers (``api.serializers.fast``) output exactly what DRF's own
+"""The API's fast serializers (``api.serializers.compiled``) output exactly what DRF's own
 ``Serializer.to_representation`` outputs for the same rows: the same keys in the same order and
 the same values, for model instances and for the light rows of a list page, in the default and
 in another time zone, and with findings, empty targets and missing weights among the rows."""
@@ -108,13 +108,13 @@ def test_detail_serializer_reads_the_request_per_instance(varied, finance_review
 
 @pytest.mark.parametrize("build", ["compile_plan", "interpret_plan"])
 def test_a_plan_skips_fields_and_keeps_plain_values(build):
-    from performance.api.serializers import fast
-    from performance.api.serializers.fast import _SKIP, Step
+    from performance.api.serializers import compiled
+    from performance.api.serializers.compiled import _SKIP, Step
 
     def skip(row):
         return _SKIP
 
-    represent = getattr(fast, build)(
+    represent = getattr(compiled, build)(
         [
             Step("a", lambda row: row["a"], str, int),
             Step("gone", skip, str, None, may_skip=True),

@@ -4,7 +4,7 @@ What must hold however the infrastructure misbehaves: a recompute through the wo
 the single-object services (and the published figures); beat ticking twice and a redelivered
 sweep send each reminder once; a worker killed in the middle of a recompute leaves the database
 correct once the task is redelivered; a transient database error is retried until it succeeds.
-Faults are injected through marker files the workers watch (performance/task_hooks.py).
+Faults are injected through marker files the workers watch (performance/fault_injection.py).
 """
 
 from __future__ import annotations

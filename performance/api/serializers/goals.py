@@ -12,7 +12,7 @@ from ...field_specs import GOAL_FIELDS, INDICATOR_FIELDS
 from ...models import GoalTask, Indicator, PerformanceGoal
 from ...services import workflow
 from .common import ProjectBriefSerializer, UnitBriefSerializer
-from .fast import FastRepresentation, PrefetchedListSerializer, converter
+from .compiled import FastRepresentation, PrefetchedListSerializer, converter
 
 
 class FindingSerializer(serializers.Serializer):
