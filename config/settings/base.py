@@ -101,7 +101,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # two deferred transactions that both read and then write deadlock, and SQLite fails one
     # at once with "database is locked" (a 500) without waiting. Taking the lock first
     # queues them, so the later writer reads the winner's lock_version and gets the same 409
-    # as on PostgreSQL (tests/api/test_sqlite_races.py).
+    # as on PostgreSQL (tests/performance/api/test_sqlite_races.py).
     DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=30, transaction_mode="IMMEDIATE")
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

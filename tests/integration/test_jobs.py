@@ -33,12 +33,8 @@ from performance.tasks import reminders_sweep
 from projects.choices import ProjectCategory
 from projects.models import AuditEntry, Unit
 from projects.services import projects as project_services
-from tests.performance.test_recompute import (  # noqa: F401 - year_2022 is a fixture
-    _scramble,
-    _snapshot,
-    year_2022,
-)
-from tests.performance.test_recompute_jobs import _published_totals
+from tests.performance.services.test_recompute import _scramble, _snapshot, year_2022  # noqa: F401 - year_2022 is a fixture
+from tests.performance.services.test_recompute_jobs import _published_totals
 
 from .conftest import (
     ROOT,

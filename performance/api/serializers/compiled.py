@@ -187,7 +187,7 @@ def compile_plan(plan: list[Step]) -> Callable:
     """The plan as one Python function of a row, the way ``namedtuple`` and ``dataclasses``
     build their methods: no loop over the steps, no unpacking of them per row, a column read
     as a plain attribute access. For 750 nested indicators it halves the serializer's own
-    time; the values are the same the steps compute (``tests/api/test_fast_representation``
+    time; the values are the same the steps compute (``tests/performance/api/test_fast_representation``
     compares both with DRF's own output)."""
     namespace: dict = {"SKIP": _SKIP}
     lines = ["def represent(row):", "    ret = {}"]
