@@ -8,7 +8,7 @@ goal. Here the page's nested rows come from one ``values_list`` query each and b
 :func:`light_rows` objects: named tuples with the model's column attributes and the
 model's own properties (``Indicator.needs_attention`` is the same function), which is all a
 serializer reads. They are attached as ``<relation>_list`` (``indicators_list``,
-``tasks_list``), where ``api.serializers.fast.PrefetchedListSerializer`` looks first.
+``tasks_list``), where ``api.serializers.compiled.PrefetchedListSerializer`` looks first.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .light_rows import light_rows
 def goal_detail_for(user) -> QuerySet[PerformanceGoal]:
     """A goal as its detail shows it: unit and project joined, indicators and tasks prefetched.
 
-    Leaner than ``selectors.goals_for`` (which also joins the unit's parent, the previous
+    Leaner than ``scoping.goals_for`` (which also joins the unit's parent, the previous
     version and the author for other readers): a 6-table join costs PostgreSQL three times the
     planning of this one, on every request.
     """
