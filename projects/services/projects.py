@@ -1,4 +1,5 @@
-"""Every write to units, projects, budgets and execution records (users, memberships: accounts).
+"""Every write to projects, budgets and execution records (units: ``units``; users and
+memberships: ``accounts``).
 
 Services are keyword-only, run in a transaction, validate with ``full_clean()`` and write an
 audit row. The admin, the API, imports and the demo loader all call them.

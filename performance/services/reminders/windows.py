@@ -1,4 +1,5 @@
-"""Reporting-window reminders: which units owe what, and one notice per stage per recipient."""
+"""Reporting-window reminders: one notice per stage per recipient for the units that still
+owe work (``selectors.work_due``)."""
 
 from __future__ import annotations
 
