@@ -255,7 +255,7 @@ def floors(context: Context) -> list[Floor]:
     """Every hot read path with its floor, on the current data."""
     from django.contrib.auth import get_user_model
 
-    from performance.selectors import goals_for
+    from performance.selectors.scoping import goals_for
 
     from .api_pagination import DEPTH, PAGE_SIZE, cursor_after
 

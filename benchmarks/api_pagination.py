@@ -138,7 +138,7 @@ def main() -> None:
     setup_django()
     from config.gc_tuning import tune_for_serving
     from performance.models import Indicator
-    from performance.selectors import goals_for
+    from performance.selectors.scoping import goals_for
 
     from .recompute import scope_units
 

@@ -7,7 +7,7 @@ Layout: one finance bureau ``BENCH``, departments ``B001``…, about ten project
 project with a budget, one to three payments, an approved goal of 15 indicators whose 指标值 are
 drawn from the forms seen in real tables, a self-evaluation with actual values (scores left for
 the recompute to fill) and a July monitoring report. Rows are written in chunks with
-``projects.bulk.bulk_create_rows`` (``COPY`` on PostgreSQL: about 3 s per 1,000 projects) so
+``projects.bulk_writes.bulk_create_rows`` (``COPY`` on PostgreSQL: about 3 s per 1,000 projects) so
 memory stays flat; parsed target columns come from the real parser
 (``performance.services.goals.apply_parsed_target``), cached per distinct text.
 """
@@ -113,7 +113,7 @@ def generate(projects: int, *, seed: int = 20251123, chunk: int = 2000, verbose:
         SelfEvaluation,
     )
     from performance.services.goals import apply_parsed_target
-    from projects.bulk import bulk_create_rows
+    from projects.bulk_writes import bulk_create_rows
     from projects.choices import FundSource, ProjectCategory, UnitKind
     from projects.models import ExecutionRecord, Project, ProjectBudget, Unit
 

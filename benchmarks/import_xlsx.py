@@ -169,7 +169,7 @@ def reset(goal_ids: list[int]) -> None:
 def bench_actor():
     from django.contrib.auth import get_user_model
 
-    from projects import accounts
+    from projects.services import accounts
 
     user = get_user_model().objects.filter(username="bench_importer").first()
     return user or accounts.user_create(username="bench_importer", password=None, is_superuser=True)

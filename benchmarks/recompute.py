@@ -13,7 +13,7 @@ once). Baselines, on the same rows in the same run:
 
 - the per-object ORM loop: per evaluation / report, load it and its rows with the ORM
   (``select_related`` indicator, goal, project), sum its budget and payments, compute with the
-  same row function (``figures.apply_evaluation`` / ``apply_report``), ``save()`` every row and
+  same row function (``derived_figures.apply_evaluation`` / ``apply_report``), ``save()`` every row and
   the parent, one transaction per parent;
 - the floor: one SQL read of all inputs (a query per output table, plain tuples, budgets and
   payments summed in SQL), the pure engine (``targets`` + ``scoring``) called on plain values,
@@ -42,7 +42,7 @@ Checks, none of them timed:
 - the first run of each variant: every stored figure (scores, notes, totals, rates, grades,
   deviation flags, values, findings and lights) is compared with the engine's, computed here
   from plain values (targets re-read from their raw text) — independent of the project's path
-  and of the ORM loop, which compute with ``performance.services.figures``;
+  and of the ORM loop, which compute with ``performance.services.derived_figures``;
 - every run: PostgreSQL digests of the stored figures (and of the audit rows) must equal
   those of the project's path. So the floor, which computes with the same ``engine_outputs``
   it would be compared with above, is checked against the project's own code too;
@@ -432,7 +432,7 @@ def run_floor(unit_ids: list[int], *, with_audit: bool) -> float:
     from django.db import transaction
 
     from projects import audit
-    from projects.bulk import bulk_insert_rows, bulk_update_values
+    from projects.bulk_writes import bulk_insert_rows, bulk_update_values
     from projects.models import AuditEntry
 
     schemes = engine_schemes(unit_ids)  # a handful of rows, like the engine's constants
@@ -472,8 +472,9 @@ def run_orm_loop(unit_ids: list[int]) -> float:
         MonitoringReport,
         SelfEvaluation,
     )
-    from performance.services import figures
-    from performance.services.schemes import scheme_for_unit
+    from performance.selectors import previous_year
+    from performance.selectors.schemes import scheme_for_unit
+    from performance.services import derived_figures
     from projects.models import ExecutionRecord, ProjectBudget
 
     def sums(project_id: int, as_of: dt.date) -> tuple[Decimal, Decimal]:
@@ -492,38 +493,42 @@ def run_orm_loop(unit_ids: list[int]) -> float:
     for evaluation in evaluations.order_by("pk"):
         with transaction.atomic():
             scores = list(
-                figures.with_indicators(IndicatorEvaluation.objects.filter(evaluation=evaluation))
+                derived_figures.with_indicators(
+                    IndicatorEvaluation.objects.filter(evaluation=evaluation)
+                )
             )
             budget, executed = sums(evaluation.project_id, dt.date(evaluation.year, 12, 31))
-            figures.apply_evaluation(
+            derived_figures.apply_evaluation(
                 evaluation,
                 scores,
                 budget=budget,
                 executed=executed,
                 scheme=evaluation.scheme.to_engine(),
-                previous_values=figures.previous_year_values(s.indicator for s in scores),
+                previous_values=previous_year.previous_year_values(s.indicator for s in scores),
             )
             for score in scores:
-                score.save(update_fields=figures.SCORE_COMPUTED)
-            evaluation.save(update_fields=[*figures.EVALUATION_COMPUTED, "computed_at"])
+                score.save(update_fields=derived_figures.SCORE_COMPUTED)
+            evaluation.save(update_fields=[*derived_figures.EVALUATION_COMPUTED, "computed_at"])
     reports = MonitoringReport.objects.filter(round__year=YEAR, unit_id__in=unit_ids)
     for report in reports.select_related("round", "unit").order_by("pk"):
         with transaction.atomic():
-            entries = list(figures.with_indicators(MonitoringEntry.objects.filter(report=report)))
+            entries = list(
+                derived_figures.with_indicators(MonitoringEntry.objects.filter(report=report))
+            )
             month = report.round.data_month
-            budget, executed = sums(report.project_id, figures.month_end(YEAR, month))
-            figures.apply_report(
+            budget, executed = sums(report.project_id, derived_figures.month_end(YEAR, month))
+            derived_figures.apply_report(
                 report,
                 entries,
                 budget=budget,
                 executed=executed,
                 month=month,
                 scheme=scheme_for_unit(report.unit).to_engine(),
-                previous_values=figures.previous_year_values(e.indicator for e in entries),
+                previous_values=previous_year.previous_year_values(e.indicator for e in entries),
             )
             for entry in entries:
-                entry.save(update_fields=figures.ENTRY_COMPUTED)
-            report.save(update_fields=[*figures.REPORT_COMPUTED, "computed_at"])
+                entry.save(update_fields=derived_figures.ENTRY_COMPUTED)
+            report.save(update_fields=[*derived_figures.REPORT_COMPUTED, "computed_at"])
     return time.perf_counter() - started
 
 

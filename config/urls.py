@@ -3,25 +3,25 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from config.health import healthz, readyz
-from projects.admin_login import ThrottledAdminAuthenticationForm
+from projects.admin.login import ThrottledAdminAuthenticationForm
 
 admin.site.site_header = "预算绩效目标管理"
 admin.site.site_title = "绩效目标管理"
 admin.site.index_title = "工作台"
-# Failed logins are counted per username and address (projects.login_throttle).
+# Failed logins are counted per username and address (projects.security.login_throttle).
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 # Under /api/ every error answers in the API's JSON error shape; elsewhere a Chinese page
 # (English on request) instead of Django's English defaults.
-handler400 = "performance.error_pages.bad_request"
+handler400 = "performance.web.error_pages.bad_request"
 handler404 = "performance.api.exceptions.not_found"
-handler500 = "performance.error_pages.server_error"
+handler500 = "performance.web.error_pages.server_error"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),  # liveness
     path("readyz", readyz, name="readyz"),  # readiness: database and broker
-    path("admin/", include("performance.dashboard.urls")),  # 数据看板, 打印报表
+    path("admin/", include("performance.admin.dashboard.urls")),  # 数据看板, 打印报表
     path("admin/", admin.site.urls),
     path("api/", include("performance.api.urls")),
 ]

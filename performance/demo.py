@@ -20,15 +20,16 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
 
-from projects import accounts
-from projects import services as project_services
 from projects.choices import Continuity, FundSource, ProjectCategory, Role, UnitKind
 from projects.models import Project, Unit
+from projects.services import accounts
+from projects.services import projects as project_services
+from projects.services import units as unit_services
 
 from .choices import GoalScope, Status
 from .models import PerformanceGoal, SchemeAssignment, ScoringScheme
 from .services import goals as goal_services
-from .services.quality import quality_review
+from .services.target_review import quality_review
 
 DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 DEMO_PASSWORD = "perf-demo-2026"
@@ -128,20 +129,20 @@ def load_schemes() -> dict[str, ScoringScheme]:
 
 
 def load_units() -> dict[str, Unit]:
-    finance = project_services.unit_upsert(
+    finance = unit_services.unit_upsert(
         code=FINANCE_CODE, name=FINANCE_NAME, kind=UnitKind.FINANCE, parent=None
     )
     units = {FINANCE_CODE: finance}
     for code, name in DEPARTMENTS.items():
-        units[code] = project_services.unit_upsert(
+        units[code] = unit_services.unit_upsert(
             code=code, name=name, kind=UnitKind.DEPARTMENT, parent=finance
         )
     overview = _read_json("2022_027001_unit_overview.json")
-    units["027001"] = project_services.unit_upsert(
+    units["027001"] = unit_services.unit_upsert(
         code="027001", name=overview["unit_name"], kind=UnitKind.UNIT, parent=units["027"]
     )
     evaluation = _read_json("2023_305004_self_evaluation.json")
-    units["305004"] = project_services.unit_upsert(
+    units["305004"] = unit_services.unit_upsert(
         code="305004", name=evaluation["unit_name"], kind=UnitKind.UNIT, parent=units["305"]
     )
     return units

@@ -8,8 +8,9 @@ from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
+from . import dispatch
+from .fault_injection import checkpoint
 from .services import goals as goal_services
-from .task_hooks import checkpoint
 
 # Transient failures worth another try: the database went away or timed out, the broker
 # refused a publish, the mail server hung up (smtplib.SMTPException is an OSError).
@@ -30,7 +31,7 @@ def reparse_indicators(goal_ids: list[int] | None = None) -> int:
 
 
 @shared_task(
-    name="performance.send_notification_email",
+    name=dispatch.SEND_NOTIFICATION_EMAIL,
     acks_late=True,
     **{**RETRY, "autoretry_for": (*TRANSIENT_DB, OSError, BrokerError)},
 )
@@ -55,7 +56,7 @@ class RecomputeTask(Task):
 
 
 @shared_task(
-    name="performance.recompute_job",
+    name=dispatch.RECOMPUTE_JOB,
     base=RecomputeTask,
     acks_late=True,
     **{**RETRY, "autoretry_for": (*TRANSIENT_DB, BrokerError)},
@@ -68,7 +69,7 @@ def recompute_job(job_id: int) -> int:
     return len(recompute_dispatch(job_id=job_id))
 
 
-@shared_task(name="performance.recompute_chunk", base=RecomputeTask, acks_late=True, **RETRY)
+@shared_task(name=dispatch.RECOMPUTE_CHUNK, base=RecomputeTask, acks_late=True, **RETRY)
 def recompute_chunk(job_id: int, chunk: int) -> bool:
     """Recompute one chunk of units; a chunk already recorded done is skipped."""
     from .services.recompute_jobs import recompute_chunk as run_chunk
@@ -118,7 +119,7 @@ def mark_stalled_jobs() -> int:
     return jobs_mark_stalled()
 
 
-@shared_task(name="performance.import_targets", acks_late=True, **RETRY)
+@shared_task(name=dispatch.IMPORT_TARGETS, acks_late=True, **RETRY)
 def import_targets(job_id: int) -> dict:
     """Run a queued target import (all or nothing); a finished job is left unchanged."""
     from .services.imports import targets_import_job

@@ -1,4 +1,9 @@
-"""The admin site: Django's, with the user's own password change going through the service."""
+"""The admin site: Django's, with the user's own password change going through the service.
+
+It sits beside the ``projects.admin`` package, not in it: Django builds ``admin.site`` from
+this class when its autodiscover first touches the site, before importing any app's admin, and
+importing the package would register the ModelAdmins on a site not yet built.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from django.contrib.admin.forms import AdminPasswordChangeForm
 from django.contrib.auth.views import PasswordChangeView
 from django.urls import reverse
 
-from . import accounts
+from .services import accounts
 
 
 class OwnPasswordChangeForm(AdminPasswordChangeForm):

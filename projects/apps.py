@@ -10,7 +10,7 @@ class ProjectsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from .roles import sync_role_groups
+        from .permissions.groups import sync_role_groups
 
         post_migrate.connect(sync_role_groups, dispatch_uid="projects.sync_role_groups")
 

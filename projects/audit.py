@@ -16,7 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
-from .bulk import bulk_insert_rows
+from .bulk_writes import bulk_insert_rows
 from .models import AuditAction, AuditEntry, Unit
 
 _PLAIN = frozenset({str, int, float, bool})

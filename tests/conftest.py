@@ -80,9 +80,9 @@ def dept_admin(demo):
     from django.contrib.auth import get_user_model
 
     from performance.demo import DEMO_PASSWORD
-    from projects import accounts
     from projects.choices import Role
     from projects.models import Unit
+    from projects.services import accounts
 
     existing = get_user_model().objects.filter(username="admin027").first()
     if existing is not None:

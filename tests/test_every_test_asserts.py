@@ -9,7 +9,7 @@ must, in its own body (nested functions included), do at least one of:
   ``self.assertNumQueries``, ``mock.assert_called_once_with``, ``assert_no_update_lost``…);
 - call a helper of the tests package that itself does one of these, directly or through
   further helpers: a function of the same module or imported from a module under ``tests/``
-  (``from .import_helpers import …``, ``from tests.api.races import …``), or a method of a
+  (``from .import_helpers import …``, ``from tests.support.races import …``), or a method of a
   class defined under ``tests/`` (``self.text_in(…)``, ``validator.check_body(…)``).
 
 Checked statically (``ast``): a test that asserts only under some condition still counts, so
@@ -45,7 +45,7 @@ def _asserts_directly(node: ast.AST) -> bool:
 
 
 def _module_name(path: str) -> str:
-    """``tests/api/races.py`` (or ``api/races.py`` under ``tests``) → ``tests.api.races``."""
+    """``tests/support/races.py`` (or ``support/races.py`` under ``tests``) → ``tests.support.races``."""
     parts = list(Path(path).with_suffix("").parts)
     if parts[0] != "tests":
         parts.insert(0, "tests")

@@ -64,13 +64,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # NUL in a querystring, bulk actions on ids that are not ids: refused before the database.
-    "performance.middleware.AdminInputMiddleware",
+    "performance.web.middleware.AdminInputMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
 # Refusals in the API's JSON under /api/ and as a Chinese page elsewhere (with handler400/404/500
-# in config/urls.py): performance/error_pages.py.
-CSRF_FAILURE_VIEW = "performance.error_pages.csrf_failure"
+# in config/urls.py): performance/web/error_pages.py.
+CSRF_FAILURE_VIEW = "performance.web.error_pages.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -101,7 +101,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # two deferred transactions that both read and then write deadlock, and SQLite fails one
     # at once with "database is locked" (a 500) without waiting. Taking the lock first
     # queues them, so the later writer reads the winner's lock_version and gets the same 409
-    # as on PostgreSQL (tests/api/test_sqlite_races.py).
+    # as on PostgreSQL (tests/performance/api/test_sqlite_races.py).
     DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=30, transaction_mode="IMMEDIATE")
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -109,7 +109,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "projects.passwords.MinimumLengthValidator",  # Django's, with a Chinese message
+        "NAME": "projects.security.passwords.MinimumLengthValidator",  # Django's, with a Chinese message
         "OPTIONS": {"min_length": 10},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -149,7 +149,7 @@ JOB_FILE_RETENTION_DAYS = int(os.environ.get("JOB_FILE_RETENTION_DAYS", "30"))
 # chunk (RECOMPUTE_UNITS_PER_TASK units take seconds to a minute or two).
 JOB_STALL_SECONDS = int(os.environ.get("JOB_STALL_SECONDS", str(15 * 60)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-# projects.login_throttle: after this many failed logins of one username from one address the
+# projects.security.login_throttle: after this many failed logins of one username from one address the
 # pair is locked out for LOGIN_LOCKOUT_SECONDS (admin login form and API token endpoint alike).
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", str(15 * 60)))
@@ -157,7 +157,7 @@ LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", str(15 * 60)
 # trying many accounts), within LOGIN_LOCKOUT_SECONDS, the address is locked out as long.
 LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
 
-# projects.client_address: the proxies (addresses or CIDR networks, comma-separated) whose
+# projects.security.client_address: the proxies (addresses or CIDR networks, comma-separated) whose
 # X-Forwarded-For is believed. Empty: the header is ignored and the client is REMOTE_ADDR. The
 # lockouts and the API's throttles count per client address, so a proxy left out makes all
 # its clients one; a peer listed wrongly lets its clients pick their address. docker/entrypoint.sh

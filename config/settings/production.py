@@ -22,7 +22,7 @@ if not os.environ.get("ALLOWED_HOSTS"):
 
 # The TLS-terminating proxy says whether the client used HTTPS. A client that reaches gunicorn
 # directly and forges the header only skips its own redirect to HTTPS; the client *address* is
-# another matter: it is believed only from TRUSTED_PROXIES (base.py, projects.client_address).
+# another matter: it is believed only from TRUSTED_PROXIES (base.py, projects.security.client_address).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if os.environ.get("NUM_PROXIES"):
     # Retired: counting proxies believed X-Forwarded-For from whoever connected.

@@ -13,5 +13,5 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "1000/min"}}  # noqa: F405
 # Fault injection for the worker integration tests (pause a task, fail it N times): a folder
-# of marker files; see performance/task_hooks.py. Never set outside tests.
+# of marker files; see performance/fault_injection.py. Never set outside tests.
 TASK_HOOKS_DIR = os.environ.get("PERF_TASK_HOOKS_DIR", "")

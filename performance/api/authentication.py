@@ -1,7 +1,7 @@
 """Session authentication whose CSRF refusal says, in Chinese, what was missing.
 
 DRF's own answer is ``"CSRF Failed: CSRF cookie not set."`` — Django's English reason. Here
-it is a 403 ``csrf_failed`` saying what to send (``performance.error_pages.csrf_message``;
+it is a 403 ``csrf_failed`` saying what to send (``performance.web.error_pages.csrf_message``;
 English with ``Accept-Language: en``).
 """
 
@@ -11,7 +11,7 @@ from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from ..error_pages import csrf_message
+from ..web.error_pages import csrf_message
 
 
 class CsrfFailed(exceptions.PermissionDenied):

@@ -13,7 +13,7 @@
 - A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``, or with more fields or files than Django takes,
   is 413 ``request_too_large`` naming the limit (Django's ``RequestDataTooBig`` & co. answered
   an HTML 400); a body that is not JSON is 400 ``parse_error`` (``parsers``). Outside the
-  API's views the same answers come from ``performance.error_pages``.
+  API's views the same answers come from ``performance.web.error_pages``.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
-from projects.services import StaleObjectError
+from projects.services.locking import StaleObjectError
 
-from ..error_pages import too_large_detail
+from ..web.error_pages import too_large_detail
 
 INVALID_INPUT = _("提交的数据有误，请按字段提示修改。")
 STALE = _("数据已被其他用户修改，请刷新后在最新内容上重新操作。")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
-from projects.client_address import client_address
+from projects.security.client_address import client_address
 
 
 class AuthRateThrottle(ScopedRateThrottle):

@@ -14,7 +14,7 @@ from projects.models import Membership, Unit
 
 from ..choices import Grade, Light, Likelihood, NotificationKind
 from ..models import IndicatorEvaluation, MonitoringEntry, MonitoringReport, SelfEvaluation
-from . import figures, notifications
+from . import derived_figures, notifications
 
 
 def _admin_link(obj) -> str:
@@ -118,7 +118,7 @@ def notify_grade(
     Not before every indicator has a value, band or override: a fresh draft scores only its
     execution rate and would be 差 for no reason.
     """
-    if evaluation.grade != Grade.POOR or not figures.is_complete(rows):
+    if evaluation.grade != Grade.POOR or not derived_figures.is_complete(rows):
         return 0
     unit = evaluation.unit
     return notifications.notify_many(

@@ -2,7 +2,7 @@
 
 Started from the approved goal with the unit's scoring scheme (stored on the evaluation, so a
 later change of assignment does not re-grade published results). Scores, rates, total and grade
-come from ``figures.apply_evaluation`` — the same row function ``recompute_year`` uses.
+come from ``derived_figures.apply_evaluation`` — the same row function ``recompute_year`` uses.
 Submit / review / return are the shared transitions of ``workflow.py``.
 """
 
@@ -17,16 +17,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from projects import audit
-from projects.bulk import bulk_update_rows
+from projects.bulk_writes import bulk_update_rows
 from projects.choices import Role
 from projects.models import AuditAction, Project, Unit
-from projects.services import check_lock_version, require_role
+from projects.permissions import require_role
+from projects.services.locking import check_lock_version
 
 from ..choices import EDITABLE_STATUSES, GoalScope, Status
 from ..models import IndicatorEvaluation, PerformanceGoal, ScoringScheme, SelfEvaluation
-from . import figures, inputs
+from ..selectors import budget_execution, previous_year
+from ..selectors.schemes import scheme_for_unit
+from . import derived_figures, typed_values
 from .alerts import notify_grade
-from .schemes import scheme_for_unit
 
 EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
 EVALUATION_FIELDS = ("deviation_analysis", "measures", "deviation_declared")
@@ -38,11 +40,11 @@ SCORE_FIELDS = (
     "override_reason",
     "deviation_reason",
 )
-FILLED = figures.FilledForm(
+FILLED = derived_figures.FilledForm(
     fields=EVALUATION_FIELDS,
-    computed=figures.EVALUATION_COMPUTED,
+    computed=derived_figures.EVALUATION_COMPUTED,
     row_fields=SCORE_FIELDS,
-    row_computed=figures.SCORE_COMPUTED,
+    row_computed=derived_figures.SCORE_COMPUTED,
     rows_label="scores",
     comment="填报绩效自评",
 )
@@ -66,14 +68,14 @@ def evaluation_start(
     if project is not None:
         scope, unit = GoalScope.PROJECT, project.unit
         if project.year != year:
-            raise inputs.refuse(
+            raise typed_values.refuse(
                 {"year": f"自评年度 {year} 与项目年度 {project.year} 不一致。"},
                 "invalid",
             )
     elif unit is not None:
         scope = GoalScope.UNIT
     else:
-        raise inputs.refuse({"project": "请选择要自评的项目或单位。"}, "required")
+        raise typed_values.refuse({"project": "请选择要自评的项目或单位。"}, "required")
     require_role(actor, unit, EDITORS, "开展绩效自评")
     subject = {"scope": scope, "year": year, "unit": unit, "project": project}
     existing = SelfEvaluation.objects.filter(**subject).first()
@@ -86,7 +88,7 @@ def evaluation_start(
     )
     if goal is None:
         name = project.name if project else f"{unit.name}整体"
-        raise inputs.refuse(
+        raise typed_values.refuse(
             {"goal": f"{year} 年“{name}”没有已批复的绩效目标，不能开展自评。"},
             "no_approved_goal",
         )
@@ -123,7 +125,9 @@ def evaluation_start(
 
 
 def _scores_of(evaluation: SelfEvaluation) -> list[IndicatorEvaluation]:
-    return list(figures.with_indicators(IndicatorEvaluation.objects.filter(evaluation=evaluation)))
+    return list(
+        derived_figures.with_indicators(IndicatorEvaluation.objects.filter(evaluation=evaluation))
+    )
 
 
 def evaluation_inputs(evaluations: Sequence[SelfEvaluation]) -> dict[int, tuple[Decimal, Decimal]]:
@@ -139,11 +143,13 @@ def evaluation_inputs(evaluations: Sequence[SelfEvaluation]) -> dict[int, tuple[
         projects = [e for e in rows if e.scope == GoalScope.PROJECT]
         units = [e for e in rows if e.scope == GoalScope.UNIT]
         if projects:
-            found = figures.figures_for({e.project_id for e in projects}, as_of=year_end(year))
+            found = budget_execution.figures_for(
+                {e.project_id for e in projects}, as_of=year_end(year)
+            )
             for e in projects:
                 result[e.pk] = found.get(e.project_id, (ZERO, ZERO))
         if units:
-            found = figures.unit_figures_for(
+            found = budget_execution.unit_figures_for(
                 {e.unit_id for e in units}, year=year, as_of=year_end(year)
             )
             for e in units:
@@ -157,21 +163,23 @@ def _compute(
     inputs: tuple[Decimal, Decimal] | None = None,
 ) -> tuple[dict, dict]:
     budget, executed = inputs or evaluation_inputs([evaluation])[evaluation.pk]
-    return figures.apply_evaluation(
+    return derived_figures.apply_evaluation(
         evaluation,
         rows,
         budget=budget,
         executed=executed,
         scheme=evaluation.scheme.to_engine(),
-        previous_values=figures.previous_year_values(s.indicator for s in rows),
+        previous_values=previous_year.previous_year_values(s.indicator for s in rows),
     )
 
 
 def _save_computed(
     evaluation: SelfEvaluation, rows: Sequence[IndicatorEvaluation], changed: set[int]
 ) -> None:
-    evaluation.save(update_fields=[*figures.EVALUATION_COMPUTED, "computed_at", "updated_at"])
-    bulk_update_rows([s for s in rows if s.pk in changed], list(figures.SCORE_COMPUTED))
+    evaluation.save(
+        update_fields=[*derived_figures.EVALUATION_COMPUTED, "computed_at", "updated_at"]
+    )
+    bulk_update_rows([s for s in rows if s.pk in changed], list(derived_figures.SCORE_COMPUTED))
 
 
 def compute_evaluations(
@@ -189,7 +197,9 @@ def compute_evaluations(
     changed ones, [errors]) — an evaluation whose weights exceed 100 is reported, not saved.
     """
     inputs = evaluation_inputs(evaluations)
-    previous = figures.previous_year_values(s.indicator for rows in scores.values() for s in rows)
+    previous = previous_year.previous_year_values(
+        s.indicator for rows in scores.values() for s in rows
+    )
     engines = {} if engines is None else engines
     missing = {e.scheme_id for e in evaluations} - set(engines)
     for scheme in ScoringScheme.objects.filter(pk__in=missing):
@@ -200,7 +210,7 @@ def compute_evaluations(
         budget, executed = inputs[evaluation.pk]
         computed_at = evaluation.computed_at
         try:
-            own, per_score = figures.apply_evaluation(
+            own, per_score = derived_figures.apply_evaluation(
                 evaluation,
                 rows,
                 budget=budget,
@@ -215,13 +225,13 @@ def compute_evaluations(
             changed_rows.append(evaluation)
         changed_scores.extend(s for s in rows if s.pk in per_score)
         if own or per_score:
-            changed.append((evaluation, figures.nested_changes(own, per_score, "scores")))
+            changed.append((evaluation, derived_figures.nested_changes(own, per_score, "scores")))
     bulk_update_rows(
-        changed_rows, [*figures.EVALUATION_COMPUTED, "computed_at"], batch_size=batch_size
+        changed_rows, [*derived_figures.EVALUATION_COMPUTED, "computed_at"], batch_size=batch_size
     )
     bulk_update_rows(
         changed_scores,
-        list(figures.SCORE_COMPUTED),
+        list(derived_figures.SCORE_COMPUTED),
         batch_size=batch_size,
         model=IndicatorEvaluation,
     )
@@ -242,7 +252,7 @@ def evaluation_compute(*, evaluation: SelfEvaluation, actor=None) -> SelfEvaluat
             obj=evaluation,
             actor=actor,
             action=AuditAction.COMPUTE,
-            changes=figures.nested_changes(own, per_score, "scores"),
+            changes=derived_figures.nested_changes(own, per_score, "scores"),
             comment="重新计算自评得分",
         )
     notify_grade(evaluation, rows)
@@ -262,7 +272,7 @@ def _locked(evaluation: SelfEvaluation) -> SelfEvaluation:
 
 def ensure_editable(evaluation: SelfEvaluation) -> None:
     if evaluation.status not in EDITABLE_STATUSES:
-        raise inputs.refuse(
+        raise typed_values.refuse(
             {
                 "status": f"绩效自评当前状态为“{evaluation.get_status_display()}”，不能修改；"
                 "需要修改请由审核人退回。"
@@ -273,9 +283,9 @@ def ensure_editable(evaluation: SelfEvaluation) -> None:
 
 def _set_score_field(score: IndicatorEvaluation, key: str, value) -> None:
     if key == "band":
-        score.band = inputs.band_code(value)
+        score.band = typed_values.band_code(value)
     elif key in ("band_score", "override_score"):
-        setattr(score, key, inputs.decimal_or_none(value, key))
+        setattr(score, key, typed_values.decimal_or_none(value, key))
     else:
         setattr(score, key, (value or "").strip() if isinstance(value, str) else (value or ""))
 
@@ -316,10 +326,10 @@ def evaluation_update(
     score_before = {s.pk: audit.snapshot(s, SCORE_FIELDS) for s in rows}
     budget, executed = evaluation_inputs([evaluation])[evaluation.pk]
     scheme = evaluation.scheme.to_engine()
-    previous = figures.previous_year_values(s.indicator for s in rows)
+    previous = previous_year.previous_year_values(s.indicator for s in rows)
     for index, row in enumerate(scores):
         prefix = f"scores[{index}]"
-        score = by_indicator.get(inputs.indicator_id_of(row.get("indicator")))
+        score = by_indicator.get(typed_values.indicator_id_of(row.get("indicator")))
         if score is None:
             errors[f"{prefix}.indicator"] = "该指标不在本自评表中。"
             continue
@@ -332,29 +342,33 @@ def evaluation_update(
                 continue
             try:
                 _set_score_field(score, key, value)
-            except inputs.FieldProblem as problem:
+            except typed_values.FieldProblem as problem:
                 errors[f"{prefix}.{key}"] = f"「{indicator.level3}」：{problem.message}"
         if any(k.startswith(prefix) for k in errors):
             continue
         if score.override_score is None:
             score.override_reason = ""  # removing an override removes its reason
-        target = figures.indicator_target(indicator, previous_value=previous.get(indicator.pk))
-        message = figures.value_error(score.actual_raw, indicator=indicator, target=target)
+        target = derived_figures.indicator_target(
+            indicator, previous_value=previous.get(indicator.pk)
+        )
+        message = derived_figures.value_error(score.actual_raw, indicator=indicator, target=target)
         if message:
             errors[f"{prefix}.actual_raw"] = message
             continue
-        actual, _ = figures.read_value(score.actual_raw, target=target)
+        actual, _ = derived_figures.read_value(score.actual_raw, target=target)
         try:
-            figures.score_row(score, target=target, actual=actual, executed=executed, scheme=scheme)
-        except inputs.FieldProblem as problem:
+            derived_figures.score_row(
+                score, target=target, actual=actual, executed=executed, scheme=scheme
+            )
+        except typed_values.FieldProblem as problem:
             errors[f"{prefix}.{problem.field}"] = problem.message
     if errors:
-        raise inputs.refuse(errors, "invalid")
+        raise typed_values.refuse(errors, "invalid")
 
     evaluation.full_clean(exclude=["project", "unit", "goal", "scheme"])
     for score in rows:
         score.full_clean(exclude=["evaluation", "indicator"])
-    figures.save_filled(
+    derived_figures.save_filled(
         FILLED,
         evaluation,
         rows,

@@ -14,37 +14,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from projects import audit
-from projects.bulk import bulk_update_rows
+from projects.bulk_writes import bulk_update_rows
 from projects.choices import Role
 from projects.models import AuditAction, Project, Unit
-from projects.services import check_lock_version, require_role
+from projects.permissions import require_role
+from projects.services.locking import check_lock_version
 
 from .. import targets
 from ..choices import GoalScope, Status
+from ..field_specs import GOAL_FIELDS, INDICATOR_FIELDS, PARSED_FIELDS
 from ..models import GoalTask, Indicator, PerformanceGoal
+from ..selectors.previous_year import previous_year_value
 
-GOAL_FIELDS = (
-    "overall_goal",
-    "midterm_goal",
-    "adjustment_reason",
-    "budget_total",
-    "budget_government",
-    "budget_fiscal_special",
-    "budget_unit_funds",
-    "budget_basic",
-    "budget_project",
-)
-INDICATOR_FIELDS = ("level1", "level2", "level3", "raw_value", "weight", "explanation", "order")
-PARSED_FIELDS = (
-    "category",
-    "operator",
-    "target_value",
-    "target_unit",
-    "kind",
-    "direction",
-    "relative_to",
-    "findings",
-)
 EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
 GOAL_IS_FIXED = "指标创建后不能改挂到其他绩效目标；请在目标下新增指标，再删除原指标。"
 
@@ -164,26 +145,6 @@ def goal_update(
     return goal
 
 
-def _previous_year_value(indicator: Indicator) -> Decimal | None:
-    """The actual value of the same indicator last year, for 不低于上年-style targets."""
-    from ..models import IndicatorEvaluation
-
-    goal = indicator.goal
-    row = (
-        IndicatorEvaluation.objects.filter(
-            evaluation__year=goal.year - 1,
-            evaluation__unit=goal.unit,
-            evaluation__project__code=goal.project.code if goal.project_id else None,
-            indicator__level3=indicator.level3,
-            actual_value__isnull=False,
-        )
-        .order_by("-evaluation__year")
-        .values_list("actual_value", flat=True)
-        .first()
-    )
-    return row
-
-
 @transaction.atomic
 def indicator_save(
     *,
@@ -222,7 +183,7 @@ def indicator_save(
         raise ValidationError({"level3": "三级指标不能为空。"})
     previous = None
     if indicator.goal_id and targets.parse_target(indicator.raw_value).kind == "relative":
-        previous = _previous_year_value(indicator)
+        previous = previous_year_value(indicator)
     apply_parsed_target(indicator, previous_value=previous)
     indicator.full_clean()
     changes = audit.diff(before, audit.snapshot(indicator, INDICATOR_FIELDS))

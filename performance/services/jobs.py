@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from projects import audit
 from projects.models import AuditAction
 
+from .. import dispatch
 from ..choices import JOB_ACTIVE, JOB_FINISHED, JobKind, JobStatus
 from ..models import Job
 from ..models.jobs import stall_cutoff, stall_period_text
@@ -188,9 +189,7 @@ def job_requeue(*, actor, job_id: int) -> Job:
         if not stored or not stored.storage.exists(stored.name):
             raise _refused(REQUEUE_INPUT_GONE, "files_expired")
         job.status = JobStatus.PENDING
-        from .. import tasks
-
-        transaction.on_commit(lambda: tasks.import_targets.delay(job.pk))
+        transaction.on_commit(lambda: dispatch.enqueue(dispatch.IMPORT_TARGETS, job.pk))
     job.progress_at = now
     job.save(update_fields=["status", "progress_at"])
     audit.record(

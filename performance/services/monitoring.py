@@ -2,7 +2,7 @@
 engine computes execution, 时间进度 and lights.
 
 Submit / review / return of a report are the shared transitions of ``workflow.py``. Derived
-figures come from ``figures.apply_report`` — the same row function ``recompute_year`` uses.
+figures come from ``derived_figures.apply_report`` — the same row function ``recompute_year`` uses.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from projects import audit
-from projects.bulk import bulk_update_rows
+from projects.bulk_writes import bulk_update_rows
 from projects.choices import Role, UnitKind
 from projects.models import AuditAction, Unit
-from projects.permissions import has_role
-from projects.services import check_lock_version, require_role
+from projects.permissions import has_role, require_role
+from projects.services.locking import check_lock_version
 
 from ..choices import (
     EDITABLE_STATUSES,
@@ -37,9 +37,10 @@ from ..models import (
     PerformanceGoal,
     ReportingWindow,
 )
-from . import figures, inputs
+from ..selectors import budget_execution, previous_year
+from ..selectors.schemes import scheme_for_unit, schemes_for_units
+from . import derived_figures, typed_values
 from .alerts import notify_lights
-from .schemes import scheme_for_unit, schemes_for_units
 
 ROUND_OPENERS = (Role.FINANCE_REVIEWER, Role.ADMIN)
 EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
@@ -53,11 +54,11 @@ ENTRY_FIELDS = (
     "likelihood",
     "measures",
 )
-FILLED = figures.FilledForm(
+FILLED = derived_figures.FilledForm(
     fields=REPORT_FIELDS,
-    computed=figures.REPORT_COMPUTED,
+    computed=derived_figures.REPORT_COMPUTED,
     row_fields=ENTRY_FIELDS,
-    row_computed=figures.ENTRY_COMPUTED,
+    row_computed=derived_figures.ENTRY_COMPUTED,
     rows_label="entries",
     comment="填报绩效监控表",
 )
@@ -92,7 +93,7 @@ def check_round_input(year: int, data_month: int, opens_on: dt.date, deadline: d
     if opens_on and deadline and deadline < opens_on:
         errors["deadline"] = "截止日期不能早于开始日期。"
     if errors:
-        raise inputs.refuse(errors, "invalid")
+        raise typed_values.refuse(errors, "invalid")
 
 
 @transaction.atomic
@@ -146,7 +147,7 @@ def monitoring_round_open(
     if round_ is None:  # another opener created it meanwhile: top it up like any open round
         round_ = rounds.get()
     if round_.status == RoundStatus.CLOSED:
-        raise inputs.refuse(
+        raise typed_values.refuse(
             {"status": f"“{round_}”已结束，不能再生成监控表。"},
             "round_closed",
         )
@@ -229,9 +230,11 @@ def compute_reports(
     One aggregate query for the figures, one for last year's values, then the shared row
     function and two bulk writes. Returns [(report, changes)] for the changed reports.
     """
-    as_of = figures.month_end(round_.year, round_.data_month)
-    project_figures = figures.figures_for({r.project_id for r in reports}, as_of=as_of)
-    previous = figures.previous_year_values(e.indicator for rows in entries.values() for e in rows)
+    as_of = derived_figures.month_end(round_.year, round_.data_month)
+    project_figures = budget_execution.figures_for({r.project_id for r in reports}, as_of=as_of)
+    previous = previous_year.previous_year_values(
+        e.indicator for rows in entries.values() for e in rows
+    )
     schemes = {} if schemes is None else schemes
     if unit_paths is None:
         unit_paths = {r.unit_id: r.unit.path for r in reports}
@@ -243,7 +246,7 @@ def compute_reports(
         budget, executed = project_figures.get(report.project_id, (Decimal(0), Decimal(0)))
         rows = entries.get(report.pk, [])
         before_computed = report.computed_at
-        own, per_entry = figures.apply_report(
+        own, per_entry = derived_figures.apply_report(
             report,
             rows,
             budget=budget,
@@ -256,12 +259,15 @@ def compute_reports(
             changed_reports.append(report)
         changed_entries.extend(e for e in rows if e.pk in per_entry)
         if own or per_entry:
-            changed.append((report, figures.nested_changes(own, per_entry, "entries")))
+            changed.append((report, derived_figures.nested_changes(own, per_entry, "entries")))
     bulk_update_rows(
-        changed_reports, [*figures.REPORT_COMPUTED, "computed_at"], batch_size=batch_size
+        changed_reports, [*derived_figures.REPORT_COMPUTED, "computed_at"], batch_size=batch_size
     )
     bulk_update_rows(
-        changed_entries, list(figures.ENTRY_COMPUTED), batch_size=batch_size, model=MonitoringEntry
+        changed_entries,
+        list(derived_figures.ENTRY_COMPUTED),
+        batch_size=batch_size,
+        model=MonitoringEntry,
     )
     return changed
 
@@ -278,12 +284,12 @@ def _locked_report(report: MonitoringReport) -> MonitoringReport:
 
 
 def _entries_of(report: MonitoringReport) -> list[MonitoringEntry]:
-    return list(figures.with_indicators(MonitoringEntry.objects.filter(report=report)))
+    return list(derived_figures.with_indicators(MonitoringEntry.objects.filter(report=report)))
 
 
 def ensure_editable(report: MonitoringReport) -> None:
     if report.status not in EDITABLE_STATUSES:
-        raise inputs.refuse(
+        raise typed_values.refuse(
             {
                 "status": f"监控表当前状态为“{report.get_status_display()}”，不能修改；"
                 "需要修改请由审核人退回。"
@@ -291,7 +297,7 @@ def ensure_editable(report: MonitoringReport) -> None:
             "not_editable",
         )
     if report.round.status == RoundStatus.CLOSED:
-        raise inputs.refuse(
+        raise typed_values.refuse(
             {"status": f"“{report.round}”已结束，监控表不能再修改。"},
             "round_closed",
         )
@@ -322,8 +328,8 @@ def monitoring_report_update(
             errors[key] = "该字段不能在此修改。"
         elif key == "forecast_executed":
             try:
-                amount = inputs.decimal_or_none(value, key)
-            except inputs.FieldProblem as problem:
+                amount = typed_values.decimal_or_none(value, key)
+            except typed_values.FieldProblem as problem:
                 errors[key] = problem.message
                 continue
             if amount is not None and amount < 0:
@@ -337,7 +343,7 @@ def monitoring_report_update(
     entry_before = {e.pk: audit.snapshot(e, ENTRY_FIELDS) for e in rows}
     for index, row in enumerate(entries):
         prefix = f"entries[{index}]"
-        entry = by_indicator.get(inputs.indicator_id_of(row.get("indicator")))
+        entry = by_indicator.get(typed_values.indicator_id_of(row.get("indicator")))
         if entry is None:
             errors[f"{prefix}.indicator"] = "该指标不在本监控表中。"
             continue
@@ -349,29 +355,29 @@ def monitoring_report_update(
                 continue
             try:
                 if key == "band":
-                    value = inputs.band_code(value)
+                    value = typed_values.band_code(value)
                 elif key == "deviation_cause":
-                    value = inputs.cause_code(value)
+                    value = typed_values.cause_code(value)
                 elif key == "likelihood":
-                    value = inputs.likelihood_code(value)
-            except inputs.FieldProblem as problem:
+                    value = typed_values.likelihood_code(value)
+            except typed_values.FieldProblem as problem:
                 errors[f"{prefix}.{key}"] = f"「{entry.indicator.level3}」：{problem.message}"
                 continue
             setattr(entry, key, (value or "").strip() if isinstance(value, str) else value or "")
-        target = figures.indicator_target(entry.indicator)
+        target = derived_figures.indicator_target(entry.indicator)
         for key in ("value_raw", "forecast_raw"):
-            message = figures.value_error(
+            message = derived_figures.value_error(
                 getattr(entry, key), indicator=entry.indicator, target=target
             )
             if message and key in row:
                 errors[f"{prefix}.{key}"] = message
     if errors:
-        raise inputs.refuse(errors, "invalid")
+        raise typed_values.refuse(errors, "invalid")
 
     report.full_clean(exclude=["round", "project", "goal", "unit"])
     for entry in rows:
         entry.full_clean(exclude=["report", "indicator"])
-    figures.save_filled(
+    derived_figures.save_filled(
         FILLED,
         report,
         rows,
@@ -386,18 +392,18 @@ def monitoring_report_update(
 
 def _compute(report: MonitoringReport, rows: Sequence[MonitoringEntry]) -> tuple[dict, dict]:
     round_ = report.round
-    as_of = figures.month_end(round_.year, round_.data_month)
-    budget, executed = figures.figures_for([report.project_id], as_of=as_of).get(
+    as_of = derived_figures.month_end(round_.year, round_.data_month)
+    budget, executed = budget_execution.figures_for([report.project_id], as_of=as_of).get(
         report.project_id, (Decimal(0), Decimal(0))
     )
-    return figures.apply_report(
+    return derived_figures.apply_report(
         report,
         rows,
         budget=budget,
         executed=executed,
         month=round_.data_month,
         scheme=scheme_for_unit(report.unit).to_engine(),
-        previous_values=figures.previous_year_values(e.indicator for e in rows),
+        previous_values=previous_year.previous_year_values(e.indicator for e in rows),
     )
 
 
@@ -409,14 +415,16 @@ def monitoring_report_compute(*, report: MonitoringReport, actor=None) -> Monito
     computed_at = report.computed_at
     own, per_entry = _compute(report, rows)
     if own or per_entry or computed_at != report.computed_at:
-        report.save(update_fields=[*figures.REPORT_COMPUTED, "computed_at", "updated_at"])
-        bulk_update_rows([e for e in rows if e.pk in per_entry], list(figures.ENTRY_COMPUTED))
+        report.save(update_fields=[*derived_figures.REPORT_COMPUTED, "computed_at", "updated_at"])
+        bulk_update_rows(
+            [e for e in rows if e.pk in per_entry], list(derived_figures.ENTRY_COMPUTED)
+        )
     if own or per_entry:
         audit.record(
             obj=report,
             actor=actor,
             action=AuditAction.COMPUTE,
-            changes=figures.nested_changes(own, per_entry, "entries"),
+            changes=derived_figures.nested_changes(own, per_entry, "entries"),
             comment="重新计算执行率与预警",
         )
     notify_lights(report, rows)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from projects.choices import Role
 from projects.models import Membership, Unit
 
+from .. import dispatch
 from ..models import Notification
 
 
@@ -78,9 +79,7 @@ def notify_many(*, recipients: Iterable, **fields) -> int:
 
 
 def _queue_email(notification_id: int) -> None:
-    from ..tasks import send_notification_email
-
-    send_notification_email.delay(notification_id)
+    dispatch.enqueue(dispatch.SEND_NOTIFICATION_EMAIL, notification_id)
 
 
 # Longer than any send can take (EMAIL_TIMEOUT bounds the SMTP connection), so a live

@@ -3,9 +3,9 @@ totals, grades and monitoring lights.
 
 Rows are read in batches: the evaluations (or reports) locked, one SQL aggregate for their
 budgets and executed amounts, one query for all their score (or entry) rows with indicators,
-read as light rows (``rows.py``) rather than model instances. They go through the same row
-functions as ``evaluation_compute`` / ``monitoring_report_compute`` (``figures.apply_evaluation``
-and ``figures.apply_report``), are written back in bulk (``projects.bulk``: COPY + UPDATE … FROM
+read as light rows (``light_rows.py``) rather than model instances. They go through the same row
+functions as ``evaluation_compute`` / ``monitoring_report_compute`` (``derived_figures.apply_evaluation``
+and ``derived_figures.apply_report``), are written back in bulk (``projects.bulk_writes``: COPY + UPDATE … FROM
 on PostgreSQL) and audited with ``record_many`` — one row per changed evaluation or report.
 Each batch commits on its own, so a worker killed half-way leaves finished batches correct and
 a redelivered task simply redoes the rest (a second run changes nothing). ``unit_ids`` lets the
@@ -28,7 +28,8 @@ from projects.models import AuditAction
 
 from ..choices import Grade, Light
 from ..models import MonitoringReport, MonitoringRound, Notification, SelfEvaluation
-from . import figures, rows
+from ..selectors import light_rows
+from . import derived_figures
 from .alerts import alert_recipients_for, notify_grade, notify_lights
 from .evaluation import compute_evaluations
 from .monitoring import compute_reports
@@ -147,7 +148,7 @@ CONTEXT = {
     "ctx_project_name": F("project__name"),
     "ctx_unit_name": F("unit__name"),
     "ctx_unit_path": F("unit__path"),
-    **rows.GOAL_CONTEXT,
+    **light_rows.GOAL_CONTEXT,
 }
 
 
@@ -174,7 +175,7 @@ def _locked(model, ids: list[int]) -> list:
 def _evaluation_batch(ids: list[int], *, actor, batch_size: int, counts: dict) -> None:
     _tune_batch()
     evaluations = _locked(SelfEvaluation, ids)
-    scores = rows.scores_by_evaluation(ids, goals=rows.parent_goals(evaluations))
+    scores = light_rows.scores_by_evaluation(ids, goals=light_rows.parent_goals(evaluations))
     old_grades = {e.pk: e.grade for e in evaluations}
     changed, errors = compute_evaluations(
         evaluations, scores, batch_size=batch_size, engines=_cache(counts, "_engines")
@@ -202,7 +203,7 @@ def _evaluation_batch(ids: list[int], *, actor, batch_size: int, counts: dict) -
         for e, _ in changed
         if e.grade == Grade.POOR
         and old_grades[e.pk] != Grade.POOR
-        and figures.is_complete(scores.get(e.pk, []))  # notify_grade's own condition
+        and derived_figures.is_complete(scores.get(e.pk, []))  # notify_grade's own condition
     ]
     announce, recipients = _to_announce(newly_poor, "poor", counts)
     if announce:
@@ -222,7 +223,7 @@ def _report_batch(
     reports = _locked(MonitoringReport, ids)
     if not reports:
         return
-    entries = rows.entries_by_report(ids, goals=rows.parent_goals(reports))
+    entries = light_rows.entries_by_report(ids, goals=light_rows.parent_goals(reports))
     old_lights = {r.pk: r.light for r in reports}
     changed = compute_reports(
         round_,

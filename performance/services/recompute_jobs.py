@@ -27,11 +27,12 @@ from django.utils import timezone
 from projects import audit
 from projects.choices import Role
 from projects.models import AuditAction, Project, Unit
-from projects.services import require_role
+from projects.permissions import require_role
 
+from .. import dispatch
 from ..choices import JOB_FINISHED, JobKind, JobStatus
+from ..fault_injection import checkpoint
 from ..models import Job, PerformanceGoal
-from ..task_hooks import checkpoint
 from .jobs import job_create, job_fail, job_heartbeat
 
 RECOMPUTE_ROLES = (Role.DEPT_REVIEWER, Role.FINANCE_REVIEWER, Role.ADMIN)
@@ -95,7 +96,7 @@ def recompute_request(*, actor, year: int, unit: Unit | None = None) -> Job:
     )
     for old in stalled:
         _supersede(old, by=job, actor=actor, now=now)
-    transaction.on_commit(lambda: _queue("recompute_job", job.pk))
+    transaction.on_commit(lambda: _queue_recompute_job(job.pk))
     return job
 
 
@@ -138,7 +139,7 @@ def recompute_resend(job: Job) -> list[int]:
     result = job.result or {}
     if "chunks" not in result:
         job.status = JobStatus.PENDING
-        transaction.on_commit(lambda: _queue("recompute_job", job.pk))
+        transaction.on_commit(lambda: _queue_recompute_job(job.pk))
         return []
     done = set(result.get("done") or [])
     pending = [i for i in range(len(result["chunks"])) if i not in done]
@@ -147,10 +148,8 @@ def recompute_resend(job: Job) -> list[int]:
     return pending
 
 
-def _queue(task_name: str, *args) -> None:
-    from .. import tasks
-
-    getattr(tasks, task_name).delay(*args)
+def _queue_recompute_job(job_id: int) -> None:
+    dispatch.enqueue(dispatch.RECOMPUTE_JOB, job_id)
 
 
 def units_in_scope(*, year: int, unit: Unit | None) -> list[int]:
@@ -216,11 +215,7 @@ def recompute_dispatch(*, job_id: int) -> list[int]:
 
 
 def _queue_chunks(job_id: int, chunks: list[int]) -> None:
-    from celery import group
-
-    from ..tasks import recompute_chunk
-
-    group(recompute_chunk.si(job_id, chunk) for chunk in chunks).apply_async()
+    dispatch.enqueue_group(dispatch.RECOMPUTE_CHUNK, ((job_id, chunk) for chunk in chunks))
 
 
 def _progress(done: int, total: int) -> None:

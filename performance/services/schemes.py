@@ -1,56 +1,105 @@
-"""Which scoring scheme applies to a unit."""
+"""Writes to the rules every unit works under: scoring schemes, which unit is scored with which,
+and reporting windows. Checked against ``projects.permissions`` (``may_manage_schemes``,
+``may_manage_windows``: see the README's administration matrix), validated, audited.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
 
-from projects.models import Unit
+from projects import audit
+from projects.models import AuditAction
+from projects.permissions import may_manage_schemes, may_manage_windows
 
-from ..models import SchemeAssignment, ScoringScheme
+from ..models import ReportingWindow, SchemeAssignment, ScoringScheme
 
 
-def scheme_for_unit(unit: Unit) -> ScoringScheme:
-    """The scheme assigned to the unit or its nearest ancestor, else the default scheme."""
-    codes = [code for code in unit.path.split("/") if code]
-    assignments = {
-        a.unit.code: a.scheme
-        for a in SchemeAssignment.objects.filter(unit__code__in=codes).select_related(
-            "unit", "scheme"
+def editable_fields(model: type[models.Model]) -> tuple[str, ...]:
+    """The fields of ``model`` a form may set (what the audit snapshots)."""
+    return tuple(f.name for f in model._meta.concrete_fields if f.editable and not f.primary_key)
+
+
+def _require(check: Callable[[Any], bool], actor, what: str) -> None:
+    if actor is not None and not check(actor):
+        raise PermissionDenied(f"您没有维护{what}的权限（见“管理权限”说明）。")
+
+
+def _save(model, instance, data: Mapping[str, Any], actor, check, what: str):
+    _require(check, actor, what)
+    fields = editable_fields(model)
+    unknown = [key for key in data if key not in fields]
+    if unknown:
+        raise ValidationError({key: "未知字段。" for key in unknown})
+    created = instance is None
+    instance = model() if created else model.objects.select_for_update().get(pk=instance.pk)
+    before = {} if created else audit.snapshot(instance, fields)
+    for key, value in data.items():
+        setattr(instance, key, value)
+    instance.full_clean()
+    changes = audit.diff(before, audit.snapshot(instance, fields))
+    if created or changes:
+        instance.save()
+        audit.record(
+            obj=instance,
+            actor=actor,
+            action=AuditAction.CREATE if created else AuditAction.UPDATE,
+            changes=changes,
         )
-    }
-    for code in reversed(codes):
-        if code in assignments:
-            return assignments[code]
-    scheme = ScoringScheme.objects.filter(is_default=True).first()
-    if scheme is None:
-        raise ValidationError("尚未设置默认评分方案，请管理员在“评分方案”中指定一个默认方案。")
-    return scheme
+    return instance
 
 
-def schemes_for_units(unit_paths: Mapping[int, str]) -> dict[int, ScoringScheme]:
-    """:func:`scheme_for_unit` for many units at once, given ``{unit id: unit path}``:
-    two queries in all."""
-    paths = {pk: [code for code in path.split("/") if code] for pk, path in unit_paths.items()}
-    codes = {code for path in paths.values() for code in path}
-    assignments = {
-        a.unit.code: a.scheme
-        for a in SchemeAssignment.objects.filter(unit__code__in=codes).select_related(
-            "unit", "scheme"
-        )
-    }
-    result: dict[int, ScoringScheme] = {}
-    default: ScoringScheme | None = None
-    for unit_id, path in paths.items():
-        found = next((assignments[c] for c in reversed(path) if c in assignments), None)
-        if found is None:
-            if default is None:
-                default = ScoringScheme.objects.filter(is_default=True).first()
-                if default is None:
-                    raise ValidationError(
-                        "尚未设置默认评分方案，请管理员在“评分方案”中指定一个默认方案。"
-                    )
-            found = default
-        result[unit_id] = found
-    return result
+def _delete(instance, actor, check, what: str) -> None:
+    _require(check, actor, what)
+    fields = editable_fields(type(instance))
+    audit.record(
+        obj=instance,
+        actor=actor,
+        action=AuditAction.DELETE,
+        changes=audit.diff(audit.snapshot(instance, fields), {}),
+    )
+    instance.delete()
+
+
+@transaction.atomic
+def scheme_save(
+    *, data: Mapping[str, Any], actor=None, scheme: ScoringScheme | None = None
+) -> ScoringScheme:
+    """Create or change a scoring scheme (finance-bureau 管理员 and superusers)."""
+    return _save(ScoringScheme, scheme, data, actor, may_manage_schemes, "评分方案")
+
+
+@transaction.atomic
+def scheme_delete(*, scheme: ScoringScheme, actor=None) -> None:
+    """Delete a scheme no unit uses (the database protects a used one)."""
+    _delete(scheme, actor, may_manage_schemes, "评分方案")
+
+
+@transaction.atomic
+def scheme_assignment_save(
+    *, data: Mapping[str, Any], actor=None, assignment: SchemeAssignment | None = None
+) -> SchemeAssignment:
+    """Score a unit (and the units below it) with a scheme: not the unit's own choice."""
+    return _save(SchemeAssignment, assignment, data, actor, may_manage_schemes, "评分方案适用单位")
+
+
+@transaction.atomic
+def scheme_assignment_delete(*, assignment: SchemeAssignment, actor=None) -> None:
+    """The unit falls back to its parent's scheme, or the default."""
+    _delete(assignment, actor, may_manage_schemes, "评分方案适用单位")
+
+
+@transaction.atomic
+def window_save(
+    *, data: Mapping[str, Any], actor=None, window: ReportingWindow | None = None
+) -> ReportingWindow:
+    """Create or change a reporting window (财政审核人, finance-bureau 管理员, superusers)."""
+    return _save(ReportingWindow, window, data, actor, may_manage_windows, "填报时间窗口")
+
+
+@transaction.atomic
+def window_delete(*, window: ReportingWindow, actor=None) -> None:
+    _delete(window, actor, may_manage_windows, "填报时间窗口")

@@ -27,19 +27,19 @@ from projects import audit
 from projects.choices import Role
 from projects.models import AuditAction
 from projects.permissions import roles_for
-from projects.services import check_lock_version
+from projects.services.locking import check_lock_version
 
+from .. import field_specs
 from ..choices import EDITABLE_STATUSES, Grade, NotificationKind, Status
 from ..models import GoalTask, Indicator, PerformanceGoal
-from . import goals as goal_services
-from . import notifications
-from .quality import quality_review
-from .versions import (  # the version reads are part of this module's interface
-    INDICATOR_DIFF_FIELDS as INDICATOR_DIFF_FIELDS,
+from ..selectors.versions import (
+    INDICATOR_DIFF_FIELDS as INDICATOR_DIFF_FIELDS,  # the version reads are part of this module's interface
 )
-from .versions import goal_diff as goal_diff
-from .versions import goal_versions as goal_versions
-from .versions import open_version, same_scope
+from ..selectors.versions import goal_diff as goal_diff
+from ..selectors.versions import goal_versions as goal_versions
+from ..selectors.versions import open_version, same_scope
+from . import notifications
+from .target_review import quality_review
 
 SUBMIT, APPROVE, RETURN, ADJUST, EDIT = "submit", "approve", "return", "adjust", "edit"
 ACTIONS = (EDIT, SUBMIT, APPROVE, RETURN, ADJUST)
@@ -332,8 +332,8 @@ def _supersede_previous(*, goal: PerformanceGoal, actor) -> None:
 
 
 COPIED_INDICATOR_FIELDS = (
-    *goal_services.INDICATOR_FIELDS,
-    *goal_services.PARSED_FIELDS,
+    *field_specs.INDICATOR_FIELDS,
+    *field_specs.PARSED_FIELDS,
     "library_code",
 )
 
@@ -367,7 +367,7 @@ def goal_adjust(*, goal: PerformanceGoal, actor, reason: str) -> PerformanceGoal
         status=Status.DRAFT,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    for name in goal_services.GOAL_FIELDS:
+    for name in field_specs.GOAL_FIELDS:
         setattr(new, name, getattr(locked, name))
     new.adjustment_reason = reason
     new.full_clean()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from ..dashboard.charts import format_figure
+from ..admin.dashboard.charts import format_figure
 
 register = template.Library()
 

@@ -14,7 +14,7 @@ import pytest
 from performance.choices import Status
 from performance.demo import DEMO_PASSWORD
 from performance.models import PerformanceGoal
-from tests.performance.goal_helpers import GOOD_INDICATORS, new_project
+from tests.support.goal_helpers import GOOD_INDICATORS, new_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -32,7 +32,7 @@ def integration_services(request):
 
 
 def hooks_dir() -> Path:
-    """The fault-injection folder the test workers watch (see performance/task_hooks.py)."""
+    """The fault-injection folder the test workers watch (see performance/fault_injection.py)."""
     folder = ROOT / "var" / "task-hooks" / settings.CELERY_TASK_DEFAULT_QUEUE
     folder.mkdir(parents=True, exist_ok=True)
     return folder

@@ -8,7 +8,7 @@ from django.test import override_settings
 from performance.choices import JobStatus
 from performance.models import Indicator, Job
 from performance.services.imports import targets_import_submit
-from tests.performance.import_helpers import NEW_CODE, csv_bytes, db_counts, rows
+from tests.support.import_helpers import NEW_CODE, csv_bytes, db_counts, rows
 
 from .conftest import wait_for
 

@@ -4,7 +4,7 @@ What must hold however the infrastructure misbehaves: a recompute through the wo
 the single-object services (and the published figures); beat ticking twice and a redelivered
 sweep send each reminder once; a worker killed in the middle of a recompute leaves the database
 correct once the task is redelivered; a transient database error is retried until it succeeds.
-Faults are injected through marker files the workers watch (performance/task_hooks.py).
+Faults are injected through marker files the workers watch (performance/fault_injection.py).
 """
 
 from __future__ import annotations
@@ -23,22 +23,18 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from performance.choices import JobStatus, Status, WindowKind
 from performance.models import Job, Notification, ReportingWindow, SelfEvaluation
-from performance.services import beat
+from performance.services import schedules
 from performance.services.evaluation import evaluation_compute
 from performance.services.jobs import jobs_mark_stalled
 from performance.services.monitoring import monitoring_report_compute
 from performance.services.recompute import COMMENT
 from performance.services.recompute_jobs import recompute_request
 from performance.tasks import reminders_sweep
-from projects import services as project_services
 from projects.choices import ProjectCategory
 from projects.models import AuditEntry, Unit
-from tests.performance.test_recompute import (  # noqa: F401 - year_2022 is a fixture
-    _scramble,
-    _snapshot,
-    year_2022,
-)
-from tests.performance.test_recompute_jobs import _published_totals
+from projects.services import projects as project_services
+from tests.performance.services.test_recompute import _scramble, _snapshot, year_2022  # noqa: F401 - year_2022 is a fixture
+from tests.performance.services.test_recompute_jobs import _published_totals
 
 from .conftest import (
     ROOT,
@@ -150,7 +146,7 @@ def test_recompute_through_the_worker_equals_the_services_and_the_published_figu
 
 def test_two_beat_ticks_send_each_reminder_once(demo, task_hooks, spawn_worker):
     recipients = _due_window()
-    beat.beat_schedules_ensure(every_seconds=2)
+    schedules.beat_schedules_ensure(every_seconds=2)
     with session_worker_paused():
         spawn_worker("beatw", "--concurrency", "2")
         log = open(worker_log("beat"), "w")  # noqa: SIM115 - closed below
@@ -174,7 +170,7 @@ def test_two_beat_ticks_send_each_reminder_once(demo, task_hooks, spawn_worker):
             beat_process.wait(timeout=20)
             log.close()
 
-        assert _log("beat").count(f"Sending due task {beat.REMINDERS}") >= 3
+        assert _log("beat").count(f"Sending due task {schedules.REMINDERS}") >= 3
         assert Notification.objects.count() == recipients
         assert set(Notification.objects.values_list("recipient__username", flat=True)) == {
             "filler027",

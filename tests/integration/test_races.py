@@ -1,4 +1,4 @@
-"""The races of ``tests/api/test_races.py``, truly concurrent: two threads with their own
+"""The races of ``tests/performance/api/test_races.py``, truly concurrent: two threads with their own
 PostgreSQL connections send their PATCH at the same moment, 100 times per object. The loser
 waits on the winner's row lock (``select_for_update`` in the services), then finds its
 ``lock_version`` outdated: exactly one 200 and one 409 per round, and no update lost.
@@ -11,7 +11,7 @@ import threading
 import pytest
 from django.db import connection
 
-from tests.api.races import RESOURCES, ROUNDS, assert_no_update_lost, prepare, token_client
+from tests.support.races import RESOURCES, ROUNDS, assert_no_update_lost, prepare, token_client
 
 from .conftest import session_worker_idle
 

@@ -9,9 +9,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from projects import services
 from projects.choices import FundSource, ProjectCategory, Role, UnitKind
 from projects.models import ExecutionRecord, Membership, Project, ProjectBudget, Unit
+from projects.services import accounts
+from projects.services import projects as project_services
+from projects.services import units as unit_services
 
 pytestmark = pytest.mark.django_db
 
@@ -22,13 +24,15 @@ def test_unit_path_follows_the_tree(demo):
 
 
 def test_moving_a_department_moves_its_units(demo):
-    other = services.unit_upsert(
+    other = unit_services.unit_upsert(
         code="999",
         name="测试部门",
         kind=UnitKind.DEPARTMENT,
         parent=Unit.objects.get(code="410300"),
     )
-    child = services.unit_upsert(code="999001", name="测试单位", kind=UnitKind.UNIT, parent=other)
+    child = unit_services.unit_upsert(
+        code="999001", name="测试单位", kind=UnitKind.UNIT, parent=other
+    )
     other.code = "998"
     other.save()
     child.refresh_from_db()
@@ -81,14 +85,14 @@ def _project_data(code: str, unit_code: str = "027001") -> dict:
 def test_a_code_another_visible_unit_uses_is_refused_on_the_code(demo, superuser):
     for actor in (superuser, None):  # None: the system (demo loader, imports without a user)
         with pytest.raises(ValidationError) as error:
-            services.project_save(data=_project_data("3050042023001"), actor=actor)
+            project_services.project_save(data=_project_data("3050042023001"), actor=actor)
         assert list(error.value.message_dict) == ["code"]
         assert "305004" in error.value.message_dict["code"][0]
     assert not Project.objects.filter(unit__code="027001", code="3050042023001").exists()
 
 
 def test_a_code_only_invisible_units_use_is_free_for_the_editor(demo, filler):
-    project = services.project_save(data=_project_data("3050042023001"), actor=filler)
+    project = project_services.project_save(data=_project_data("3050042023001"), actor=filler)
     assert (project.unit.code, project.code) == ("027001", "3050042023001")
     assert Project.objects.filter(code="3050042023001", year=2023).count() == 2
 
@@ -105,7 +109,7 @@ def test_project_period_must_be_ordered(demo):
 
 def test_project_cannot_belong_to_the_finance_bureau(finance_reviewer):
     with pytest.raises(ValidationError):
-        services.project_save(
+        project_services.project_save(
             data={
                 "code": "1",
                 "name": "x",
@@ -128,7 +132,7 @@ def test_budget_is_unique_per_fund_source_and_non_negative(demo):
 
 def test_adjusted_budget_defaults_to_the_initial_amount(demo):
     project = Project.objects.filter(unit__code="027001").first()
-    budget = services.project_set_budget(
+    budget = project_services.project_set_budget(
         project=project, fund_source=FundSource.CARRYOVER, amount=Decimal("0.628")
     )
     assert budget.adjusted_amount == Decimal("0.628")
@@ -137,12 +141,14 @@ def test_adjusted_budget_defaults_to_the_initial_amount(demo):
 def test_execution_amount_cannot_be_zero(demo):
     project = Project.objects.filter(unit__code="027001").first()
     with pytest.raises(ValidationError):
-        services.execution_add(project=project, date=dt.date(2022, 3, 1), amount=Decimal("0"))
+        project_services.execution_add(
+            project=project, date=dt.date(2022, 3, 1), amount=Decimal("0")
+        )
 
 
 def test_membership_role_must_fit_the_unit_kind(demo, filler):
     with pytest.raises(ValidationError) as error:
-        services.membership_add(user=filler, unit=Unit.objects.get(code="410300"), role=Role.FILLER)
+        accounts.membership_add(user=filler, unit=Unit.objects.get(code="410300"), role=Role.FILLER)
     assert "role" in error.value.message_dict
     assert not Membership.objects.filter(user=filler, unit__code="410300").exists()
 
@@ -152,7 +158,7 @@ def test_filler_cannot_edit_another_units_project(outsider):
 
     project = Project.objects.filter(unit__code="027001").first()
     with pytest.raises(PermissionDenied):
-        services.project_save(project=project, data={"leader": "张三"}, actor=outsider)
+        project_services.project_save(project=project, data={"leader": "张三"}, actor=outsider)
     project.refresh_from_db()
     assert project.leader == ""
 
@@ -160,11 +166,11 @@ def test_filler_cannot_edit_another_units_project(outsider):
 def test_stale_project_edit_is_refused(filler):
     project = Project.objects.filter(unit__code="027001").first()
     version = project.lock_version
-    services.project_save(
+    project_services.project_save(
         project=project, data={"leader": "张三"}, actor=filler, expected_version=version
     )
     with pytest.raises(ValidationError) as error:
-        services.project_save(
+        project_services.project_save(
             project=project, data={"leader": "李四"}, actor=filler, expected_version=version
         )
     assert error.value.code == "stale"

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from projects.models import AuditEntry, Project, Unit
 
 from ...choices import Grade
-from .fast import FastRepresentation
+from .compiled import FastRepresentation
 
 
 class UnitBriefSerializer(FastRepresentation, serializers.ModelSerializer):

@@ -8,11 +8,11 @@ from rest_framework import serializers
 from projects.models import Project, Unit
 
 from ...choices import GoalScope
+from ...field_specs import GOAL_FIELDS, INDICATOR_FIELDS
 from ...models import GoalTask, Indicator, PerformanceGoal
 from ...services import workflow
-from ...services.goals import GOAL_FIELDS, INDICATOR_FIELDS
 from .common import ProjectBriefSerializer, UnitBriefSerializer
-from .fast import FastRepresentation, PrefetchedListSerializer, converter
+from .compiled import FastRepresentation, PrefetchedListSerializer, converter
 
 
 class FindingSerializer(serializers.Serializer):

@@ -13,9 +13,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from projects import login_throttle
-from projects.client_address import client_address
 from projects.models import Membership
+from projects.security import login_throttle
+from projects.security.client_address import client_address
 
 from ..schema import errors, responses
 from ..throttling import AuthRateThrottle

@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from projects.permissions import visible_units
 from projects.selectors import projects_for
 
-from ... import selectors
 from ...models import ScoringScheme, SelfEvaluation
+from ...selectors import scoping
 from ...services import evaluation as evaluation_services
 from ..filters import FILTER_BACKENDS, EvaluationFilter
 from ..pagination import LargeListCursorPagination, SmallListPagination
@@ -81,7 +81,7 @@ class EvaluationViewSet(
     ordering = ["id"]
 
     def get_queryset(self) -> QuerySet[SelfEvaluation]:
-        return selectors.evaluations_for(self.request.user)
+        return scoping.evaluations_for(self.request.user)
 
     def get_serializer_class(self):
         return EvaluationDetailSerializer if self.action == "retrieve" else EvaluationSerializer

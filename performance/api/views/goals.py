@@ -15,9 +15,10 @@ from rest_framework.response import Response
 from projects.models import Project
 from projects.permissions import visible_units
 
-from ... import list_selectors, selectors
+from ... import field_specs
 from ...choices import GoalScope
 from ...models import Indicator, PerformanceGoal
+from ...selectors import api_lists, scoping
 from ...services import goals as goal_services
 from ...services import workflow
 from ..filters import FILTER_BACKENDS, GoalFilter, IndicatorFilter
@@ -95,15 +96,15 @@ class GoalViewSet(
 
     def get_queryset(self) -> QuerySet[PerformanceGoal]:
         if self.action == "list":
-            return list_selectors.goal_list_for(self.request.user)
+            return api_lists.goal_list_for(self.request.user)
         if self.action == "retrieve":
-            return list_selectors.goal_detail_for(self.request.user)
-        return selectors.goals_for(self.request.user)
+            return api_lists.goal_detail_for(self.request.user)
+        return scoping.goals_for(self.request.user)
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
         if self.action == "list":
-            list_selectors.attach_goal_rows(page if page is not None else queryset)
+            api_lists.attach_goal_rows(page if page is not None else queryset)
         return page
 
     def get_serializer_class(self):
@@ -124,7 +125,7 @@ class GoalViewSet(
             unit=values.get("unit") if values["scope"] == GoalScope.UNIT else None,
             project=values.get("project") if values["scope"] == GoalScope.PROJECT else None,
             actor=user,
-            data={key: values[key] for key in goal_services.GOAL_FIELDS if key in values},
+            data={key: values[key] for key in field_specs.GOAL_FIELDS if key in values},
             indicators=[dict(row) for row in values.get("indicators", [])],
             tasks=[dict(row) for row in values.get("tasks", [])],
         )

@@ -8,8 +8,8 @@ from rest_framework import mixins, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ... import selectors
 from ...models import MonitoringReport, MonitoringRound
+from ...selectors import scoping
 from ...services import monitoring as monitoring_services
 from ..filters import FILTER_BACKENDS, ReportFilter
 from ..pagination import LargeListCursorPagination, SmallListPagination
@@ -103,7 +103,7 @@ class ReportViewSet(
     ordering = ["id"]
 
     def get_queryset(self) -> QuerySet[MonitoringReport]:
-        return selectors.reports_for(self.request.user)
+        return scoping.reports_for(self.request.user)
 
     def get_serializer_class(self):
         return ReportDetailSerializer if self.action == "retrieve" else ReportSerializer

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from projects.permissions import visible_units
 from projects.selectors import subtree
 
-from ...selectors import SUMMARY_GROUPS, performance_summary
+from ...selectors.summaries import SUMMARY_GROUPS, performance_summary
 from ..schema import LIST, responses
 from ..serializers.summaries import SummarySerializer
 

@@ -14,7 +14,7 @@ from projects.models import Project
 from projects.permissions import visible_units
 from projects.selectors import projects_for
 
-from ...selectors import execution_rate_lookup, performance_summary
+from ...selectors.summaries import execution_rate_lookup, performance_summary
 from ..filters import FILTER_BACKENDS, ProjectFilter, UnitFilter
 from ..pagination import SmallListPagination
 from ..schema import LIST, READ, responses

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from performance.services.beat import beat_schedules_ensure
+from performance.services.schedules import beat_schedules_ensure
 
 
 class Command(BaseCommand):

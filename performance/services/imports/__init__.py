@@ -42,6 +42,7 @@ from django.db import IntegrityError, transaction
 
 from projects.models import Membership
 
+from ... import dispatch
 from ...choices import JOB_FINISHED, JobKind
 from ...models import Job
 from .. import jobs
@@ -153,9 +154,7 @@ def targets_import_submit(
         input_file=ContentFile(data, name=filename),
         total=estimate,
     )
-    from ... import tasks
-
-    transaction.on_commit(lambda: tasks.import_targets.delay(job.pk))
+    transaction.on_commit(lambda: dispatch.enqueue(dispatch.IMPORT_TARGETS, job.pk))
     return job
 
 

@@ -22,9 +22,11 @@ from projects.permissions import has_role, visible_units
 
 from ... import targets
 from ...choices import GoalScope, Status
+from ...field_specs import INDICATOR_FIELDS
 from ...models import Indicator, PerformanceGoal
 from ...resources import HEADER_OF, current_goals
-from ..goals import INDICATOR_FIELDS, _previous_year_value, apply_parsed_target
+from ...selectors.previous_year import previous_year_value
+from ..goals import apply_parsed_target
 from .result import ImportResult
 from .validation import TargetRow
 
@@ -323,7 +325,7 @@ def _parse(indicator: Indicator, row: TargetRow, result: ImportResult) -> bool:
     """Fill the parsed columns exactly as ``indicator_save`` does; False on a bad value."""
     apply_parsed_target(indicator)
     if indicator.kind == targets.RELATIVE:  # 不低于上年: resolved from last year's actual
-        apply_parsed_target(indicator, previous_value=_previous_year_value(indicator))
+        apply_parsed_target(indicator, previous_value=previous_year_value(indicator))
     try:
         indicator.clean_fields(exclude=UNCHECKED)
     except ValidationError as error:

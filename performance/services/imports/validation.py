@@ -16,7 +16,7 @@ from openpyxl.utils.cell import range_boundaries
 
 from ... import targets
 from ...resources import COLUMNS, HEADER_OF, PROJECT_TYPE_LABELS
-from . import cells
+from . import cell_cleaning
 from .reading import Table
 from .result import ImportFileError, ImportIssue, ImportResult
 
@@ -143,31 +143,37 @@ def clean_row(number: int, values: tuple, layout: Layout, result: ImportResult) 
         return values[position] if position is not None and position < len(values) else None
 
     cleaners: dict[str, Callable[[object], object]] = {
-        "year": cells.year,
-        "unit_code": cells.unit_code,
-        "unit_name": lambda v: cells.limited(cells.as_text(v), "unit_name"),
-        "project_code": cells.project_code,
-        "project_name": lambda v: cells.limited(cells.required(cells.as_text(v)), "project_name"),
-        "project_type": cells.project_type,
-        "amount": lambda v: cells.number(v, places=6, int_digits=14, what="资金总额"),
-        "level1": lambda v: cells.limited(cells.required(cells.as_text(v)), "level1"),
-        "level2": lambda v: cells.limited(cells.as_text(v), "level2"),
-        "level3": lambda v: cells.limited(cells.required(cells.as_text(v)), "level3"),
-        "raw_value": cells.raw_value,
+        "year": cell_cleaning.year,
+        "unit_code": cell_cleaning.unit_code,
+        "unit_name": lambda v: cell_cleaning.limited(cell_cleaning.as_text(v), "unit_name"),
+        "project_code": cell_cleaning.project_code,
+        "project_name": lambda v: cell_cleaning.limited(
+            cell_cleaning.required(cell_cleaning.as_text(v)), "project_name"
+        ),
+        "project_type": cell_cleaning.project_type,
+        "amount": lambda v: cell_cleaning.number(v, places=6, int_digits=14, what="资金总额"),
+        "level1": lambda v: cell_cleaning.limited(
+            cell_cleaning.required(cell_cleaning.as_text(v)), "level1"
+        ),
+        "level2": lambda v: cell_cleaning.limited(cell_cleaning.as_text(v), "level2"),
+        "level3": lambda v: cell_cleaning.limited(
+            cell_cleaning.required(cell_cleaning.as_text(v)), "level3"
+        ),
+        "raw_value": cell_cleaning.raw_value,
     }
     if layout.has_explanation:
-        cleaners["explanation"] = lambda v: cells.as_text(v)
+        cleaners["explanation"] = lambda v: cell_cleaning.as_text(v)
     if layout.has_weight:
         cleaners["weight"] = lambda v: (
             None
             if v is None or (isinstance(v, str) and not v.strip())
-            else cells.number(v, places=2, int_digits=5, what="分值")
+            else cell_cleaning.number(v, places=2, int_digits=5, what="分值")
         )
     failed = False
     for key, cleaner in cleaners.items():
         try:
             clean[key] = cleaner(cell(key))
-        except cells.Bad as bad:
+        except cell_cleaning.Bad as bad:
             failed = True
             result.error(bad.message, bad.code, number, HEADER_OF[key])
     if failed:

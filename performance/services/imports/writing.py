@@ -2,7 +2,7 @@
 
 Projects, budgets and new goals go through their services (``project_save``,
 ``project_set_budget``, ``goal_create``: checks and audit rows included). Indicators are
-written set-based — ``projects.bulk`` (COPY on PostgreSQL), with the parsed columns already
+written set-based — ``projects.bulk_writes`` (COPY on PostgreSQL), with the parsed columns already
 filled by ``goals.apply_parsed_target`` — and audited with one row each via ``record_many``.
 """
 
@@ -11,14 +11,14 @@ from __future__ import annotations
 from django.utils import timezone
 
 from projects import audit
-from projects import services as project_services
-from projects.bulk import bulk_create_rows, bulk_update_rows
+from projects.bulk_writes import bulk_create_rows, bulk_update_rows
 from projects.models import AuditAction
+from projects.services import projects as project_services
 
 from ...choices import GoalScope
+from ...field_specs import INDICATOR_FIELDS, PARSED_FIELDS
 from ...models import Indicator
 from .. import goals as goal_services
-from ..goals import INDICATOR_FIELDS, PARSED_FIELDS
 from .planning import Plan, project_data
 from .result import ImportResult
 

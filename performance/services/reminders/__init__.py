@@ -21,21 +21,17 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from ... import dispatch
 from ...models import Notification, ReportingWindow
 from .events import events_sweep
-from .windows import DUE, OPEN, OVERDUE, window_key, window_stage, window_sweep, work_due
+from .windows import window_key, window_sweep
 
 __all__ = [
-    "DUE",
-    "OPEN",
-    "OVERDUE",
     "events_sweep",
     "mail_catch_up",
     "reminders_sweep",
     "window_key",
-    "window_stage",
     "window_sweep",
-    "work_due",
 ]
 
 # Mail not sent this long after its notification was created is queued again by the sweep.
@@ -58,11 +54,10 @@ def mail_catch_up(*, now: dt.datetime | None = None) -> int:
         .values_list("pk", flat=True)
     )
     if pending:
-        from ...tasks import send_notification_email
 
         def queue() -> None:
             for notification_id in pending:
-                send_notification_email.delay(notification_id)
+                dispatch.enqueue(dispatch.SEND_NOTIFICATION_EMAIL, notification_id)
 
         transaction.on_commit(queue)
     return len(pending)

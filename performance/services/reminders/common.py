@@ -11,14 +11,10 @@ from django.urls import NoReverseMatch, reverse
 from projects.choices import Role
 from projects.models import Membership, Unit
 
-from ...choices import Status
 from ..notifications import notify
 
 STAFF_ROLES = (Role.FILLER, Role.UNIT_REVIEWER)
 ESCALATION_ROLES = (Role.DEPT_REVIEWER,)
-# A goal past these states has left the unit's hands (it is with the reviewers or approved).
-GOAL_HANDED_IN = (Status.SUBMITTED, Status.DEPT_APPROVED, Status.APPROVED, Status.SUPERSEDED)
-HANDED_IN = (Status.SUBMITTED, Status.DEPT_APPROVED, Status.APPROVED)
 LISTED_ITEMS = 20
 
 

@@ -10,7 +10,8 @@ from projects.models import Unit
 
 from ...choices import Grade, Light, Likelihood, NotificationKind
 from ...models import MonitoringEntry, MonitoringReport, Notification, SelfEvaluation
-from .common import ESCALATION_ROLES, HANDED_IN, STAFF_ROLES, Recipients, notify_once
+from ...selectors.work_due import HANDED_IN
+from .common import ESCALATION_ROLES, STAFF_ROLES, Recipients, notify_once
 
 # Event warnings look at recent years only, so the sweep does not grow with history.
 EVENT_YEARS_BACK = 2

@@ -1,0 +1,152 @@
+"""数据看板: the admin's dashboard page for one year and one unit scope.
+
+The figures come from :func:`performance.selectors.dashboard.dashboard_figures`, the charts
+from the pure SVG builders in :mod:`performance.admin.dashboard.charts`; this view only reads the
+filter, picks the chart rows and renders. A unit outside the user's scope is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from projects.admin.params import whole_number
+from projects.permissions import visible_units
+
+from ...selectors.dashboard import dashboard_figures, dashboard_units, default_year
+from . import charts
+
+CHART_BARS = 30  # more rows than this go to the table only
+
+
+def _year(value: str) -> int | None:
+    return whole_number(value, low=2000, high=2100)
+
+
+def build_charts(figures: dict[str, Any]) -> dict[str, str]:
+    """The five charts of the dashboard as SVG markup (escaped by the builders)."""
+    year = figures["year"]
+    goals = figures["goals"]
+    execution = figures["execution"]
+    execution_rows = execution[execution["chart_by"]][:CHART_BARS]
+    scores = figures["scores"]
+    overdue_units: dict[str, int] = {}
+    for row in figures["overdue"]:
+        overdue_units[row["unit"]] = overdue_units.get(row["unit"], 0) + row["count"]
+    built = {
+        "goals": charts.bar_chart(
+            chart_id="chart-goals",
+            title=f"{year}年绩效目标按状态（共 {goals['total']} 个）",
+            bars=[
+                charts.Bar(row["label"], row["count"], charts.STATUS_COLORS[row["code"]])
+                for row in goals["by_status"]
+            ],
+            suffix=" 个",
+        ),
+        "execution": charts.progress_chart(
+            chart_id="chart-execution",
+            title=f"{year}年预算执行率与时间进度"
+            + ("（按主管部门）" if execution["chart_by"] == "departments" else "（按单位）"),
+            bars=[
+                charts.Bar(
+                    row["label"],
+                    row["rate"],
+                    charts.LIGHT_COLORS[row["light"] or "none"],
+                    row["light_label"] if row["light"] else "",
+                )
+                for row in execution_rows
+            ],
+            reference=figures["time_progress"],
+            reference_label="时间进度",
+        ),
+        "lights": charts.stacked_chart(
+            chart_id="chart-lights",
+            title=f"{year}年绩效监控预警灯（按监控轮次）",
+            rows=[
+                (
+                    row["label"],
+                    [
+                        charts.Segment(c["label"], c["count"], charts.LIGHT_COLORS[c["code"]])
+                        for c in row["counts"]
+                    ]
+                    + [charts.Segment("未计算", row["unlit"], charts.LIGHT_COLORS["none"])],
+                )
+                for row in figures["lights"]
+            ],
+            legend=[
+                (label, charts.LIGHT_COLORS[code])
+                for code, label in (
+                    ("green", "绿灯"),
+                    ("blue", "蓝灯"),
+                    ("yellow", "黄灯"),
+                    ("red", "红灯"),
+                    ("none", "未计算"),
+                )
+            ],
+        ),
+        "scores": charts.bar_chart(
+            chart_id="chart-scores",
+            title=f"{year}年项目自评得分分布（已评分 {scores['scored']} 个）",
+            bars=[charts.Bar(f"{row['label']} 分", row["count"]) for row in scores["bands"]],
+            suffix=" 个",
+        ),
+        "grades": charts.bar_chart(
+            chart_id="chart-grades",
+            title=f"{year}年项目自评等级",
+            bars=[
+                charts.Bar(row["label"], row["count"], charts.GRADE_COLORS[row["code"]])
+                for row in scores["grades"]
+            ],
+            suffix=" 个",
+        ),
+        "overdue": charts.bar_chart(
+            chart_id="chart-overdue",
+            title=f"{year}年逾期未报单位（截止后仍未完成的事项数）",
+            bars=[
+                charts.Bar(unit, count, charts.LIGHT_COLORS["red"])
+                for unit, count in list(overdue_units.items())[:CHART_BARS]
+            ],
+            suffix=" 项",
+        ),
+    }
+    return {name: mark_safe(svg) for name, svg in built.items()}  # the builders escape every text
+
+
+def dashboard_view(request):
+    """GET ?year=&unit=: the dashboard of ``year`` for the user's units (or one subtree)."""
+    if not request.user.has_perm("performance.view_performancegoal"):
+        raise PermissionDenied
+    units = dashboard_units(request.user)
+    code = request.GET.get("unit", "").strip()
+    unit = None
+    if code:
+        unit = next((u for u in units if u.code == code), None)
+        if unit is None:
+            raise Http404(f"单位「{code}」不存在或您无权查看。")
+    today = timezone.localdate()
+    year = _year(request.GET.get("year", ""))
+    if year is None:
+        scope = visible_units(request.user)
+        if unit is not None:
+            scope = scope.filter(path__startswith=unit.path)
+        year = default_year(scope, today)
+    figures = dashboard_figures(user=request.user, year=year, unit=unit, today=today)
+    context = {
+        **admin.site.each_context(request),
+        "title": "数据看板",
+        "subtitle": f"{year}年",
+        "figures": figures,
+        "charts": build_charts(figures),
+        "chart_bars": CHART_BARS,
+        "execution_truncated": len(figures["execution"][figures["execution"]["chart_by"]])
+        > CHART_BARS,
+        "units": units,
+        "today": today,
+    }
+    return TemplateResponse(request, "admin/performance/dashboard/index.html", context)

@@ -1,0 +1,301 @@
+"""Self-evaluations: started from the approved goal, filled and scored, with the unit summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.utils.html import format_html, format_html_join
+
+from projects.admin.params import whole_number
+from projects.admin.versioning import VersionedForm
+from projects.models import Unit
+
+from ..choices import GoalScope, Grade
+from ..models import IndicatorEvaluation, SelfEvaluation
+from ..scoring import CATEGORY_LABELS
+from ..selectors.summaries import evaluation_summaries
+from ..services import derived_figures
+from ..services import evaluation as evaluation_services
+from .common import ServiceSavingAdmin, can_edit, grade_badge
+
+
+class ScoreForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        score = self.instance
+        if score.pk and "actual_raw" in self.changed_data:
+            target = derived_figures.indicator_target(score.indicator)
+            message = derived_figures.value_error(
+                cleaned.get("actual_raw"), indicator=score.indicator, target=target
+            )
+            if message:
+                self.add_error("actual_raw", message)
+        if (
+            cleaned.get("override_score") is not None
+            and not (cleaned.get("override_reason") or "").strip()
+        ):
+            self.add_error("override_reason", "调整得分必须填写调整理由。")
+        return cleaned
+
+
+class IndicatorEvaluationInline(admin.TabularInline):
+    model = IndicatorEvaluation
+    form = ScoreForm
+    extra = 0
+    can_delete = False
+    fields = [
+        "indicator",
+        "target_display",
+        "actual_raw",
+        "band",
+        "band_score",
+        "computed_score",
+        "override_score",
+        "override_reason",
+        "final_score",
+        "over_achieved_display",
+        "deviation_reason",
+        "notes_display",
+    ]
+    readonly_fields = [
+        "indicator",
+        "target_display",
+        "computed_score",
+        "final_score",
+        "over_achieved_display",
+        "notes_display",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("indicator")
+
+    @admin.display(description="指标值（分值）")
+    def target_display(self, obj):
+        weight = obj.indicator.weight
+        return f"{obj.indicator.raw_value or '—'}（{weight.normalize() if weight is not None else 0} 分）"
+
+    @admin.display(description="超额完成")
+    def over_achieved_display(self, obj):
+        return format_html('<b style="color:#1565c0">{}</b>', "≥120%") if obj.over_achieved else ""
+
+    @admin.display(description="计算说明")
+    def notes_display(self, obj):
+        if not obj.notes:
+            return "—"
+        return format_html_join("", "<div>{}</div>", ((note,) for note in obj.notes))
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return can_edit(request, obj) and super().has_change_permission(request, obj)
+
+
+class EvaluationForm(VersionedForm):
+    class Meta:
+        model = SelfEvaluation
+        fields = ["deviation_declared", "deviation_analysis", "measures"]
+
+
+class EvaluationStartForm(forms.ModelForm):
+    """开展自评: pick a project (项目自评) or, without one, a unit (单位整体自评)."""
+
+    class Meta:
+        model = SelfEvaluation
+        fields = ["year", "project", "unit"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].required = False
+        self.fields["unit"].help_text = "单位整体自评时选择；项目自评只需选择项目。"
+
+    def clean(self):
+        cleaned = super().clean()
+        project, unit, year = cleaned.get("project"), cleaned.get("unit"), cleaned.get("year")
+        if project is None and unit is None:
+            raise ValidationError("请选择要自评的项目（项目自评）或单位（单位整体自评）。")
+        if project is not None:
+            if year and project.year != year:
+                self.add_error("year", f"自评年度 {year} 与项目年度 {project.year} 不一致。")
+            cleaned["unit"] = self.instance.unit = project.unit
+        self.instance.scope = GoalScope.PROJECT if project is not None else GoalScope.UNIT
+        return cleaned
+
+
+@admin.register(SelfEvaluation)
+class SelfEvaluationAdmin(ServiceSavingAdmin):
+    form = EvaluationForm
+    list_display = [
+        "year",
+        "scope",
+        "subject",
+        "unit",
+        "budget",
+        "executed",
+        "execution_rate",
+        "total_score",
+        "grade_badge",
+        "has_deviation",
+        "status",
+    ]
+    list_filter = ["year", "scope", "grade", "status", "has_deviation", "unit__parent"]
+    search_fields = ["project__code", "project__name", "unit__code", "unit__name"]
+    list_select_related = ["project", "unit"]
+    inlines = [IndicatorEvaluationInline]
+    readonly_fields = [
+        "scope",
+        "project",
+        "unit",
+        "year",
+        "goal",
+        "scheme",
+        "status",
+        "budget",
+        "executed",
+        "execution_rate",
+        "execution_score",
+        "category_rates_display",
+        "total_score",
+        "grade_badge",
+        "has_deviation",
+        "last_comment",
+        "computed_at",
+        "submitted_at",
+        "created_by",
+        "lock_version",
+    ]
+    fieldsets = [
+        (None, {"fields": [("scope", "year"), "project", "unit", "goal", "scheme", "status"]}),
+        (
+            "自评结果（系统计算）",
+            {
+                "fields": [
+                    ("budget", "executed"),
+                    ("execution_rate", "execution_score"),
+                    "category_rates_display",
+                    ("total_score", "grade_badge"),
+                    "has_deviation",
+                    "computed_at",
+                ]
+            },
+        ),
+        (
+            "偏差分析",
+            {
+                "fields": [
+                    "deviation_declared",
+                    "deviation_analysis",
+                    "measures",
+                    "expected_version",
+                ]
+            },
+        ),
+        ("审核", {"fields": ["last_comment", "submitted_at", "created_by", "lock_version"]}),
+    ]
+
+    @admin.display(description="项目/单位")
+    def subject(self, obj):
+        return obj.project.name if obj.project_id else f"{obj.unit.name}（整体）"
+
+    @admin.display(description="自评等级", ordering="grade")
+    def grade_badge(self, obj):
+        return grade_badge(obj.grade)
+
+    @admin.display(description="各类指标得分率")
+    def category_rates_display(self, obj):
+        rates = obj.category_rates or {}
+        if not rates:
+            return "—"
+        return format_html_join(
+            "",
+            '<span style="margin-right:1.5em">{}：{}</span>',
+            (
+                (CATEGORY_LABELS.get(key, key), "—" if rate is None else f"{rate}%")
+                for key, rate in rates.items()
+            ),
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = EvaluationStartForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ["year", "project", "unit"]})]
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def get_inline_instances(self, request, obj=None):
+        return [] if obj is None else super().get_inline_instances(request, obj)
+
+    def compute(self, request, obj):
+        return evaluation_services.evaluation_compute(evaluation=obj, actor=request.user)
+
+    def computed_message(self, obj) -> str:
+        grade = Grade(obj.grade).label if obj.grade else "—"
+        return f"已重新计算：自评得分 {obj.total_score}，等级 {grade}。"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # written in save_related: one service call with the scores
+        data = form.cleaned_data
+        project = data.get("project")
+        evaluation = evaluation_services.evaluation_start(
+            actor=request.user,
+            year=data["year"],
+            project=project,
+            unit=None if project is not None else data.get("unit"),
+        )
+        obj.pk = obj.id = evaluation.pk
+        self.message_user(
+            request,
+            f"已开展“{evaluation}”：请逐项填写实际完成值后保存，系统自动计算得分。",
+            level=messages.SUCCESS,
+        )
+
+    def save_related(self, request, form, formsets, change):
+        if not change:
+            return
+        scores = self.changed_rows(formsets, evaluation_services.SCORE_FIELDS)
+        data = {}
+        for key in ("deviation_analysis", "measures"):
+            if key in form.changed_data:
+                data[key] = form.cleaned_data.get(key)
+        if "deviation_declared" in form.changed_data:
+            data["has_deviation"] = form.cleaned_data.get("deviation_declared")
+        if data or scores:
+            evaluation_services.evaluation_update(
+                evaluation=form.instance,
+                actor=request.user,
+                data=data,
+                scores=scores,
+                expected_version=form.cleaned_data.get("expected_version"),
+            )
+
+    def changelist_view(self, request, extra_context=None):
+        extra = dict(extra_context or {})
+        extra.update(self.unit_summary_context(request))
+        return super().changelist_view(request, extra)
+
+    def unit_summary_context(self, request) -> dict[str, Any]:
+        """The final-accounts summary of every visible unit with evaluations in the year shown."""
+        scoped = self.get_queryset(request)
+        year = whole_number(request.GET.get("year__exact") or request.GET.get("year"), high=9999)
+        if year is None:
+            year = scoped.aggregate(latest=Max("year"))["latest"]
+        if not year:
+            return {"unit_summaries": [], "summary_year": None}
+        units = Unit.objects.filter(pk__in=scoped.filter(year=year).values("unit_id")).order_by(
+            "code"
+        )
+        return {
+            "unit_summaries": evaluation_summaries(units=units, year=year),
+            "summary_year": year,
+        }

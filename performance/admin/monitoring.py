@@ -1,0 +1,354 @@
+"""Monitoring rounds (opened by the finance bureau) and each project's monitoring report."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from projects.admin.scoping import report_service_error
+from projects.admin.versioning import VersionedForm
+
+from ..choices import Light
+from ..models import MonitoringEntry, MonitoringReport, MonitoringRound
+from ..services import derived_figures
+from ..services import monitoring as monitoring_services
+from .common import ServiceSavingAdmin, can_edit, light_badge, render_findings
+
+
+class RoundForm(forms.ModelForm):
+    class Meta:
+        model = MonitoringRound
+        fields = ["year", "data_month", "title", "opens_on", "deadline"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "title" in self.fields:
+            self.fields["title"].required = False
+            self.fields["title"].help_text = "留空则为“某年1-N月绩效运行监控”。"
+
+    def clean(self):
+        cleaned = super().clean()
+        year, month = cleaned.get("year"), cleaned.get("data_month")
+        opens_on, deadline = cleaned.get("opens_on"), cleaned.get("deadline")
+        if year and month and opens_on and deadline:
+            try:
+                monitoring_services.check_round_input(year, month, opens_on, deadline)
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    self.add_error(field, problems)
+            if not cleaned.get("title"):
+                cleaned["title"] = monitoring_services.default_round_title(year, month)
+                self.instance.title = cleaned["title"]
+        return cleaned
+
+
+@admin.register(MonitoringRound)
+class MonitoringRoundAdmin(admin.ModelAdmin):
+    form = RoundForm
+    list_display = [
+        "title",
+        "year",
+        "data_month",
+        "opens_on",
+        "deadline",
+        "status",
+        "report_link",
+        "light_counts",
+    ]
+    list_filter = ["year", "status"]
+    search_fields = ["title"]
+    readonly_fields = ["status", "created_by", "created_at", "report_link", "light_counts"]
+
+    def get_queryset(self, request):
+        lights = {
+            f"n_{light}": Count("reports", filter=Q(reports__light=light)) for light in Light.values
+        }
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("created_by")
+            .annotate(n_reports=Count("reports"), **lights)
+        )
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["year", "data_month", "title", "opens_on", "deadline"]
+        return [
+            "title",
+            "year",
+            "data_month",
+            "opens_on",
+            "deadline",
+            "status",
+            "report_link",
+            "light_counts",
+            "created_by",
+            "created_at",
+        ]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and monitoring_services.can_open_rounds(
+            request.user
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a round is opened (and topped up) through the service, never edited
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="监控表")
+    def report_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        url = (
+            reverse("admin:performance_monitoringreport_changelist") + f"?round__id__exact={obj.pk}"
+        )
+        return format_html('<a href="{}">{} 张</a>', url, getattr(obj, "n_reports", 0))
+
+    @admin.display(description="预警分布")
+    def light_counts(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html_join(
+            " ",
+            "{} {}",
+            (
+                (light_badge(light), getattr(obj, f"n_{light}", 0))
+                for light in (Light.RED, Light.YELLOW, Light.GREEN, Light.BLUE)
+            ),
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            raise PermissionDenied("监控轮次开启后不能修改。")
+        data = form.cleaned_data
+        round_ = monitoring_services.monitoring_round_open(
+            actor=request.user,
+            year=data["year"],
+            data_month=data["data_month"],
+            opens_on=data["opens_on"],
+            deadline=data["deadline"],
+            title=data.get("title") or "",
+        )
+        obj.pk = obj.id = round_.pk
+        count = round_.reports.count()
+        self.message_user(
+            request, f"已开启“{round_}”，生成 {count} 张项目绩效监控表。", level=messages.SUCCESS
+        )
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return super().add_view(
+            request, form_url, {"title": "开启监控轮次", **(extra_context or {})}
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/topup/",
+                self.admin_site.admin_view(self.topup_view),
+                name="performance_monitoringround_topup",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = {
+            "can_open_rounds": monitoring_services.can_open_rounds(request.user),
+            "topup_url": reverse("admin:performance_monitoringround_topup", args=[object_id]),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra)
+
+    def topup_view(self, request, object_id):
+        """Generate reports for projects approved since the round was opened."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        round_ = self.get_object(request, unquote(object_id))
+        if round_ is None:
+            raise Http404(f"监控轮次 {object_id} 不存在。")
+        before = round_.reports.count()
+        try:
+            monitoring_services.monitoring_round_open(
+                actor=request.user,
+                year=round_.year,
+                data_month=round_.data_month,
+                opens_on=round_.opens_on,
+                deadline=round_.deadline,
+            )
+        except (ValidationError, PermissionDenied) as error:
+            report_service_error(self, request, error)
+        else:
+            added = round_.reports.count() - before
+            self.message_user(request, f"已补充生成 {added} 张监控表。", level=messages.SUCCESS)
+        return HttpResponseRedirect(
+            reverse("admin:performance_monitoringround_change", args=[round_.pk])
+        )
+
+
+# --- monitoring reports ------------------------------------------------------------------------
+
+
+class EntryForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        entry = self.instance
+        if entry.pk:
+            target = derived_figures.indicator_target(entry.indicator)
+            for key in ("value_raw", "forecast_raw"):
+                if key in self.changed_data:
+                    message = derived_figures.value_error(
+                        cleaned.get(key), indicator=entry.indicator, target=target
+                    )
+                    if message:
+                        self.add_error(key, message)
+        return cleaned
+
+
+class MonitoringEntryInline(admin.TabularInline):
+    model = MonitoringEntry
+    form = EntryForm
+    extra = 0
+    can_delete = False
+    fields = [
+        "indicator",
+        "target_display",
+        "value_raw",
+        "forecast_raw",
+        "band",
+        "deviation_cause",
+        "deviation_note",
+        "likelihood",
+        "measures",
+        "light_display",
+        "findings_display",
+    ]
+    readonly_fields = ["indicator", "target_display", "light_display", "findings_display"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("indicator")
+
+    @admin.display(description="指标值")
+    def target_display(self, obj):
+        return obj.indicator.raw_value or "—"
+
+    @admin.display(description="预警")
+    def light_display(self, obj):
+        return light_badge(obj.light)
+
+    @admin.display(description="解析提示")
+    def findings_display(self, obj):
+        return render_findings(obj.findings)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return can_edit(request, obj) and super().has_change_permission(request, obj)
+
+
+class ReportForm(VersionedForm):
+    class Meta:
+        model = MonitoringReport
+        fields = ["forecast_executed", "summary"]
+
+
+@admin.register(MonitoringReport)
+class MonitoringReportAdmin(ServiceSavingAdmin):
+    form = ReportForm
+    list_display = [
+        "project",
+        "unit",
+        "round",
+        "budget",
+        "executed",
+        "execution_rate",
+        "time_progress",
+        "budget_light_badge",
+        "light_badge",
+        "status",
+    ]
+    list_filter = ["round", "status", "light", "budget_light", "unit__parent"]
+    search_fields = ["project__code", "project__name", "unit__code", "unit__name"]
+    list_select_related = ["project", "unit", "round"]
+    inlines = [MonitoringEntryInline]
+    readonly_fields = [
+        "round",
+        "project",
+        "unit",
+        "goal",
+        "status",
+        "budget",
+        "executed",
+        "execution_rate",
+        "time_progress",
+        "budget_light_badge",
+        "light_badge",
+        "last_comment",
+        "submitted_at",
+        "computed_at",
+        "lock_version",
+    ]
+    fieldsets = [
+        (None, {"fields": ["round", "project", "unit", "goal", "status"]}),
+        (
+            "预算执行与预警（系统计算）",
+            {
+                "fields": [
+                    ("budget", "executed"),
+                    ("execution_rate", "time_progress"),
+                    ("budget_light_badge", "light_badge"),
+                    "computed_at",
+                ]
+            },
+        ),
+        ("填报", {"fields": ["forecast_executed", "summary", "expected_version"]}),
+        ("审核", {"fields": ["last_comment", "submitted_at", "lock_version"]}),
+    ]
+
+    @admin.display(description="预算执行预警", ordering="budget_light")
+    def budget_light_badge(self, obj):
+        return light_badge(obj.budget_light)
+
+    @admin.display(description="综合预警", ordering="light")
+    def light_badge(self, obj):
+        return light_badge(obj.light)
+
+    def has_add_permission(self, request):
+        return False  # reports are generated when the finance bureau opens a round
+
+    def compute(self, request, obj):
+        return monitoring_services.monitoring_report_compute(report=obj, actor=request.user)
+
+    def computed_message(self, obj) -> str:
+        return (
+            f"已重新计算：预算执行率 {obj.execution_rate}%（时间进度 {obj.time_progress}%），"
+            f"综合预警：{Light(obj.light).label if obj.light else '无'}。"
+        )
+
+    def save_model(self, request, obj, form, change):
+        """The write happens in ``save_related``: one service call with the entries."""
+        if not change:
+            raise PermissionDenied("监控表由财政部门开启监控轮次时生成。")
+
+    def save_related(self, request, form, formsets, change):
+        entries = self.changed_rows(formsets, monitoring_services.ENTRY_FIELDS)
+        data = {
+            k: form.cleaned_data.get(k)
+            for k in monitoring_services.REPORT_FIELDS
+            if k in form.changed_data
+        }
+        if data or entries:
+            monitoring_services.monitoring_report_update(
+                report=form.instance,
+                actor=request.user,
+                data=data,
+                entries=entries,
+                expected_version=form.cleaned_data.get("expected_version"),
+            )

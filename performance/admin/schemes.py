@@ -1,0 +1,132 @@
+"""Scoring schemes, scheme assignments and reporting windows in the admin: readable by
+every user with the view permission, changed only through ``services.schemes``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin
+
+from projects.admin.scoping import ScopedAdminMixin
+from projects.permissions import may_manage_schemes, may_manage_windows
+
+from ..models import ReportingWindow, SchemeAssignment, ScoringScheme
+from ..services import schemes
+
+
+class RulesAdminMixin:
+    """Schemes, assignments and windows: everyone with the view permission reads them; only
+    ``manager(user)`` (a check of ``projects.permissions``, see the README's administration
+    matrix) adds, changes and deletes, through the ``save``/``delete`` services."""
+
+    manager: Callable[[Any], bool]
+    save_service: Callable[..., Any]
+    delete_service: Callable[..., Any]
+    object_arg: str
+
+    def has_add_permission(self, request):
+        return self.manager(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.manager(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.manager(request.user) and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        fields = schemes.editable_fields(self.model)
+        data = {k: v for k, v in form.cleaned_data.items() if k in fields}
+        existing = {self.object_arg: obj} if change else {}
+        saved = self.save_service(data=data, actor=request.user, **existing)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        self.delete_service(**{self.object_arg: obj}, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(ScoringScheme)
+class ScoringSchemeAdmin(RulesAdminMixin, admin.ModelAdmin):
+    manager = staticmethod(may_manage_schemes)
+    save_service = staticmethod(schemes.scheme_save)
+    delete_service = staticmethod(schemes.scheme_delete)
+    object_arg = "scheme"
+    list_display = [
+        "code",
+        "name",
+        "is_default",
+        "execution_weight",
+        "weight_fund_management",
+        "weight_cost",
+        "weight_output",
+        "weight_benefit",
+        "weight_satisfaction",
+        "rate_rounding",
+    ]
+    list_filter = ["is_default", "rate_rounding", "cost_required"]
+    search_fields = ["code", "name"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "description", "is_default", "cost_required"]}),
+        (
+            "分值",
+            {
+                "fields": [
+                    "execution_weight",
+                    "weight_fund_management",
+                    "weight_cost",
+                    "weight_output",
+                    "weight_benefit",
+                    "weight_satisfaction",
+                ]
+            },
+        ),
+        (
+            "舍入",
+            {
+                "fields": [
+                    ("rate_rounding", "rate_places"),
+                    ("score_rounding", "score_places"),
+                    ("total_rounding", "total_places"),
+                ]
+            },
+        ),
+        ("等级", {"fields": ["grade_excellent_min", "grade_good_min", "grade_fair_min"]}),
+        (
+            "预警阈值",
+            {
+                "fields": [
+                    "over_achievement_ratio",
+                    "light_red_below",
+                    "light_yellow_below",
+                    "light_blue_from",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(SchemeAssignment)
+class SchemeAssignmentAdmin(RulesAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    manager = staticmethod(may_manage_schemes)
+    save_service = staticmethod(schemes.scheme_assignment_save)
+    delete_service = staticmethod(schemes.scheme_assignment_delete)
+    object_arg = "assignment"
+    list_display = ["unit", "scheme"]
+    list_select_related = ["unit", "scheme"]
+    search_fields = ["unit__code", "unit__name", "scheme__name"]
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(ReportingWindow)
+class ReportingWindowAdmin(RulesAdminMixin, admin.ModelAdmin):
+    manager = staticmethod(may_manage_windows)
+    save_service = staticmethod(schemes.window_save)
+    delete_service = staticmethod(schemes.window_delete)
+    object_arg = "window"
+    list_display = ["title", "kind", "year", "opens_on", "closes_on", "lead_days", "is_active"]
+    list_filter = ["kind", "year", "is_active"]
+    search_fields = ["title"]

@@ -1,0 +1,190 @@
+"""Projects, their budgets and execution records in the admin; writes through the services."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from ..models import ExecutionRecord, Project, ProjectBudget
+from ..selectors import projects_with_figures
+from ..services import projects as project_services
+from .scoping import ScopedAdminMixin, ServiceErrorsAsMessagesMixin, record_formset_result
+from .versioning import EXPECTED_VERSION, VersionedForm, without_version
+
+
+class ProjectBudgetInline(admin.TabularInline):
+    model = ProjectBudget
+    extra = 0
+
+
+class ExecutionRecordInline(admin.TabularInline):
+    model = ExecutionRecord
+    extra = 0
+    fields = ["date", "amount", "fund_source", "note", "created_by"]
+    readonly_fields = ["created_by"]
+
+
+@admin.register(Project)
+class ProjectAdmin(ServiceErrorsAsMessagesMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "code",
+        "name",
+        "unit",
+        "year",
+        "category",
+        "continuity",
+        "budget_adjusted_display",
+        "executed_display",
+        "rate_display",
+    ]
+    list_filter = ["year", "category", "continuity", "unit__parent"]
+    search_fields = ["code", "name", "unit__code", "unit__name", "leader"]
+    autocomplete_fields = ["unit"]
+    readonly_fields = ["lock_version", "created_at", "updated_at"]
+    inlines = [ProjectBudgetInline, ExecutionRecordInline]
+    form = VersionedForm
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "code",
+                    "name",
+                    "unit",
+                    "year",
+                    "category",
+                    "continuity",
+                    EXPECTED_VERSION,
+                ]
+            },
+        ),
+        (
+            "实施与联系人",
+            {"fields": ["period_start", "period_end", "leader", "phone", "managing_office"]},
+        ),
+        ("概况与依据", {"fields": ["overview", "basis"]}),
+        (
+            "系统信息",
+            {"fields": ["lock_version", "created_at", "updated_at"], "classes": ["collapse"]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return projects_with_figures(super().get_queryset(request))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (name, {**opts, "fields": without_version(opts["fields"])}) for name, opts in fieldsets
+        ]
+
+    @admin.display(description="全年预算（万元）", ordering="budget_adjusted")
+    def budget_adjusted_display(self, obj):
+        return obj.budget_adjusted
+
+    @admin.display(description="已执行（万元）", ordering="executed")
+    def executed_display(self, obj):
+        return obj.executed
+
+    @admin.display(description="执行率")
+    def rate_display(self, obj):
+        if not obj.budget_adjusted:
+            return "—"
+        return f"{obj.executed * 100 / obj.budget_adjusted:.2f}%"
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            k: form.cleaned_data[k]
+            for k in project_services.PROJECT_FIELDS
+            if k in form.cleaned_data
+        }
+        saved = project_services.project_save(
+            data=data,
+            actor=request.user,
+            project=obj if change else None,
+            expected_version=form.cleaned_data.get(EXPECTED_VERSION) if change else None,
+        )
+        obj.pk, obj.lock_version = saved.pk, saved.lock_version
+
+    def save_formset(self, request, form, formset, change):
+        project = form.instance
+        new, changed, deleted = [], [], []
+        for inline_form in formset.forms:
+            instance = inline_form.instance
+            if inline_form in formset.deleted_forms:
+                if instance.pk and formset.model is ProjectBudget:
+                    project_services.project_budget_delete(budget=instance, actor=request.user)
+                elif instance.pk:
+                    project_services.execution_delete(record=instance, actor=request.user)
+                deleted.append(instance)
+                continue
+            if not inline_form.has_changed():
+                continue
+            row = inline_form.cleaned_data
+            (
+                changed.append((instance, inline_form.changed_data))
+                if instance.pk
+                else new.append(instance)
+            )
+            if formset.model is ProjectBudget:
+                project_services.project_set_budget(
+                    project=project,
+                    fund_source=row["fund_source"],
+                    amount=row["amount"],
+                    adjusted_amount=row["adjusted_amount"],
+                    actor=request.user,
+                )
+            elif instance.pk:
+                project_services.execution_update(record=instance, data=row, actor=request.user)
+            else:
+                project_services.execution_add(
+                    project=project,
+                    date=row["date"],
+                    amount=row["amount"],
+                    fund_source=row.get("fund_source", ""),
+                    note=row.get("note", ""),
+                    actor=request.user,
+                )
+        record_formset_result(formset, new=new, changed=changed, deleted=deleted)
+
+
+@admin.register(ProjectBudget)
+class ProjectBudgetAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    unit_lookup = "project__unit"
+    list_display = ["project", "fund_source", "amount", "adjusted_amount"]
+    list_filter = ["fund_source", "project__year"]
+    search_fields = ["project__code", "project__name"]
+    list_select_related = ["project"]
+    autocomplete_fields = ["project"]
+
+
+@admin.register(ExecutionRecord)
+class ExecutionRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    unit_lookup = "project__unit"
+    list_display = ["project", "date", "amount", "fund_source", "note", "created_by"]
+    list_filter = ["fund_source", "project__year", "date"]
+    search_fields = ["project__code", "project__name", "note"]
+    list_select_related = ["project", "created_by"]
+    autocomplete_fields = ["project"]
+    date_hierarchy = "date"
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            project_services.execution_update(
+                record=obj, data=form.cleaned_data, actor=request.user
+            )
+            return
+        saved = project_services.execution_add(
+            project=obj.project,
+            date=obj.date,
+            amount=obj.amount,
+            fund_source=obj.fund_source,
+            note=obj.note,
+            actor=request.user,
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        project_services.execution_delete(record=obj, actor=request.user)

@@ -1,0 +1,133 @@
+"""Who may manage users and memberships, and who may change the rules everyone
+works under (scoring schemes, reporting windows, schedules). The services, the admin and (later)
+the imports ask these functions; the matrix is written out in the README (Security →
+Administration).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+
+from ..choices import Role, UnitKind
+from ..models import Membership, Unit
+from .scope import _membership_paths, has_role
+
+
+def _active(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def administered_units(actor) -> QuerySet[Unit]:
+    """The units whose users and memberships ``actor`` manages: the subtrees of his 管理员
+    memberships (all units for a superuser). Other roles administer nothing."""
+    if not _active(actor):
+        return Unit.objects.none()
+    if actor.is_superuser:
+        return Unit.objects.all()
+    paths = {path for path, role in _membership_paths(actor) if role == Role.ADMIN}
+    if not paths:
+        return Unit.objects.none()
+    condition = Q()
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    return Unit.objects.filter(condition)
+
+
+def is_administrator(actor) -> bool:
+    """A superuser, or a 管理员 of at least one unit (who may open the user admin at all)."""
+    if not _active(actor):
+        return False
+    return actor.is_superuser or any(role == Role.ADMIN for _p, role in _membership_paths(actor))
+
+
+def administered_users(actor) -> QuerySet:
+    """The users ``actor`` may manage: for a superuser everyone; for a 管理员 every user other
+    than himself who is not a superuser, has a membership, and has none outside the units he
+    administers (so a user with a role elsewhere is managed where all his roles are)."""
+    users = get_user_model().objects.all()
+    if not _active(actor):
+        return users.none()
+    if actor.is_superuser:
+        return users
+    units = administered_units(actor)
+    inside = Membership.objects.filter(unit__in=units).values("user_id")
+    outside = Membership.objects.exclude(unit__in=units).values("user_id")
+    return (
+        users.filter(is_superuser=False, pk__in=inside).exclude(pk=actor.pk).exclude(pk__in=outside)
+    )
+
+
+def may_administer_user(actor, user) -> bool:
+    """Whether ``actor`` may change ``user``'s details, password, activity and memberships."""
+    if user is None or user.pk is None:
+        return False
+    return administered_users(actor).filter(pk=user.pk).exists()
+
+
+def grant_refusal(actor, *, user, unit: Unit, role: str, revoke: bool = False) -> str | None:
+    """Why ``actor`` may not give (``revoke``: take away) ``role`` in ``unit`` to ``user``;
+    ``None`` when he may. ``actor=None`` is the system (demo loader, master-data import).
+    Nobody grants himself a role; a 管理员 does not touch his own roles at all."""
+    if actor is None:
+        return None
+    if not _active(actor):
+        return "请先登录。"
+    own = user is not None and user.pk is not None and user.pk == actor.pk
+    if own and not (actor.is_superuser and revoke):
+        return "不能给自己授予或撤销角色，请由其他管理员办理。"
+    if actor.is_superuser:
+        return None
+    at_finance = unit.kind == UnitKind.FINANCE or role == Role.FINANCE_REVIEWER
+    if at_finance and not has_role(actor, unit, (Role.ADMIN,)):
+        return "财政局的角色只能由财政局的管理员或系统管理员授予。"
+    if not has_role(actor, unit, (Role.ADMIN,)):
+        return f"您不是“{unit.name}”或其上级单位的管理员，不能授予该单位的角色。"
+    if user is not None and user.pk is not None and not may_administer_user(actor, user):
+        if user.is_superuser:
+            return "不能修改系统管理员的角色。"
+        if not Membership.objects.filter(user=user).exists():
+            return "该用户没有任何角色，只有系统管理员可以为其授予角色。"
+        return "该用户在您管理的单位之外还有角色，只能由管理其全部单位的管理员办理。"
+    return None
+
+
+def may_grant(actor, *, user, unit: Unit, role: str, revoke: bool = False) -> bool:
+    """Whether ``actor`` may give (``revoke``: take away) ``user`` the ``role`` in ``unit``."""
+    return grant_refusal(actor, user=user, unit=unit, role=role, revoke=revoke) is None
+
+
+def is_finance_admin(user) -> bool:
+    """A superuser, or a 管理员 of a finance bureau (a root of the unit tree)."""
+    if not _active(user):
+        return False
+    if user.is_superuser:
+        return True
+    return any(
+        role == Role.ADMIN and path.count("/") == 2 for path, role in _membership_paths(user)
+    )
+
+
+def may_manage_schemes(user) -> bool:
+    """Scoring schemes and which unit uses which: they decide every unit's score, so only the
+    finance bureau's 管理员 and superusers (a unit must not pick its own, kinder scheme)."""
+    return is_finance_admin(user)
+
+
+def may_manage_windows(user) -> bool:
+    """Reporting windows (deadlines for every unit): the finance bureau's 财政审核人 (who opens
+    monitoring rounds, which create windows) and 管理员, and superusers."""
+    if is_finance_admin(user):
+        return True
+    if not _active(user):
+        return False
+    return any(
+        role == Role.FINANCE_REVIEWER and path.count("/") == 2
+        for path, role in _membership_paths(user)
+    )
+
+
+def may_manage_schedules(user) -> bool:
+    """Periodic tasks run any registered task with any arguments as the system (no actor, no
+    scope): superusers only."""
+    return _active(user) and user.is_superuser

@@ -1,0 +1,610 @@
+"""The permission matrix: every API operation × role × own / foreign unit object.
+
+The operations come from the generated OpenAPI schema, so a new endpoint fails this test until
+its rule is added to :data:`RULES`. The expected outcome of each cell is derived from the rules
+of the domain, not from the code under test: who sees which unit (a role applies to its unit and
+the units below), who edits (填报人, 单位审核人, 管理员 — superusers count as 管理员), and for the
+review actions the rows of ``workflow.TRANSITIONS`` (each action tried in every state the table
+lists for it, plus one state it does not). Every cell must come out as expected:
+
+- an allowed call succeeds (2xx) — so the matrix really exercises each operation;
+- a refused call answers 401 (anonymous), 404 (an object of a unit the caller cannot see: it
+  looks like a missing one), or 400/403, and the database is unchanged;
+- list endpoints return only rows of the units the caller may see.
+
+So "unauthorized successes" are counted, and must be 0. Each call runs in a savepoint that is
+rolled back afterwards, so every cell starts from the same objects. ``test_idor.py`` adds full
+table dumps for users of other units (another department, a sibling unit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+
+from performance.choices import Status
+from performance.demo import DEMO_PASSWORD
+from performance.models import (
+    Indicator,
+    Job,
+    MonitoringReport,
+    MonitoringRound,
+    PerformanceGoal,
+    ScoringScheme,
+    SelfEvaluation,
+)
+from performance.services import evaluation as evaluation_services
+from performance.services import monitoring as monitoring_services
+from performance.services import workflow
+from performance.services.recompute_jobs import RECOMPUTE_ROLES, recompute_request
+from projects.choices import Role
+from projects.models import Project, Unit
+from projects.services import accounts
+from tests.support.goal_helpers import new_project
+from tests.support.import_helpers import csv_bytes, rows
+
+from .scoping import database_fingerprint, operations
+
+pytestmark = pytest.mark.django_db
+
+OWN, FOREIGN = "own", "foreign"
+OWN_UNIT, FOREIGN_UNIT = "027001", "305004"
+OWN_PROJECT, FOREIGN_PROJECT = "410395220000000007669", "3050042023001"
+OWN_APPROVED, FOREIGN_APPROVED = "410395220000000007677", "3050042023002"
+FOREIGN_UNEVALUATED = "3050042023005"
+YEAR = {OWN: 2022, FOREIGN: 2023}
+EDITORS = set(workflow.EDITORS)
+SUCCESS = {200, 201, 202, 204}
+
+
+# --- who -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A caller: its roles and the units it sees, as the domain defines them."""
+
+    name: str
+    username: str | None
+    roles: frozenset[str] = frozenset()
+    sees: frozenset[str] = frozenset()  # OWN / FOREIGN objects within its scope
+    unit_codes: frozenset[str] | None = frozenset()  # visible unit codes (None: every unit)
+    opens_rounds: bool = False  # 财政审核人 / 管理员 of the finance bureau, or superuser
+
+    def roles_on(self, owner: str) -> set[str]:
+        return set(self.roles) if owner in self.sees else set()
+
+
+BOTH = frozenset({OWN, FOREIGN})
+PERSONAS = {
+    p.name: p
+    for p in (
+        Persona("anonymous", None),
+        Persona(
+            "filler", "filler027", frozenset({Role.FILLER}), frozenset({OWN}), frozenset({OWN_UNIT})
+        ),
+        Persona(
+            "unit_reviewer",
+            "reviewer027",
+            frozenset({Role.UNIT_REVIEWER}),
+            frozenset({OWN}),
+            frozenset({OWN_UNIT}),
+        ),
+        Persona(
+            "dept_reviewer",
+            "dept027",
+            frozenset({Role.DEPT_REVIEWER}),
+            frozenset({OWN}),
+            frozenset({"027", OWN_UNIT}),
+        ),
+        Persona(
+            "finance_reviewer",
+            "finance",
+            frozenset({Role.FINANCE_REVIEWER}),
+            BOTH,
+            None,
+            opens_rounds=True,
+        ),
+        Persona(
+            "unit_admin",
+            "admin027001",
+            frozenset({Role.ADMIN}),
+            frozenset({OWN}),
+            frozenset({OWN_UNIT}),
+        ),
+        Persona("superuser", "admin", frozenset({Role.ADMIN}), BOTH, None, opens_rounds=True),
+    )
+}
+
+
+# --- what ------------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """027001's (own) and 305004's (foreign) objects of every kind the API exposes."""
+
+    objects: dict[tuple[str, str], Any] = field(default_factory=dict)
+    extra: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def get(self, kind: str, owner: str):
+        return self.objects[(kind, owner)]
+
+
+@pytest.fixture
+def world(demo, finance_reviewer, filler) -> World:
+    user_model = get_user_model()
+    admin027001 = user_model.objects.create_user("admin027001", password=DEMO_PASSWORD)
+    admin027001.is_staff = True
+    admin027001.save(update_fields=["is_staff"])
+    accounts.membership_add(user=admin027001, unit=Unit.objects.get(code=OWN_UNIT), role=Role.ADMIN)
+    world = World()
+    for owner, unit_code, code, approved_code in (
+        (OWN, OWN_UNIT, OWN_PROJECT, OWN_APPROVED),
+        (FOREIGN, FOREIGN_UNIT, FOREIGN_PROJECT, FOREIGN_APPROVED),
+    ):
+        unit = Unit.objects.get(code=unit_code)
+        project = Project.objects.get(code=code)
+        year = YEAR[owner]
+        monitoring_services.monitoring_round_open(
+            actor=finance_reviewer,
+            year=year,
+            data_month=7,
+            opens_on=dt.date(year, 8, 1),
+            deadline=dt.date(year, 8, 31),
+        )
+        approved = PerformanceGoal.objects.get(project__code=approved_code, status=Status.APPROVED)
+        draft = workflow.goal_adjust(
+            goal=PerformanceGoal.objects.get(project=project, version=1),
+            actor=None,
+            reason="调整用于权限矩阵",
+        )
+        job = recompute_request(actor=finance_reviewer, year=year, unit=unit)
+        job.output_file.save("result.xlsx", ContentFile(b"PK\x03\x04"), save=True)
+        world.objects.update(
+            {
+                ("units", owner): unit,
+                ("projects", owner): project,
+                ("goals", owner): draft,
+                ("approved-goals", owner): approved,
+                ("indicators", owner): draft.indicators.order_by("pk").first(),
+                ("monitoring-reports", owner): MonitoringReport.objects.get(project=project),
+                ("jobs", owner): job,
+                ("new-projects", owner): new_project(
+                    None, unit_code=unit_code, year=2024, code=f"{unit_code}2024990001"
+                ),
+            }
+        )
+    own_project = world.get("projects", OWN)
+    world.objects[("evaluations", OWN)] = evaluation_services.evaluation_start(
+        actor=None, year=2022, project=own_project
+    )
+    world.objects[("evaluations", FOREIGN)] = SelfEvaluation.objects.get(
+        project__code=FOREIGN_PROJECT
+    )
+    # Projects whose approved goal has no self-evaluation yet (开展自评).
+    SelfEvaluation.objects.filter(project__code=FOREIGN_UNEVALUATED).delete()
+    world.objects[("unevaluated", OWN)] = Project.objects.get(code=OWN_APPROVED)
+    world.objects[("unevaluated", FOREIGN)] = Project.objects.get(code=FOREIGN_UNEVALUATED)
+    world.extra[("schemes", "-")] = ScoringScheme.objects.first()
+    world.extra[("monitoring-rounds", "-")] = MonitoringRound.objects.first()
+    return world
+
+
+def version(obj) -> int:
+    return type(obj).objects.values_list("lock_version", flat=True).get(pk=obj.pk)
+
+
+def set_status(obj, status: str) -> None:
+    type(obj).objects.filter(pk=obj.pk).update(status=status)
+
+
+# --- the rules -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    """One cell: the request, whether the domain allows it, and what it is about."""
+
+    method: str
+    url: str
+    allowed: bool
+    owner: str | None = None  # OWN / FOREIGN object named in the path or body
+    in_path: bool = False  # the object is in the URL (so a refusal of an unseen one is a 404)
+    data: Any = None
+    multipart: bool = False
+    setup: Callable[[], None] | None = None
+    label: str = ""
+    public: bool = False  # no login needed (the token endpoint): a wrong password is a 400
+
+
+def visible(persona: Persona, owner: str) -> bool:
+    return owner in persona.sees
+
+
+def may_edit(persona: Persona, owner: str) -> bool:
+    return bool(persona.roles_on(owner) & EDITORS)
+
+
+def anyone(persona: Persona) -> bool:
+    return persona.username is not None
+
+
+def url_for(template: str, obj) -> str:
+    return template.replace("{id}", str(obj.pk))
+
+
+def shared_read(kind: str | None):
+    """Rules and rounds hold no unit's data: every signed-in user reads them."""
+
+    def calls(template, method, persona, world):
+        obj = world.extra[(kind, "-")] if kind else None
+        yield Call(method, url_for(template, obj) if obj else template, anyone(persona))
+
+    return calls
+
+
+def token_login(template, method, persona, world):
+    """Logging in is open to everyone with the right password; a wrong one gets nothing."""
+    username = persona.username or "filler027"
+    password = DEMO_PASSWORD if persona.username else "not-the-password"
+    data = {"username": username, "password": password}
+    yield Call(method, template, persona.username is not None, data=data, public=True)
+
+
+def token_logout(template, method, persona, world):
+    yield Call(method, template, anyone(persona))
+
+
+def scoped_list(template, method, persona, world):
+    yield Call(method, template, anyone(persona), data={"page_size": 200}, label="list")
+
+
+def object_read(kind: str):
+    """An object in the path: readable by whoever sees its unit."""
+
+    def calls(template, method, persona, world):
+        for owner in (OWN, FOREIGN):
+            obj = world.get(kind, owner)
+            yield Call(method, url_for(template, obj), visible(persona, owner), owner, in_path=True)
+
+    return calls
+
+
+def export_read(template, method, persona, world):
+    for owner in (OWN, FOREIGN):
+        unit = world.get("units", owner)
+        yield Call(
+            method,
+            template.replace("{kind}", "project_targets"),
+            visible(persona, owner),
+            owner,
+            data={"unit": unit.code, "year": YEAR[owner]},
+        )
+
+
+EDIT_BODIES = {
+    "goals": lambda obj: {"lock_version": version(obj), "overall_goal": "矩阵修改的目标"},
+    "indicators": lambda obj: {"lock_version": version(obj), "raw_value": "≥2%"},
+    "monitoring-reports": lambda obj: {"lock_version": version(obj), "summary": "矩阵修改"},
+    "evaluations": lambda obj: {"lock_version": version(obj), "measures": "矩阵修改"},
+}
+
+
+def object_edit(kind: str):
+    """Editing a draft: the unit's 填报人, 单位审核人, 管理员."""
+
+    def calls(template, method, persona, world):
+        for owner in (OWN, FOREIGN):
+            obj = world.get(kind, owner)
+            target = obj.goal if kind == "indicators" else obj
+            yield Call(
+                method,
+                url_for(template, obj),
+                visible(persona, owner) and may_edit(persona, owner),
+                owner,
+                in_path=True,
+                data=EDIT_BODIES[kind](obj) if method == "patch" else None,
+                setup=lambda target=target: set_status(target, Status.DRAFT),
+            )
+
+    return calls
+
+
+TRANSITION_BODIES = {
+    workflow.SUBMIT: lambda obj: {"lock_version": version(obj)},
+    workflow.APPROVE: lambda obj: {"lock_version": version(obj)},
+    workflow.RETURN: lambda obj: {"lock_version": version(obj), "comment": "请补充说明"},
+    workflow.ADJUST: lambda obj: {"reason": "预算调整"},
+}
+WRONG_STATE = {
+    workflow.SUBMIT: Status.SUBMITTED,
+    workflow.APPROVE: Status.DRAFT,
+    workflow.RETURN: Status.DRAFT,
+    workflow.ADJUST: Status.DRAFT,
+}
+
+
+def transition(kind: str, action: str):
+    """A review action, tried in each state ``TRANSITIONS`` lists for it and one it does not."""
+    is_goal = kind == "goals"
+    rows = [
+        row
+        for row in workflow.TRANSITIONS
+        if row.action == action and (is_goal or not row.goal_only)
+    ]
+    states = [row.source for row in rows] + [WRONG_STATE[action]]
+
+    def calls(template, method, persona, world):
+        for owner in (OWN, FOREIGN):
+            for state in states:
+                obj = world.get(
+                    "approved-goals" if state == Status.APPROVED and is_goal else kind, owner
+                )
+                row = next((r for r in rows if r.source == state), None)
+                allowed = (
+                    visible(persona, owner)
+                    and row is not None
+                    and bool(persona.roles_on(owner) & set(row.roles))
+                )
+                yield Call(
+                    method,
+                    url_for(template, obj),
+                    allowed,
+                    owner,
+                    in_path=True,
+                    data=lambda obj=obj: TRANSITION_BODIES[action](obj),
+                    setup=lambda obj=obj, state=state: set_status(obj, state),
+                    label=f"in state {state}",
+                )
+
+    return calls
+
+
+def create_goal(template, method, persona, world):
+    for owner in (OWN, FOREIGN):
+        project = world.get("new-projects", owner)
+        yield Call(
+            method,
+            template,
+            visible(persona, owner) and may_edit(persona, owner),
+            owner,
+            data={"scope": "project", "year": project.year, "project": project.pk},
+        )
+
+
+def create_indicator(template, method, persona, world):
+    for owner in (OWN, FOREIGN):
+        goal = world.get("goals", owner)
+        data = {
+            "goal": goal.pk,
+            "level1": "产出指标",
+            "level2": "数量指标",
+            "level3": "矩阵新增指标",
+            "raw_value": "≥10个",
+        }
+        yield Call(
+            method, template, visible(persona, owner) and may_edit(persona, owner), owner, data=data
+        )
+
+
+def create_evaluation(template, method, persona, world):
+    for owner in (OWN, FOREIGN):
+        project = world.get("unevaluated", owner)
+        yield Call(
+            method,
+            template,
+            visible(persona, owner) and may_edit(persona, owner),
+            owner,
+            data={"year": project.year, "project": project.pk},
+        )
+
+
+def import_targets(template, method, persona, world):
+    for owner in (OWN, FOREIGN):
+        unit = world.get("units", owner)
+        content = csv_bytes(
+            rows(2, 单位编码=unit.code, 单位名称=unit.name, 项目编码=f"{unit.code}2022990009")
+        )
+        yield Call(
+            method,
+            template,
+            visible(persona, owner) and may_edit(persona, owner),
+            owner,
+            data=lambda content=content: {
+                "file": SimpleUploadedFile("targets.csv", content, content_type="text/csv")
+            },
+            multipart=True,
+        )
+
+
+def request_recompute(template, method, persona, world):
+    for owner in (OWN, FOREIGN):
+        unit = world.get("units", owner)
+        yield Call(
+            method,
+            template,
+            visible(persona, owner) and bool(persona.roles_on(owner) & set(RECOMPUTE_ROLES)),
+            owner,
+            data={"year": YEAR[owner], "unit": unit.pk},
+        )
+
+
+def requeue_job(template, method, persona, world):
+    """Re-queueing a stalled recompute: whoever may start that recompute, if they see the job."""
+    for owner in (OWN, FOREIGN):
+        job = world.get("jobs", owner)
+        yield Call(
+            method,
+            url_for(template, job),
+            visible(persona, owner) and bool(persona.roles_on(owner) & set(RECOMPUTE_ROLES)),
+            owner,
+            in_path=True,
+            setup=lambda job=job: Job.objects.filter(pk=job.pk).update(
+                progress_at=job.created_at - dt.timedelta(days=1)
+            ),
+        )
+
+
+def open_round(template, method, persona, world):
+    data = {"year": 2024, "data_month": 7, "opens_on": "2024-08-01", "deadline": "2024-08-31"}
+    yield Call(method, template, persona.opens_rounds, data=data)
+
+
+V1 = "/api/v1"
+RULES: dict[tuple[str, str], Callable] = {
+    ("post", f"{V1}/auth/token/"): token_login,
+    ("delete", f"{V1}/auth/token/"): token_logout,
+    ("get", f"{V1}/me/"): shared_read(None),
+    ("get", f"{V1}/schemes/"): shared_read(None),
+    ("get", f"{V1}/schemes/{{id}}/"): shared_read("schemes"),
+    ("get", f"{V1}/monitoring-rounds/"): shared_read(None),
+    ("get", f"{V1}/monitoring-rounds/{{id}}/"): shared_read("monitoring-rounds"),
+    ("post", f"{V1}/monitoring-rounds/"): open_round,
+    ("get", f"{V1}/summaries/"): scoped_list,
+    ("post", f"{V1}/recompute/"): request_recompute,
+    ("post", f"{V1}/jobs/{{id}}/requeue/"): requeue_job,
+    ("post", f"{V1}/imports/targets/"): import_targets,
+    ("get", f"{V1}/exports/{{kind}}/"): export_read,
+    ("post", f"{V1}/goals/"): create_goal,
+    ("post", f"{V1}/indicators/"): create_indicator,
+    ("post", f"{V1}/evaluations/"): create_evaluation,
+    ("post", f"{V1}/goals/{{id}}/adjust/"): transition("goals", workflow.ADJUST),
+    ("delete", f"{V1}/indicators/{{id}}/"): object_edit("indicators"),
+}
+for _kind in (
+    "units",
+    "projects",
+    "goals",
+    "indicators",
+    "monitoring-reports",
+    "evaluations",
+    "jobs",
+):
+    RULES[("get", f"{V1}/{_kind}/")] = scoped_list
+    RULES[("get", f"{V1}/{_kind}/{{id}}/")] = object_read(_kind)
+for _kind, _tail in (
+    ("units", "summary"),
+    ("projects", "history"),
+    ("goals", "history"),
+    ("goals", "versions"),
+    ("goals", "diff"),
+    ("monitoring-reports", "history"),
+    ("evaluations", "history"),
+    ("jobs", "download"),
+):
+    RULES[("get", f"{V1}/{_kind}/{{id}}/{_tail}/")] = object_read(_kind)
+for _kind in ("goals", "indicators", "monitoring-reports", "evaluations"):
+    RULES[("patch", f"{V1}/{_kind}/{{id}}/")] = object_edit(_kind)
+for _kind in ("goals", "monitoring-reports", "evaluations"):
+    for _action, _path in (
+        (workflow.SUBMIT, "submit"),
+        (workflow.APPROVE, "approve"),
+        (workflow.RETURN, "return"),
+    ):
+        RULES[("post", f"{V1}/{_kind}/{{id}}/{_path}/")] = transition(_kind, _action)
+
+# Which unit a list row belongs to (by code), for the row-scope check of list endpoints.
+LIST_UNIT = {
+    f"{V1}/units/": (Unit, "code"),
+    f"{V1}/projects/": (Project, "unit__code"),
+    f"{V1}/goals/": (PerformanceGoal, "unit__code"),
+    f"{V1}/indicators/": (Indicator, "goal__unit__code"),
+    f"{V1}/monitoring-reports/": (MonitoringReport, "unit__code"),
+    f"{V1}/evaluations/": (SelfEvaluation, "unit__code"),
+    f"{V1}/jobs/": (Job, "unit__code"),
+}
+
+
+def test_every_operation_of_the_schema_has_a_rule():
+    missing = [(m.upper(), t) for t, m in operations() if (m, t) not in RULES]
+    assert not missing, f"add a permission rule for: {missing}"
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def send(client, call: Call):
+    data = call.data() if callable(call.data) else call.data
+    if call.method == "get":
+        return client.get(call.url, data)
+    if call.multipart:
+        return client.post(call.url, data, format="multipart")
+    return getattr(client, call.method)(call.url, data)
+
+
+def row_units(template: str, response, client) -> list[str]:
+    """The unit codes of every row of a (paginated) list, following the next links."""
+    codes: list[str] = []
+    body = response.json()
+    while True:
+        results = body["results"] if isinstance(body, dict) else body
+        if template == f"{V1}/summaries/":
+            codes += [row["unit"]["code"] for row in results]
+        elif template in LIST_UNIT:
+            model, lookup = LIST_UNIT[template]
+            ids = [row["id"] for row in results]
+            codes += list(model.objects.filter(pk__in=ids).values_list(lookup, flat=True))
+        if not isinstance(body, dict) or not body.get("next"):
+            return codes
+        body = client.get(body["next"]).json()
+
+
+@pytest.mark.parametrize("who", list(PERSONAS))
+def test_no_role_succeeds_where_the_rules_forbid_it(who, request, api, world):
+    persona = PERSONAS[who]
+    user = get_user_model().objects.get(username=persona.username) if persona.username else None
+    client = api(user)
+    problems: list[str] = []
+    cells = 0
+    for template, method in operations():
+        for call in RULES[(method, template)](template, method, persona, world):
+            cells += 1
+            where = f"{method.upper()} {call.url} [{call.owner or '-'}] {call.label}".strip()
+            sid = transaction.savepoint()
+            try:
+                if call.setup:
+                    call.setup()
+                before = None if call.allowed else database_fingerprint()
+                response = send(client, call)
+                status = response.status_code
+                if call.allowed:
+                    if status not in SUCCESS:
+                        problems.append(
+                            f"{where}: expected success, got {status} {response.content[:200]!r}"
+                        )
+                    elif call.label == "list" and persona.unit_codes is not None:
+                        outside = set(row_units(template, response, client)) - persona.unit_codes
+                        if template == f"{V1}/jobs/":
+                            outside -= {None}  # the caller's own jobs without a unit
+                        if outside:
+                            problems.append(f"{where}: rows of units {sorted(outside)}")
+                    continue
+                if status in SUCCESS:
+                    problems.append(f"{where}: UNAUTHORIZED SUCCESS {status}")
+                elif persona.username is None and status != (400 if call.public else 401):
+                    problems.append(f"{where}: anonymous got {status}, not 401")
+                elif (
+                    persona.username
+                    and call.in_path
+                    and call.owner
+                    and not visible(persona, call.owner)
+                    and status != 404
+                ):
+                    problems.append(f"{where}: an unseen object must be 404, got {status}")
+                elif persona.username and status not in (400, 403, 404):
+                    problems.append(f"{where}: refused with {status}")
+                if database_fingerprint() != before:
+                    problems.append(f"{where}: refused ({status}) but the database changed")
+            finally:
+                transaction.savepoint_rollback(sid)
+    assert cells > 100
+    assert not problems, f"{len(problems)} of {cells} cells wrong:\n" + "\n".join(problems)

@@ -1,0 +1,306 @@
+"""The OpenAPI schema documents every endpoint, and every response matches it.
+
+``conftest.CheckedAPIClient`` validates each response of every API test against the schema;
+the exercise below makes sure each documented operation is actually called at least once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from performance.choices import JobKind, Status
+from performance.demo import DEMO_PASSWORD
+from performance.models import Indicator, Job, MonitoringReport, PerformanceGoal
+from projects.models import Project, Unit
+from tests.support.import_helpers import csv_bytes, rows
+
+from .schema_check import schema_document
+
+pytestmark = pytest.mark.django_db
+
+CLEAN_PROJECT = "410395220000000007669"
+
+
+def test_schema_generation_is_valid_and_has_no_warnings(tmp_path):
+    target = tmp_path / "schema.json"
+    # raises on a schema that does not validate, and on any warning while generating it
+    call_command(
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--format",
+        "openapi-json",
+        "--file",
+        str(target),
+    )
+    document = json.loads(target.read_text(encoding="utf-8"))
+    assert document["openapi"].startswith("3.")
+    assert {"/api/v1/goals/", "/api/v1/goals/{id}/"} <= set(document["paths"])
+
+
+def _walk(patterns, prefix: str = ""):
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern):
+            yield route, pattern
+
+
+def _as_template(route: str) -> str:
+    route = route.replace("^", "").replace("$", "").replace("\\", "")
+    route = re.sub(r"\(\?P<[^>]+>[^)]+\)", "{}", route)
+    route = re.sub(r"<(?:[^:>]+:)?[^>]+>", "{}", route)
+    return "/" + route
+
+
+def _methods(callback) -> set[str]:
+    actions = getattr(callback, "actions", None)
+    view = callback.cls
+    methods = set(actions) if actions else {m for m in view.http_method_names if hasattr(view, m)}
+    return methods - {"head", "options"}
+
+
+def test_every_url_pattern_under_api_v1_is_in_the_schema():
+    documented = {
+        (re.sub(r"\{[^}]+\}", "{}", template), method)
+        for template, item in schema_document()["paths"].items()
+        for method in item
+    }
+    routes = [(r, p) for r, p in _walk(get_resolver().url_patterns) if r.startswith("api/v1/")]
+    assert len(routes) > 20
+    missing = [
+        (template, method)
+        for route, pattern in routes
+        for template in [_as_template(route)]
+        for method in _methods(pattern.callback)
+        if (template, method) not in documented
+    ]
+    assert not missing, f"undocumented endpoints: {missing}"
+
+
+def test_every_operation_documents_its_errors_and_describes_itself():
+    for template, item in schema_document()["paths"].items():
+        for method, operation in item.items():
+            assert operation.get("summary"), f"{method} {template} has no summary"
+            codes = set(operation["responses"])
+            if template.startswith("/api/v1/") and template != "/api/v1/auth/token/":
+                assert "401" in codes, f"{method} {template} does not document 401"
+            if "{id}" in template:
+                assert "404" in codes, f"{method} {template} does not document 404"
+            if method in {"post", "patch"} and template != "/api/v1/auth/token/":
+                assert {"400", "403"} <= codes, f"{method} {template} lacks 400/403"
+            for parameter in operation.get("parameters", []):
+                assert parameter.get("description"), f"{method} {template} {parameter['name']}"
+
+
+def test_docs_are_served_without_any_cdn(client):
+    for url in ("/api/docs/", "/api/redoc/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "drf_spectacular_sidecar" in html
+        assert not re.search(r"""(src|href)=["']https?://""", html), url
+    assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+    assert finders.find("drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js")
+
+
+def test_the_response_check_rejects_drift(api, finance_reviewer, schema_validator):
+    goal = PerformanceGoal.objects.filter(project__code=CLEAN_PROJECT).get()
+    body = api(finance_reviewer).get(f"/api/v1/goals/{goal.pk}/").json()
+    check = schema_validator.check_body
+    check("/api/v1/goals/{id}/", "get", "200", body)
+    drifted = [
+        {**body, "surprise": 1},
+        {k: v for k, v in body.items() if k != "overall_goal"},
+        {**body, "lock_version": "1"},
+        {**body, "indicators": [{**body["indicators"][0], "target": None}]},
+    ]
+    for wrong in drifted:
+        with pytest.raises(AssertionError, match="differs from the schema"):
+            check("/api/v1/goals/{id}/", "get", "200", wrong)
+
+
+def ok(response, status: int = 200):
+    assert response.status_code == status, response.content.decode()[:500]
+    return response.json() if response.content and "json" in response["Content-Type"] else None
+
+
+def test_every_documented_operation_answers_as_documented(
+    api, schema_validator, filler, dept_reviewer, finance_reviewer
+):
+    unit_api, dept_api, finance = api(filler), api(dept_reviewer), api(finance_reviewer)
+    unit = Unit.objects.get(code="027001")
+    project = Project.objects.get(code=CLEAN_PROJECT)
+
+    # Authentication and the caller.
+    token = ok(
+        api().post("/api/v1/auth/token/", {"username": "reviewer305", "password": DEMO_PASSWORD})
+    )
+    session = api()
+    session.credentials(HTTP_AUTHORIZATION=f"Token {token['token']}")
+    ok(session.get("/api/v1/me/"))
+    ok(session.delete("/api/v1/auth/token/"), 204)
+    assert session.get("/api/v1/me/").status_code == 401
+
+    # Units, projects, schemes, summaries.
+    ok(finance.get("/api/v1/units/"))
+    ok(finance.get(f"/api/v1/units/{unit.pk}/"))
+    ok(finance.get(f"/api/v1/units/{unit.pk}/summary/", {"year": 2022}))
+    ok(finance.get("/api/v1/projects/"))
+    ok(finance.get(f"/api/v1/projects/{project.pk}/"))
+    ok(finance.get(f"/api/v1/projects/{project.pk}/history/"))
+    scheme = ok(finance.get("/api/v1/schemes/"))["results"][0]
+    ok(finance.get(f"/api/v1/schemes/{scheme['id']}/"))
+    for group_by in ("unit", "department", "year", "total"):
+        ok(finance.get("/api/v1/summaries/", {"group_by": group_by}))
+
+    # A new unit-overall goal with its indicators.
+    goal = ok(
+        unit_api.post(
+            "/api/v1/goals/",
+            {
+                "scope": "unit",
+                "year": 2023,
+                "unit": unit.pk,
+                "overall_goal": "保障全区社保经办服务",
+                "indicators": [
+                    {
+                        "level1": "产出指标",
+                        "level2": "数量指标",
+                        "level3": "参保人数",
+                        "raw_value": "≥25万人",
+                    }
+                ],
+                "tasks": [{"name": "社保经办", "content": "做好参保登记"}],
+            },
+        ),
+        201,
+    )
+    indicator = ok(
+        unit_api.post(
+            "/api/v1/indicators/",
+            {"goal": goal["id"], "level1": "效益指标", "level3": "服务质量", "raw_value": "明显"},
+        ),
+        201,
+    )
+    ok(unit_api.get("/api/v1/indicators/", {"goal": goal["id"]}))
+    ok(unit_api.get(f"/api/v1/indicators/{indicator['id']}/"))
+    ok(
+        unit_api.patch(
+            f"/api/v1/indicators/{indicator['id']}/", {"lock_version": 1, "raw_value": "≥95%"}
+        )
+    )
+    ok(unit_api.delete(f"/api/v1/indicators/{indicator['id']}/"), 204)
+
+    # An adjustment through the whole review.
+    approved = PerformanceGoal.objects.get(project=project, status=Status.APPROVED)
+    new = ok(unit_api.post(f"/api/v1/goals/{approved.pk}/adjust/", {"reason": "预算调整"}), 201)
+    ok(
+        unit_api.patch(
+            f"/api/v1/goals/{new['id']}/", {"lock_version": 1, "midterm_goal": "三年目标"}
+        )
+    )
+    ok(unit_api.get("/api/v1/goals/"))
+    ok(unit_api.get(f"/api/v1/goals/{new['id']}/"))
+    ok(unit_api.get(f"/api/v1/goals/{new['id']}/versions/"))
+    ok(unit_api.get(f"/api/v1/goals/{new['id']}/diff/"))
+    ok(unit_api.post(f"/api/v1/goals/{new['id']}/submit/", {}))
+    ok(dept_api.post(f"/api/v1/goals/{new['id']}/approve/", {"quality_grade": "excellent"}))
+    ok(finance.post(f"/api/v1/goals/{new['id']}/return/", {"comment": "请补充满意度指标"}))
+    ok(unit_api.get(f"/api/v1/goals/{new['id']}/history/"))
+
+    # A monitoring round and one report through the review.
+    round_ = ok(
+        finance.post(
+            "/api/v1/monitoring-rounds/",
+            {"year": 2022, "data_month": 7, "opens_on": "2022-08-01", "deadline": "2022-08-31"},
+        ),
+        201,
+    )
+    ok(finance.get("/api/v1/monitoring-rounds/"))
+    ok(finance.get(f"/api/v1/monitoring-rounds/{round_['id']}/"))
+    report = MonitoringReport.objects.filter(round_id=round_["id"], project=project).get()
+    ok(unit_api.get("/api/v1/monitoring-reports/", {"round": round_["id"]}))
+    detail = ok(unit_api.get(f"/api/v1/monitoring-reports/{report.pk}/"))
+    entry = detail["entries"][0]
+    ok(
+        unit_api.patch(
+            f"/api/v1/monitoring-reports/{report.pk}/",
+            {
+                "lock_version": detail["lock_version"],
+                "summary": "按计划执行",
+                "forecast_executed": "14.48",
+                "entries": [
+                    {
+                        "indicator": entry["indicator"]["id"],
+                        "likelihood": "certain",
+                        "measures": "无",
+                    }
+                ],
+            },
+        )
+    )
+    ok(unit_api.post(f"/api/v1/monitoring-reports/{report.pk}/submit/", {}))
+    ok(dept_api.post(f"/api/v1/monitoring-reports/{report.pk}/approve/", {}))
+    ok(finance.post(f"/api/v1/monitoring-reports/{report.pk}/return/", {"comment": "执行偏慢"}))
+    ok(finance.get(f"/api/v1/monitoring-reports/{report.pk}/history/"))
+
+    # A self-evaluation through the review.
+    evaluation = ok(
+        unit_api.post("/api/v1/evaluations/", {"year": 2022, "project": project.pk}), 201
+    )
+    assert (
+        ok(unit_api.post("/api/v1/evaluations/", {"year": 2022, "project": project.pk}))["id"]
+        == evaluation["id"]
+    )
+    ok(unit_api.get("/api/v1/evaluations/", {"year": 2022}))
+    ok(
+        unit_api.patch(
+            f"/api/v1/evaluations/{evaluation['id']}/",
+            {"lock_version": evaluation["lock_version"], "deviation_analysis": "无偏差"},
+        )
+    )
+    ok(unit_api.post(f"/api/v1/evaluations/{evaluation['id']}/submit/", {}))
+    ok(dept_api.post(f"/api/v1/evaluations/{evaluation['id']}/approve/", {}))
+    ok(finance.post(f"/api/v1/evaluations/{evaluation['id']}/return/", {"comment": "请核实"}))
+    ok(unit_api.get(f"/api/v1/evaluations/{evaluation['id']}/"))
+    ok(unit_api.get(f"/api/v1/evaluations/{evaluation['id']}/history/"))
+
+    # Background jobs.
+    job = ok(finance.post("/api/v1/recompute/", {"year": 2022}), 202)
+    ok(finance.get("/api/v1/jobs/"))
+    ok(finance.get(f"/api/v1/jobs/{job['id']}/"))
+    stalled = Job.objects.filter(pk=job["id"])
+    stalled.update(progress_at=stalled.get().created_at - dt.timedelta(days=1))
+    assert ok(finance.post(f"/api/v1/jobs/{job['id']}/requeue/"), 202)["id"] == job["id"]
+    export = Job.objects.create(kind=JobKind.EXPORT_TABLE, created_by=finance_reviewer, unit=unit)
+    export.output_file.save("targets.xlsx", ContentFile(b"PK\x03\x04 demo"), save=True)
+    response = finance.get(f"/api/v1/jobs/{export.pk}/download/")
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"PK")
+
+    # Imports of the target template.
+    upload = SimpleUploadedFile("targets.csv", csv_bytes(rows(2)), content_type="text/csv")
+    ok(unit_api.post("/api/v1/imports/targets/", {"file": upload, "dry_run": True}, "multipart"))
+
+    # Exports of the official tables.
+    table = unit_api.get("/api/v1/exports/project_targets/", {"unit": "027001", "year": 2022})
+    assert table.status_code == 200 and b"".join(table.streaming_content)[:2] == b"PK"
+
+    # Errors are documented too.
+    assert api().get("/api/v1/goals/").status_code == 401
+    assert finance.get("/api/v1/goals/999999/").status_code == 404
+
+    called = {(t, m) for t, m, status in schema_validator.seen if status < 300}
+    missing = schema_validator.operations() - called
+    assert not missing, f"operations never exercised: {sorted(missing)}"
+    assert Indicator.objects.filter(goal_id=goal["id"]).count() == 1
