@@ -318,3 +318,17 @@ def test_attachment_list_query_count_does_not_grow_with_the_page_size(
         counts[size] = len(queries)
     assert len(set(counts.values())) == 1, counts
     assert counts[10] <= 6, counts
+
+
+def test_upload_cap_message_is_english_on_request(
+    api, filler, evaluation, evidence_storage, settings
+):
+    settings.ATTACHMENT_MAX_BYTES = 64 * 1024
+    settings.IMPORT_MAX_BYTES = 64 * 1024
+    big = ef.pdf_bytes() + b"0" * (200 * 1024)
+    client = api(filler, HTTP_ACCEPT_LANGUAGE="en")
+    response = upload(client, {"evaluation": evaluation.pk}, ef.upload("big.pdf", big))
+    assert response.status_code == 413
+    assert response.json()["detail"] == (
+        "The uploaded file “big.pdf” exceeds the limit of 64.0 KB; nothing was stored."
+    )
