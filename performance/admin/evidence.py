@@ -8,7 +8,7 @@ pages, the page of one row's files, the 佐证材料 list, downloads and deletio
   ``performance/evidence.js`` only moves dropped files into the file input, the form works
   without it). When files cannot change, it says why instead of offering the form.
 - Each indicator row of the report's and the evaluation's table gets a 佐证 column (count,
-  上传/查看) opening that row's page, ``attachment/for/<kind>/<id>/``: the same panel for the
+  上传) opening that row's page, ``attachment/for/<kind>/<id>/``: the same panel for the
   row alone.
 - ``AttachmentAdmin`` lists the files of the user's units (for reviewers who search across
   units), read only; its delete page and the downloads go through the services.
@@ -130,14 +130,17 @@ def document_panel(request, document) -> dict[str, Any]:
 
 
 class EvidenceColumnMixin:
-    """An inline of indicator rows (监控指标, 指标自评) with a 佐证 column: how many files the
-    row holds and a link to its page (opened beside the form, so nothing typed is lost)."""
+    """An inline of indicator rows (监控指标, 指标自评) with a 佐证 column beside the indicator:
+    how many files the row holds and a link to its page (opened beside the form, so nothing
+    typed is lost)."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(evidence_count=Count("attachments"))
 
     def get_fields(self, request, obj=None):
-        return [*super().get_fields(request, obj), "evidence_link"]
+        fields = [f for f in super().get_fields(request, obj) if f != "evidence_link"]
+        fields.insert(min(2, len(fields)), "evidence_link")  # beside the indicator, in view
+        return fields
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "evidence_link"]
@@ -150,7 +153,8 @@ class EvidenceColumnMixin:
         count = getattr(obj, "evidence_count", 0)
         return format_html(
             '<a href="{}" target="_blank" rel="noopener" data-evidence-popup '
-            'class="evidence-link">{} 个 · 上传/查看</a>',
+            'class="evidence-link" style="white-space:nowrap" title="上传或查看本指标的佐证材料">'
+            "{} 个 · 上传</a>",
             url,
             count,
         )

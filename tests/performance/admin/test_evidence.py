@@ -84,7 +84,7 @@ def test_row_page_uploads_to_one_indicator_and_the_row_counts_it(
     row = Attachment.objects.get()
     assert (row.kind, row.score_id, row.evaluation_id) == ("score", score.pk, evaluation.pk)
     html = client.get(change_url(evaluation)).content.decode()
-    assert "1 个 · 上传/查看" in html and anchor_url("score", score.pk) in html
+    assert "1 个 · 上传</a>" in html and anchor_url("score", score.pk) in html
     assert f"指标“{score.indicator.level3}”" in html  # the document panel says where it belongs
 
 
