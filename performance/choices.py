@@ -144,3 +144,14 @@ class JobStatus(models.TextChoices):
 # Statuses of a job still expected to move, and of a job that never will.
 JOB_ACTIVE = (JobStatus.PENDING, JobStatus.RUNNING)
 JOB_FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.SUPERSEDED)
+
+
+class AttachmentKind(models.TextChoices):
+    """What an evidence file (佐证材料) is attached to. The governing document (whose state
+    decides whether files may change) is the report for ``entry``/``report`` and the
+    self-evaluation for ``score``/``evaluation``."""
+
+    ENTRY = "entry", "监控指标"
+    REPORT = "report", "监控表（整体）"
+    SCORE = "score", "指标自评"
+    EVALUATION = "evaluation", "绩效自评（整体）"

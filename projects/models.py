@@ -306,6 +306,7 @@ class AuditAction(models.TextChoices):
     TRANSITION = "transition", "流转"
     COMPUTE = "compute", "计算"
     IMPORT = "import", "导入"
+    DOWNLOAD = "download", "下载"
 
 
 class AuditEntry(models.Model):

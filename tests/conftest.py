@@ -132,3 +132,18 @@ def clock(monkeypatch) -> Clock:
     moved = Clock()
     monkeypatch.setattr(timezone, "now", lambda: real_now() + moved.offset)
     return moved
+
+
+@pytest.fixture
+def evidence_storage(settings, tmp_path):
+    """Evidence files (``STORAGES["attachments"]``) in a directory of this test's own; returns
+    it, so a test can see exactly what was stored."""
+    from config.storage import attachment_storage_config
+
+    root = tmp_path / "attachments"
+    root.mkdir()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": attachment_storage_config({}, root=root),
+    }
+    return root

@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.storage import attachment_storage_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -63,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # An upload stopped at its cap (performance/web/uploads.py): a 413 page naming the limit.
+    "performance.web.uploads.UploadLimitMiddleware",
     # NUL in a querystring, bulk actions on ids that are not ids: refused before the database.
     "performance.web.middleware.AdminInputMiddleware",
 ]
@@ -134,10 +138,44 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
 ]
+# Evidence files (佐证材料) have their own storage: kept with their object and backed up, while
+# media/ holds job files the housekeeping expires. config/storage.py: filesystem or S3.
+ATTACHMENTS_ROOT = Path(os.environ.get("ATTACHMENTS_ROOT", VAR_DIR / "attachments"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "attachments": attachment_storage_config(os.environ, root=ATTACHMENTS_ROOT),
 }
+
+# --- uploads ------------------------------------------------------------------------------
+# performance/web/uploads.py: every file part is counted while it streams; parts over
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to FILE_UPLOAD_TEMP_DIR chunk by chunk, never whole into memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", str(2621440)))
+FILE_UPLOAD_TEMP_DIR = str(Path(os.environ.get("FILE_UPLOAD_TEMP_DIR", VAR_DIR / "tmp")))
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+FILE_UPLOAD_HANDLERS = [
+    "performance.web.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# All file parts of one request together (the proxy's client_max_body_size should allow it).
+UPLOAD_MAX_REQUEST_BYTES = int(os.environ.get("UPLOAD_MAX_REQUEST_BYTES", str(200 * 1024 * 1024)))
+# Evidence: one file; all files of one object (a monitoring value, an indicator's score, a
+# report or a self-evaluation as a whole); files per object and per upload.
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(50 * 1024 * 1024)))
+ATTACHMENT_MAX_OBJECT_BYTES = int(
+    os.environ.get("ATTACHMENT_MAX_OBJECT_BYTES", str(200 * 1024 * 1024))
+)
+ATTACHMENT_MAX_FILES_PER_OBJECT = int(os.environ.get("ATTACHMENT_MAX_FILES_PER_OBJECT", "20"))
+ATTACHMENT_MAX_FILES_PER_UPLOAD = int(os.environ.get("ATTACHMENT_MAX_FILES_PER_UPLOAD", "10"))
+# A zip (and each zip inside it): members, declared unpacked bytes of the whole tree, the
+# compression ratio of a member over 1 MiB (a zip bomb), nesting depth.
+ATTACHMENT_ZIP_MAX_MEMBERS = int(os.environ.get("ATTACHMENT_ZIP_MAX_MEMBERS", "1000"))
+ATTACHMENT_ZIP_MAX_UNPACKED_BYTES = int(
+    os.environ.get("ATTACHMENT_ZIP_MAX_UNPACKED_BYTES", str(1024 * 1024 * 1024))
+)
+ATTACHMENT_ZIP_MAX_RATIO = int(os.environ.get("ATTACHMENT_ZIP_MAX_RATIO", "100"))
+ATTACHMENT_ZIP_MAX_DEPTH = int(os.environ.get("ATTACHMENT_ZIP_MAX_DEPTH", "2"))
 
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 # Background jobs' uploaded and result files (media/jobs/) are deleted by the nightly
@@ -305,6 +343,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "jobs", "description": "后台任务：状态、进度、结果文件"},
         {"name": "imports", "description": "导入绩效目标模板"},
         {"name": "exports", "description": "导出正式表样（xlsx）"},
+        {
+            "name": "attachments",
+            "description": "佐证材料：上传、列表、下载、删除（按内容判断类型）",
+        },
     ],
     # performance/api: one named enum per choice class shared by several fields.
     "ENUM_NAME_OVERRIDES": {
@@ -321,6 +363,7 @@ SPECTACULAR_SETTINGS = {
         "ProjectCategoryEnum": "projects.choices.ProjectCategory",
         "UnitKindEnum": "projects.choices.UnitKind",
         "RoleEnum": "projects.choices.Role",
+        "AttachmentKindEnum": "performance.choices.AttachmentKind",
     },
 }
 

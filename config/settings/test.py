@@ -2,6 +2,8 @@
 
 import os
 
+from config.storage import attachment_storage_config
+
 from .base import *  # noqa: F403
 from .base import env_bool
 
@@ -15,3 +17,9 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "1000/min
 # Fault injection for the worker integration tests (pause a task, fail it N times): a folder
 # of marker files; see performance/fault_injection.py. Never set outside tests.
 TASK_HOOKS_DIR = os.environ.get("PERF_TASK_HOOKS_DIR", "")
+# Evidence files of tests that do not give them a directory of their own (tests/conftest.py's
+# ``evidence_storage`` does): never the development var/attachments.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "attachments": attachment_storage_config({}, root=VAR_DIR / "test-attachments"),  # noqa: F405
+}

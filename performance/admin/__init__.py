@@ -9,6 +9,8 @@ registers their ModelAdmins on ``admin.site``. Every write calls a service.
                     only by their managers through ``services.schemes``
 - ``monitoring``    监控轮次 and 监控表 (entries inline, 计算, lights)
 - ``evaluations``   绩效自评 (scores inline, 计算, grades, each unit's published summary)
+- ``evidence``      佐证材料: the panel on report and evaluation pages, each row's files,
+                    the list, downloads (``EvidenceColumnMixin`` gives the rows their 佐证 column)
 - ``notifications`` 通知 (read/unread per user)
 - ``jobs``          后台任务 (progress, 重新计算, 重新排队)
 - ``common``        what the monitoring and evaluation admins share: service saving, badges,
@@ -24,4 +26,4 @@ Scoping to the user's units (``ScopedAdminMixin``) and the ``lock_version`` form
 ``projects.admin.versioning``.
 """
 
-from . import evaluations, goals, jobs, monitoring, notifications, schemes  # noqa: F401
+from . import evaluations, evidence, goals, jobs, monitoring, notifications, schemes  # noqa: F401

@@ -21,6 +21,7 @@ from ..selectors.summaries import evaluation_summaries
 from ..services import derived_figures
 from ..services import evaluation as evaluation_services
 from .common import ServiceSavingAdmin, can_edit, grade_badge
+from .evidence import EvidenceColumnMixin
 
 
 class ScoreForm(forms.ModelForm):
@@ -42,7 +43,7 @@ class ScoreForm(forms.ModelForm):
         return cleaned
 
 
-class IndicatorEvaluationInline(admin.TabularInline):
+class IndicatorEvaluationInline(EvidenceColumnMixin, admin.TabularInline):
     model = IndicatorEvaluation
     form = ScoreForm
     extra = 0

@@ -19,6 +19,7 @@ from ..models import MonitoringEntry, MonitoringReport, MonitoringRound
 from ..services import derived_figures
 from ..services import monitoring as monitoring_services
 from .common import ServiceSavingAdmin, can_edit, light_badge, render_findings
+from .evidence import EvidenceColumnMixin
 
 
 class RoundForm(forms.ModelForm):
@@ -211,7 +212,7 @@ class EntryForm(forms.ModelForm):
         return cleaned
 
 
-class MonitoringEntryInline(admin.TabularInline):
+class MonitoringEntryInline(EvidenceColumnMixin, admin.TabularInline):
     model = MonitoringEntry
     form = EntryForm
     extra = 0

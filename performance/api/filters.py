@@ -19,6 +19,7 @@ from projects.models import Project, Unit
 from projects.selectors import subtree
 
 from ..choices import (
+    AttachmentKind,
     Category,
     Direction,
     GoalScope,
@@ -29,7 +30,7 @@ from ..choices import (
     Status,
     TargetKind,
 )
-from ..models import Indicator, Job, MonitoringReport, PerformanceGoal, SelfEvaluation
+from ..models import Attachment, Indicator, Job, MonitoringReport, PerformanceGoal, SelfEvaluation
 
 
 class ApiSearchFilter(SearchFilter):
@@ -221,3 +222,16 @@ class JobFilter(df.FilterSet):
 
     def filter_status(self, queryset, name, value):
         return queryset.with_status(value) if value else queryset
+
+
+class AttachmentFilter(ScopedUnitFilterSet):
+    year = IdFilter(label="年度")
+    kind = df.MultipleChoiceFilter(label="附着对象类型", choices=AttachmentKind.choices)
+    entry = IdFilter(field_name="entry__id", label="监控指标 ID")
+    report = IdFilter(field_name="report__id", label="监控表 ID")
+    score = IdFilter(field_name="score__id", label="指标自评 ID")
+    evaluation = IdFilter(field_name="evaluation__id", label="绩效自评 ID")
+
+    class Meta:
+        model = Attachment
+        fields = ["year", "kind", "entry", "report", "score", "evaluation", "unit", "department"]

@@ -22,6 +22,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
+from ..web.uploads import refusal_of
+from .exceptions import RequestTooLarge
+
 MAX_DEPTH = 32  # arrays and objects inside each other; orjson itself stops at 1024
 NOT_JSON = _("请求体不是合法的 JSON：第 %(line)d 行第 %(column)d 列有误。")
 TOO_DEEP = _("请求体的 JSON 嵌套超过 %(limit)d 层。")
@@ -105,11 +108,19 @@ class FormParser(parsers.FormParser):
 
 
 class MultiPartParser(parsers.MultiPartParser):
-    """DRF's multipart parser (Django's, with its limits), refusing in Chinese."""
+    """DRF's multipart parser (Django's, with its limits), refusing in Chinese.
+
+    An upload over a file or request cap (``web.uploads.LimitedUploadHandler`` stopped it while
+    it streamed) is a 413 ``request_too_large`` naming the limit, and no view sees the rest."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         text_encoding(parser_context)
         try:
-            return super().parse(stream, media_type, parser_context)
+            parsed = super().parse(stream, media_type, parser_context)
         except ParseError:
             raise ParseError(BAD_MULTIPART) from None
+        request = (parser_context or {}).get("request")
+        message = refusal_of(getattr(request, "_request", request)) if request else None
+        if message is not None:
+            raise RequestTooLarge(message)
+        return parsed

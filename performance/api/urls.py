@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from .views.attachments import AttachmentViewSet
 from .views.auth import MeView, TokenView
 from .views.evaluations import EvaluationViewSet, SchemeViewSet
 from .views.goals import GoalViewSet, IndicatorViewSet
@@ -27,6 +28,7 @@ router.register("monitoring-reports", ReportViewSet, basename="report")
 router.register("evaluations", EvaluationViewSet, basename="evaluation")
 router.register("schemes", SchemeViewSet, basename="scheme")
 router.register("jobs", JobViewSet, basename="job")
+router.register("attachments", AttachmentViewSet, basename="attachment")
 
 v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),

@@ -1,5 +1,6 @@
 """Tables of the performance app; one module per area, re-exported here."""
 
+from .attachments import Attachment
 from .evaluation import IndicatorEvaluation, SelfEvaluation
 from .goals import GoalTask, Indicator, PerformanceGoal
 from .jobs import Job
@@ -8,6 +9,7 @@ from .reminders import Notification, ReportingWindow
 from .schemes import SchemeAssignment, ScoringScheme
 
 __all__ = [
+    "Attachment",
     "GoalTask",
     "Indicator",
     "IndicatorEvaluation",

@@ -128,6 +128,13 @@ def bad_request(request: HttpRequest, exception: BaseException | None = None) ->
     return _page(request, 400, str(message))
 
 
+def too_large_page(request: HttpRequest, message: str) -> HttpResponse:
+    """413 for an upload the upload handler stopped (``web.uploads``), saying the limit."""
+    if _is_api(request):
+        return _json("request_too_large", message, 413)
+    return _page(request, 413, message)
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """``CSRF_FAILURE_VIEW``: what failed and what to do, for the admin and the API alike."""
     message = csrf_message(reason, api=_is_api(request))

@@ -35,6 +35,7 @@ VIEW_ALL = [
     "performance.view_reportingwindow",
     "performance.view_notification",
     "performance.view_job",
+    "performance.view_attachment",
 ]
 UNIT_EDITING = [
     "projects.add_project",
@@ -59,6 +60,9 @@ UNIT_EDITING = [
     "performance.change_indicatorevaluation",
     "performance.change_notification",
     "performance.add_job",
+    # Evidence: the services further require the document to be editable (draft/returned).
+    "performance.add_attachment",
+    "performance.delete_attachment",
 ]
 REVIEWING = [
     "performance.change_performancegoal",

@@ -10,6 +10,7 @@ from django.db.models import Count, Max, Sum
 from rest_framework.authtoken.models import Token
 
 from performance.models import (
+    Attachment,
     GoalTask,
     Indicator,
     IndicatorEvaluation,
@@ -41,6 +42,7 @@ WATCHED = (
     Job,
     Notification,
     AuditEntry,
+    Attachment,
 )
 
 

@@ -13,7 +13,9 @@ import datetime as dt
 import pytest
 from django.core.files.base import ContentFile
 
+from performance.choices import AttachmentKind
 from performance.models import MonitoringReport, PerformanceGoal
+from performance.services import attachments as attachment_services
 from performance.services import evaluation as evaluation_services
 from performance.services import monitoring as monitoring_services
 from performance.services import workflow
@@ -22,6 +24,7 @@ from projects.choices import Role, UnitKind
 from projects.models import Project, Unit
 from projects.services import accounts
 from projects.services import units as unit_services
+from tests.support.evidence_files import pdf_bytes, upload
 
 from .scoping import database_state, object_operations, resource_of
 
@@ -55,7 +58,7 @@ def sibling(demo):
 
 
 @pytest.fixture
-def targets(filler, finance_reviewer):
+def targets(filler, finance_reviewer, evidence_storage):
     """027001's objects of every kind the API exposes."""
     project = Project.objects.get(code=CLEAN_PROJECT)
     approved = PerformanceGoal.objects.get(project=project, version=1)
@@ -70,7 +73,13 @@ def targets(filler, finance_reviewer):
     evaluation = evaluation_services.evaluation_start(actor=filler, year=2022, project=project)
     job = recompute_request(actor=finance_reviewer, year=2022, unit=project.unit)
     job.output_file.save("result.xlsx", ContentFile(b"PK\x03\x04"), save=True)
+    [attachment] = attachment_services.attachment_add(
+        actor=filler,
+        anchor=attachment_services.Anchor(kind=AttachmentKind.EVALUATION, obj=evaluation),
+        files=[upload("佐证.pdf", pdf_bytes())],
+    )
     return {
+        "attachments": attachment,
         "units": project.unit,
         "projects": project,
         "goals": draft,
@@ -132,6 +141,7 @@ def test_lists_and_summaries_hold_no_foreign_rows(api, outsider, targets):
         "/api/v1/projects/",
         "/api/v1/units/",
         "/api/v1/jobs/",
+        "/api/v1/attachments/",
     ):
         rows = client.get(url, {"page_size": 200}).json()["results"]
         ids = {row["id"] for row in rows}

@@ -30,9 +30,10 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from performance.choices import Status
+from performance.choices import AttachmentKind, Status
 from performance.demo import DEMO_PASSWORD
 from performance.models import (
+    Attachment,
     Indicator,
     Job,
     MonitoringReport,
@@ -41,6 +42,7 @@ from performance.models import (
     ScoringScheme,
     SelfEvaluation,
 )
+from performance.services import attachments as attachment_services
 from performance.services import evaluation as evaluation_services
 from performance.services import monitoring as monitoring_services
 from performance.services import workflow
@@ -48,6 +50,8 @@ from performance.services.recompute_jobs import RECOMPUTE_ROLES, recompute_reque
 from projects.choices import Role
 from projects.models import Project, Unit
 from projects.services import accounts
+from tests.support.evidence_files import pdf_bytes
+from tests.support.evidence_files import upload as evidence_upload
 from tests.support.goal_helpers import new_project
 from tests.support.import_helpers import csv_bytes, rows
 
@@ -140,7 +144,7 @@ class World:
 
 
 @pytest.fixture
-def world(demo, finance_reviewer, filler) -> World:
+def world(demo, finance_reviewer, filler, evidence_storage) -> World:
     user_model = get_user_model()
     admin027001 = user_model.objects.create_user("admin027001", password=DEMO_PASSWORD)
     admin027001.is_staff = True
@@ -194,6 +198,17 @@ def world(demo, finance_reviewer, filler) -> World:
     SelfEvaluation.objects.filter(project__code=FOREIGN_UNEVALUATED).delete()
     world.objects[("unevaluated", OWN)] = Project.objects.get(code=OWN_APPROVED)
     world.objects[("unevaluated", FOREIGN)] = Project.objects.get(code=FOREIGN_UNEVALUATED)
+    # Evidence: a file on each side's self-evaluation (the foreign one approved: frozen).
+    for owner in (OWN, FOREIGN):
+        evaluation = world.get("evaluations", owner)
+        status = evaluation.status
+        set_status(evaluation, Status.DRAFT)
+        [world.objects[("attachments", owner)]] = attachment_services.attachment_add(
+            actor=None,
+            anchor=attachment_services.Anchor(kind=AttachmentKind.EVALUATION, obj=evaluation),
+            files=[evidence_upload(f"{owner}.pdf", pdf_bytes(owner))],
+        )
+        set_status(evaluation, status)
     world.extra[("schemes", "-")] = ScoringScheme.objects.first()
     world.extra[("monitoring-rounds", "-")] = MonitoringRound.objects.first()
     return world
@@ -454,6 +469,44 @@ def requeue_job(template, method, persona, world):
         )
 
 
+def upload_attachment(template, method, persona, world):
+    """Evidence on a self-evaluation: its unit's editors, while it is a draft (frozen once
+    approved, for everyone)."""
+    for owner in (OWN, FOREIGN):
+        evaluation = world.get("evaluations", owner)
+        for state in (Status.DRAFT, Status.APPROVED):
+            yield Call(
+                method,
+                template,
+                visible(persona, owner) and may_edit(persona, owner) and state == Status.DRAFT,
+                owner,
+                data=lambda evaluation=evaluation: {
+                    "evaluation": evaluation.pk,
+                    "files": [evidence_upload("矩阵.pdf", pdf_bytes("矩阵上传"))],
+                },
+                multipart=True,
+                setup=lambda evaluation=evaluation, state=state: set_status(evaluation, state),
+                label=f"in state {state}",
+            )
+
+
+def delete_attachment(template, method, persona, world):
+    """Deleting evidence: the unit's editors while the document is a draft; never once approved."""
+    for owner in (OWN, FOREIGN):
+        attachment = world.get("attachments", owner)
+        evaluation = world.get("evaluations", owner)
+        for state in (Status.DRAFT, Status.APPROVED):
+            yield Call(
+                method,
+                url_for(template, attachment),
+                visible(persona, owner) and may_edit(persona, owner) and state == Status.DRAFT,
+                owner,
+                in_path=True,
+                setup=lambda evaluation=evaluation, state=state: set_status(evaluation, state),
+                label=f"in state {state}",
+            )
+
+
 def open_round(template, method, persona, world):
     data = {"year": 2024, "data_month": 7, "opens_on": "2024-08-01", "deadline": "2024-08-31"}
     yield Call(method, template, persona.opens_rounds, data=data)
@@ -479,6 +532,8 @@ RULES: dict[tuple[str, str], Callable] = {
     ("post", f"{V1}/evaluations/"): create_evaluation,
     ("post", f"{V1}/goals/{{id}}/adjust/"): transition("goals", workflow.ADJUST),
     ("delete", f"{V1}/indicators/{{id}}/"): object_edit("indicators"),
+    ("post", f"{V1}/attachments/"): upload_attachment,
+    ("delete", f"{V1}/attachments/{{id}}/"): delete_attachment,
 }
 for _kind in (
     "units",
@@ -488,6 +543,7 @@ for _kind in (
     "monitoring-reports",
     "evaluations",
     "jobs",
+    "attachments",
 ):
     RULES[("get", f"{V1}/{_kind}/")] = scoped_list
     RULES[("get", f"{V1}/{_kind}/{{id}}/")] = object_read(_kind)
@@ -500,6 +556,7 @@ for _kind, _tail in (
     ("monitoring-reports", "history"),
     ("evaluations", "history"),
     ("jobs", "download"),
+    ("attachments", "download"),
 ):
     RULES[("get", f"{V1}/{_kind}/{{id}}/{_tail}/")] = object_read(_kind)
 for _kind in ("goals", "indicators", "monitoring-reports", "evaluations"):
@@ -521,6 +578,7 @@ LIST_UNIT = {
     f"{V1}/monitoring-reports/": (MonitoringReport, "unit__code"),
     f"{V1}/evaluations/": (SelfEvaluation, "unit__code"),
     f"{V1}/jobs/": (Job, "unit__code"),
+    f"{V1}/attachments/": (Attachment, "unit__code"),
 }
 
 

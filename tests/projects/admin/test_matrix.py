@@ -57,6 +57,7 @@ from performance.models import (
     ScoringScheme,
     SelfEvaluation,
 )
+from performance.services import attachments as attachment_services
 from performance.services import evaluation as evaluation_services
 from performance.services import monitoring as monitoring_services
 from performance.services import schemes as rule_services
@@ -71,6 +72,8 @@ from projects.models import (
     Unit,
 )
 from projects.services import projects as project_services
+from tests.support.evidence_files import pdf_bytes
+from tests.support.evidence_files import upload as evidence_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -272,6 +275,16 @@ def targets_io(kind: str) -> dict[str, Callable[[Persona, str | None], int]]:
     }
 
 
+def attachment_deleter(p: Persona, owner: str | None) -> bool:
+    """Editors of the file's unit while its document is editable: the own file's self-evaluation
+    is a draft, the foreign one's is approved (its files are frozen, for everyone)."""
+    return editor_of(p, owner) and owner != FOREIGN
+
+
+def sees_or_404(p: Persona, owner: str | None) -> int:
+    return status(owner in p.sees, 404)
+
+
 BEAT = Rule("global", superuser_only, superuser_only, superuser_only)
 RULES: dict[str, Rule] = {
     "auth.User": Rule(
@@ -367,6 +380,19 @@ RULES: dict[str, Rule] = {
         ),
     ),
     "performance.ReportingWindow": Rule("global", staff, window_manager, window_manager),
+    "performance.Attachment": Rule(
+        "unit",
+        staff,
+        nobody,  # uploaded on the report's or evaluation's page, never added here
+        attachment_deleter,
+        rows="unit__code",
+        custom={
+            # one row's (here: the evaluation's) files and upload form; its download
+            "performance_attachment_for": sees_or_404,
+            "performance_attachment_download": sees_or_404,
+        },
+        needs_object=frozenset({"performance_attachment_for", "performance_attachment_download"}),
+    ),
     "performance.Notification": Rule("personal", staff, nobody, superuser_only, rows="recipient"),
     "performance.Job": Rule(
         "personal",
@@ -419,7 +445,7 @@ APP_RULES: dict[str, Callable[[Persona], int]] = {
 
 
 @pytest.fixture
-def world(demo, dept_admin, finance_reviewer) -> dict[tuple[str, str], Any]:
+def world(demo, dept_admin, finance_reviewer, evidence_storage) -> dict[tuple[str, str], Any]:
     """``(model label, OWN/FOREIGN)`` → object; global models have the same object for both."""
     objects: dict[tuple[str, str], Any] = {}
     users = {
@@ -482,6 +508,16 @@ def world(demo, dept_admin, finance_reviewer) -> dict[tuple[str, str], Any]:
     objects[("performance.SelfEvaluation", FOREIGN)] = SelfEvaluation.objects.get(
         project__code=FOREIGN_PROJECT
     )
+    for owner in (OWN, FOREIGN):  # a file on each side's self-evaluation (foreign: approved)
+        evaluation = objects[("performance.SelfEvaluation", owner)]
+        status = evaluation.status
+        SelfEvaluation.objects.filter(pk=evaluation.pk).update(status="draft")
+        [objects[("performance.Attachment", owner)]] = attachment_services.attachment_add(
+            actor=None,
+            anchor=attachment_services.Anchor(kind="evaluation", obj=evaluation),
+            files=[evidence_upload(f"{owner}.pdf", pdf_bytes(owner))],
+        )
+        SelfEvaluation.objects.filter(pk=evaluation.pk).update(status=status)
     every = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
     singletons = {
         "auth.Group": Group.objects.get(name="填报人"),
@@ -608,6 +644,8 @@ def url_for(name: str, kind: str, label: str, obj) -> str | None:
     if kind in ("change", "delete", "history"):
         return reverse(f"admin:{name}", args=[object_id(label, obj)])
     rule = RULES[label]
+    if name == "performance_attachment_for":  # by anchor: kind and id
+        return reverse(f"admin:{name}", args=[obj.kind, int(obj.anchor.split(":")[1])])
     if name in rule.needs_object:
         args = [object_id(label, obj)]
         if name.endswith("_workflow"):

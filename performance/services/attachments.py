@@ -1,0 +1,330 @@
+"""Evidence files (佐证材料): add, delete and open, all or nothing, audited.
+
+A file attaches to an *anchor* — a monitoring value (``entry``), a report as a whole
+(``report``), an indicator's self-evaluation (``score``) or a self-evaluation as a whole
+(``evaluation``) — and its *governing document* (the report or the self-evaluation) decides
+whether files may change: :func:`files_refusal` is the one rule (editable while the document is
+a draft or returned, and for a report while its round is open; once submitted the files wait
+for the review, once approved they are frozen for good). Files are immutable: there is no
+replace, only add and delete while editable.
+
+:func:`attachment_add` checks everything before it stores anything: the editor's role on the
+unit, the document's state, the per-object and per-upload limits (settings), then for each file
+its name as the client sent it, its type by content (``performance.filetypes``), its SHA-256
+(read in 1 MiB chunks) and that the anchor does not hold the same content already. Any problem
+is a field-level error (``files[i]``) and nothing is stored. The files are then streamed to the
+``attachments`` storage (a temporary upload is moved, not copied into memory); if one fails the
+ones already stored are deleted. One audit row on the document names the files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.db import models, transaction
+
+from projects import audit
+from projects.models import AuditAction, Unit
+from projects.permissions import require_role, roles_for
+
+from .. import filetypes
+from ..choices import EDITABLE_STATUSES, AttachmentKind, RoundStatus, Status
+from ..models import Attachment, MonitoringReport, SelfEvaluation
+from ..models.attachments import attachment_path, attachment_storage
+from ..selectors.attachments import anchor_totals
+from . import typed_values
+from .workflow import EDITORS
+
+# Who adds and deletes files while the document is editable: the unit's editors.
+ATTACHMENT_EDITORS = EDITORS
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """What a file attaches to (``obj``, of ``kind``) and the document governing it."""
+
+    kind: str
+    obj: models.Model
+
+    @property
+    def document(self) -> MonitoringReport | SelfEvaluation:
+        if self.kind == AttachmentKind.ENTRY:
+            return self.obj.report
+        if self.kind == AttachmentKind.SCORE:
+            return self.obj.evaluation
+        return self.obj
+
+    @property
+    def key(self) -> str:
+        return Attachment.anchor_key(self.kind, self.obj.pk)
+
+    @property
+    def unit(self) -> Unit:
+        return self.document.unit
+
+    @property
+    def year(self) -> int:
+        document = self.document
+        return document.round.year if isinstance(document, MonitoringReport) else document.year
+
+    def describe(self) -> str:
+        """The anchor as people name it: 监控指标“…” / 指标自评“…” / the document itself."""
+        if self.kind in (AttachmentKind.ENTRY, AttachmentKind.SCORE):
+            return f"{AttachmentKind(self.kind).label}“{self.obj.indicator.level3}”"
+        return f"“{self.obj}”"
+
+    def foreign_keys(self) -> dict[str, models.Model]:
+        """The Attachment columns this anchor sets (the anchor and its governing document)."""
+        keys = {self.kind: self.obj}
+        if self.kind == AttachmentKind.ENTRY:
+            keys["report"] = self.obj.report
+        elif self.kind == AttachmentKind.SCORE:
+            keys["evaluation"] = self.obj.evaluation
+        return keys
+
+
+def files_refusal(document: MonitoringReport | SelfEvaluation) -> str:
+    """Why the files of ``document`` cannot change now; ``""`` when they can.
+
+    The one rule for evidence: files change only while the document is editable (草稿 or
+    已退回, and a report's round is still open). Submitted, they wait for the review; approved
+    (or superseded), they are frozen for good — more files only through a new submission,
+    which needs a reviewer's return."""
+    status = document.status
+    label = Status(status).label
+    if status in EDITABLE_STATUSES:
+        if isinstance(document, MonitoringReport) and document.round.status == RoundStatus.CLOSED:
+            return f"“{document.round}”已结束，佐证材料已封存，不能增加或删除。"
+        return ""
+    if status in (Status.APPROVED, Status.SUPERSEDED):
+        return f"“{document}”当前状态为“{label}”，佐证材料已封存，不能增加、删除或替换。"
+    return (
+        f"“{document}”当前状态为“{label}”，审核期间佐证材料不能增加或删除；"
+        "如需补充，请由审核人退回后重新提交。"
+    )
+
+
+def may_change_files(document: MonitoringReport | SelfEvaluation, user) -> bool:
+    """Whether ``user`` may add or delete files of ``document`` now (what the admin shows)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if not roles_for(user, document.unit) & set(ATTACHMENT_EDITORS):
+        return False
+    return not files_refusal(document)
+
+
+def limits() -> filetypes.Limits:
+    """The zip limits of the settings."""
+    return filetypes.Limits(
+        max_members=settings.ATTACHMENT_ZIP_MAX_MEMBERS,
+        max_total=settings.ATTACHMENT_ZIP_MAX_UNPACKED_BYTES,
+        max_ratio=settings.ATTACHMENT_ZIP_MAX_RATIO,
+        max_depth=settings.ATTACHMENT_ZIP_MAX_DEPTH,
+    )
+
+
+def _lock(document: MonitoringReport | SelfEvaluation) -> MonitoringReport | SelfEvaluation:
+    """The governing document, locked: uploads to one document run one after the other."""
+    model = type(document)
+    related = ("round", "unit", "project") if model is MonitoringReport else ("unit", "project")
+    return (
+        model.objects.select_for_update(of=("self",)).select_related(*related).get(pk=document.pk)
+    )
+
+
+def _check_editable(document, actor, action: str) -> None:
+    require_role(actor, document.unit, ATTACHMENT_EDITORS, action)
+    refusal = files_refusal(document)
+    if refusal:
+        raise typed_values.refuse({"status": refusal}, "frozen")
+
+
+def _sha256(upload) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks(CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stream(upload):
+    """The seekable binary file behind an upload (a temporary file or a buffer)."""
+    inner = getattr(upload, "file", None)
+    return inner if inner is not None and hasattr(inner, "seek") else upload
+
+
+def _summary(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.pk,
+        "name": attachment.name,
+        "size": attachment.size,
+        "file_type": attachment.file_type,
+        "sha256": attachment.sha256,
+        "anchor": attachment.anchor,
+    }
+
+
+@dataclass
+class _Checked:
+    upload: Any
+    name: str
+    detected: filetypes.Detected
+    sha256: str
+
+
+def _check_files(anchor: Anchor, files: Sequence, description: str) -> list[_Checked]:
+    """Every refusal at once (``files``, ``files[i]``, ``description``); nothing stored yet."""
+    errors: dict[str, str] = {}
+    if not files:
+        raise typed_values.refuse({"files": "请选择要上传的文件。"}, "required")
+    if len(description) > 200:
+        errors["description"] = "说明不能超过 200 个字符。"
+    per_upload = settings.ATTACHMENT_MAX_FILES_PER_UPLOAD
+    if len(files) > per_upload:
+        errors["files"] = f"一次最多上传 {per_upload} 个文件（本次 {len(files)} 个）。"
+    count, used = anchor_totals(anchor.key)
+    per_object = settings.ATTACHMENT_MAX_FILES_PER_OBJECT
+    if count + len(files) > per_object:
+        errors["files"] = (
+            f"每个对象最多 {per_object} 个佐证材料（已有 {count} 个，本次 {len(files)} 个）。"
+        )
+    incoming = sum(upload.size or 0 for upload in files)
+    if used + incoming > settings.ATTACHMENT_MAX_OBJECT_BYTES:
+        errors["files"] = (
+            f"每个对象的佐证材料合计不能超过 {filetypes.size_text(settings.ATTACHMENT_MAX_OBJECT_BYTES)}"
+            f"（已有 {filetypes.size_text(used)}，本次 {filetypes.size_text(incoming)}）。"
+        )
+    existing = dict(Attachment.objects.filter(anchor=anchor.key).values_list("sha256", "name"))
+    checked: list[_Checked] = []
+    seen: dict[str, str] = {}
+    for index, upload in enumerate(files):
+        field = f"files[{index}]"
+        name = getattr(upload, "raw_name", None) or upload.name or ""
+        try:
+            filetypes.check_name(name)
+            if upload.size > settings.ATTACHMENT_MAX_BYTES:
+                raise filetypes.Refused(
+                    "too_large",
+                    f"文件“{name}”为 {filetypes.size_text(upload.size)}，超过单个文件上限 "
+                    f"{filetypes.size_text(settings.ATTACHMENT_MAX_BYTES)}。",
+                )
+            detected = filetypes.detect(_stream(upload), name=name, limits=limits())
+        except filetypes.Refused as refused:
+            errors[field] = refused.message
+            continue
+        digest = _sha256(upload)
+        other = existing.get(digest) or seen.get(digest)
+        if other is not None:
+            errors[field] = f"文件“{name}”与已上传的“{other}”内容相同（SHA-256 一致）。"
+            continue
+        seen[digest] = name
+        checked.append(_Checked(upload=upload, name=name, detected=detected, sha256=digest))
+    if errors:
+        raise typed_values.refuse(errors, "invalid_file")
+    return checked
+
+
+@transaction.atomic
+def attachment_add(
+    *, actor, anchor: Anchor, files: Sequence, description: str = ""
+) -> list[Attachment]:
+    """Attach ``files`` (uploaded files) to ``anchor``: all of them, or none with the reasons.
+
+    ``actor`` must be an editor of the anchor's unit (``None``: the system, e.g. the demo
+    loader); the governing document must let files change (:func:`files_refusal`)."""
+    document = _lock(anchor.document)
+    _check_editable(document, actor, "上传佐证材料")
+    description = (description or "").strip()
+    checked = _check_files(anchor, files, description)
+    storage = attachment_storage()
+    stored: list[str] = []
+    rows = []
+    try:
+        for item in checked:
+            size = item.upload.size
+            item.upload.seek(0)
+            path = storage.save(attachment_path(), item.upload)
+            stored.append(path)
+            if storage.size(path) != size:
+                raise OSError(f"stored {path} is not {size} bytes")
+            row = Attachment(
+                kind=anchor.kind,
+                anchor=anchor.key,
+                unit=document.unit,
+                year=anchor.year,
+                file=path,
+                name=item.name,
+                file_type=item.detected.file_type,
+                content_type=item.detected.mime,
+                size=size,
+                sha256=item.sha256,
+                description=description,
+                uploaded_by=actor if getattr(actor, "pk", None) else None,
+                **anchor.foreign_keys(),
+            )
+            row.full_clean(validate_unique=False, validate_constraints=False)
+            rows.append(row)
+        created = Attachment.objects.bulk_create(rows)
+        if any(row.pk is None for row in created):  # backends that return no ids
+            keys = [row.sha256 for row in rows]
+            created = list(Attachment.objects.filter(anchor=anchor.key, sha256__in=keys))
+        audit.record(
+            obj=document,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            comment=f"上传佐证材料（{anchor.describe()}）："
+            + "、".join(row.name for row in created),
+            changes={"attachments": [None, [_summary(row) for row in created]]},
+        )
+    except BaseException:
+        for path in stored:
+            storage.delete(path)
+        raise
+    return created
+
+
+@transaction.atomic
+def attachment_delete(*, actor, attachment: Attachment) -> None:
+    """Delete a file while its document is editable; the stored file goes after commit."""
+    document = attachment.report if attachment.report_id else attachment.evaluation
+    document = _lock(document)
+    _check_editable(document, actor, "删除佐证材料")
+    summary = _summary(attachment)
+    path = attachment.file.name
+    Attachment.objects.filter(pk=attachment.pk).delete()
+    audit.record(
+        obj=document,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        comment=f"删除佐证材料：{attachment.name}",
+        changes={"attachments": [[summary], None]},
+    )
+    storage = attachment_storage()
+    transaction.on_commit(lambda: storage.delete(path))
+
+
+def attachment_open(*, actor, attachment: Attachment) -> File:
+    """The stored file, opened for reading; the download is audited on the attachment.
+
+    The edges look the attachment up in the user's scope (another unit's is a 404); this
+    refuses anyone outside it all the same. A file missing from storage raises
+    ``FileNotFoundError``."""
+    if actor is not None and not (
+        actor.is_superuser or roles_for(actor, Unit.objects.get(pk=attachment.unit_id))
+    ):
+        raise PermissionDenied("您无权查看该佐证材料。")
+    stored = attachment_storage().open(attachment.file.name, "rb")
+    audit.record(
+        obj=attachment,
+        actor=actor,
+        action=AuditAction.DOWNLOAD,
+        comment=f"下载佐证材料：{attachment.name}",
+        changes={"sha256": attachment.sha256},
+    )
+    return stored
