@@ -30,6 +30,8 @@ def to_jsonable(value: Any) -> Any:
         return format(value.normalize(), "f")
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
+    if isinstance(value, dt.tzinfo):  # a schedule's time zone
+        return str(value)
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, list | tuple):

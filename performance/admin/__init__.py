@@ -13,6 +13,8 @@ registers their ModelAdmins on ``admin.site``. Every write calls a service.
                     the list, downloads (``EvidenceColumnMixin`` gives the rows their 佐证 column)
 - ``notifications`` 通知 (read/unread per user)
 - ``jobs``          后台任务 (progress, 重新计算, 重新排队)
+- ``schedules``     定时任务 (django-celery-beat's screens; superusers; writes through
+                    ``services.schedules``)
 - ``common``        what the monitoring and evaluation admins share: service saving, badges,
                     the one ``render_findings``
 - ``workflow``      the 提交/审核/退回/调整 buttons and pages (``WorkflowAdminMixin``)
@@ -26,4 +28,13 @@ Scoping to the user's units (``ScopedAdminMixin``) and the ``lock_version`` form
 ``projects.admin.versioning``.
 """
 
-from . import evaluations, evidence, goals, jobs, monitoring, notifications, schemes  # noqa: F401
+from . import (  # noqa: F401
+    evaluations,
+    evidence,
+    goals,
+    jobs,
+    monitoring,
+    notifications,
+    schedules,
+    schemes,
+)

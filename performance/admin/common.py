@@ -18,6 +18,7 @@ from projects.admin.scoping import (
     record_formset_result,
     report_service_error,
 )
+from projects.admin.writes import WritesThroughServices
 
 from ..choices import Grade, Light
 from ..services import workflow
@@ -80,7 +81,9 @@ def can_edit(request, obj) -> bool:
     return obj is not None and workflow.EDIT in workflow.allowed_actions(obj, request.user)
 
 
-class ServiceSavingAdmin(WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class ServiceSavingAdmin(
+    WorkflowAdminMixin, ScopedAdminMixin, WritesThroughServices, admin.ModelAdmin
+):
     """Shared plumbing: read-only unless editable, 计算 button, service errors as messages."""
 
     compute_label = "计算"

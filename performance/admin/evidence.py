@@ -33,6 +33,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from projects.admin.scoping import ScopedAdminMixin, report_service_error
+from projects.admin.writes import WritesThroughServices, delete_each
 
 from ..choices import AttachmentKind
 from ..filetypes import TYPES, size_text
@@ -161,7 +162,7 @@ class EvidenceColumnMixin:
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class AttachmentAdmin(ScopedAdminMixin, WritesThroughServices, admin.ModelAdmin):
     list_display = [
         "name",
         "unit",
@@ -239,6 +240,12 @@ class AttachmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         attachment_services.attachment_delete(actor=request.user, attachment=obj)
+
+    def delete_queryset(self, request, queryset):
+        delete_each(
+            queryset,
+            lambda obj: attachment_services.attachment_delete(actor=request.user, attachment=obj),
+        )
 
     def response_delete(self, request, obj_display, obj_id):
         self.message_user(request, f"已删除佐证材料“{obj_display}”。", level=messages.SUCCESS)

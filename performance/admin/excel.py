@@ -1,14 +1,15 @@
-"""Excel in and out of the admin: 导入 / 导出 buttons (django-import-export) and 导出报表.
+"""Excel in and out of the admin: 导入, 导出 and 导出报表 on the goal and indicator lists.
 
-The import button keeps django-import-export's URL and button but its import step calls
-``performance.services.imports``: the upload is validated as a whole (every error listed with
-row and column), previewed, and only written on 确认导入 — all or nothing. A file over
+导入 is ours (``import/`` and ``process_import/``): the upload goes to
+``performance.services.imports``, is validated as a whole (every error listed with row and
+column), previewed, and only written on 确认导入 — all or nothing. A file over
 ``IMPORT_ASYNC_ROWS`` rows becomes a background Job whose progress shows in 后台任务.
-The export button writes the flat template through :class:`TargetTemplateResource`; 导出报表
-streams the official layouts of ``performance.services.exports``. The export button carries
-the list's filters in its querystring; filters the list cannot apply (a field the model does
-not have, a year that is not a number) send the user back to the list with a message, as
-the list itself does, instead of a 500.
+导出 is django-import-export's export view (format choice, the list's filters, the download):
+xlsx through the flat writer (``exports.flat``), csv through :class:`TargetTemplateResource`
+and :class:`FormulaSafeCSV`. Its querystring carries the list's filters; filters the list
+cannot apply (a field the model does not have, a year that is not a number) send the user back
+to the list with a message, as the list itself does, instead of a 500. 导出报表 streams the
+official layouts of ``performance.services.exports``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
-from import_export.admin import ImportExportMixin
+from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ExportForm
 
@@ -40,6 +41,7 @@ from ..resources import FormulaSafeCSV, TargetTemplateResource
 from ..services.exports import EXPORT_KINDS, export_table, flat
 from ..services.housekeeping import preview_path
 from ..services.imports import targets_import, targets_import_submit
+from ..services.imports.columns import HEADERS
 from ..services.imports.reading import estimate_rows, limit
 from .forms import TableForm
 
@@ -69,7 +71,7 @@ class ExportTableForm(TableForm):
     kinds = EXPORT_KINDS
 
 
-class TargetImportExportMixin(ImportExportMixin):
+class TargetImportExportMixin(ExportMixin):
     """导入 (through the import service), 导出 (the flat template) and 导出报表 buttons."""
 
     resource_classes = [TargetTemplateResource]
@@ -78,9 +80,6 @@ class TargetImportExportMixin(ImportExportMixin):
     import_template_name = "admin/performance/excel/import.html"
 
     def get_export_formats(self):
-        return [base_formats.XLSX, FormulaSafeCSV]
-
-    def get_import_formats(self):
         return [base_formats.XLSX, FormulaSafeCSV]
 
     def has_import_permission(self, request) -> bool:
@@ -111,17 +110,28 @@ class TargetImportExportMixin(ImportExportMixin):
 
     def get_urls(self):
         info = self.get_model_info()
+        view = self.admin_site.admin_view
         return [
+            path("import/", view(self.import_action), name="{}_{}_import".format(*info)),
+            path(
+                "process_import/",
+                view(self.process_import),
+                name="{}_{}_process_import".format(*info),
+            ),
             path(
                 "export-table/",
-                self.admin_site.admin_view(self.export_table_view),
+                view(self.export_table_view),
                 name="{}_{}_export_table".format(*info),
             ),
             *super().get_urls(),
         ]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "has_export_table": True}
+        extra_context = {
+            **(extra_context or {}),
+            "has_import_permission": self.has_import_permission(request),
+            "has_export_table": True,
+        }
         return super().changelist_view(request, extra_context)
 
     def _admin_url(self, name: str) -> str:
@@ -135,12 +145,13 @@ class TargetImportExportMixin(ImportExportMixin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "导入绩效目标",
-            "columns": [c.column_name for c in TargetTemplateResource().get_export_fields()],
+            "columns": HEADERS,
             "async_rows": limit("IMPORT_ASYNC_ROWS"),
             **extra,
         }
 
-    def import_action(self, request, **kwargs):
+    def import_action(self, request):
+        """导入: upload, validate every row, preview; 确认导入 posts to ``process_import``."""
         if not self.has_import_permission(request):
             raise PermissionDenied
         form = TargetUploadForm(request.POST or None, request.FILES or None)
@@ -188,7 +199,8 @@ class TargetImportExportMixin(ImportExportMixin):
         return token
 
     @method_decorator(require_POST)
-    def process_import(self, request, **kwargs):
+    def process_import(self, request):
+        """确认导入: import the previewed file, all or nothing (the data may have moved on)."""
         if not self.has_import_permission(request):
             raise PermissionDenied
         token = request.POST.get("tmp_name", "")

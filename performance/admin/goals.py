@@ -18,6 +18,7 @@ from projects.admin.versioning import (
     VersionedForm,
     without_version,
 )
+from projects.admin.writes import WritesThroughServices, delete_each
 
 from .. import field_specs
 from ..models import GoalTask, Indicator, PerformanceGoal
@@ -107,6 +108,7 @@ class PerformanceGoalAdmin(
     TargetImportExportMixin,
     GoalWorkflowAdminMixin,
     ScopedAdminMixin,
+    WritesThroughServices,
     admin.ModelAdmin,
 ):
     list_display = [
@@ -251,6 +253,12 @@ class PerformanceGoalAdmin(
             )
             obj.pk = saved.pk
 
+    def delete_model(self, request, obj):
+        goal_services.goal_delete(goal=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        delete_each(queryset, lambda goal: self.delete_model(request, goal))
+
     def save_formset(self, request, form, formset, change):
         goal = form.instance
         if formset.model is Indicator:
@@ -289,7 +297,7 @@ class PerformanceGoalAdmin(
         if formset.model is GoalTask:
             self._save_tasks(request, goal, formset)
             return
-        super().save_formset(request, form, formset, change)
+        super().save_formset(request, form, formset, change)  # refuses a changed row
 
     def _save_tasks(self, request, goal, formset) -> None:
         new, changed, deleted = [], [], []
@@ -319,7 +327,11 @@ class PerformanceGoalAdmin(
 
 @admin.register(Indicator)
 class IndicatorAdmin(
-    ServiceErrorsAsMessagesMixin, TargetImportExportMixin, ScopedAdminMixin, admin.ModelAdmin
+    ServiceErrorsAsMessagesMixin,
+    TargetImportExportMixin,
+    ScopedAdminMixin,
+    WritesThroughServices,
+    admin.ModelAdmin,
 ):
     unit_lookup = "goal__unit"
     list_display = [
@@ -379,3 +391,6 @@ class IndicatorAdmin(
 
     def delete_model(self, request, obj):
         goal_services.indicator_delete(indicator=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        delete_each(queryset, lambda indicator: self.delete_model(request, indicator))

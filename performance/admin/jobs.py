@@ -18,12 +18,13 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from projects.admin.scoping import ScopedAdminMixin, report_service_error
+from projects.admin.writes import WritesThroughServices, delete_each
 from projects.models import Membership, Unit
 from projects.permissions import visible_units
 
 from ..choices import JOB_ACTIVE, JobKind, JobStatus
 from ..models import Job
-from ..services.jobs import job_requeue, requeue_refusal
+from ..services.jobs import job_delete, job_requeue, requeue_refusal
 from ..services.recompute_jobs import RECOMPUTE_ROLES, recompute_request
 
 
@@ -73,7 +74,7 @@ def progress_words(job: Job) -> str:
 
 
 @admin.register(Job)
-class JobAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class JobAdmin(ScopedAdminMixin, WritesThroughServices, admin.ModelAdmin):
     list_display = [
         "id",
         "kind",
@@ -100,6 +101,15 @@ class JobAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a job row is written by its services and tasks; the page shows it
+
+    def delete_model(self, request, obj):
+        job_delete(job=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        delete_each(queryset, lambda job: self.delete_model(request, job))
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.recompute_view)

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from projects.admin.scoping import report_service_error
 from projects.admin.versioning import VersionedForm
+from projects.admin.writes import WritesThroughServices
 
 from ..choices import Light
 from ..models import MonitoringEntry, MonitoringReport, MonitoringRound
@@ -50,7 +51,7 @@ class RoundForm(forms.ModelForm):
 
 
 @admin.register(MonitoringRound)
-class MonitoringRoundAdmin(admin.ModelAdmin):
+class MonitoringRoundAdmin(WritesThroughServices, admin.ModelAdmin):
     form = RoundForm
     list_display = [
         "title",

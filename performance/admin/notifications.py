@@ -1,5 +1,6 @@
 """Notifications in the admin: read/unread per user, through ``notifications.mark_read`` /
-``mark_unread``; opening one marks it read."""
+``mark_unread``; opening one marks it read. Nobody edits one; superusers may delete them
+(``notifications.notification_delete``, audited)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.http import Http404
 from django.utils.html import format_html
 
 from projects.admin.params import whole_number
+from projects.admin.writes import WritesThroughServices, delete_each
 
 from ..models import Notification
 from ..services import notifications as notification_services
@@ -44,7 +46,7 @@ class MineFilter(admin.SimpleListFilter):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(WritesThroughServices, admin.ModelAdmin):
     list_display = ["read_state", "title", "kind", "unit", "created_at", "open_link"]
     list_display_links = ["title"]
     list_filter = [ReadFilter, MineFilter, "kind"]
@@ -66,6 +68,15 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # written by the services that notify; the reader only marks it read
+
+    def delete_model(self, request, obj):
+        notification_services.notification_delete(notification=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        delete_each(queryset, lambda notification: self.delete_model(request, notification))
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Someone else's notification must look exactly like a missing one.

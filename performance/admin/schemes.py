@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import admin
 
 from projects.admin.scoping import ScopedAdminMixin
+from projects.admin.writes import WritesThroughServices, delete_each
 from projects.permissions import may_manage_schemes, may_manage_windows
 
 from ..models import ReportingWindow, SchemeAssignment, ScoringScheme
@@ -45,12 +46,11 @@ class RulesAdminMixin:
         self.delete_service(**{self.object_arg: obj}, actor=request.user)
 
     def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+        delete_each(queryset, lambda obj: self.delete_model(request, obj))
 
 
 @admin.register(ScoringScheme)
-class ScoringSchemeAdmin(RulesAdminMixin, admin.ModelAdmin):
+class ScoringSchemeAdmin(RulesAdminMixin, WritesThroughServices, admin.ModelAdmin):
     manager = staticmethod(may_manage_schemes)
     save_service = staticmethod(schemes.scheme_save)
     delete_service = staticmethod(schemes.scheme_delete)
@@ -110,7 +110,9 @@ class ScoringSchemeAdmin(RulesAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SchemeAssignment)
-class SchemeAssignmentAdmin(RulesAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class SchemeAssignmentAdmin(
+    RulesAdminMixin, ScopedAdminMixin, WritesThroughServices, admin.ModelAdmin
+):
     manager = staticmethod(may_manage_schemes)
     save_service = staticmethod(schemes.scheme_assignment_save)
     delete_service = staticmethod(schemes.scheme_assignment_delete)
@@ -122,7 +124,7 @@ class SchemeAssignmentAdmin(RulesAdminMixin, ScopedAdminMixin, admin.ModelAdmin)
 
 
 @admin.register(ReportingWindow)
-class ReportingWindowAdmin(RulesAdminMixin, admin.ModelAdmin):
+class ReportingWindowAdmin(RulesAdminMixin, WritesThroughServices, admin.ModelAdmin):
     manager = staticmethod(may_manage_windows)
     save_service = staticmethod(schemes.window_save)
     delete_service = staticmethod(schemes.window_delete)

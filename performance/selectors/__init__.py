@@ -9,7 +9,8 @@ queries, used alike by the admin, the API, the services and the tasks. Nothing h
                        ``schemes_for_units``, ``scheme_lookup``
 - ``previous_year``    last year's actual value of an indicator (不低于上年 targets)
 - ``budget_execution`` adjusted budget and execution per project or unit, as of a date
-- ``versions``         the versions of a goal, the open one, and the diff between two
+- ``versions``         the versions of a goal, the open one, the current one of each scope
+                       (``current_goals``: what imports update and exports show), the diff
 - ``work_due``         a reporting window's stage today and the units still owing work for it
 - ``dashboard``        the 数据看板's figures
 - ``api_lists``        the API's goal detail and large lists, nested rows read as light rows

@@ -1,4 +1,5 @@
-"""Versions of a goal: every version of one scope, the open one, and the diff between two.
+"""Versions of a goal: every version of one scope, the open one, the current one of each scope
+(what imports update and exports show), and the diff between two.
 
 Adjustments (``workflow.goal_adjust``) create the versions; this module only reads them.
 """
@@ -8,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 
 from projects import audit
 
 from .. import field_specs
-from ..choices import GoalScope
+from ..choices import GoalScope, Status
 from ..models import PerformanceGoal
 from ..models.goals import OPEN_STATUSES
 
@@ -26,6 +28,27 @@ def same_scope(goal: PerformanceGoal) -> models.QuerySet[PerformanceGoal]:
     if goal.scope == GoalScope.PROJECT:
         return queryset.filter(project_id=goal.project_id)
     return queryset.filter(unit_id=goal.unit_id, project__isnull=True)
+
+
+def current_goals(
+    queryset: models.QuerySet[PerformanceGoal] | None = None,
+) -> models.QuerySet[PerformanceGoal]:
+    """The version of each goal that an import updates and an export shows.
+
+    The open version (draft … dept_approved, returned) when an adjustment is under way, else
+    the approved one; superseded versions never. The database allows at most one of each.
+    """
+    queryset = PerformanceGoal.objects.all() if queryset is None else queryset
+    open_version = PerformanceGoal.objects.filter(
+        scope=OuterRef("scope"),
+        project=OuterRef("project"),
+        unit=OuterRef("unit"),
+        year=OuterRef("year"),
+        status__in=OPEN_STATUSES,
+    )
+    return queryset.exclude(status=Status.SUPERSEDED).exclude(
+        Q(status=Status.APPROVED) & Exists(open_version)
+    )
 
 
 def goal_versions(goal: PerformanceGoal) -> list[PerformanceGoal]:

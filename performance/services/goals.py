@@ -10,7 +10,7 @@ from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from projects import audit
@@ -143,6 +143,26 @@ def goal_update(
         goal.save()
         audit.record(obj=goal, actor=actor, action=AuditAction.UPDATE, changes=changes)
     return goal
+
+
+@transaction.atomic
+def goal_delete(*, goal: PerformanceGoal, actor=None) -> None:
+    """Delete a goal version with its indicators and tasks: system administrators only (units
+    adjust an approved goal instead); one that reports or evaluations use stays (protected)."""
+    if actor is not None and not actor.is_superuser:
+        raise PermissionDenied("只有系统管理员可以删除绩效目标。")
+    goal = PerformanceGoal.objects.select_for_update().get(pk=goal.pk)
+    indicators = {
+        f"indicator[{row['pk']}]": [{k: row[k] for k in INDICATOR_FIELDS}, None]
+        for row in goal.indicators.values("pk", *INDICATOR_FIELDS)
+    }
+    audit.record(
+        obj=goal,
+        actor=actor,
+        action=AuditAction.DELETE,
+        changes={**audit.diff(audit.snapshot(goal, ("status", *GOAL_FIELDS)), {}), **indicators},
+    )
+    goal.delete()
 
 
 @transaction.atomic

@@ -201,3 +201,25 @@ def job_requeue(*, actor, job_id: int) -> Job:
         unit=job.unit,
     )
     return job
+
+
+JOB_AUDIT_FIELDS = ("kind", "status", "params", "total", "processed", "created_by", "created_at")
+
+
+@transaction.atomic
+def job_delete(*, job: Job, actor=None) -> None:
+    """Delete a job row and, after the commit, its uploaded and result files (system
+    administrators only: the row is who started what, and how it ended)."""
+    if actor is not None and not actor.is_superuser:
+        raise PermissionDenied("只有系统管理员可以删除后台任务记录。")
+    job = Job.objects.select_for_update(of=("self",)).get(pk=job.pk)
+    audit.record(
+        obj=job,
+        actor=actor,
+        action=AuditAction.DELETE,
+        changes=audit.diff(audit.snapshot(job, JOB_AUDIT_FIELDS), {}),
+        unit=job.unit,
+    )
+    files = [(f.storage, f.name) for f in (job.input_file, job.output_file) if f]
+    job.delete()
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])

@@ -11,12 +11,14 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from projects import audit
 from projects.choices import Role
-from projects.models import Membership, Unit
+from projects.models import AuditAction, Membership, Unit
 
 from .. import dispatch
 from ..models import Notification
@@ -121,7 +123,10 @@ def deliver_email(*, notification_id: int) -> bool:
 
 
 def mark_read(*, user, notification_ids: Iterable[int]) -> int:
-    """Mark the user's own notifications read; others' ids are ignored."""
+    """Mark the user's own notifications read; others' ids are ignored.
+
+    Not audited: the read state is the recipient's own inbox marker, and ``read_at`` itself
+    records when (the recipient is the only one who may set it)."""
     return Notification.objects.filter(
         recipient=user, pk__in=list(notification_ids), read_at__isnull=True
     ).update(read_at=timezone.now())
@@ -139,3 +144,20 @@ def unread_count(user) -> int:
     if user is None or not getattr(user, "is_authenticated", False):
         return 0
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+NOTIFICATION_AUDIT_FIELDS = ("recipient", "kind", "title", "occasion_key", "created_at", "read_at")
+
+
+@transaction.atomic
+def notification_delete(*, notification: Notification, actor=None) -> None:
+    """Delete a notification (system administrators only; recipients mark theirs read)."""
+    if actor is not None and not actor.is_superuser:
+        raise PermissionDenied("只有系统管理员可以删除通知。")
+    audit.record(
+        obj=notification,
+        actor=actor,
+        action=AuditAction.DELETE,
+        changes=audit.diff(audit.snapshot(notification, NOTIFICATION_AUDIT_FIELDS), {}),
+    )
+    notification.delete()

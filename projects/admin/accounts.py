@@ -1,11 +1,12 @@
-"""Users, memberships, role groups, API tokens and schedules in the admin.
+"""Users, memberships, role groups and API tokens in the admin.
 
 A 管理员 sees and manages only the users of the units he administers
 (``permissions.administered_users``: never himself, never a superuser, never a user with a role
 elsewhere) and the memberships of those units; every save is an ``accounts`` service, so it is
 checked again, audited, and keeps the user's groups equal to his roles. Superusers keep full
 power (their changes are audited too). Groups are derived from roles, so their page is a
-read-only view for superusers; tokens and schedules are for superusers only.
+read-only view for superusers; tokens are for superusers only (as are the schedules, whose
+admin is ``performance.admin.schedules``).
 """
 
 from __future__ import annotations
@@ -26,14 +27,6 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.debug import sensitive_post_parameters
-from django_celery_beat import admin as beat_admin
-from django_celery_beat.models import (
-    ClockedSchedule,
-    CrontabSchedule,
-    IntervalSchedule,
-    PeriodicTask,
-    SolarSchedule,
-)
 from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
@@ -46,10 +39,16 @@ from ..permissions import (
     is_administrator,
     may_administer_user,
     may_grant,
-    may_manage_schedules,
+    may_manage_tokens,
 )
 from ..services import accounts
 from .scoping import is_service_refusal, report_service_error
+from .writes import (
+    ReadOnlyAdminMixin,
+    ReadOnlyInlineMixin,
+    WritesThroughServices,
+    delete_each,
+)
 
 User = get_user_model()
 
@@ -127,7 +126,12 @@ class UserCreationWithRoleForm(AdminUserCreationForm):
         return cleaned
 
 
-class ScopedUserAdmin(ServiceValidationAsMessagesMixin, NotFoundOutsideScopeMixin, DjangoUserAdmin):
+class ScopedUserAdmin(
+    ServiceValidationAsMessagesMixin,
+    NotFoundOutsideScopeMixin,
+    WritesThroughServices,
+    DjangoUserAdmin,
+):
     """Users, scoped to ``administered_users``; every save is an ``accounts`` service."""
 
     add_form = UserCreationWithRoleForm
@@ -246,8 +250,7 @@ class ScopedUserAdmin(ServiceValidationAsMessagesMixin, NotFoundOutsideScopeMixi
         accounts.user_delete(user=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
-        for user in queryset:
-            accounts.user_delete(user=user, actor=request.user)
+        delete_each(queryset, lambda user: self.delete_model(request, user))
 
     @method_decorator(sensitive_post_parameters())
     def user_change_password(self, request, id, form_url=""):
@@ -339,7 +342,10 @@ class MembershipForm(forms.ModelForm):
 
 
 class MembershipAdmin(
-    ServiceValidationAsMessagesMixin, NotFoundOutsideScopeMixin, admin.ModelAdmin
+    ServiceValidationAsMessagesMixin,
+    NotFoundOutsideScopeMixin,
+    WritesThroughServices,
+    admin.ModelAdmin,
 ):
     """Who holds which role where: a 管理员 sees his units' memberships and changes those of the
     users he manages; add, change, delete and bulk delete are ``accounts`` services."""
@@ -411,33 +417,22 @@ class MembershipAdmin(
         accounts.membership_remove(membership=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
-        for membership in queryset:
-            accounts.membership_remove(membership=membership, actor=request.user)
+        delete_each(queryset, lambda membership: self.delete_model(request, membership))
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyInlineMixin, admin.TabularInline):
     """A unit's members, read-only: roles are granted and revoked under 成员角色 (services)."""
 
     model = Membership
     extra = 0
     fields = ["user", "role", "created_at"]
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
-# --- groups, tokens, schedules -----------------------------------------------------------------
+# --- groups and tokens ------------------------------------------------------------------------
 
 
-class RoleGroupAdmin(DjangoGroupAdmin):
+class RoleGroupAdmin(ReadOnlyAdminMixin, DjangoGroupAdmin):
     """One group per role, kept by ``roles.sync_role_groups``: superusers may read them."""
 
     def has_module_permission(self, request):
@@ -446,51 +441,52 @@ class RoleGroupAdmin(DjangoGroupAdmin):
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 class SuperuserOnlyMixin:
     """For screens whose power has no unit scope: API tokens (act as anyone) and schedules
-    (``permissions.may_manage_schedules``)."""
+    (run any task as the system). ``manager`` is the check of ``projects.permissions``."""
+
+    manager = staticmethod(may_manage_tokens)
 
     def has_module_permission(self, request):
-        return may_manage_schedules(request.user)
+        return self.manager(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return may_manage_schedules(request.user)
+        return self.manager(request.user)
 
     def has_add_permission(self, request, *args):
-        return may_manage_schedules(request.user)
+        return self.manager(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return may_manage_schedules(request.user)
+        return self.manager(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return may_manage_schedules(request.user)
+        return self.manager(request.user)
 
 
-def _reregister(model, admin_class) -> None:
+class TokenAdmin(SuperuserOnlyMixin, WritesThroughServices, DrfTokenAdmin):
+    """API tokens: issued and revoked through ``accounts``, audited on their user (never the
+    key itself). A token is not moved to another user: revoke it and issue a new one."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        token = accounts.token_create(user=form.cleaned_data["user"], actor=request.user)
+        obj.key, obj.created = token.key, token.created  # its pk is the user's
+
+    def delete_model(self, request, obj):
+        accounts.token_delete(token=obj, actor=request.user)
+
+
+def reregister(model, admin_class) -> None:
+    """Register ``admin_class`` for ``model``, replacing the admin a library registered."""
     if admin.site.is_registered(model):
         admin.site.unregister(model)
     admin.site.register(model, admin_class)
 
 
-_reregister(User, ScopedUserAdmin)
-_reregister(Group, RoleGroupAdmin)
-_reregister(Membership, MembershipAdmin)
-_reregister(TokenProxy, type("TokenAdmin", (SuperuserOnlyMixin, DrfTokenAdmin), {}))
-for _model, _admin_class in (
-    (PeriodicTask, beat_admin.PeriodicTaskAdmin),
-    (IntervalSchedule, beat_admin.IntervalScheduleAdmin),
-    (CrontabSchedule, beat_admin.CrontabScheduleAdmin),
-    (SolarSchedule, beat_admin.SolarScheduleAdmin),
-    (ClockedSchedule, beat_admin.ClockedScheduleAdmin),
-):
-    _reregister(_model, type(_admin_class.__name__, (SuperuserOnlyMixin, _admin_class), {}))
+reregister(User, ScopedUserAdmin)
+reregister(Group, RoleGroupAdmin)
+reregister(Membership, MembershipAdmin)
+reregister(TokenProxy, TokenAdmin)

@@ -9,6 +9,7 @@ from ..selectors import projects_with_figures
 from ..services import projects as project_services
 from .scoping import ScopedAdminMixin, ServiceErrorsAsMessagesMixin, record_formset_result
 from .versioning import EXPECTED_VERSION, VersionedForm, without_version
+from .writes import WritesThroughServices, delete_each
 
 
 class ProjectBudgetInline(admin.TabularInline):
@@ -24,7 +25,9 @@ class ExecutionRecordInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(ServiceErrorsAsMessagesMixin, ScopedAdminMixin, admin.ModelAdmin):
+class ProjectAdmin(
+    ServiceErrorsAsMessagesMixin, ScopedAdminMixin, WritesThroughServices, admin.ModelAdmin
+):
     list_display = [
         "code",
         "name",
@@ -107,6 +110,12 @@ class ProjectAdmin(ServiceErrorsAsMessagesMixin, ScopedAdminMixin, admin.ModelAd
         )
         obj.pk, obj.lock_version = saved.pk, saved.lock_version
 
+    def delete_model(self, request, obj):
+        project_services.project_delete(project=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        delete_each(queryset, lambda project: self.delete_model(request, project))
+
     def save_formset(self, request, form, formset, change):
         project = form.instance
         new, changed, deleted = [], [], []
@@ -150,7 +159,7 @@ class ProjectAdmin(ServiceErrorsAsMessagesMixin, ScopedAdminMixin, admin.ModelAd
 
 
 @admin.register(ProjectBudget)
-class ProjectBudgetAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ProjectBudgetAdmin(ScopedAdminMixin, WritesThroughServices, admin.ModelAdmin):
     unit_lookup = "project__unit"
     list_display = ["project", "fund_source", "amount", "adjusted_amount"]
     list_filter = ["fund_source", "project__year"]
@@ -158,9 +167,38 @@ class ProjectBudgetAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["project"]
     autocomplete_fields = ["project"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A budget row belongs to its project: another project's budget is a new row there.
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if obj is None else [*fields, "project"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            project_services.project_budget_update(
+                budget=obj,
+                data={k: data[k] for k in ("fund_source", *project_services.BUDGET_FIELDS)},
+                actor=request.user,
+            )
+            return
+        saved = project_services.project_set_budget(
+            project=data["project"],
+            fund_source=data["fund_source"],
+            amount=data["amount"],
+            adjusted_amount=data["adjusted_amount"],
+            actor=request.user,
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        project_services.project_budget_delete(budget=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        delete_each(queryset, lambda budget: self.delete_model(request, budget))
+
 
 @admin.register(ExecutionRecord)
-class ExecutionRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ExecutionRecordAdmin(ScopedAdminMixin, WritesThroughServices, admin.ModelAdmin):
     unit_lookup = "project__unit"
     list_display = ["project", "date", "amount", "fund_source", "note", "created_by"]
     list_filter = ["fund_source", "project__year", "date"]
@@ -169,6 +207,11 @@ class ExecutionRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["project"]
     date_hierarchy = "date"
     readonly_fields = ["created_by", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # ``execution_update`` corrects date, amount, source and note; the project stays.
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if obj is None else [*fields, "project"]
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -188,3 +231,6 @@ class ExecutionRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         project_services.execution_delete(record=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        delete_each(queryset, lambda record: self.delete_model(request, record))

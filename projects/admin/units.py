@@ -9,10 +9,11 @@ from ..models import Unit
 from ..services import units as unit_services
 from .accounts import MembershipInline  # also registers users, memberships, groups …
 from .scoping import ScopedAdminMixin
+from .writes import WritesThroughServices, delete_each
 
 
 @admin.register(Unit)
-class UnitAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class UnitAdmin(ScopedAdminMixin, WritesThroughServices, admin.ModelAdmin):
     unit_lookup = ""
     list_display = ["code", "name", "kind", "parent", "is_active"]
     list_filter = ["kind", "is_active"]
@@ -31,5 +32,4 @@ class UnitAdmin(ScopedAdminMixin, admin.ModelAdmin):
         unit_services.unit_delete(unit=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
-        for unit in queryset:
-            unit_services.unit_delete(unit=unit, actor=request.user)
+        delete_each(queryset, lambda unit: self.delete_model(request, unit))

@@ -20,6 +20,7 @@ from .administration import (
     may_grant,
     may_manage_schedules,
     may_manage_schemes,
+    may_manage_tokens,
     may_manage_windows,
 )
 from .scope import forget_cached_memberships, has_role, require_role, roles_for, visible_units
@@ -36,6 +37,7 @@ __all__ = [
     "may_grant",
     "may_manage_schedules",
     "may_manage_schemes",
+    "may_manage_tokens",
     "may_manage_windows",
     "require_role",
     "roles_for",

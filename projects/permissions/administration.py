@@ -1,4 +1,4 @@
-"""Who may manage users and memberships, and who may change the rules everyone
+"""Who may manage users, memberships and API tokens, and who may change the rules everyone
 works under (scoring schemes, reporting windows, schedules). The services, the admin and (later)
 the imports ask these functions; the matrix is written out in the README (Security →
 Administration).
@@ -130,4 +130,9 @@ def may_manage_windows(user) -> bool:
 def may_manage_schedules(user) -> bool:
     """Periodic tasks run any registered task with any arguments as the system (no actor, no
     scope): superusers only."""
+    return _active(user) and user.is_superuser
+
+
+def may_manage_tokens(user) -> bool:
+    """API tokens act as their user everywhere, without a password: superusers only."""
     return _active(user) and user.is_superuser

@@ -1,4 +1,5 @@
-"""Every write to users and memberships: scoped by ``permissions``, transactional, audited.
+"""Every write to users, memberships and API tokens: scoped by ``permissions``, transactional,
+audited.
 
 A user's permission groups are exactly the groups of the roles of his memberships, and he may
 enter the admin (``is_staff``) exactly when he has a membership or is a superuser; every
@@ -6,13 +7,13 @@ service here ends with :func:`sync_user_access`, the one function that derives b
 without memberships is in no group and cannot open the admin (the API shows him nothing).
 
 Audit rows name the actor, the target user, the unit and the role; a password is never
-stored, only the fact that it was set.
+stored, only the fact that it was set; nor is a token's key, only that one was issued.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model, password_validation
@@ -23,7 +24,15 @@ from django.db import transaction
 from .. import audit
 from ..choices import Role
 from ..models import AuditAction, Membership, Unit
-from ..permissions import forget_cached_memberships, grant_refusal, may_administer_user
+from ..permissions import (
+    forget_cached_memberships,
+    grant_refusal,
+    may_administer_user,
+    may_manage_tokens,
+)
+
+if TYPE_CHECKING:
+    from rest_framework.authtoken.models import Token
 
 USER_FIELDS = ("username", "first_name", "last_name", "email", "is_active")
 SUPERUSER_FIELDS = ("is_superuser", "user_permissions")
@@ -317,3 +326,49 @@ def user_delete(*, user, actor=None) -> None:
         unit=_home_unit(user),
     )
     user.delete()
+
+
+# --- API tokens ----------------------------------------------------------------------------------
+
+TOKEN_ISSUED = "（已签发）"
+
+
+def _require_token_manager(actor) -> None:
+    if actor is not None and not may_manage_tokens(actor):
+        raise PermissionDenied("只有系统管理员可以签发或吊销 API 令牌。")
+
+
+@transaction.atomic
+def token_create(*, user, actor=None) -> Token:
+    """Issue ``user`` an API token (superusers only); one per user, revoke it to replace it."""
+    from rest_framework.authtoken.models import Token
+
+    _require_token_manager(actor)
+    if Token.objects.filter(user=user).exists():
+        raise ValidationError({"user": "该用户已有 API 令牌；如需更换，请先吊销原令牌。"})
+    token = Token.objects.create(user=user)
+    audit.record(
+        obj=user,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        changes={"api_token": [None, TOKEN_ISSUED]},
+        comment="签发 API 令牌",
+        unit=_home_unit(user),
+    )
+    return token
+
+
+@transaction.atomic
+def token_delete(*, token: Token, actor=None) -> None:
+    """Revoke an API token (superusers only): every client using it is signed out."""
+    _require_token_manager(actor)
+    user = token.user
+    token.delete()
+    audit.record(
+        obj=user,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        changes={"api_token": [TOKEN_ISSUED, None]},
+        comment="吊销 API 令牌",
+        unit=_home_unit(user),
+    )

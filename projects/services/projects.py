@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from .. import audit
@@ -37,6 +37,7 @@ PROJECT_FIELDS = (
     "overview",
     "basis",
 )
+BUDGET_FIELDS = ("amount", "adjusted_amount")
 EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
 
 
@@ -108,6 +109,27 @@ def project_save(
 
 
 @transaction.atomic
+def project_delete(*, project: Project, actor=None) -> None:
+    """Delete a project and what hangs on it (budgets, execution, goals, reports; the admin's
+    delete page lists them first): system administrators only, the audit keeps its fields."""
+    if actor is not None and not actor.is_superuser:
+        raise PermissionDenied("只有系统管理员可以删除项目。")
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    before = audit.snapshot(project, PROJECT_FIELDS)
+    budgets = {
+        f"budget.{b.fund_source}": [audit.snapshot(b, BUDGET_FIELDS), None]
+        for b in project.budgets.all()
+    }
+    audit.record(
+        obj=project,
+        actor=actor,
+        action=AuditAction.DELETE,
+        changes={**audit.diff(before, {}), **budgets},
+    )
+    project.delete()
+
+
+@transaction.atomic
 def project_set_budget(
     *,
     project: Project,
@@ -120,12 +142,12 @@ def project_set_budget(
     require_role(actor, project.unit, EDITORS, "维护项目预算")
     FundSource(fund_source)
     budget = ProjectBudget.objects.filter(project=project, fund_source=fund_source).first()
-    before = {} if budget is None else audit.snapshot(budget, ("amount", "adjusted_amount"))
+    before = {} if budget is None else audit.snapshot(budget, BUDGET_FIELDS)
     budget = budget or ProjectBudget(project=project, fund_source=fund_source)
     budget.amount = Decimal(amount)
     budget.adjusted_amount = Decimal(adjusted_amount if adjusted_amount is not None else amount)
     budget.full_clean()
-    after = audit.snapshot(budget, ("amount", "adjusted_amount"))
+    after = audit.snapshot(budget, BUDGET_FIELDS)
     changes = audit.diff(before, after)
     if changes:
         budget.save()
@@ -172,9 +194,38 @@ def execution_add(
 
 
 @transaction.atomic
-def project_budget_delete(*, budget: ProjectBudget, actor=None) -> None:
+def project_budget_update(
+    *, budget: ProjectBudget, data: Mapping[str, Any], actor=None
+) -> ProjectBudget:
+    """Change one budget row: its fund source and amounts (the project stays)."""
+    budget = ProjectBudget.objects.select_for_update().select_related("project").get(pk=budget.pk)
     require_role(actor, budget.project.unit, EDITORS, "维护项目预算")
-    before = audit.snapshot(budget, ("amount", "adjusted_amount"))
+    fields = ("fund_source", *BUDGET_FIELDS)
+    unknown = [key for key in data if key not in fields]
+    if unknown:
+        raise ValidationError({key: "未知字段。" for key in unknown})
+    before = audit.snapshot(budget, fields)
+    for key, value in data.items():
+        setattr(budget, key, value)
+    budget.full_clean()
+    changes = audit.diff(before, audit.snapshot(budget, fields))
+    if changes:
+        budget.save()
+        audit.record(
+            obj=budget.project,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            changes={f"budget.{before['fund_source']}.{k}": v for k, v in changes.items()},
+            comment="项目预算",
+        )
+    return budget
+
+
+@transaction.atomic
+def project_budget_delete(*, budget: ProjectBudget, actor=None) -> None:
+    """Remove one fund source's budget from a project."""
+    require_role(actor, budget.project.unit, EDITORS, "维护项目预算")
+    before = audit.snapshot(budget, BUDGET_FIELDS)
     budget.delete()
     audit.record(
         obj=budget.project,

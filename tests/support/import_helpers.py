@@ -11,7 +11,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from performance.models import Indicator, PerformanceGoal
-from performance.resources import COLUMNS
+from performance.services.imports.columns import COLUMNS
 from projects.models import AuditEntry, Project, ProjectBudget
 
 DEMO_CSV = (

@@ -18,7 +18,7 @@ from projects.models import Project, ProjectBudget, Unit
 
 from ...choices import GoalScope
 from ...models import Indicator, PerformanceGoal
-from ...resources import current_goals
+from ...selectors.versions import current_goals
 from .workbook import AMOUNT_FORMAT, Merge, SheetWriter, open_sheet
 
 CATEGORIES = (

@@ -16,7 +16,7 @@ from projects.models import Unit
 
 from ...choices import GoalScope
 from ...models import SelfEvaluation
-from ...resources import PROJECT_TYPE_LABELS
+from ..imports.columns import PROJECT_TYPE_LABELS
 from .workbook import Merge, SheetWriter, open_sheet, percent_format
 
 COLUMNS = (

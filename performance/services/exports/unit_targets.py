@@ -14,7 +14,7 @@ from projects.models import Unit
 
 from ...choices import GoalScope
 from ...models import GoalTask, Indicator, PerformanceGoal
-from ...resources import current_goals
+from ...selectors.versions import current_goals
 from .workbook import AMOUNT_FORMAT, Merge, SheetWriter, open_sheet
 
 WIDTHS = [16, 22, 30, 16, 60]

@@ -9,7 +9,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from ...resources import PROJECT_TYPE_LABELS, project_type_of
+from .columns import PROJECT_TYPE_LABELS, project_type_of
 from .reading import CELL_MAX_CHARS, CellError, Formula, PercentNumber, TooLong
 
 YEAR_RANGE = (2000, 2100)

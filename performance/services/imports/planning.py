@@ -24,9 +24,10 @@ from ... import targets
 from ...choices import GoalScope, Status
 from ...field_specs import INDICATOR_FIELDS
 from ...models import Indicator, PerformanceGoal
-from ...resources import HEADER_OF, current_goals
 from ...selectors.previous_year import previous_year_value
+from ...selectors.versions import current_goals
 from ..goals import apply_parsed_target
+from .columns import HEADER_OF
 from .result import ImportResult
 from .validation import TargetRow
 

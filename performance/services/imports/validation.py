@@ -15,8 +15,8 @@ from decimal import Decimal
 from openpyxl.utils.cell import range_boundaries
 
 from ... import targets
-from ...resources import COLUMNS, HEADER_OF, PROJECT_TYPE_LABELS
 from . import cell_cleaning
+from .columns import COLUMNS, HEADER_OF, PROJECT_TYPE_LABELS
 from .reading import Table
 from .result import ImportFileError, ImportIssue, ImportResult
 

@@ -266,3 +266,37 @@ def test_the_service_refuses_to_move_an_indicator_to_another_goal(filler):
     assert error.value.message_dict["goal"] == [goal_services.GOAL_IS_FIXED]
     fresh = Indicator.objects.get(pk=indicator.pk)
     assert (fresh.goal_id, fresh.raw_value, fresh.lock_version) == (goal.pk, "≤20万元", 1)
+
+
+def test_a_filler_cannot_delete_an_approved_goals_indicators_in_bulk(login, filler):
+    """删除所选 on the indicator list goes through ``indicator_delete`` like the delete page:
+    an approved goal's indicators stay, and the refusal is a message, all or nothing."""
+    goal = demo_goal("410395220000000007669")
+    assert goal.status == Status.APPROVED
+    indicators = list(goal.indicators.order_by("pk")[:2])
+    client = login(filler)
+
+    response = client.post(
+        reverse("admin:performance_indicator_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [i.pk for i in indicators],
+            "post": "yes",
+        },
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert Indicator.objects.filter(pk__in=[i.pk for i in indicators]).count() == 2
+    assert any("不能直接修改" in str(m) for m in get_messages(response.wsgi_request))
+
+
+def test_deleting_an_approved_goals_indicator_is_a_message_not_an_error(login, filler):
+    indicator = demo_goal("410395220000000007669").indicators.order_by("pk").first()
+    url = reverse("admin:performance_indicator_delete", args=[indicator.pk])
+
+    response = login(filler).post(url, {"post": "yes"}, follow=True)
+
+    assert response.status_code == 200
+    assert Indicator.objects.filter(pk=indicator.pk).exists()
+    assert any("不能直接修改" in str(m) for m in get_messages(response.wsgi_request))

@@ -12,7 +12,8 @@ import pytest
 from django.db.models import ProtectedError, Sum
 
 from performance.models import Indicator, PerformanceGoal
-from performance.resources import TargetTemplateResource, current_goals
+from performance.resources import TargetTemplateResource
+from performance.selectors.versions import current_goals
 from performance.services.imports import targets_import
 from projects.models import AuditEntry, Project
 
