@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from projects.admin.scoping import report_service_error
 from projects.admin.versioning import VersionedForm
+from projects.permissions import may_open_rounds
 
 from ..choices import Light
 from ..models import MonitoringEntry, MonitoringReport, MonitoringRound
@@ -93,9 +94,7 @@ class MonitoringRoundAdmin(admin.ModelAdmin):
         ]
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and monitoring_services.can_open_rounds(
-            request.user
-        )
+        return super().has_add_permission(request) and may_open_rounds(request.user)
 
     def has_change_permission(self, request, obj=None):
         return False  # a round is opened (and topped up) through the service, never edited
@@ -160,7 +159,7 @@ class MonitoringRoundAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra = {
-            "can_open_rounds": monitoring_services.can_open_rounds(request.user),
+            "can_open_rounds": may_open_rounds(request.user),
             "topup_url": reverse("admin:performance_monitoringround_topup", args=[object_id]),
             **(extra_context or {}),
         }

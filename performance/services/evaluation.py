@@ -18,9 +18,8 @@ from django.db import transaction
 
 from projects import audit
 from projects.bulk_writes import bulk_update_rows
-from projects.choices import Role
 from projects.models import AuditAction, Project, Unit
-from projects.permissions import require_role
+from projects.permissions import require_editor
 from projects.services.locking import check_lock_version
 
 from ..choices import EDITABLE_STATUSES, GoalScope, Status
@@ -30,7 +29,6 @@ from ..selectors.schemes import scheme_for_unit
 from . import derived_figures, typed_values
 from .alerts import notify_grade
 
-EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
 EVALUATION_FIELDS = ("deviation_analysis", "measures", "deviation_declared")
 SCORE_FIELDS = (
     "actual_raw",
@@ -76,7 +74,7 @@ def evaluation_start(
         scope = GoalScope.UNIT
     else:
         raise typed_values.refuse({"project": "请选择要自评的项目或单位。"}, "required")
-    require_role(actor, unit, EDITORS, "开展绩效自评")
+    require_editor(actor, unit, "开展绩效自评")
     subject = {"scope": scope, "year": year, "unit": unit, "project": project}
     existing = SelfEvaluation.objects.filter(**subject).first()
     if existing is not None:
@@ -309,7 +307,7 @@ def evaluation_update(
     """
     evaluation = _locked(evaluation)
     check_lock_version(evaluation, expected_version)
-    require_role(actor, evaluation.unit, EDITORS, "填报绩效自评")
+    require_editor(actor, evaluation.unit, "填报绩效自评")
     ensure_editable(evaluation)
     errors: dict[str, str] = {}
     before = audit.snapshot(evaluation, EVALUATION_FIELDS)

@@ -17,9 +17,8 @@ from django.db import IntegrityError, transaction
 
 from projects import audit
 from projects.bulk_writes import bulk_update_rows
-from projects.choices import Role, UnitKind
-from projects.models import AuditAction, Unit
-from projects.permissions import has_role, require_role
+from projects.models import AuditAction
+from projects.permissions import may_open_rounds, require_editor
 from projects.services.locking import check_lock_version
 
 from ..choices import (
@@ -42,8 +41,6 @@ from ..selectors.schemes import scheme_for_unit, schemes_for_units
 from . import derived_figures, typed_values
 from .alerts import notify_lights
 
-ROUND_OPENERS = (Role.FINANCE_REVIEWER, Role.ADMIN)
-EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
 REPORT_FIELDS = ("forecast_executed", "summary")
 ENTRY_FIELDS = (
     "value_raw",
@@ -66,17 +63,6 @@ ROUND_FIELDS = ("year", "data_month", "title", "opens_on", "deadline", "status")
 
 
 # --- rounds --------------------------------------------------------------------------------
-
-
-def can_open_rounds(user) -> bool:
-    """财政审核人 or 管理员 of the finance bureau (or a superuser)."""
-    if user is None:
-        return True
-    if getattr(user, "is_superuser", False):
-        return True
-    return any(
-        has_role(user, root, ROUND_OPENERS) for root in Unit.objects.filter(kind=UnitKind.FINANCE)
-    )
 
 
 def default_round_title(year: int, data_month: int) -> str:
@@ -111,7 +97,7 @@ def monitoring_round_open(
 
     Also creates the round's 绩效监控 reporting window, so the reminder sweep sees its deadline.
     """
-    if not can_open_rounds(actor):
+    if not may_open_rounds(actor):
         raise PermissionDenied("只有财政审核人或管理员可以开启监控轮次。")
     check_round_input(year, data_month, opens_on, deadline)
     rounds = MonitoringRound.objects.select_for_update().filter(year=year, data_month=data_month)
@@ -319,7 +305,7 @@ def monitoring_report_update(
     """
     report = _locked_report(report)
     check_lock_version(report, expected_version)
-    require_role(actor, report.unit, EDITORS, "填报绩效监控表")
+    require_editor(actor, report.unit, "填报绩效监控表")
     ensure_editable(report)
     errors: dict[str, str] = {}
     before = audit.snapshot(report, REPORT_FIELDS)

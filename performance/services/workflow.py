@@ -24,9 +24,14 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from projects import audit
-from projects.choices import Role
 from projects.models import AuditAction
-from projects.permissions import roles_for
+from projects.permissions import (
+    DEPT_REVIEWERS,
+    FINANCE_REVIEWERS,
+    UNIT_EDITORS,
+    role_labels,
+    roles_for,
+)
 from projects.services.locking import check_lock_version
 
 from .. import field_specs
@@ -44,8 +49,6 @@ from .target_review import quality_review
 SUBMIT, APPROVE, RETURN, ADJUST, EDIT = "submit", "approve", "return", "adjust", "edit"
 ACTIONS = (EDIT, SUBMIT, APPROVE, RETURN, ADJUST)
 ACTION_LABELS = {EDIT: "修改", SUBMIT: "提交", APPROVE: "审核通过", RETURN: "退回", ADJUST: "调整"}
-
-EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -75,13 +78,13 @@ class Transition:
 # Editing (not a transition) is allowed in 草稿/已退回 for 填报人, 单位审核人, 管理员.
 # 管理员 (and superusers) maintain data but do not review: review is the reviewers' duty.
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(SUBMIT, Status.DRAFT, Status.SUBMITTED, EDITORS, "submit", "提交"),
-    Transition(SUBMIT, Status.RETURNED, Status.SUBMITTED, EDITORS, "resubmit", "重新提交"),
+    Transition(SUBMIT, Status.DRAFT, Status.SUBMITTED, UNIT_EDITORS, "submit", "提交"),
+    Transition(SUBMIT, Status.RETURNED, Status.SUBMITTED, UNIT_EDITORS, "resubmit", "重新提交"),
     Transition(
         APPROVE,
         Status.SUBMITTED,
         Status.DEPT_APPROVED,
-        (Role.DEPT_REVIEWER,),
+        DEPT_REVIEWERS,
         "dept_approve",
         "主管部门审核通过",
     ),
@@ -89,7 +92,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         RETURN,
         Status.SUBMITTED,
         Status.RETURNED,
-        (Role.DEPT_REVIEWER,),
+        DEPT_REVIEWERS,
         "dept_return",
         "主管部门退回",
     ),
@@ -97,7 +100,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         APPROVE,
         Status.DEPT_APPROVED,
         Status.APPROVED,
-        (Role.FINANCE_REVIEWER,),
+        FINANCE_REVIEWERS,
         "finance_approve",
         "财政批复",
     ),
@@ -105,11 +108,13 @@ TRANSITIONS: tuple[Transition, ...] = (
         RETURN,
         Status.DEPT_APPROVED,
         Status.RETURNED,
-        (Role.FINANCE_REVIEWER,),
+        FINANCE_REVIEWERS,
         "finance_return",
         "财政退回",
     ),
-    Transition(ADJUST, Status.APPROVED, Status.DRAFT, EDITORS, "adjust", "调整", goal_only=True),
+    Transition(
+        ADJUST, Status.APPROVED, Status.DRAFT, UNIT_EDITORS, "adjust", "调整", goal_only=True
+    ),
 )
 
 _WRONG_STATE = {
@@ -155,8 +160,9 @@ def _actor_roles(actor, obj: models.Model) -> set[str] | None:
 def _require(roles: set[str] | None, row: Transition, obj: models.Model) -> None:
     if roles is None or roles & set(row.roles):
         return
-    wanted = "、".join(Role(r).label for r in row.roles)
-    raise PermissionDenied(f"您没有对“{obj}”执行“{row.label}”的权限（需要：{wanted}）。")
+    raise PermissionDenied(
+        f"您没有对“{obj}”执行“{row.label}”的权限（需要：{role_labels(row.roles)}）。"
+    )
 
 
 def _lock(obj: models.Model) -> models.Model:
@@ -413,7 +419,7 @@ def allowed_actions(obj: models.Model, user) -> set[str]:
     if not roles:
         return set()
     allowed = set()
-    if obj.status in EDITABLE_STATUSES and roles & set(EDITORS):
+    if obj.status in EDITABLE_STATUSES and roles & set(UNIT_EDITORS):
         allowed.add(EDIT)
     for action in (SUBMIT, APPROVE, RETURN, ADJUST):
         row = transition_for(obj, action)

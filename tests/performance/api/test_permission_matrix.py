@@ -44,9 +44,10 @@ from performance.models import (
 from performance.services import evaluation as evaluation_services
 from performance.services import monitoring as monitoring_services
 from performance.services import workflow
-from performance.services.recompute_jobs import RECOMPUTE_ROLES, recompute_request
+from performance.services.recompute_jobs import recompute_request
 from projects.choices import Role
 from projects.models import Project, Unit
+from projects.permissions import RECOMPUTERS, UNIT_EDITORS
 from projects.services import accounts
 from tests.support.goal_helpers import new_project
 from tests.support.import_helpers import csv_bytes, rows
@@ -61,7 +62,7 @@ OWN_PROJECT, FOREIGN_PROJECT = "410395220000000007669", "3050042023001"
 OWN_APPROVED, FOREIGN_APPROVED = "410395220000000007677", "3050042023002"
 FOREIGN_UNEVALUATED = "3050042023005"
 YEAR = {OWN: 2022, FOREIGN: 2023}
-EDITORS = set(workflow.EDITORS)
+EDITORS = set(UNIT_EDITORS)
 SUCCESS = {200, 201, 202, 204}
 
 
@@ -432,7 +433,7 @@ def request_recompute(template, method, persona, world):
         yield Call(
             method,
             template,
-            visible(persona, owner) and bool(persona.roles_on(owner) & set(RECOMPUTE_ROLES)),
+            visible(persona, owner) and bool(persona.roles_on(owner) & set(RECOMPUTERS)),
             owner,
             data={"year": YEAR[owner], "unit": unit.pk},
         )
@@ -445,7 +446,7 @@ def requeue_job(template, method, persona, world):
         yield Call(
             method,
             url_for(template, job),
-            visible(persona, owner) and bool(persona.roles_on(owner) & set(RECOMPUTE_ROLES)),
+            visible(persona, owner) and bool(persona.roles_on(owner) & set(RECOMPUTERS)),
             owner,
             in_path=True,
             setup=lambda job=job: Job.objects.filter(pk=job.pk).update(
