@@ -1,13 +1,16 @@
-"""Tables of the performance app; one module per area, re-exported here."""
+"""Tables of the performance app; one module per area, re-exported here. ``review`` holds the
+abstract columns every reviewed document shares."""
 
 from .evaluation import IndicatorEvaluation, SelfEvaluation
 from .goals import GoalTask, Indicator, PerformanceGoal
 from .jobs import Job
 from .monitoring import MonitoringEntry, MonitoringReport, MonitoringRound
 from .reminders import Notification, ReportingWindow
+from .review import FilledDocument, ReviewedDocument
 from .schemes import SchemeAssignment, ScoringScheme
 
 __all__ = [
+    "FilledDocument",
     "GoalTask",
     "Indicator",
     "IndicatorEvaluation",
@@ -18,6 +21,7 @@ __all__ = [
     "Notification",
     "PerformanceGoal",
     "ReportingWindow",
+    "ReviewedDocument",
     "SchemeAssignment",
     "ScoringScheme",
     "SelfEvaluation",
