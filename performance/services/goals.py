@@ -21,23 +21,12 @@ from projects.services.locking import check_lock_version
 
 from .. import targets
 from ..choices import GoalScope, Status
-from ..field_specs import GOAL_FIELDS, INDICATOR_FIELDS, PARSED_FIELDS
+from ..field_specs import GOAL_FIELDS, INDICATOR_FIELDS, PARSED_FIELDS, TASK_FIELDS
 from ..models import GoalTask, Indicator, PerformanceGoal
 from ..selectors.previous_year import previous_year_value
+from .workflow import require_edit
 
 GOAL_IS_FIXED = "指标创建后不能改挂到其他绩效目标；请在目标下新增指标，再删除原指标。"
-
-
-def ensure_editable(goal: PerformanceGoal) -> None:
-    if not goal.is_editable:
-        message = (
-            f"绩效目标当前状态为“{goal.get_status_display()}”，不能直接修改；"
-            "已批复的目标请通过“调整”生成新版本。"
-        )
-        # Django drops ``code`` on a dict-form error: put it on the message and on the error.
-        error = ValidationError({"status": ValidationError(message, code="not_editable")})
-        error.code = "not_editable"
-        raise error
 
 
 def apply_parsed_target(indicator: Indicator, *, previous_value: Decimal | None = None) -> None:
@@ -127,8 +116,7 @@ def goal_update(
     """Edit the text and budget fields of a draft or returned goal."""
     goal = PerformanceGoal.objects.select_for_update().get(pk=goal.pk)
     check_lock_version(goal, expected_version)
-    require_editor(actor, goal.unit, "修改绩效目标")
-    ensure_editable(goal)
+    require_edit(goal, actor=actor, action="修改绩效目标")
     before = audit.snapshot(goal, GOAL_FIELDS)
     for key, value in data.items():
         if key not in GOAL_FIELDS:
@@ -161,8 +149,7 @@ def indicator_save(
         current = Indicator.objects.filter(pk=indicator.pk).values_list("goal_id", flat=True)
         if current.first() not in (None, goal.pk):
             raise ValidationError({"goal": GOAL_IS_FIXED})
-    require_editor(actor, goal.unit, "修改绩效指标")
-    ensure_editable(goal)
+    require_edit(goal, actor=actor, action="修改绩效指标")
     created = indicator is None
     if created:
         indicator = Indicator(goal=goal)
@@ -206,8 +193,7 @@ def indicator_delete(
 ) -> None:
     """Delete an indicator of an editable goal (refused when it changed since ``expected_version``)."""
     goal = indicator.goal
-    require_editor(actor, goal.unit, "删除绩效指标")
-    ensure_editable(goal)
+    require_edit(goal, actor=actor, action="删除绩效指标")
     check_lock_version(indicator, expected_version)
     snapshot = audit.snapshot(indicator, INDICATOR_FIELDS)
     pk = indicator.pk
@@ -221,9 +207,6 @@ def indicator_delete(
     )
 
 
-TASK_FIELDS = ("name", "content", "order")
-
-
 @transaction.atomic
 def goal_task_save(
     *,
@@ -234,8 +217,7 @@ def goal_task_save(
     expected_version: int | None = None,
 ) -> GoalTask:
     """Create or edit a 年度主要任务 of an editable (unit-overall) goal."""
-    require_editor(actor, goal.unit, "修改年度主要任务")
-    ensure_editable(goal)
+    require_edit(goal, actor=actor, action="修改年度主要任务")
     created = task is None
     if created:
         task = GoalTask(goal=goal)
@@ -270,8 +252,7 @@ def goal_task_save(
 def goal_task_delete(*, task: GoalTask, actor=None, expected_version: int | None = None) -> None:
     """Delete a 年度主要任务 (refused when it changed since ``expected_version``)."""
     goal = task.goal
-    require_editor(actor, goal.unit, "删除年度主要任务")
-    ensure_editable(goal)
+    require_edit(goal, actor=actor, action="删除年度主要任务")
     check_lock_version(task, expected_version)
     snapshot = audit.snapshot(task, TASK_FIELDS)
     pk = task.pk

@@ -334,14 +334,17 @@ WRONG_STATE = {
 }
 
 
+DOCUMENT_MODELS = {
+    "goals": PerformanceGoal,
+    "monitoring-reports": MonitoringReport,
+    "evaluations": SelfEvaluation,
+}
+
+
 def transition(kind: str, action: str):
     """A review action, tried in each state ``TRANSITIONS`` lists for it and one it does not."""
     is_goal = kind == "goals"
-    rows = [
-        row
-        for row in workflow.TRANSITIONS
-        if row.action == action and (is_goal or not row.goal_only)
-    ]
+    rows = [row for row in workflow.transitions_of(DOCUMENT_MODELS[kind]) if row.action == action]
     states = [row.source for row in rows] + [WRONG_STATE[action]]
 
     def calls(template, method, persona, world):
