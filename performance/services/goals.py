@@ -1,6 +1,6 @@
 """Writes of goals and indicators: creation, field edits and parsing of 指标值 on every save.
 
-Workflow transitions (submit/review/approve/return/adjust) live in ``workflow.py``.
+Workflow transitions (submit/review/approve/return/adjust) live in ``services/workflow/``.
 """
 
 from __future__ import annotations
