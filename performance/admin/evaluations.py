@@ -11,30 +11,23 @@ from django.db.models import Max
 from django.utils.html import format_html, format_html_join
 
 from projects.admin.params import whole_number
-from projects.admin.versioning import VersionedForm
+from projects.admin.versioning import EXPECTED_VERSION
 from projects.models import Unit
 
 from ..choices import GoalScope, Grade
+from ..field_specs import SELF_EVALUATION
 from ..models import IndicatorEvaluation, SelfEvaluation
 from ..scoring import CATEGORY_LABELS
 from ..selectors.summaries import evaluation_summaries
-from ..services import derived_figures
 from ..services import evaluation as evaluation_services
-from .common import ServiceSavingAdmin, can_edit, grade_badge
+from .common import grade_badge
+from .documents import FilledDocumentAdmin, IndicatorRowForm, IndicatorRowInline
 from .evidence import EvidenceColumnMixin
 
 
-class ScoreForm(forms.ModelForm):
+class ScoreForm(IndicatorRowForm):
     def clean(self):
         cleaned = super().clean()
-        score = self.instance
-        if score.pk and "actual_raw" in self.changed_data:
-            target = derived_figures.indicator_target(score.indicator)
-            message = derived_figures.value_error(
-                cleaned.get("actual_raw"), indicator=score.indicator, target=target
-            )
-            if message:
-                self.add_error("actual_raw", message)
         if (
             cleaned.get("override_score") is not None
             and not (cleaned.get("override_reason") or "").strip()
@@ -43,11 +36,10 @@ class ScoreForm(forms.ModelForm):
         return cleaned
 
 
-class IndicatorEvaluationInline(EvidenceColumnMixin, admin.TabularInline):
+class IndicatorEvaluationInline(EvidenceColumnMixin, IndicatorRowInline):
     model = IndicatorEvaluation
+    row_spec = SELF_EVALUATION.row
     form = ScoreForm
-    extra = 0
-    can_delete = False
     fields = [
         "indicator",
         "target_display",
@@ -62,17 +54,6 @@ class IndicatorEvaluationInline(EvidenceColumnMixin, admin.TabularInline):
         "deviation_reason",
         "notes_display",
     ]
-    readonly_fields = [
-        "indicator",
-        "target_display",
-        "computed_score",
-        "final_score",
-        "over_achieved_display",
-        "notes_display",
-    ]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("indicator")
 
     @admin.display(description="指标值（分值）")
     def target_display(self, obj):
@@ -88,18 +69,6 @@ class IndicatorEvaluationInline(EvidenceColumnMixin, admin.TabularInline):
         if not obj.notes:
             return "—"
         return format_html_join("", "<div>{}</div>", ((note,) for note in obj.notes))
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return can_edit(request, obj) and super().has_change_permission(request, obj)
-
-
-class EvaluationForm(VersionedForm):
-    class Meta:
-        model = SelfEvaluation
-        fields = ["deviation_declared", "deviation_analysis", "measures"]
 
 
 class EvaluationStartForm(forms.ModelForm):
@@ -128,8 +97,9 @@ class EvaluationStartForm(forms.ModelForm):
 
 
 @admin.register(SelfEvaluation)
-class SelfEvaluationAdmin(ServiceSavingAdmin):
-    form = EvaluationForm
+class SelfEvaluationAdmin(FilledDocumentAdmin):
+    spec = SELF_EVALUATION
+    add_fields = ("year", "project", "unit")
     list_display = [
         "year",
         "scope",
@@ -147,28 +117,6 @@ class SelfEvaluationAdmin(ServiceSavingAdmin):
     search_fields = ["project__code", "project__name", "unit__code", "unit__name"]
     list_select_related = ["project", "unit"]
     inlines = [IndicatorEvaluationInline]
-    readonly_fields = [
-        "scope",
-        "project",
-        "unit",
-        "year",
-        "goal",
-        "scheme",
-        "status",
-        "budget",
-        "executed",
-        "execution_rate",
-        "execution_score",
-        "category_rates_display",
-        "total_score",
-        "grade_badge",
-        "has_deviation",
-        "last_comment",
-        "computed_at",
-        "submitted_at",
-        "created_by",
-        "lock_version",
-    ]
     fieldsets = [
         (None, {"fields": [("scope", "year"), "project", "unit", "goal", "scheme", "status"]}),
         (
@@ -191,7 +139,7 @@ class SelfEvaluationAdmin(ServiceSavingAdmin):
                     "deviation_declared",
                     "deviation_analysis",
                     "measures",
-                    "expected_version",
+                    EXPECTED_VERSION,
                 ]
             },
         ),
@@ -230,9 +178,6 @@ class SelfEvaluationAdmin(ServiceSavingAdmin):
             return [(None, {"fields": ["year", "project", "unit"]})]
         return super().get_fieldsets(request, obj)
 
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
     def get_inline_instances(self, request, obj=None):
         return [] if obj is None else super().get_inline_instances(request, obj)
 
@@ -261,24 +206,14 @@ class SelfEvaluationAdmin(ServiceSavingAdmin):
             level=messages.SUCCESS,
         )
 
-    def save_related(self, request, form, formsets, change):
-        if not change:
-            return
-        scores = self.changed_rows(formsets, evaluation_services.SCORE_FIELDS)
-        data = {}
-        for key in ("deviation_analysis", "measures"):
-            if key in form.changed_data:
-                data[key] = form.cleaned_data.get(key)
-        if "deviation_declared" in form.changed_data:
-            data["has_deviation"] = form.cleaned_data.get("deviation_declared")
-        if data or scores:
-            evaluation_services.evaluation_update(
-                evaluation=form.instance,
-                actor=request.user,
-                data=data,
-                scores=scores,
-                expected_version=form.cleaned_data.get("expected_version"),
-            )
+    def fill(self, request, obj, *, data, rows, expected_version):
+        evaluation_services.evaluation_update(
+            evaluation=obj,
+            actor=request.user,
+            data=data,
+            scores=rows,
+            expected_version=expected_version,
+        )
 
     def changelist_view(self, request, extra_context=None):
         extra = dict(extra_context or {})

@@ -20,11 +20,11 @@ from projects.admin.versioning import (
 )
 from projects.admin.writes import WritesThroughServices, delete_each
 
-from .. import field_specs
+from ..field_specs import GOAL, INDICATOR, TASK
 from ..models import GoalTask, Indicator, PerformanceGoal
 from ..services import goals as goal_services
-from ..services import workflow
 from .common import render_findings
+from .documents import ReviewedDocumentAdmin, may_edit
 from .excel import TargetImportExportMixin
 from .workflow import GoalWorkflowAdminMixin
 
@@ -45,7 +45,6 @@ class IndicatorInline(admin.TabularInline):
         "findings_display",
         EXPECTED_VERSION,
     ]
-    readonly_fields = ["parsed_display", "findings_display"]
 
     @admin.display(description="解析结果")
     def parsed_display(self, obj):
@@ -70,6 +69,14 @@ class IndicatorInline(admin.TabularInline):
         fields = super().get_fields(request, obj)
         return fields if self.has_change_permission(request, obj) else without_version(fields)
 
+    def get_readonly_fields(self, request, obj=None):
+        return spec_read_only(self.fields, INDICATOR.filled)
+
+
+def spec_read_only(fields, filled) -> list[str]:
+    """The shown ``fields`` a row spec does not let the unit fill."""
+    return [name for name in fields if name not in (*filled, EXPECTED_VERSION)]
+
 
 def deleted_row_version(inline_form) -> int:
     """The version a row ticked for deletion was shown with; Django does not validate such rows,
@@ -81,8 +88,9 @@ def deleted_row_version(inline_form) -> int:
 
 
 def goal_is_editable_by(request, goal) -> bool:
-    """Inline rows of a goal are editable only where the workflow allows this user to edit."""
-    return goal is None or workflow.EDIT in workflow.allowed_actions(goal, request.user)
+    """Inline rows of a goal are editable only where the workflow allows this user to edit (a
+    new goal's rows are, its add page being for editors)."""
+    return goal is None or may_edit(request, goal)
 
 
 class GoalTaskInline(admin.TabularInline):
@@ -90,6 +98,9 @@ class GoalTaskInline(admin.TabularInline):
     form = VersionedForm
     extra = 0
     fields = ["order", "name", "content", EXPECTED_VERSION]
+
+    def get_readonly_fields(self, request, obj=None):
+        return spec_read_only(self.fields, TASK.filled)
 
     def has_change_permission(self, request, obj=None):
         return goal_is_editable_by(request, obj) and super().has_change_permission(request, obj)
@@ -103,14 +114,9 @@ class GoalTaskInline(admin.TabularInline):
 
 
 @admin.register(PerformanceGoal)
-class PerformanceGoalAdmin(
-    ServiceErrorsAsMessagesMixin,
-    TargetImportExportMixin,
-    GoalWorkflowAdminMixin,
-    ScopedAdminMixin,
-    WritesThroughServices,
-    admin.ModelAdmin,
-):
+class PerformanceGoalAdmin(TargetImportExportMixin, GoalWorkflowAdminMixin, ReviewedDocumentAdmin):
+    spec = GOAL
+    add_fields = ("scope", "project", "unit", "year")
     list_display = [
         "year",
         "scope",
@@ -126,21 +132,8 @@ class PerformanceGoalAdmin(
     search_fields = ["project__code", "project__name", "unit__code", "unit__name", "overall_goal"]
     list_select_related = ["project", "unit"]
     autocomplete_fields = ["project", "unit"]
-    form = VersionedForm
     inlines = [IndicatorInline, GoalTaskInline]
     actions = ["quality_review_selected"]
-    readonly_fields = [
-        "version",
-        "previous",
-        "status",
-        "last_comment",
-        "quality_findings_display",
-        "quality_checked_at",
-        "submitted_at",
-        "approved_at",
-        "created_by",
-        "lock_version",
-    ]
     fieldsets = [
         (None, {"fields": ["scope", "project", "unit", "year", "version", "previous", "status"]}),
         (
@@ -199,42 +192,8 @@ class PerformanceGoalAdmin(
     def quality_findings_display(self, obj):
         return render_findings(obj.quality_findings)
 
-    def has_change_permission(self, request, obj=None):
-        # Reviewers and approved versions get a view-only page; the workflow buttons remain.
-        if obj is not None and not goal_is_editable_by(request, obj):
-            return False
-        return super().has_change_permission(request, obj)
-
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or not goal_is_editable_by(request, obj):
-            return [
-                (name, {**opts, "fields": without_version(opts["fields"])})
-                for name, opts in fieldsets
-            ]
-        return fieldsets
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None:
-            fields += ["scope", "project", "unit", "year"]
-            if not goal_is_editable_by(request, obj):
-                fields += [
-                    "overall_goal",
-                    "midterm_goal",
-                    "adjustment_reason",
-                    "budget_total",
-                    "budget_government",
-                    "budget_fiscal_special",
-                    "budget_unit_funds",
-                    "budget_basic",
-                    "budget_project",
-                    "quality_grade",
-                ]
-        return fields
-
     def save_model(self, request, obj, form, change):
-        data = {k: v for k, v in form.cleaned_data.items() if k in field_specs.GOAL_FIELDS}
+        data = {k: v for k, v in form.cleaned_data.items() if k in GOAL.filled}
         if change:
             goal_services.goal_update(
                 goal=obj,
@@ -276,7 +235,7 @@ class PerformanceGoalAdmin(
                     continue
                 data = {
                     k: inline_form.cleaned_data.get(k)
-                    for k in field_specs.INDICATOR_FIELDS
+                    for k in INDICATOR.filled
                     if k in inline_form.cleaned_data
                 }
                 existing = inline_form.instance if inline_form.instance.pk else None
@@ -312,7 +271,7 @@ class PerformanceGoalAdmin(
         for inline_form in formset.forms:
             if not inline_form.has_changed() or inline_form in formset.deleted_forms:
                 continue
-            data = {k: inline_form.cleaned_data.get(k) for k in goal_services.TASK_FIELDS}
+            data = {k: inline_form.cleaned_data.get(k) for k in TASK.filled}
             existing = inline_form.instance if inline_form.instance.pk else None
             saved = goal_services.goal_task_save(
                 goal=goal,
@@ -350,15 +309,9 @@ class IndicatorAdmin(
     list_filter = ["category", "kind", "direction", "goal__year", "goal__status"]
     search_fields = ["level3", "raw_value", "goal__project__name", "goal__project__code"]
     list_select_related = ["goal", "goal__project", "goal__unit"]
+    # the parsed reading of 指标值 (findings shown as text), never typed
     readonly_fields = [
-        "category",
-        "operator",
-        "target_value",
-        "target_unit",
-        "kind",
-        "direction",
-        "relative_to",
-        "findings_display",
+        *(name if name != "findings" else "findings_display" for name in INDICATOR.computed),
         "lock_version",
     ]
     exclude = ["findings"]
@@ -379,7 +332,7 @@ class IndicatorAdmin(
         return render_findings(obj.findings)
 
     def save_model(self, request, obj, form, change):
-        data = {k: v for k, v in form.cleaned_data.items() if k in field_specs.INDICATOR_FIELDS}
+        data = {k: v for k, v in form.cleaned_data.items() if k in INDICATOR.filled}
         saved = goal_services.indicator_save(
             goal=obj.goal,
             data=data,

@@ -19,13 +19,13 @@ from django.views.decorators.http import require_POST
 
 from projects.admin.scoping import ScopedAdminMixin, report_service_error
 from projects.admin.writes import WritesThroughServices, delete_each
-from projects.models import Membership, Unit
-from projects.permissions import visible_units
+from projects.models import Unit
+from projects.permissions import RECOMPUTERS, holds_any_role, visible_units
 
 from ..choices import JOB_ACTIVE, JobKind, JobStatus
 from ..models import Job
 from ..services.jobs import job_delete, job_requeue, requeue_refusal
-from ..services.recompute_jobs import RECOMPUTE_ROLES, recompute_request
+from ..services.recompute_jobs import recompute_request
 
 
 class RecomputeForm(forms.Form):
@@ -152,10 +152,7 @@ class JobAdmin(ScopedAdminMixin, WritesThroughServices, admin.ModelAdmin):
         user = request.user
         if not user.has_perm("performance.add_job"):
             return False
-        return (
-            user.is_superuser
-            or Membership.objects.filter(user=user, role__in=RECOMPUTE_ROLES).exists()
-        )
+        return holds_any_role(user, RECOMPUTERS)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"can_recompute": self.can_recompute(request), **(extra_context or {})}

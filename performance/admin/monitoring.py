@@ -12,14 +12,16 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from projects.admin.scoping import report_service_error
-from projects.admin.versioning import VersionedForm
+from projects.admin.versioning import EXPECTED_VERSION
 from projects.admin.writes import WritesThroughServices
+from projects.permissions import may_open_rounds
 
 from ..choices import Light
+from ..field_specs import MONITORING_REPORT
 from ..models import MonitoringEntry, MonitoringReport, MonitoringRound
-from ..services import derived_figures
 from ..services import monitoring as monitoring_services
-from .common import ServiceSavingAdmin, can_edit, light_badge, render_findings
+from .common import light_badge, render_findings
+from .documents import FilledDocumentAdmin, IndicatorRowInline
 from .evidence import EvidenceColumnMixin
 
 
@@ -95,9 +97,7 @@ class MonitoringRoundAdmin(WritesThroughServices, admin.ModelAdmin):
         ]
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and monitoring_services.can_open_rounds(
-            request.user
-        )
+        return super().has_add_permission(request) and may_open_rounds(request.user)
 
     def has_change_permission(self, request, obj=None):
         return False  # a round is opened (and topped up) through the service, never edited
@@ -162,7 +162,7 @@ class MonitoringRoundAdmin(WritesThroughServices, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra = {
-            "can_open_rounds": monitoring_services.can_open_rounds(request.user),
+            "can_open_rounds": may_open_rounds(request.user),
             "topup_url": reverse("admin:performance_monitoringround_topup", args=[object_id]),
             **(extra_context or {}),
         }
@@ -197,44 +197,16 @@ class MonitoringRoundAdmin(WritesThroughServices, admin.ModelAdmin):
 # --- monitoring reports ------------------------------------------------------------------------
 
 
-class EntryForm(forms.ModelForm):
-    def clean(self):
-        cleaned = super().clean()
-        entry = self.instance
-        if entry.pk:
-            target = derived_figures.indicator_target(entry.indicator)
-            for key in ("value_raw", "forecast_raw"):
-                if key in self.changed_data:
-                    message = derived_figures.value_error(
-                        cleaned.get(key), indicator=entry.indicator, target=target
-                    )
-                    if message:
-                        self.add_error(key, message)
-        return cleaned
-
-
-class MonitoringEntryInline(EvidenceColumnMixin, admin.TabularInline):
+class MonitoringEntryInline(EvidenceColumnMixin, IndicatorRowInline):
     model = MonitoringEntry
-    form = EntryForm
-    extra = 0
-    can_delete = False
+    row_spec = MONITORING_REPORT.row
     fields = [
         "indicator",
         "target_display",
-        "value_raw",
-        "forecast_raw",
-        "band",
-        "deviation_cause",
-        "deviation_note",
-        "likelihood",
-        "measures",
+        *MONITORING_REPORT.row.filled,
         "light_display",
         "findings_display",
     ]
-    readonly_fields = ["indicator", "target_display", "light_display", "findings_display"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("indicator")
 
     @admin.display(description="指标值")
     def target_display(self, obj):
@@ -248,22 +220,10 @@ class MonitoringEntryInline(EvidenceColumnMixin, admin.TabularInline):
     def findings_display(self, obj):
         return render_findings(obj.findings)
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return can_edit(request, obj) and super().has_change_permission(request, obj)
-
-
-class ReportForm(VersionedForm):
-    class Meta:
-        model = MonitoringReport
-        fields = ["forecast_executed", "summary"]
-
 
 @admin.register(MonitoringReport)
-class MonitoringReportAdmin(ServiceSavingAdmin):
-    form = ReportForm
+class MonitoringReportAdmin(FilledDocumentAdmin):
+    spec = MONITORING_REPORT
     list_display = [
         "project",
         "unit",
@@ -280,23 +240,6 @@ class MonitoringReportAdmin(ServiceSavingAdmin):
     search_fields = ["project__code", "project__name", "unit__code", "unit__name"]
     list_select_related = ["project", "unit", "round"]
     inlines = [MonitoringEntryInline]
-    readonly_fields = [
-        "round",
-        "project",
-        "unit",
-        "goal",
-        "status",
-        "budget",
-        "executed",
-        "execution_rate",
-        "time_progress",
-        "budget_light_badge",
-        "light_badge",
-        "last_comment",
-        "submitted_at",
-        "computed_at",
-        "lock_version",
-    ]
     fieldsets = [
         (None, {"fields": ["round", "project", "unit", "goal", "status"]}),
         (
@@ -310,7 +253,7 @@ class MonitoringReportAdmin(ServiceSavingAdmin):
                 ]
             },
         ),
-        ("填报", {"fields": ["forecast_executed", "summary", "expected_version"]}),
+        ("填报", {"fields": [*MONITORING_REPORT.filled, EXPECTED_VERSION]}),
         ("审核", {"fields": ["last_comment", "submitted_at", "lock_version"]}),
     ]
 
@@ -339,18 +282,11 @@ class MonitoringReportAdmin(ServiceSavingAdmin):
         if not change:
             raise PermissionDenied("监控表由财政部门开启监控轮次时生成。")
 
-    def save_related(self, request, form, formsets, change):
-        entries = self.changed_rows(formsets, monitoring_services.ENTRY_FIELDS)
-        data = {
-            k: form.cleaned_data.get(k)
-            for k in monitoring_services.REPORT_FIELDS
-            if k in form.changed_data
-        }
-        if data or entries:
-            monitoring_services.monitoring_report_update(
-                report=form.instance,
-                actor=request.user,
-                data=data,
-                entries=entries,
-                expected_version=form.cleaned_data.get("expected_version"),
-            )
+    def fill(self, request, obj, *, data, rows, expected_version):
+        monitoring_services.monitoring_report_update(
+            report=obj,
+            actor=request.user,
+            data=data,
+            entries=rows,
+            expected_version=expected_version,
+        )

@@ -1,4 +1,5 @@
-"""Tables of the performance app; one module per area, re-exported here."""
+"""Tables of the performance app; one module per area, re-exported here. ``review`` holds the
+abstract columns every reviewed document shares."""
 
 from .attachments import Attachment
 from .evaluation import IndicatorEvaluation, SelfEvaluation
@@ -6,10 +7,12 @@ from .goals import GoalTask, Indicator, PerformanceGoal
 from .jobs import Job
 from .monitoring import MonitoringEntry, MonitoringReport, MonitoringRound
 from .reminders import Notification, ReportingWindow
+from .review import FilledDocument, ReviewedDocument
 from .schemes import SchemeAssignment, ScoringScheme
 
 __all__ = [
     "Attachment",
+    "FilledDocument",
     "GoalTask",
     "Indicator",
     "IndicatorEvaluation",
@@ -20,6 +23,7 @@ __all__ = [
     "Notification",
     "PerformanceGoal",
     "ReportingWindow",
+    "ReviewedDocument",
     "SchemeAssignment",
     "ScoringScheme",
     "SelfEvaluation",

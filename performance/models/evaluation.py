@@ -8,13 +8,14 @@ from django.db.models import Q
 
 from projects.models import non_negative_amount
 
-from ..choices import GoalScope, Grade, QualitativeBand, Status
+from ..choices import GoalScope, Grade, QualitativeBand
+from .review import FilledDocument
 
 AMOUNT = {"max_digits": 20, "decimal_places": 6}
 SCORE = {"max_digits": 9, "decimal_places": 4, "null": True, "blank": True}
 
 
-class SelfEvaluation(models.Model):
+class SelfEvaluation(FilledDocument):
     scope = models.CharField("自评类型", max_length=10, choices=GoalScope.choices)
     project = models.ForeignKey(
         "projects.Project",
@@ -60,10 +61,6 @@ class SelfEvaluation(models.Model):
     )
     deviation_analysis = models.TextField("偏差原因分析", blank=True)
     measures = models.TextField("改进措施", blank=True)
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
-    last_comment = models.TextField("最近审核意见", blank=True)
-    computed_at = models.DateTimeField("计算时间", null=True, blank=True)
-    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="创建人",
@@ -72,9 +69,6 @@ class SelfEvaluation(models.Model):
         blank=True,
         related_name="+",
     )
-    lock_version = models.PositiveIntegerField("修改版本号", default=1, editable=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = "绩效自评"

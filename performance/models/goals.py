@@ -22,6 +22,7 @@ from ..choices import (
     Status,
     TargetKind,
 )
+from .review import ReviewedDocument
 
 AMOUNT = {
     "max_digits": 20,
@@ -41,7 +42,7 @@ BUDGET_FIELDS = (
 OPEN_STATUSES = [Status.DRAFT, Status.SUBMITTED, Status.DEPT_APPROVED, Status.RETURNED]
 
 
-class PerformanceGoal(models.Model):
+class PerformanceGoal(ReviewedDocument):
     scope = models.CharField("目标类型", max_length=10, choices=GoalScope.choices)
     project = models.ForeignKey(
         "projects.Project",
@@ -64,7 +65,6 @@ class PerformanceGoal(models.Model):
         blank=True,
         related_name="next_version",
     )
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
     overall_goal = models.TextField("年度总体目标", blank=True)
     midterm_goal = models.TextField("中期目标", blank=True)
     adjustment_reason = models.TextField("调整原因", blank=True)
@@ -82,9 +82,7 @@ class PerformanceGoal(models.Model):
     quality_grade = models.CharField(
         "目标质量等级", max_length=10, choices=Grade.choices, blank=True
     )
-    last_comment = models.TextField("最近审核意见", blank=True)
 
-    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     approved_at = models.DateTimeField("批复时间", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -94,9 +92,6 @@ class PerformanceGoal(models.Model):
         blank=True,
         related_name="+",
     )
-    lock_version = models.PositiveIntegerField("修改版本号", default=1, editable=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = "绩效目标"
@@ -159,10 +154,6 @@ class PerformanceGoal(models.Model):
             else (f"{self.unit.name}整体")
         )
         return f"{self.year}年 {subject} 绩效目标 v{self.version}"
-
-    @property
-    def is_editable(self) -> bool:
-        return self.status in (Status.DRAFT, Status.RETURNED)
 
     @property
     def error_count(self) -> int:

@@ -9,7 +9,8 @@ from django.db.models import Q
 
 from projects.models import non_negative_amount
 
-from ..choices import DeviationCause, Light, Likelihood, QualitativeBand, RoundStatus, Status
+from ..choices import DeviationCause, Light, Likelihood, QualitativeBand, RoundStatus
+from .review import FilledDocument
 
 AMOUNT = {"max_digits": 20, "decimal_places": 6}
 RATE = {"max_digits": 9, "decimal_places": 2, "null": True, "blank": True}
@@ -56,7 +57,7 @@ class MonitoringRound(models.Model):
         return self.title or f"{self.year}年1-{self.data_month}月绩效监控"
 
 
-class MonitoringReport(models.Model):
+class MonitoringReport(FilledDocument):
     """One project's monitoring report in a round; lights are computed by the engine."""
 
     round = models.ForeignKey(
@@ -97,13 +98,6 @@ class MonitoringReport(models.Model):
     )
     light = models.CharField("综合预警", max_length=10, choices=Light.choices, blank=True)
     summary = models.TextField("总体完成情况", blank=True)
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
-    last_comment = models.TextField("最近审核意见", blank=True)
-    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
-    computed_at = models.DateTimeField("计算时间", null=True, blank=True)
-    lock_version = models.PositiveIntegerField("修改版本号", default=1, editable=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = "项目绩效监控表"

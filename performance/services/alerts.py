@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from django.contrib.auth import get_user_model
 from django.urls import NoReverseMatch, reverse
 
-from projects.choices import Role
-from projects.models import Membership, Unit
+from projects.models import Unit
+from projects.permissions import DEPT_REVIEWERS, UNIT_STAFF, RoleHolders
 
 from ..choices import Grade, Light, Likelihood, NotificationKind
 from ..models import IndicatorEvaluation, MonitoringEntry, MonitoringReport, SelfEvaluation
@@ -33,30 +32,11 @@ def alert_recipients(unit: Unit) -> list:
 def alert_recipients_for(unit_paths: Mapping[int, str]) -> dict[int, list]:
     """:func:`alert_recipients` of many units at once, given ``{unit id: unit path}``: two
     queries in all."""
-    staff_roles = {Role.FILLER, Role.UNIT_REVIEWER}
-    paths = {pk: [code for code in path.split("/") if code] for pk, path in unit_paths.items()}
-    codes = {code for path in paths.values() for code in path}
-    holders: dict[tuple[str, bool], set[int]] = {}  # (unit code, staff?) → user ids
-    for code, role, user_id in (
-        Membership.objects.filter(
-            unit__code__in=codes,
-            role__in=[*staff_roles, Role.DEPT_REVIEWER],
-            user__is_active=True,
-        )
-        .order_by()
-        .values_list("unit__code", "role", "user_id")
-    ):
-        holders.setdefault((code, role in staff_roles), set()).add(user_id)
-    wanted = set().union(*holders.values()) if holders else set()
-    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=wanted)} if wanted else {}
-    result = {}
-    for unit_id, path in paths.items():
-        staff = set().union(*(holders.get((c, True), ()) for c in path))
-        reviewers = set().union(*(holders.get((c, False), ()) for c in path))
-        result[unit_id] = [users[pk] for pk in sorted(staff)] + [
-            users[pk] for pk in sorted(reviewers)
-        ]
-    return result
+    holders = RoleHolders(unit_paths.values(), UNIT_STAFF + DEPT_REVIEWERS)
+    return {
+        unit_id: holders.of_path(path, UNIT_STAFF) + holders.of_path(path, DEPT_REVIEWERS)
+        for unit_id, path in unit_paths.items()
+    }
 
 
 def notify_lights(

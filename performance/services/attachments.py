@@ -31,7 +31,7 @@ from django.db import models, transaction
 
 from projects import audit
 from projects.models import AuditAction, Unit
-from projects.permissions import require_role, roles_for
+from projects.permissions import may_edit_unit, require_editor, roles_for
 
 from .. import filetypes
 from ..choices import EDITABLE_STATUSES, AttachmentKind, RoundStatus, Status
@@ -39,10 +39,7 @@ from ..models import Attachment, MonitoringReport, SelfEvaluation
 from ..models.attachments import attachment_path, attachment_storage
 from ..selectors.attachments import anchor_totals
 from . import typed_values
-from .workflow import EDITORS
 
-# Who adds and deletes files while the document is editable: the unit's editors.
-ATTACHMENT_EDITORS = EDITORS
 CHUNK = 1 << 20
 
 
@@ -115,7 +112,7 @@ def may_change_files(document: MonitoringReport | SelfEvaluation, user) -> bool:
     """Whether ``user`` may add or delete files of ``document`` now (what the admin shows)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    if not roles_for(user, document.unit) & set(ATTACHMENT_EDITORS):
+    if not may_edit_unit(user, document.unit):
         return False
     return not files_refusal(document)
 
@@ -140,7 +137,7 @@ def _lock(document: MonitoringReport | SelfEvaluation) -> MonitoringReport | Sel
 
 
 def _check_editable(document, actor, action: str) -> None:
-    require_role(actor, document.unit, ATTACHMENT_EDITORS, action)
+    require_editor(actor, document.unit, action)
     refusal = files_refusal(document)
     if refusal:
         raise typed_values.refuse({"status": refusal}, "frozen")

@@ -24,10 +24,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from projects import audit
-from projects.bulk_writes import bulk_update_rows
-from projects.models import AuditAction
 
-from .. import scoring, targets
+from .. import field_specs, scoring, targets
 from ..models import (
     Indicator,
     IndicatorEvaluation,
@@ -40,27 +38,11 @@ from .typed_values import FieldProblem, refuse
 ZERO = Decimal("0")
 PROBE_WEIGHT = Decimal("100")
 
-# Fields written by the computation (never by a person).
-REPORT_COMPUTED = (
-    "budget",
-    "executed",
-    "execution_rate",
-    "time_progress",
-    "budget_light",
-    "light",
-)
-ENTRY_COMPUTED = ("value", "forecast_value", "light", "findings")
-EVALUATION_COMPUTED = (
-    "budget",
-    "executed",
-    "execution_rate",
-    "execution_score",
-    "category_rates",
-    "total_score",
-    "grade",
-    "has_deviation",
-)
-SCORE_COMPUTED = ("actual_value", "computed_score", "final_score", "over_achieved", "notes")
+# The fields the computation writes (never a person): ``computed`` of each field spec.
+REPORT_COMPUTED = field_specs.MONITORING_REPORT.computed
+ENTRY_COMPUTED = field_specs.MONITORING_ENTRY.computed
+EVALUATION_COMPUTED = field_specs.SELF_EVALUATION.computed
+SCORE_COMPUTED = field_specs.INDICATOR_SCORE.computed
 
 
 # --- inputs --------------------------------------------------------------------------------
@@ -401,61 +383,6 @@ def nested_changes(own: dict, rows: Mapping[int, dict], label: str) -> dict:
         for field, values in changes.items():
             merged[f"{label}[{pk}].{field}"] = values
     return merged
-
-
-@dataclass(frozen=True)
-class FilledForm:
-    """What a unit fills in a self-evaluation or a monitoring report: the parent's own
-    fields, its rows' fields, what the engine computes on each, and how the audit names them."""
-
-    fields: tuple[str, ...]
-    computed: tuple[str, ...]
-    row_fields: tuple[str, ...]
-    row_computed: tuple[str, ...]
-    rows_label: str  # "scores[12].final_score" in the audit
-    comment: str
-
-
-def save_filled(
-    form: FilledForm,
-    parent,
-    rows: Sequence,
-    *,
-    before: dict,
-    rows_before: Mapping[int, dict],
-    compute: Callable[[], tuple[dict, dict]],
-    actor,
-):
-    """Save a parent and its rows after the unit's edit (validated by the caller): what the
-    unit changed, then what ``compute()`` recomputed; one ``lock_version`` step when the
-    unit changed anything, one audit entry with both."""
-    changes = audit.diff(before, audit.snapshot(parent, form.fields))
-    row_changes = {}
-    for row in rows:
-        diff = audit.diff(rows_before[row.pk], audit.snapshot(row, form.row_fields))
-        if diff:
-            row_changes[row.pk] = diff
-    computed, computed_rows = compute()
-    if changes or row_changes:
-        parent.lock_version += 1
-    parent.save(
-        update_fields=[*form.fields, *form.computed, "computed_at", "lock_version", "updated_at"]
-    )
-    per_row = {
-        pk: {**row_changes.get(pk, {}), **computed_rows.get(pk, {})}
-        for pk in set(row_changes) | set(computed_rows)
-    }
-    bulk_update_rows([r for r in rows if r.pk in per_row], [*form.row_fields, *form.row_computed])
-    merged = nested_changes({**changes, **computed}, per_row, form.rows_label)
-    if merged:
-        audit.record(
-            obj=parent,
-            actor=actor,
-            action=AuditAction.UPDATE,
-            changes=merged,
-            comment=form.comment,
-        )
-    return parent
 
 
 def with_indicators(queryset: QuerySet) -> QuerySet:

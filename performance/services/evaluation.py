@@ -3,7 +3,8 @@
 Started from the approved goal with the unit's scoring scheme (stored on the evaluation, so a
 later change of assignment does not re-grade published results). Scores, rates, total and grade
 come from ``derived_figures.apply_evaluation`` — the same row function ``recompute_year`` uses.
-Submit / review / return are the shared transitions of ``workflow.py``.
+Submit / review / return are the shared transitions of ``workflow``; filling it in is the shared
+path of ``filling`` (fields from ``field_specs.SELF_EVALUATION``).
 """
 
 from __future__ import annotations
@@ -18,36 +19,19 @@ from django.db import transaction
 
 from projects import audit
 from projects.bulk_writes import bulk_update_rows
-from projects.choices import Role
 from projects.models import AuditAction, Project, Unit
-from projects.permissions import require_role
+from projects.permissions import require_editor
 from projects.services.locking import check_lock_version
 
-from ..choices import EDITABLE_STATUSES, GoalScope, Status
+from ..choices import GoalScope, Status
+from ..field_specs import SELF_EVALUATION
 from ..models import IndicatorEvaluation, PerformanceGoal, ScoringScheme, SelfEvaluation
 from ..selectors import budget_execution, previous_year
 from ..selectors.schemes import scheme_for_unit
-from . import derived_figures, typed_values
+from . import derived_figures, filling, typed_values
 from .alerts import notify_grade
+from .workflow import require_edit
 
-EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
-EVALUATION_FIELDS = ("deviation_analysis", "measures", "deviation_declared")
-SCORE_FIELDS = (
-    "actual_raw",
-    "band",
-    "band_score",
-    "override_score",
-    "override_reason",
-    "deviation_reason",
-)
-FILLED = derived_figures.FilledForm(
-    fields=EVALUATION_FIELDS,
-    computed=derived_figures.EVALUATION_COMPUTED,
-    row_fields=SCORE_FIELDS,
-    row_computed=derived_figures.SCORE_COMPUTED,
-    rows_label="scores",
-    comment="填报绩效自评",
-)
 ZERO = Decimal("0")
 
 
@@ -76,7 +60,7 @@ def evaluation_start(
         scope = GoalScope.UNIT
     else:
         raise typed_values.refuse({"project": "请选择要自评的项目或单位。"}, "required")
-    require_role(actor, unit, EDITORS, "开展绩效自评")
+    require_editor(actor, unit, "开展绩效自评")
     subject = {"scope": scope, "year": year, "unit": unit, "project": project}
     existing = SelfEvaluation.objects.filter(**subject).first()
     if existing is not None:
@@ -270,17 +254,6 @@ def _locked(evaluation: SelfEvaluation) -> SelfEvaluation:
     )
 
 
-def ensure_editable(evaluation: SelfEvaluation) -> None:
-    if evaluation.status not in EDITABLE_STATUSES:
-        raise typed_values.refuse(
-            {
-                "status": f"绩效自评当前状态为“{evaluation.get_status_display()}”，不能修改；"
-                "需要修改请由审核人退回。"
-            },
-            "not_editable",
-        )
-
-
 def _set_score_field(score: IndicatorEvaluation, key: str, value) -> None:
     if key == "band":
         score.band = typed_values.band_code(value)
@@ -288,6 +261,13 @@ def _set_score_field(score: IndicatorEvaluation, key: str, value) -> None:
         setattr(score, key, typed_values.decimal_or_none(value, key))
     else:
         setattr(score, key, (value or "").strip() if isinstance(value, str) else (value or ""))
+
+
+def _read_evaluation_field(evaluation: SelfEvaluation, name: str, value) -> None:
+    if name == "deviation_declared":
+        evaluation.deviation_declared = bool(value)
+    else:
+        setattr(evaluation, name, (value or "").strip())
 
 
 @transaction.atomic
@@ -302,59 +282,34 @@ def evaluation_update(
     """Fill in a draft or returned self-evaluation and recompute it.
 
     data: deviation_analysis, measures, has_deviation (the unit's own finding, kept as
-    ``deviation_declared``; has_deviation is also set when any indicator falls short).
-    scores: {"indicator": id, "actual_raw", "band", "band_score", "override_score",
-    "override_reason", "deviation_reason"}. Bad input is refused as a whole with field errors
-    keyed ``scores[<index>].<field>``; nothing is saved.
+    ``deviation_declared``, which is also accepted; has_deviation is also set when any
+    indicator falls short). scores: {"indicator": id, "actual_raw", "band", "band_score",
+    "override_score", "override_reason", "deviation_reason"}. Bad input is refused as a whole
+    with field errors keyed ``scores[<index>].<field>``; nothing is saved.
     """
     evaluation = _locked(evaluation)
     check_lock_version(evaluation, expected_version)
-    require_role(actor, evaluation.unit, EDITORS, "填报绩效自评")
-    ensure_editable(evaluation)
-    errors: dict[str, str] = {}
-    before = audit.snapshot(evaluation, EVALUATION_FIELDS)
-    for key, value in data.items():
-        if key == "has_deviation":
-            evaluation.deviation_declared = bool(value)
-        elif key in ("deviation_analysis", "measures"):
-            setattr(evaluation, key, (value or "").strip())
-        else:
-            errors[key] = "该字段不能在此修改。"
-
+    require_edit(evaluation, actor=actor, action="填报绩效自评")
     rows = _scores_of(evaluation)
-    by_indicator = {s.indicator_id: s for s in rows}
-    score_before = {s.pk: audit.snapshot(s, SCORE_FIELDS) for s in rows}
     budget, executed = evaluation_inputs([evaluation])[evaluation.pk]
     scheme = evaluation.scheme.to_engine()
     previous = previous_year.previous_year_values(s.indicator for s in rows)
-    for index, row in enumerate(scores):
-        prefix = f"scores[{index}]"
-        score = by_indicator.get(typed_values.indicator_id_of(row.get("indicator")))
-        if score is None:
-            errors[f"{prefix}.indicator"] = "该指标不在本自评表中。"
-            continue
-        indicator = score.indicator
-        for key, value in row.items():
-            if key == "indicator":
-                continue
-            if key not in SCORE_FIELDS:
-                errors[f"{prefix}.{key}"] = "该字段不能在此修改。"
-                continue
-            try:
-                _set_score_field(score, key, value)
-            except typed_values.FieldProblem as problem:
-                errors[f"{prefix}.{key}"] = f"「{indicator.level3}」：{problem.message}"
+
+    def check_score(score: IndicatorEvaluation, given, prefix: str, errors) -> None:
+        """Each score is scored at once: its actual value must read, its band score and
+        override must be valid for the indicator."""
         if any(k.startswith(prefix) for k in errors):
-            continue
+            return
         if score.override_score is None:
             score.override_reason = ""  # removing an override removes its reason
+        indicator = score.indicator
         target = derived_figures.indicator_target(
             indicator, previous_value=previous.get(indicator.pk)
         )
         message = derived_figures.value_error(score.actual_raw, indicator=indicator, target=target)
         if message:
             errors[f"{prefix}.actual_raw"] = message
-            continue
+            return
         actual, _ = derived_figures.read_value(score.actual_raw, target=target)
         try:
             derived_figures.score_row(
@@ -362,20 +317,21 @@ def evaluation_update(
             )
         except typed_values.FieldProblem as problem:
             errors[f"{prefix}.{problem.field}"] = problem.message
-    if errors:
-        raise typed_values.refuse(errors, "invalid")
 
-    evaluation.full_clean(exclude=["project", "unit", "goal", "scheme"])
-    for score in rows:
-        score.full_clean(exclude=["evaluation", "indicator"])
-    derived_figures.save_filled(
-        FILLED,
+    filling.fill(
+        SELF_EVALUATION,
         evaluation,
         rows,
-        before=before,
-        rows_before=score_before,
+        data=data,
+        row_data=scores,
+        read=_read_evaluation_field,
+        read_row=_set_score_field,
+        check_row=check_score,
+        missing_row="该指标不在本自评表中。",
+    ).save(
         compute=lambda: _compute(evaluation, rows, (budget, executed)),
         actor=actor,
+        comment="填报绩效自评",
     )
     notify_grade(evaluation, rows)
     return evaluation

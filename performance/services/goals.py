@@ -1,6 +1,6 @@
 """Writes of goals and indicators: creation, field edits and parsing of 指标值 on every save.
 
-Workflow transitions (submit/review/approve/return/adjust) live in ``workflow.py``.
+Workflow transitions (submit/review/approve/return/adjust) live in ``services/workflow/``.
 """
 
 from __future__ import annotations
@@ -15,31 +15,18 @@ from django.db import transaction
 
 from projects import audit
 from projects.bulk_writes import bulk_update_rows
-from projects.choices import Role
 from projects.models import AuditAction, Project, Unit
-from projects.permissions import require_role
+from projects.permissions import require_editor
 from projects.services.locking import check_lock_version
 
 from .. import targets
 from ..choices import GoalScope, Status
-from ..field_specs import GOAL_FIELDS, INDICATOR_FIELDS, PARSED_FIELDS
+from ..field_specs import GOAL_FIELDS, INDICATOR_FIELDS, PARSED_FIELDS, TASK_FIELDS
 from ..models import GoalTask, Indicator, PerformanceGoal
 from ..selectors.previous_year import previous_year_value
+from .workflow import require_edit
 
-EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
 GOAL_IS_FIXED = "指标创建后不能改挂到其他绩效目标；请在目标下新增指标，再删除原指标。"
-
-
-def ensure_editable(goal: PerformanceGoal) -> None:
-    if not goal.is_editable:
-        message = (
-            f"绩效目标当前状态为“{goal.get_status_display()}”，不能直接修改；"
-            "已批复的目标请通过“调整”生成新版本。"
-        )
-        # Django drops ``code`` on a dict-form error: put it on the message and on the error.
-        error = ValidationError({"status": ValidationError(message, code="not_editable")})
-        error.code = "not_editable"
-        raise error
 
 
 def apply_parsed_target(indicator: Indicator, *, previous_value: Decimal | None = None) -> None:
@@ -82,7 +69,7 @@ def goal_create(
             raise ValidationError({"year": f"目标年度 {year} 与项目年度 {project.year} 不一致。"})
     elif unit is None:
         raise ValidationError({"unit": "整体绩效目标必须指定单位。"})
-    require_role(actor, unit, EDITORS, "编制绩效目标")
+    require_editor(actor, unit, "编制绩效目标")
     existing = PerformanceGoal.objects.filter(scope=scope, year=year, unit=unit, project=project)
     if existing.exists():
         raise ValidationError(
@@ -129,8 +116,7 @@ def goal_update(
     """Edit the text and budget fields of a draft or returned goal."""
     goal = PerformanceGoal.objects.select_for_update().get(pk=goal.pk)
     check_lock_version(goal, expected_version)
-    require_role(actor, goal.unit, EDITORS, "修改绩效目标")
-    ensure_editable(goal)
+    require_edit(goal, actor=actor, action="修改绩效目标")
     before = audit.snapshot(goal, GOAL_FIELDS)
     for key, value in data.items():
         if key not in GOAL_FIELDS:
@@ -183,8 +169,7 @@ def indicator_save(
         current = Indicator.objects.filter(pk=indicator.pk).values_list("goal_id", flat=True)
         if current.first() not in (None, goal.pk):
             raise ValidationError({"goal": GOAL_IS_FIXED})
-    require_role(actor, goal.unit, EDITORS, "修改绩效指标")
-    ensure_editable(goal)
+    require_edit(goal, actor=actor, action="修改绩效指标")
     created = indicator is None
     if created:
         indicator = Indicator(goal=goal)
@@ -228,8 +213,7 @@ def indicator_delete(
 ) -> None:
     """Delete an indicator of an editable goal (refused when it changed since ``expected_version``)."""
     goal = indicator.goal
-    require_role(actor, goal.unit, EDITORS, "删除绩效指标")
-    ensure_editable(goal)
+    require_edit(goal, actor=actor, action="删除绩效指标")
     check_lock_version(indicator, expected_version)
     snapshot = audit.snapshot(indicator, INDICATOR_FIELDS)
     pk = indicator.pk
@@ -243,9 +227,6 @@ def indicator_delete(
     )
 
 
-TASK_FIELDS = ("name", "content", "order")
-
-
 @transaction.atomic
 def goal_task_save(
     *,
@@ -256,8 +237,7 @@ def goal_task_save(
     expected_version: int | None = None,
 ) -> GoalTask:
     """Create or edit a 年度主要任务 of an editable (unit-overall) goal."""
-    require_role(actor, goal.unit, EDITORS, "修改年度主要任务")
-    ensure_editable(goal)
+    require_edit(goal, actor=actor, action="修改年度主要任务")
     created = task is None
     if created:
         task = GoalTask(goal=goal)
@@ -292,8 +272,7 @@ def goal_task_save(
 def goal_task_delete(*, task: GoalTask, actor=None, expected_version: int | None = None) -> None:
     """Delete a 年度主要任务 (refused when it changed since ``expected_version``)."""
     goal = task.goal
-    require_role(actor, goal.unit, EDITORS, "删除年度主要任务")
-    ensure_editable(goal)
+    require_edit(goal, actor=actor, action="删除年度主要任务")
     check_lock_version(task, expected_version)
     snapshot = audit.snapshot(task, TASK_FIELDS)
     pk = task.pk

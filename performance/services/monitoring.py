@@ -1,8 +1,10 @@
 """Monitoring (绩效运行监控): the finance bureau opens a round, each unit fills its reports, the
 engine computes execution, 时间进度 and lights.
 
-Submit / review / return of a report are the shared transitions of ``workflow.py``. Derived
-figures come from ``derived_figures.apply_report`` — the same row function ``recompute_year`` uses.
+Submit / review / return of a report are the shared transitions of ``workflow``; filling it in
+is the shared path of ``filling`` (fields from ``field_specs.MONITORING_REPORT``). Derived
+figures come from ``derived_figures.apply_report`` — the same row function ``recompute_year``
+uses.
 """
 
 from __future__ import annotations
@@ -17,18 +19,17 @@ from django.db import IntegrityError, transaction
 
 from projects import audit
 from projects.bulk_writes import bulk_update_rows
-from projects.choices import Role, UnitKind
-from projects.models import AuditAction, Unit
-from projects.permissions import has_role, require_role
+from projects.models import AuditAction
+from projects.permissions import may_open_rounds
 from projects.services.locking import check_lock_version
 
 from ..choices import (
-    EDITABLE_STATUSES,
     GoalScope,
     RoundStatus,
     Status,
     WindowKind,
 )
+from ..field_specs import MONITORING_REPORT
 from ..models import (
     Indicator,
     MonitoringEntry,
@@ -39,44 +40,14 @@ from ..models import (
 )
 from ..selectors import budget_execution, previous_year
 from ..selectors.schemes import scheme_for_unit, schemes_for_units
-from . import derived_figures, typed_values
+from . import derived_figures, filling, typed_values
 from .alerts import notify_lights
+from .workflow import require_edit
 
-ROUND_OPENERS = (Role.FINANCE_REVIEWER, Role.ADMIN)
-EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
-REPORT_FIELDS = ("forecast_executed", "summary")
-ENTRY_FIELDS = (
-    "value_raw",
-    "forecast_raw",
-    "band",
-    "deviation_cause",
-    "deviation_note",
-    "likelihood",
-    "measures",
-)
-FILLED = derived_figures.FilledForm(
-    fields=REPORT_FIELDS,
-    computed=derived_figures.REPORT_COMPUTED,
-    row_fields=ENTRY_FIELDS,
-    row_computed=derived_figures.ENTRY_COMPUTED,
-    rows_label="entries",
-    comment="填报绩效监控表",
-)
 ROUND_FIELDS = ("year", "data_month", "title", "opens_on", "deadline", "status")
 
 
 # --- rounds --------------------------------------------------------------------------------
-
-
-def can_open_rounds(user) -> bool:
-    """财政审核人 or 管理员 of the finance bureau (or a superuser)."""
-    if user is None:
-        return True
-    if getattr(user, "is_superuser", False):
-        return True
-    return any(
-        has_role(user, root, ROUND_OPENERS) for root in Unit.objects.filter(kind=UnitKind.FINANCE)
-    )
 
 
 def default_round_title(year: int, data_month: int) -> str:
@@ -111,7 +82,7 @@ def monitoring_round_open(
 
     Also creates the round's 绩效监控 reporting window, so the reminder sweep sees its deadline.
     """
-    if not can_open_rounds(actor):
+    if not may_open_rounds(actor):
         raise PermissionDenied("只有财政审核人或管理员可以开启监控轮次。")
     check_round_input(year, data_month, opens_on, deadline)
     rounds = MonitoringRound.objects.select_for_update().filter(year=year, data_month=data_month)
@@ -287,20 +258,35 @@ def _entries_of(report: MonitoringReport) -> list[MonitoringEntry]:
     return list(derived_figures.with_indicators(MonitoringEntry.objects.filter(report=report)))
 
 
-def ensure_editable(report: MonitoringReport) -> None:
-    if report.status not in EDITABLE_STATUSES:
-        raise typed_values.refuse(
-            {
-                "status": f"监控表当前状态为“{report.get_status_display()}”，不能修改；"
-                "需要修改请由审核人退回。"
-            },
-            "not_editable",
+def _read_report_field(report: MonitoringReport, name: str, value) -> None:
+    if name == "forecast_executed":
+        amount = typed_values.decimal_or_none(value, name)
+        report.forecast_executed = amount
+        if amount is not None and amount < 0:
+            raise typed_values.FieldProblem(name, "全年预计执行数不能为负数。")
+    else:
+        report.summary = value or ""
+
+
+def _read_entry_field(entry: MonitoringEntry, name: str, value) -> None:
+    if name == "band":
+        value = typed_values.band_code(value)
+    elif name == "deviation_cause":
+        value = typed_values.cause_code(value)
+    elif name == "likelihood":
+        value = typed_values.likelihood_code(value)
+    setattr(entry, name, (value or "").strip() if isinstance(value, str) else value or "")
+
+
+def _check_entry(entry: MonitoringEntry, given: Mapping[str, Any], prefix: str, errors) -> None:
+    """The values typed in this input must read against the indicator's target."""
+    target = derived_figures.indicator_target(entry.indicator)
+    for name in MONITORING_REPORT.row.typed:
+        message = derived_figures.value_error(
+            getattr(entry, name), indicator=entry.indicator, target=target
         )
-    if report.round.status == RoundStatus.CLOSED:
-        raise typed_values.refuse(
-            {"status": f"“{report.round}”已结束，监控表不能再修改。"},
-            "round_closed",
-        )
+        if message and name in given:
+            errors[f"{prefix}.{name}"] = message
 
 
 @transaction.atomic
@@ -319,73 +305,19 @@ def monitoring_report_update(
     """
     report = _locked_report(report)
     check_lock_version(report, expected_version)
-    require_role(actor, report.unit, EDITORS, "填报绩效监控表")
-    ensure_editable(report)
-    errors: dict[str, str] = {}
-    before = audit.snapshot(report, REPORT_FIELDS)
-    for key, value in data.items():
-        if key not in REPORT_FIELDS:
-            errors[key] = "该字段不能在此修改。"
-        elif key == "forecast_executed":
-            try:
-                amount = typed_values.decimal_or_none(value, key)
-            except typed_values.FieldProblem as problem:
-                errors[key] = problem.message
-                continue
-            if amount is not None and amount < 0:
-                errors[key] = "全年预计执行数不能为负数。"
-            report.forecast_executed = amount
-        else:
-            report.summary = value or ""
-
+    require_edit(report, actor=actor, action="填报绩效监控表")
     rows = _entries_of(report)
-    by_indicator = {e.indicator_id: e for e in rows}
-    entry_before = {e.pk: audit.snapshot(e, ENTRY_FIELDS) for e in rows}
-    for index, row in enumerate(entries):
-        prefix = f"entries[{index}]"
-        entry = by_indicator.get(typed_values.indicator_id_of(row.get("indicator")))
-        if entry is None:
-            errors[f"{prefix}.indicator"] = "该指标不在本监控表中。"
-            continue
-        for key, value in row.items():
-            if key == "indicator":
-                continue
-            if key not in ENTRY_FIELDS:
-                errors[f"{prefix}.{key}"] = "该字段不能在此修改。"
-                continue
-            try:
-                if key == "band":
-                    value = typed_values.band_code(value)
-                elif key == "deviation_cause":
-                    value = typed_values.cause_code(value)
-                elif key == "likelihood":
-                    value = typed_values.likelihood_code(value)
-            except typed_values.FieldProblem as problem:
-                errors[f"{prefix}.{key}"] = f"「{entry.indicator.level3}」：{problem.message}"
-                continue
-            setattr(entry, key, (value or "").strip() if isinstance(value, str) else value or "")
-        target = derived_figures.indicator_target(entry.indicator)
-        for key in ("value_raw", "forecast_raw"):
-            message = derived_figures.value_error(
-                getattr(entry, key), indicator=entry.indicator, target=target
-            )
-            if message and key in row:
-                errors[f"{prefix}.{key}"] = message
-    if errors:
-        raise typed_values.refuse(errors, "invalid")
-
-    report.full_clean(exclude=["round", "project", "goal", "unit"])
-    for entry in rows:
-        entry.full_clean(exclude=["report", "indicator"])
-    derived_figures.save_filled(
-        FILLED,
+    filling.fill(
+        MONITORING_REPORT,
         report,
         rows,
-        before=before,
-        rows_before=entry_before,
-        compute=lambda: _compute(report, rows),
-        actor=actor,
-    )
+        data=data,
+        row_data=entries,
+        read=_read_report_field,
+        read_row=_read_entry_field,
+        check_row=_check_entry,
+        missing_row="该指标不在本监控表中。",
+    ).save(compute=lambda: _compute(report, rows), actor=actor, comment="填报绩效监控表")
     notify_lights(report, rows)
     return report
 

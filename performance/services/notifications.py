@@ -10,36 +10,27 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from projects import audit
-from projects.choices import Role
-from projects.models import AuditAction, Membership, Unit
+from projects.models import AuditAction, Unit
+from projects.permissions import DEPT_REVIEWERS, UNIT_STAFF, users_with_roles
 
 from .. import dispatch
 from ..models import Notification
 
 
-def recipients_for(unit: Unit, roles: Iterable[str]) -> list:
-    """Active users holding one of ``roles`` on ``unit`` or a unit above it."""
-    codes = [code for code in unit.path.split("/") if code]
-    user_ids = Membership.objects.filter(unit__code__in=codes, role__in=list(roles)).values(
-        "user_id"
-    )
-    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
-
-
 def unit_staff(unit: Unit) -> list:
-    """The people who fill in and sign off a unit's work."""
-    return recipients_for(unit, (Role.FILLER, Role.UNIT_REVIEWER))
+    """The people who fill in and sign off a unit's work (``UNIT_STAFF``)."""
+    return users_with_roles(unit, UNIT_STAFF)
 
 
 def department_reviewers(unit: Unit) -> list:
-    return recipients_for(unit, (Role.DEPT_REVIEWER,))
+    """The reviewers of the unit's department (``DEPT_REVIEWERS``)."""
+    return users_with_roles(unit, DEPT_REVIEWERS)
 
 
 def notify(

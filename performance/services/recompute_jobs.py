@@ -25,9 +25,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects import audit
-from projects.choices import Role
 from projects.models import AuditAction, Project, Unit
-from projects.permissions import require_role
+from projects.permissions import RECOMPUTERS, WHOLE_YEAR_RECOMPUTERS, require_role
 
 from .. import dispatch
 from ..choices import JOB_FINISHED, JobKind, JobStatus
@@ -35,8 +34,6 @@ from ..fault_injection import checkpoint
 from ..models import Job, PerformanceGoal
 from .jobs import job_create, job_fail, job_heartbeat
 
-RECOMPUTE_ROLES = (Role.DEPT_REVIEWER, Role.FINANCE_REVIEWER, Role.ADMIN)
-WHOLE_YEAR_ROLES = (Role.FINANCE_REVIEWER, Role.ADMIN)
 # Statuses in which a chunk still does its work: a stalled job whose worker was only slow
 # takes its late chunk and runs again.
 TAKES_CHUNKS = (JobStatus.RUNNING, JobStatus.STALLED)
@@ -104,13 +101,13 @@ def require_recompute_permission(actor, unit: Unit | None) -> None:
     """A unit needs 主管部门审核人, 财政审核人 or 管理员 on it; all units (``None``) need 财政审核人
     or 管理员 at the top of the tree (or a superuser). ``actor=None`` is the system."""
     if unit is not None:
-        require_role(actor, unit, RECOMPUTE_ROLES, "重新计算")
+        require_role(actor, unit, RECOMPUTERS, "重新计算")
     elif actor is not None and not actor.is_superuser:
         roots = list(Unit.objects.filter(parent__isnull=True))
         if not roots:
             raise _refuse("unit", "尚无任何单位。")
         for root in roots:
-            require_role(actor, root, WHOLE_YEAR_ROLES, "重新计算全部单位")
+            require_role(actor, root, WHOLE_YEAR_RECOMPUTERS, "重新计算全部单位")
 
 
 def _supersede(job: Job, *, by: Job, actor, now) -> None:

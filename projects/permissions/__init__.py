@@ -3,11 +3,16 @@ querysets, API querysets, services and imports — and never re-declares a rule.
 
 - ``scope``           which units a user sees (``visible_units``), his roles on a unit
                       (``roles_for``, ``has_role``) and ``require_role`` for the services
+- ``roles``           the role sets (``UNIT_EDITORS``, ``UNIT_STAFF``, the reviewers of each
+                      step, ``ROUND_OPENERS``, ``RECOMPUTERS`` …), declared once, and the named
+                      checks on them (``may_edit_unit``, ``require_editor``, ``holds_any_role``,
+                      ``may_open_rounds``) and recipients (``users_with_roles``, ``RoleHolders``)
 - ``administration``  who may manage users and memberships and change the rules everyone works
                       under (schemes, windows, schedules); the README's administration matrix
 - ``groups``          the Django permission groups per role, kept in step after every migrate
 
-The functions of ``scope`` and ``administration`` are importable from ``projects.permissions``.
+Everything below is importable from ``projects.permissions``. Nothing outside this package
+declares a set of roles or queries memberships by role (a test walks the code for it).
 """
 
 from .administration import (
@@ -23,23 +28,61 @@ from .administration import (
     may_manage_tokens,
     may_manage_windows,
 )
-from .scope import forget_cached_memberships, has_role, require_role, roles_for, visible_units
+from .roles import (
+    DEPT_REVIEWERS,
+    FINANCE_REVIEWERS,
+    RECOMPUTERS,
+    ROUND_OPENERS,
+    UNIT_ADMINS,
+    UNIT_EDITORS,
+    UNIT_STAFF,
+    WHOLE_YEAR_RECOMPUTERS,
+    RoleHolders,
+    holds_any_role,
+    may_edit_unit,
+    may_open_rounds,
+    require_editor,
+    users_with_roles,
+)
+from .scope import (
+    forget_cached_memberships,
+    has_role,
+    require_role,
+    role_labels,
+    roles_for,
+    visible_units,
+)
 
 __all__ = [
+    "DEPT_REVIEWERS",
+    "FINANCE_REVIEWERS",
+    "RECOMPUTERS",
+    "ROUND_OPENERS",
+    "UNIT_ADMINS",
+    "UNIT_EDITORS",
+    "UNIT_STAFF",
+    "WHOLE_YEAR_RECOMPUTERS",
+    "RoleHolders",
     "administered_units",
     "administered_users",
     "forget_cached_memberships",
     "grant_refusal",
     "has_role",
+    "holds_any_role",
     "is_administrator",
     "is_finance_admin",
     "may_administer_user",
+    "may_edit_unit",
     "may_grant",
     "may_manage_schedules",
     "may_manage_schemes",
     "may_manage_tokens",
     "may_manage_windows",
+    "may_open_rounds",
+    "require_editor",
     "require_role",
+    "role_labels",
     "roles_for",
+    "users_with_roles",
     "visible_units",
 ]

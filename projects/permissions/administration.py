@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 
 from ..choices import Role, UnitKind
 from ..models import Membership, Unit
+from .roles import UNIT_ADMINS
 from .scope import _membership_paths, has_role
 
 
@@ -79,9 +80,9 @@ def grant_refusal(actor, *, user, unit: Unit, role: str, revoke: bool = False) -
     if actor.is_superuser:
         return None
     at_finance = unit.kind == UnitKind.FINANCE or role == Role.FINANCE_REVIEWER
-    if at_finance and not has_role(actor, unit, (Role.ADMIN,)):
+    if at_finance and not has_role(actor, unit, UNIT_ADMINS):
         return "财政局的角色只能由财政局的管理员或系统管理员授予。"
-    if not has_role(actor, unit, (Role.ADMIN,)):
+    if not has_role(actor, unit, UNIT_ADMINS):
         return f"您不是“{unit.name}”或其上级单位的管理员，不能授予该单位的角色。"
     if user is not None and user.pk is not None and not may_administer_user(actor, user):
         if user.is_superuser:

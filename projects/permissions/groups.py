@@ -72,7 +72,7 @@ REVIEWING = [
     "performance.add_job",
 ]
 # Rounds and windows: the admin classes further require the finance bureau
-# (``monitoring.can_open_rounds``, ``permissions.may_manage_windows``).
+# (``permissions.may_open_rounds``, ``permissions.may_manage_windows``).
 ROUNDS_AND_WINDOWS = [
     "performance.add_monitoringround",
     "performance.change_monitoringround",

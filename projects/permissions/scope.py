@@ -59,11 +59,17 @@ def forget_cached_memberships(user) -> None:
         del user._membership_paths_cache
 
 
-def require_role(user, unit: Unit, roles, action: str) -> None:
+def role_labels(roles: Iterable[str]) -> str:
+    """``填报人、单位审核人、管理员``: how refusals name the roles an action needs."""
+    return "、".join(Role(role).label for role in roles)
+
+
+def require_role(user, unit: Unit, roles: Iterable[str], action: str) -> None:
     """Refuse (``PermissionDenied``, saying which roles) unless ``user`` holds one of ``roles``
     on ``unit`` or above it; ``None`` is the system (demo loader, scheduled tasks)."""
     if user is None:  # system jobs (demo loader, scheduled tasks) act without a user
         return
     if not has_role(user, unit, roles):
-        labels = "、".join(Role(r).label for r in roles)
-        raise PermissionDenied(f"您在“{unit.name}”没有{action}的权限（需要：{labels}）。")
+        raise PermissionDenied(
+            f"您在“{unit.name}”没有{action}的权限（需要：{role_labels(roles)}）。"
+        )

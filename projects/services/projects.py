@@ -16,9 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from .. import audit
-from ..choices import FundSource, Role
+from ..choices import FundSource
 from ..models import AuditAction, ExecutionRecord, Project, ProjectBudget, Unit
-from ..permissions import require_role, visible_units
+from ..permissions import require_editor, visible_units
 from .accounts import membership_add as membership_add  # users and memberships live there
 from .locking import check_lock_version
 
@@ -38,7 +38,6 @@ PROJECT_FIELDS = (
     "basis",
 )
 BUDGET_FIELDS = ("amount", "adjusted_amount")
-EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
 
 
 def project_of_other_unit(*, code: str, year: int, unit: Unit, actor) -> Project | None:
@@ -83,13 +82,13 @@ def project_save(
         project = Project.objects.select_for_update().get(pk=project.pk)
         check_lock_version(project, expected_version)
         before = audit.snapshot(project, PROJECT_FIELDS)
-        require_role(actor, project.unit, EDITORS, "修改项目")
+        require_editor(actor, project.unit, "修改项目")
     for key, value in data.items():
         if key not in PROJECT_FIELDS:
             raise ValidationError({key: "未知字段。"})
         setattr(project, key, value)
     if project.unit_id:
-        require_role(actor, project.unit, EDITORS, "维护项目")
+        require_editor(actor, project.unit, "维护项目")
     project.full_clean()
     if created or {"code", "year", "unit"} & set(data):
         check_code_of_other_units(project, actor)
@@ -139,7 +138,7 @@ def project_set_budget(
     actor=None,
 ) -> ProjectBudget:
     """Set the initial (and adjusted) budget of one fund source; the adjusted defaults to it."""
-    require_role(actor, project.unit, EDITORS, "维护项目预算")
+    require_editor(actor, project.unit, "维护项目预算")
     FundSource(fund_source)
     budget = ProjectBudget.objects.filter(project=project, fund_source=fund_source).first()
     before = {} if budget is None else audit.snapshot(budget, BUDGET_FIELDS)
@@ -172,7 +171,7 @@ def execution_add(
     actor=None,
 ) -> ExecutionRecord:
     """Record a payment (negative for a correction) against a project."""
-    require_role(actor, project.unit, EDITORS, "登记支出")
+    require_editor(actor, project.unit, "登记支出")
     record = ExecutionRecord(
         project=project,
         date=date,
@@ -199,7 +198,7 @@ def project_budget_update(
 ) -> ProjectBudget:
     """Change one budget row: its fund source and amounts (the project stays)."""
     budget = ProjectBudget.objects.select_for_update().select_related("project").get(pk=budget.pk)
-    require_role(actor, budget.project.unit, EDITORS, "维护项目预算")
+    require_editor(actor, budget.project.unit, "维护项目预算")
     fields = ("fund_source", *BUDGET_FIELDS)
     unknown = [key for key in data if key not in fields]
     if unknown:
@@ -224,7 +223,7 @@ def project_budget_update(
 @transaction.atomic
 def project_budget_delete(*, budget: ProjectBudget, actor=None) -> None:
     """Remove one fund source's budget from a project."""
-    require_role(actor, budget.project.unit, EDITORS, "维护项目预算")
+    require_editor(actor, budget.project.unit, "维护项目预算")
     before = audit.snapshot(budget, BUDGET_FIELDS)
     budget.delete()
     audit.record(
@@ -245,7 +244,7 @@ def execution_update(
 ) -> ExecutionRecord:
     """Correct a recorded payment; the audit keeps the old values."""
     record = ExecutionRecord.objects.select_for_update().get(pk=record.pk)
-    require_role(actor, record.project.unit, EDITORS, "修改支出记录")
+    require_editor(actor, record.project.unit, "修改支出记录")
     before = audit.snapshot(record, EXECUTION_FIELDS)
     for key in EXECUTION_FIELDS:
         if key in data:
@@ -266,7 +265,7 @@ def execution_update(
 
 @transaction.atomic
 def execution_delete(*, record: ExecutionRecord, actor=None) -> None:
-    require_role(actor, record.project.unit, EDITORS, "删除支出记录")
+    require_editor(actor, record.project.unit, "删除支出记录")
     before = audit.snapshot(record, EXECUTION_FIELDS)
     pk = record.pk
     record.delete()

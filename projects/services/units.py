@@ -9,9 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from .. import audit
-from ..choices import Role
 from ..models import AuditAction, Membership, Unit
-from ..permissions import require_role
+from ..permissions import UNIT_ADMINS, require_role
 from . import accounts
 from .accounts import membership_add as membership_add  # users and memberships live there
 
@@ -50,7 +49,7 @@ def unit_save(*, data: Mapping[str, Any], actor=None, unit: Unit | None = None) 
         scope = data.get("parent") if created else anchor
         if scope is None:
             raise PermissionDenied("只有系统管理员可以新增财政局。")
-        require_role(actor, scope, (Role.ADMIN,), "维护单位")
+        require_role(actor, scope, UNIT_ADMINS, "维护单位")
     before = {} if created else audit.snapshot(unit, UNIT_FIELDS)
     for key in UNIT_FIELDS:
         if key in data:

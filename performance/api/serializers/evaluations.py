@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from projects.models import Project, Unit
 
+from ...field_specs import SELF_EVALUATION
 from ...models import IndicatorEvaluation, ScoringScheme, SelfEvaluation
 from ...services import workflow
 from .common import ProjectBriefSerializer, UnitBriefSerializer
@@ -150,14 +151,7 @@ class EvaluationCreateSerializer(serializers.Serializer):
         return attrs
 
 
-SCORE_INPUT_FIELDS = (
-    "actual_raw",
-    "band",
-    "band_score",
-    "override_score",
-    "override_reason",
-    "deviation_reason",
-)
+# --- writes: what the unit fills (``field_specs.SELF_EVALUATION``) ------------------------
 
 
 class ScoreInputSerializer(serializers.ModelSerializer):
@@ -165,8 +159,8 @@ class ScoreInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IndicatorEvaluation
-        fields = ["indicator", *SCORE_INPUT_FIELDS]
-        extra_kwargs = {name: {"required": False} for name in SCORE_INPUT_FIELDS}
+        fields = ["indicator", *SELF_EVALUATION.row.filled]
+        extra_kwargs = {name: {"required": False} for name in SELF_EVALUATION.row.filled}
 
 
 class EvaluationUpdateSerializer(serializers.ModelSerializer):
@@ -177,10 +171,10 @@ class EvaluationUpdateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SelfEvaluation
-        fields = ["lock_version", "deviation_analysis", "measures", "has_deviation", "scores"]
+        # has_deviation: the API's name of deviation_declared (``SELF_EVALUATION.aliases``)
+        fields = ["lock_version", *SELF_EVALUATION.input_names, SELF_EVALUATION.row.name]
         extra_kwargs = {
-            "deviation_analysis": {"required": False},
-            "measures": {"required": False},
+            **{name: {"required": False} for name in SELF_EVALUATION.input_names},
             "has_deviation": {
                 "required": False,
                 "help_text": "单位认定存在偏差（指标均已达标时也可勾选）。",

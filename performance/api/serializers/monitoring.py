@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from ...field_specs import MONITORING_REPORT
 from ...models import Indicator, MonitoringEntry, MonitoringReport, MonitoringRound
 from ...services import workflow
 from .common import ProjectBriefSerializer, UnitBriefSerializer
@@ -115,15 +116,7 @@ class ReportDetailSerializer(ReportSerializer):
         return sorted(workflow.allowed_actions(report, self.context["request"].user))
 
 
-ENTRY_INPUT_FIELDS = (
-    "value_raw",
-    "forecast_raw",
-    "band",
-    "deviation_cause",
-    "deviation_note",
-    "likelihood",
-    "measures",
-)
+# --- writes: what the unit fills (``field_specs.MONITORING_REPORT``) -----------------------
 
 
 class EntryInputSerializer(serializers.ModelSerializer):
@@ -131,8 +124,8 @@ class EntryInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MonitoringEntry
-        fields = ["indicator", *ENTRY_INPUT_FIELDS]
-        extra_kwargs = {name: {"required": False} for name in ENTRY_INPUT_FIELDS}
+        fields = ["indicator", *MONITORING_REPORT.row.filled]
+        extra_kwargs = {name: {"required": False} for name in MONITORING_REPORT.row.filled}
 
 
 class ReportUpdateSerializer(serializers.ModelSerializer):
@@ -145,5 +138,5 @@ class ReportUpdateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MonitoringReport
-        fields = ["lock_version", "forecast_executed", "summary", "entries"]
-        extra_kwargs = {"forecast_executed": {"required": False}, "summary": {"required": False}}
+        fields = ["lock_version", *MONITORING_REPORT.input_names, MONITORING_REPORT.row.name]
+        extra_kwargs = {name: {"required": False} for name in MONITORING_REPORT.input_names}

@@ -40,13 +40,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
-from projects.models import Membership
+from projects.permissions import UNIT_EDITORS, holds_any_role
 
 from ... import dispatch
 from ...choices import JOB_FINISHED, JobKind
 from ...models import Job
 from .. import jobs
-from .planning import EDITORS, build_plan
+from .planning import build_plan
 from .reading import estimate_rows, limit, open_table, read_bytes
 from .result import ImportFileError, ImportIssue, ImportResult
 from .validation import validate_rows
@@ -70,7 +70,7 @@ def require_importer(actor) -> None:
         return
     if not actor.is_authenticated or not actor.is_active:
         raise PermissionDenied("请先登录。")
-    if not Membership.objects.filter(user=actor, role__in=EDITORS).exists():
+    if not holds_any_role(actor, UNIT_EDITORS):
         raise PermissionDenied("您没有导入绩效目标的权限（需要：填报人、单位审核人或管理员）。")
 
 

@@ -16,9 +16,9 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 
 from projects import audit
-from projects.choices import FundSource, Role, UnitKind
+from projects.choices import FundSource, UnitKind
 from projects.models import Project, Unit
-from projects.permissions import has_role, visible_units
+from projects.permissions import may_edit_unit, visible_units
 
 from ... import targets
 from ...choices import GoalScope, Status
@@ -31,7 +31,6 @@ from .columns import HEADER_OF
 from .result import ImportResult
 from .validation import TargetRow
 
-EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
 ZERO = Decimal("0")
 
 
@@ -104,7 +103,7 @@ def _check_units(rows: list[TargetRow], actor, result: ImportResult) -> dict[str
                 first,
                 column,
             )
-        elif actor is not None and not has_role(actor, unit, EDITORS):
+        elif not may_edit_unit(actor, unit):
             result.error(
                 f"您在「{unit.name}」没有导入绩效目标的权限（需要：填报人、单位审核人或管理员）"
                 f"{_rows_label(unit_rows)}。",

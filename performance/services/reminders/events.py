@@ -7,11 +7,12 @@ import datetime as dt
 from django.db.models import Q
 
 from projects.models import Unit
+from projects.permissions import DEPT_REVIEWERS, UNIT_STAFF, RoleHolders
 
 from ...choices import Grade, Light, Likelihood, NotificationKind
 from ...models import MonitoringEntry, MonitoringReport, Notification, SelfEvaluation
 from ...selectors.work_due import HANDED_IN
-from .common import ESCALATION_ROLES, STAFF_ROLES, Recipients, notify_once
+from .common import notify_once
 
 # Event warnings look at recent years only, so the sweep does not grow with history.
 EVENT_YEARS_BACK = 2
@@ -107,8 +108,8 @@ def events_sweep(*, today: dt.date) -> int:
     notices = event_notices(today)
     if not notices:
         return 0
-    all_roles = STAFF_ROLES + ESCALATION_ROLES
-    recipients = Recipients({n[4].pk: n[4] for n in notices}.values(), all_roles)
+    all_roles = UNIT_STAFF + DEPT_REVIEWERS
+    recipients = RoleHolders({n[4].pk: n[4].path for n in notices}.values(), all_roles)
     existing = set(
         Notification.objects.filter(occasion_key__in=[n[0] for n in notices]).values_list(
             "recipient_id", "occasion_key"
@@ -117,7 +118,7 @@ def events_sweep(*, today: dt.date) -> int:
     created = 0
     for key, kind, title, body, unit, escalate in notices:
         created += notify_once(
-            recipients=recipients.of(unit, all_roles if escalate else STAFF_ROLES),
+            recipients=recipients.of(unit, all_roles if escalate else UNIT_STAFF),
             occasion_key=key,
             existing=existing,
             kind=kind,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from projects.models import Unit
+from projects.permissions import DEPT_REVIEWERS, UNIT_STAFF, RoleHolders
 
 from ...choices import NotificationKind, WindowKind
 from ...models import (
@@ -13,7 +14,7 @@ from ...models import (
     ReportingWindow,
 )
 from ...selectors.work_due import DUE, OPEN, OVERDUE, window_stage, work_due
-from .common import ESCALATION_ROLES, STAFF_ROLES, Recipients, admin_link, listing, notify_once
+from .common import admin_link, listing, notify_once
 
 WORK_LABEL = {
     WindowKind.GOAL_SET: "尚未提交绩效目标",
@@ -42,8 +43,8 @@ def window_sweep(*, window: ReportingWindow, today: dt.date) -> int:
     if not due:
         return 0
     units = {unit.pk: unit for unit in Unit.objects.filter(pk__in=due)}
-    roles = STAFF_ROLES + (ESCALATION_ROLES if stage == OVERDUE else ())
-    recipients = Recipients(units.values(), roles)
+    roles = UNIT_STAFF + (DEPT_REVIEWERS if stage == OVERDUE else ())
+    recipients = RoleHolders((unit.path for unit in units.values()), roles)
     keys = [window_key(window, stage, unit_id) for unit_id in units]
     existing = set(
         Notification.objects.filter(occasion_key__in=keys).values_list(

@@ -46,9 +46,10 @@ from performance.services import attachments as attachment_services
 from performance.services import evaluation as evaluation_services
 from performance.services import monitoring as monitoring_services
 from performance.services import workflow
-from performance.services.recompute_jobs import RECOMPUTE_ROLES, recompute_request
+from performance.services.recompute_jobs import recompute_request
 from projects.choices import Role
 from projects.models import Project, Unit
+from projects.permissions import RECOMPUTERS, UNIT_EDITORS
 from projects.services import accounts
 from tests.support.evidence_files import pdf_bytes
 from tests.support.evidence_files import upload as evidence_upload
@@ -65,7 +66,7 @@ OWN_PROJECT, FOREIGN_PROJECT = "410395220000000007669", "3050042023001"
 OWN_APPROVED, FOREIGN_APPROVED = "410395220000000007677", "3050042023002"
 FOREIGN_UNEVALUATED = "3050042023005"
 YEAR = {OWN: 2022, FOREIGN: 2023}
-EDITORS = set(workflow.EDITORS)
+EDITORS = set(UNIT_EDITORS)
 SUCCESS = {200, 201, 202, 204}
 
 
@@ -348,14 +349,17 @@ WRONG_STATE = {
 }
 
 
+DOCUMENT_MODELS = {
+    "goals": PerformanceGoal,
+    "monitoring-reports": MonitoringReport,
+    "evaluations": SelfEvaluation,
+}
+
+
 def transition(kind: str, action: str):
     """A review action, tried in each state ``TRANSITIONS`` lists for it and one it does not."""
     is_goal = kind == "goals"
-    rows = [
-        row
-        for row in workflow.TRANSITIONS
-        if row.action == action and (is_goal or not row.goal_only)
-    ]
+    rows = [row for row in workflow.transitions_of(DOCUMENT_MODELS[kind]) if row.action == action]
     states = [row.source for row in rows] + [WRONG_STATE[action]]
 
     def calls(template, method, persona, world):
@@ -447,7 +451,7 @@ def request_recompute(template, method, persona, world):
         yield Call(
             method,
             template,
-            visible(persona, owner) and bool(persona.roles_on(owner) & set(RECOMPUTE_ROLES)),
+            visible(persona, owner) and bool(persona.roles_on(owner) & set(RECOMPUTERS)),
             owner,
             data={"year": YEAR[owner], "unit": unit.pk},
         )
@@ -460,7 +464,7 @@ def requeue_job(template, method, persona, world):
         yield Call(
             method,
             url_for(template, job),
-            visible(persona, owner) and bool(persona.roles_on(owner) & set(RECOMPUTE_ROLES)),
+            visible(persona, owner) and bool(persona.roles_on(owner) & set(RECOMPUTERS)),
             owner,
             in_path=True,
             setup=lambda job=job: Job.objects.filter(pk=job.pk).update(

@@ -1,20 +1,17 @@
-"""Review transitions of goals, monitoring reports and self-evaluations, and goal adjustments.
+"""The transitions of any reviewed document (submit, approve, return) and goal adjustments.
 
-One table, :data:`TRANSITIONS`, says who may move what from which state to which; the admin's
-buttons, the API's ``submit|approve|return`` endpoints and the permission-matrix tests all read
-it. The services below enforce it: scope (the object's unit must be visible to the actor), the
+They enforce the rows of ``table``: scope (the object's unit must be visible to the actor), the
 optimistic lock (``expected_version``), the state and the role, in that order, and change nothing
 when any check fails. Every transition bumps ``lock_version`` and writes an audit row.
 
-``PerformanceGoal``, ``MonitoringReport`` and ``SelfEvaluation`` share the fields used here:
-``status``, ``unit``, ``last_comment``, ``submitted_at`` and ``lock_version`` (goals also
-``approved_at`` and ``quality_grade``). Goal-only behaviour (the quality review on submit,
-superseding the previous approved version, adjustments) is keyed on the model, never assumed.
+They touch only the columns of ``models.review.ReviewedDocument`` (``status``, ``last_comment``,
+``submitted_at``, ``lock_version``) and the document's ``unit``. Goal-only behaviour (the quality
+review on submit, ``quality_grade`` and ``approved_at``, superseding the previous approved
+version, adjustments) is keyed on the model, never assumed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,93 +21,18 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from projects import audit
-from projects.choices import Role
 from projects.models import AuditAction
-from projects.permissions import roles_for
+from projects.permissions import role_labels, roles_for
 from projects.services.locking import check_lock_version
 
-from .. import field_specs
-from ..choices import EDITABLE_STATUSES, Grade, NotificationKind, Status
-from ..models import GoalTask, Indicator, PerformanceGoal
-from ..selectors.versions import (
-    INDICATOR_DIFF_FIELDS as INDICATOR_DIFF_FIELDS,  # the version reads are part of this module's interface
-)
-from ..selectors.versions import goal_diff as goal_diff
-from ..selectors.versions import goal_versions as goal_versions
-from ..selectors.versions import open_version, same_scope
-from . import notifications
-from .target_review import quality_review
-
-SUBMIT, APPROVE, RETURN, ADJUST, EDIT = "submit", "approve", "return", "adjust", "edit"
-ACTIONS = (EDIT, SUBMIT, APPROVE, RETURN, ADJUST)
-ACTION_LABELS = {EDIT: "修改", SUBMIT: "提交", APPROVE: "审核通过", RETURN: "退回", ADJUST: "调整"}
-
-EDITORS = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
-
-
-@dataclass(frozen=True)
-class Transition:
-    """One row of the workflow: ``action`` moves ``source`` to ``target`` for ``roles``.
-
-    ``name`` is what the audit trail records; ``goal_only`` rows exist only for goals.
-    """
-
-    action: str
-    source: str
-    target: str
-    roles: tuple[str, ...]
-    name: str
-    label: str
-    goal_only: bool = False
-
-
-# state            action    → next state      who (roles on the object's unit or above)
-# 草稿 draft        submit    → 已提交           填报人, 单位审核人, 管理员
-# 已退回 returned   submit    → 已提交           填报人, 单位审核人, 管理员
-# 已提交 submitted  approve   → 主管部门审核通过   主管部门审核人 (of the unit's own department)
-# 已提交 submitted  return    → 已退回           主管部门审核人 (comment required)
-# 主管部门审核通过   approve   → 财政批复          财政审核人 (goals: supersedes the old version)
-# 主管部门审核通过   return    → 已退回           财政审核人 (comment required)
-# 财政批复 approved adjust    → new version n+1 in 草稿 (goals only; reason required)
-# Editing (not a transition) is allowed in 草稿/已退回 for 填报人, 单位审核人, 管理员.
-# 管理员 (and superusers) maintain data but do not review: review is the reviewers' duty.
-TRANSITIONS: tuple[Transition, ...] = (
-    Transition(SUBMIT, Status.DRAFT, Status.SUBMITTED, EDITORS, "submit", "提交"),
-    Transition(SUBMIT, Status.RETURNED, Status.SUBMITTED, EDITORS, "resubmit", "重新提交"),
-    Transition(
-        APPROVE,
-        Status.SUBMITTED,
-        Status.DEPT_APPROVED,
-        (Role.DEPT_REVIEWER,),
-        "dept_approve",
-        "主管部门审核通过",
-    ),
-    Transition(
-        RETURN,
-        Status.SUBMITTED,
-        Status.RETURNED,
-        (Role.DEPT_REVIEWER,),
-        "dept_return",
-        "主管部门退回",
-    ),
-    Transition(
-        APPROVE,
-        Status.DEPT_APPROVED,
-        Status.APPROVED,
-        (Role.FINANCE_REVIEWER,),
-        "finance_approve",
-        "财政批复",
-    ),
-    Transition(
-        RETURN,
-        Status.DEPT_APPROVED,
-        Status.RETURNED,
-        (Role.FINANCE_REVIEWER,),
-        "finance_return",
-        "财政退回",
-    ),
-    Transition(ADJUST, Status.APPROVED, Status.DRAFT, EDITORS, "adjust", "调整", goal_only=True),
-)
+from ... import field_specs
+from ...choices import Grade, NotificationKind, Status
+from ...models import GoalTask, Indicator, PerformanceGoal
+from ...selectors.versions import open_version, same_scope
+from .. import notifications
+from ..target_review import quality_review
+from ..typed_values import refuse
+from .table import ACTION_LABELS, ADJUST, APPROVE, RETURN, SUBMIT, Transition, transition_for
 
 _WRONG_STATE = {
     SUBMIT: "只有草稿或已退回的{noun}可以提交",
@@ -122,19 +44,8 @@ REJECTING_GRADES = (Grade.FAIR, Grade.POOR)
 
 
 def _refuse(field: str, message: str, code: str) -> ValidationError:
-    """A field-level error whose ``code`` is readable both as ``error.code`` and per message."""
-    error = ValidationError({field: ValidationError(message, code=code)})
-    error.code = code
-    return error
-
-
-def transition_for(obj: models.Model, action: str) -> Transition | None:
-    """The table row for ``action`` from ``obj``'s current state, if there is one."""
-    is_goal = isinstance(obj, PerformanceGoal)
-    for row in TRANSITIONS:
-        if row.action == action and row.source == obj.status and (is_goal or not row.goal_only):
-            return row
-    return None
+    """One field's refusal, its ``code`` readable as ``error.code`` too."""
+    return refuse({field: message}, code)
 
 
 def _noun(obj: models.Model) -> str:
@@ -155,8 +66,9 @@ def _actor_roles(actor, obj: models.Model) -> set[str] | None:
 def _require(roles: set[str] | None, row: Transition, obj: models.Model) -> None:
     if roles is None or roles & set(row.roles):
         return
-    wanted = "、".join(Role(r).label for r in row.roles)
-    raise PermissionDenied(f"您没有对“{obj}”执行“{row.label}”的权限（需要：{wanted}）。")
+    raise PermissionDenied(
+        f"您没有对“{obj}”执行“{row.label}”的权限（需要：{role_labels(row.roles)}）。"
+    )
 
 
 def _lock(obj: models.Model) -> models.Model:
@@ -331,10 +243,11 @@ def _supersede_previous(*, goal: PerformanceGoal, actor) -> None:
         )
 
 
+# A new version copies what the unit filled, the parser's reading of it and the reserved fields.
 COPIED_INDICATOR_FIELDS = (
-    *field_specs.INDICATOR_FIELDS,
-    *field_specs.PARSED_FIELDS,
-    "library_code",
+    *field_specs.INDICATOR.filled,
+    *field_specs.INDICATOR.computed,
+    *field_specs.INDICATOR.reserved,
 )
 
 
@@ -367,7 +280,7 @@ def goal_adjust(*, goal: PerformanceGoal, actor, reason: str) -> PerformanceGoal
         status=Status.DRAFT,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    for name in field_specs.GOAL_FIELDS:
+    for name in field_specs.GOAL.filled:
         setattr(new, name, getattr(locked, name))
     new.adjustment_reason = reason
     new.full_clean()
@@ -380,7 +293,7 @@ def goal_adjust(*, goal: PerformanceGoal, actor, reason: str) -> PerformanceGoal
     )
     GoalTask.objects.bulk_create(
         [
-            GoalTask(goal=new, name=t.name, content=t.content, order=t.order)
+            GoalTask(goal=new, **{name: getattr(t, name) for name in field_specs.TASK.filled})
             for t in locked.tasks.all()
         ]
     )
@@ -400,30 +313,3 @@ def goal_adjust(*, goal: PerformanceGoal, actor, reason: str) -> PerformanceGoal
         changes={"next_version": [None, new.pk]},
     )
     return new
-
-
-def allowed_actions(obj: models.Model, user) -> set[str]:
-    """What ``user`` may do with ``obj`` now: a subset of edit/submit/approve/return/adjust.
-
-    The admin shows only these buttons; the services check the same table on every call.
-    """
-    if user is None or not getattr(user, "is_authenticated", False):
-        return set()
-    roles = roles_for(user, obj.unit)
-    if not roles:
-        return set()
-    allowed = set()
-    if obj.status in EDITABLE_STATUSES and roles & set(EDITORS):
-        allowed.add(EDIT)
-    for action in (SUBMIT, APPROVE, RETURN, ADJUST):
-        row = transition_for(obj, action)
-        if row is not None and roles & set(row.roles):
-            allowed.add(action)
-    if ADJUST in allowed:
-        # List endpoints may annotate ``has_open_version`` to spare a query per approved goal.
-        pending = getattr(obj, "has_open_version", None)
-        if pending is None:
-            pending = open_version(obj) is not None
-        if pending:
-            allowed.discard(ADJUST)
-    return allowed

@@ -1,0 +1,77 @@
+"""The review workflow of every reviewed document (goals, monitoring reports, self-evaluations;
+next spot checks and rectifications).
+
+- ``table``        the one table: each kind of document (:data:`DOCUMENTS`), its transitions
+                   and who may take them (:data:`TRANSITIONS`), when it may be edited
+                   (:func:`ensure_editable`, :func:`require_edit`) and what a user may do with
+                   it now (:func:`allowed_actions`)
+- ``transitions``  the services that move a document: :func:`submit`, :func:`approve`,
+                   :func:`return_`, and :func:`goal_adjust` (a new version of an approved goal)
+
+Import from here (``from performance.services import workflow``); the version reads of goals
+(``goal_versions``, ``goal_diff``, ``same_scope``) are part of this interface, as the admin's
+version history shows them beside the buttons.
+"""
+
+from ...selectors.versions import INDICATOR_DIFF_FIELDS, goal_diff, goal_versions, same_scope
+from .table import (
+    ACTION_LABELS,
+    ACTIONS,
+    ADJUST,
+    APPROVE,
+    DOCUMENTS,
+    EDIT,
+    GOAL_ADJUST,
+    RETURN,
+    REVIEW,
+    SUBMIT,
+    TRANSITIONS,
+    DocumentKind,
+    Transition,
+    allowed_actions,
+    ensure_editable,
+    kind_of,
+    require_edit,
+    transition_for,
+    transitions_of,
+)
+from .transitions import (
+    COPIED_INDICATOR_FIELDS,
+    REJECTING_GRADES,
+    approve,
+    goal_adjust,
+    return_,
+    submit,
+)
+
+__all__ = [
+    "ACTIONS",
+    "ACTION_LABELS",
+    "ADJUST",
+    "APPROVE",
+    "COPIED_INDICATOR_FIELDS",
+    "DOCUMENTS",
+    "EDIT",
+    "GOAL_ADJUST",
+    "INDICATOR_DIFF_FIELDS",
+    "REJECTING_GRADES",
+    "RETURN",
+    "REVIEW",
+    "SUBMIT",
+    "TRANSITIONS",
+    "DocumentKind",
+    "Transition",
+    "allowed_actions",
+    "approve",
+    "ensure_editable",
+    "goal_adjust",
+    "goal_diff",
+    "goal_versions",
+    "kind_of",
+    "require_edit",
+    "return_",
+    "same_scope",
+    "submit",
+    "transition_for",
+    "transitions_of",
+]

@@ -1,0 +1,150 @@
+"""The role sets: which roles may do what, declared once, and the checks built on them.
+
+A role (``projects.choices.Role``) held on a unit applies to that unit and every unit below it
+(``scope.roles_for``). Every service, admin screen, API view and import asks here — by a named
+set or a named check — and never writes a tuple of roles itself: a test
+(``tests/projects/permissions/test_role_sets.py``) fails on a role tuple, or a raw
+``role__in`` query, anywhere outside ``projects/permissions``.
+
+| set                       | roles                          | may                                        |
+| ------------------------- | ------------------------------ | ------------------------------------------ |
+| ``UNIT_EDITORS``          | 填报人, 单位审核人, 管理员         | maintain a unit's data: projects, budgets, |
+|                           |                                | execution, goals, monitoring reports,      |
+|                           |                                | self-evaluations; submit them; import      |
+| ``UNIT_STAFF``            | 填报人, 单位审核人                | hear about the unit's work: reminders,     |
+|                           |                                | returns, red lights, poor grades           |
+| ``DEPT_REVIEWERS``        | 主管部门审核人                    | review step 1 (已提交 → 主管部门审核通过);  |
+|                           |                                | hear about overdue work and alerts         |
+| ``FINANCE_REVIEWERS``     | 财政审核人                        | review step 2 (→ 财政批复)                  |
+| ``ROUND_OPENERS``         | 财政审核人, 管理员 (finance bureau) | open monitoring rounds                     |
+| ``RECOMPUTERS``           | 主管部门审核人, 财政审核人, 管理员  | recompute a unit's year                    |
+| ``WHOLE_YEAR_RECOMPUTERS`` | 财政审核人, 管理员 (at the root)  | recompute every unit's year                |
+| ``UNIT_ADMINS``           | 管理员                           | maintain units, grant roles (see           |
+|                           |                                | ``administration``)                        |
+
+Superusers hold 管理员 everywhere (``roles_for``). ``user=None`` is the system (demo loader,
+scheduled tasks): the ``require_*`` checks let it pass, as ``require_role`` does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+
+from ..choices import Role, UnitKind
+from ..models import Membership, Unit
+from .scope import _membership_paths, has_role, require_role, role_labels
+
+UNIT_EDITORS: tuple[str, ...] = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
+UNIT_STAFF: tuple[str, ...] = (Role.FILLER, Role.UNIT_REVIEWER)
+DEPT_REVIEWERS: tuple[str, ...] = (Role.DEPT_REVIEWER,)
+FINANCE_REVIEWERS: tuple[str, ...] = (Role.FINANCE_REVIEWER,)
+ROUND_OPENERS: tuple[str, ...] = (Role.FINANCE_REVIEWER, Role.ADMIN)
+RECOMPUTERS: tuple[str, ...] = (Role.DEPT_REVIEWER, Role.FINANCE_REVIEWER, Role.ADMIN)
+WHOLE_YEAR_RECOMPUTERS: tuple[str, ...] = (Role.FINANCE_REVIEWER, Role.ADMIN)
+UNIT_ADMINS: tuple[str, ...] = (Role.ADMIN,)
+
+
+__all__ = [  # role_labels lives in scope (require_role names the roles with it)
+    "DEPT_REVIEWERS",
+    "FINANCE_REVIEWERS",
+    "RECOMPUTERS",
+    "ROUND_OPENERS",
+    "UNIT_ADMINS",
+    "UNIT_EDITORS",
+    "UNIT_STAFF",
+    "WHOLE_YEAR_RECOMPUTERS",
+    "RoleHolders",
+    "holds_any_role",
+    "may_edit_unit",
+    "may_open_rounds",
+    "require_editor",
+    "role_labels",
+    "users_with_roles",
+]
+
+
+# --- checks on one unit ----------------------------------------------------------------------
+
+
+def may_edit_unit(user, unit: Unit) -> bool:
+    """Whether ``user`` may maintain ``unit``'s data (``UNIT_EDITORS`` on it or above it).
+
+    ``None`` is the system and may; an anonymous or inactive user may not.
+    """
+    return user is None or has_role(user, unit, UNIT_EDITORS)
+
+
+def require_editor(user, unit: Unit, action: str) -> None:
+    """Refuse (``PermissionDenied`` naming the roles) unless ``user`` may edit ``unit``."""
+    require_role(user, unit, UNIT_EDITORS, action)
+
+
+# --- checks without a unit -------------------------------------------------------------------
+
+
+def holds_any_role(user, roles: Iterable[str]) -> bool:
+    """Whether an active ``user`` holds one of ``roles`` on any unit (a superuser holds 管理员).
+
+    For screens and requests that are not about one unit yet (the import page, the recompute
+    button); the unit chosen later is checked again by the service.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    wanted = set(roles)
+    if user.is_superuser and Role.ADMIN in wanted:
+        return True
+    return any(role in wanted for _path, role in _membership_paths(user))
+
+
+def may_open_rounds(user) -> bool:
+    """``ROUND_OPENERS`` of a finance bureau (or a superuser); ``None`` is the system."""
+    if user is None:
+        return True
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(
+        has_role(user, root, ROUND_OPENERS) for root in Unit.objects.filter(kind=UnitKind.FINANCE)
+    )
+
+
+# --- who holds a role: recipients ------------------------------------------------------------
+
+
+def users_with_roles(unit: Unit, roles: Iterable[str]) -> list:
+    """Active users holding one of ``roles`` on ``unit`` or a unit above it, ordered by id."""
+    codes = [code for code in unit.path.split("/") if code]
+    user_ids = Membership.objects.filter(unit__code__in=codes, role__in=list(roles)).values(
+        "user_id"
+    )
+    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
+
+
+class RoleHolders:
+    """:func:`users_with_roles` of many units at once, given their paths: one query for the
+    memberships, one for the users; ``holders.of(unit, roles)`` then answers from memory."""
+
+    def __init__(self, paths: Iterable[str], roles: Iterable[str]) -> None:
+        codes = {code for path in paths for code in path.split("/") if code}
+        by_code: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+        for user_id, code, role in Membership.objects.filter(
+            unit__code__in=codes, role__in=list(roles), user__is_active=True
+        ).values_list("user_id", "unit__code", "role"):
+            by_code[code][role].add(user_id)
+        user_ids = {uid for roles_ in by_code.values() for ids in roles_.values() for uid in ids}
+        self.users = get_user_model().objects.in_bulk(user_ids)
+        self.by_code = by_code
+
+    def of(self, unit: Unit, roles: Iterable[str]) -> list:
+        """Users holding one of ``roles`` on ``unit`` or above it, ordered by id."""
+        return self.of_path(unit.path, roles)
+
+    def of_path(self, path: str, roles: Iterable[str]) -> list:
+        """:meth:`of` for a unit known by its path."""
+        ids: set[int] = set()
+        for code in (c for c in path.split("/") if c):
+            for role in roles:
+                ids |= self.by_code.get(code, {}).get(role, set())
+        return [self.users[pk] for pk in sorted(ids) if pk in self.users]
