@@ -35,8 +35,9 @@ TABLE = Path(__file__).resolve().with_name("query_counts.json")
 LOCK = Path(tempfile.gettempdir()) / "perfgoals-query-counts.lock"
 UPDATE = os.environ.get("UPDATE_QUERY_COUNTS", "") not in ("", "0")
 HOW_TO_UPDATE = (
-    "If the change is intended, run the query-count tests with UPDATE_QUERY_COUNTS=1 on SQLite "
-    "and on PostgreSQL (DATABASE_URL=…) and commit tests/support/query_counts.json "
+    "If the change is intended, store the new counts on SQLite and on PostgreSQL — "
+    "`make query-counts` and `DATABASE_URL=postgres://… make query-counts` (the query-count "
+    "tests with UPDATE_QUERY_COUNTS=1) — and commit tests/support/query_counts.json "
     "(see tests/support/query_counts.py)."
 )
 
