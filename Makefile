@@ -7,7 +7,7 @@ RUNTIME_VENV ?= .venv-runtime
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-unit test-integration lint format check bench clean runtime-venv
+.PHONY: run test test-unit test-integration lint format check bench clean runtime-venv query-counts
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ run: $(VENV)/.installed
 ## Set up and run the whole test suite (integration tests too when PostgreSQL/Redis are configured).
 test: $(VENV)/.dev-installed
 	$(PY) tests/run.py
+
+## Store the measured query counts (tests/support/query_counts.json) for this DATABASE_URL's backend.
+query-counts: $(VENV)/.dev-installed
+	UPDATE_QUERY_COUNTS=1 $(PY) -m pytest -m query_counts -n 0 -q -p no:randomly
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .

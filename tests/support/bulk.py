@@ -1,9 +1,17 @@
-"""Many rows quickly (bulk inserts) so every list endpoint can fill pages of 200."""
+"""Many rows quickly (bulk inserts) so every list endpoint and admin list can fill pages of 200.
+
+Used by the stored query counts (``tests/performance/api/test_query_counts.py``,
+``tests/projects/admin/test_query_counts.py``): a page must cost the same for 10 rows as for 200.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+from rest_framework.authtoken.models import Token
 
 from performance.choices import GoalScope, JobKind, Status
 from performance.models import (
@@ -14,20 +22,26 @@ from performance.models import (
     MonitoringEntry,
     MonitoringReport,
     MonitoringRound,
+    Notification,
     PerformanceGoal,
+    ReportingWindow,
+    SchemeAssignment,
     ScoringScheme,
     SelfEvaluation,
 )
 from projects import audit
-from projects.models import AuditAction, ExecutionRecord, Project, ProjectBudget, Unit
+from projects.choices import Role
+from projects.models import AuditAction, ExecutionRecord, Membership, Project, ProjectBudget, Unit
 
 YEAR = 2024
 
 
-def create_many(n: int, *, actor) -> dict:
+def create_many(n: int, *, actor, recipients=()) -> dict:
     """``n`` units under department 027, each with a project, budget, execution, a goal with
-    two indicators and a task, a monitoring report and a self-evaluation; plus ``n`` rounds,
-    schemes, jobs and audit rows of one goal."""
+    two indicators and a task, a monitoring report, a self-evaluation, a 填报人 (user, membership
+    and API token) and a scheme assignment; plus ``n`` rounds, schemes, jobs, reporting windows,
+    schedules (interval, crontab, periodic task), notifications for ``actor`` and each of
+    ``recipients``, and ``n`` audit rows of one goal, project, report and evaluation each."""
     department = Unit.objects.get(code="027")
     units = Unit.objects.bulk_create(
         Unit(
@@ -158,10 +172,61 @@ def create_many(n: int, *, actor) -> dict:
         Job(kind=JobKind.RECOMPUTE, created_by=actor, unit=units[i], params={"year": YEAR})
         for i in range(n)
     )
-    for obj in (goals[0], projects[0]):
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"bulk{i:05d}", first_name=f"批量用户{i}", password="!")
+        for i in range(n)
+    )
+    Membership.objects.bulk_create(
+        Membership(user=user, unit=unit, role=Role.FILLER)
+        for user, unit in zip(users, units, strict=True)
+    )
+    Token.objects.bulk_create(Token(user=user, key=Token.generate_key()) for user in users)
+    SchemeAssignment.objects.bulk_create(
+        SchemeAssignment(unit=unit, scheme=scheme) for unit in units
+    )
+    ReportingWindow.objects.bulk_create(
+        ReportingWindow(
+            kind="self_evaluation",
+            year=2030 + i,
+            title=f"窗口{i}",
+            opens_on=dt.date(2030, 1, 1),
+            closes_on=dt.date(2030, 4, 30),
+        )
+        for i in range(n)
+    )
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=recipient,
+            unit=units[i],
+            kind="returned",
+            occasion_key=f"bulk-{i}",
+            title=f"通知{i}",
+        )
+        for recipient in (actor, *recipients)
+        for i in range(n)
+    )
+    intervals = IntervalSchedule.objects.bulk_create(
+        IntervalSchedule(every=i + 1, period=IntervalSchedule.MINUTES) for i in range(n)
+    )
+    CrontabSchedule.objects.bulk_create(
+        CrontabSchedule(minute=str(i % 60), hour=str(i // 60 % 24)) for i in range(n)
+    )
+    PeriodicTask.objects.bulk_create(
+        PeriodicTask(
+            name=f"批量任务{i}", task="performance.tasks.send_reminders", interval=interval
+        )
+        for i, interval in enumerate(intervals)
+    )
+    for obj in (goals[0], projects[0], reports[0], evaluations[0]):
         audit.record_many(
             entries=((obj, {"n": [None, i]}) for i in range(n)),
             actor=actor,
             action=AuditAction.UPDATE,
         )
-    return {"units": units, "projects": projects, "goals": goals, "evaluations": evaluations}
+    return {
+        "units": units,
+        "projects": projects,
+        "goals": goals,
+        "reports": reports,
+        "evaluations": evaluations,
+    }
