@@ -230,6 +230,9 @@ class AttachmentAdmin(ScopedAdminMixin, WritesThroughServices, admin.ModelAdmin)
             super()
             .get_queryset(request)
             .select_related(
+                # Django skips list_select_related once a queryset selects related rows itself.
+                "unit",
+                "uploaded_by",
                 "report__round",
                 "report__unit",
                 "report__project",

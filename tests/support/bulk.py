@@ -13,8 +13,9 @@ from django.contrib.auth import get_user_model
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 from rest_framework.authtoken.models import Token
 
-from performance.choices import GoalScope, JobKind, Status
+from performance.choices import AttachmentKind, GoalScope, JobKind, Status
 from performance.models import (
+    Attachment,
     GoalTask,
     Indicator,
     IndicatorEvaluation,
@@ -41,7 +42,8 @@ def create_many(n: int, *, actor, recipients=()) -> dict:
     two indicators and a task, a monitoring report, a self-evaluation, a 填报人 (user, membership
     and API token) and a scheme assignment; plus ``n`` rounds, schemes, jobs, reporting windows,
     schedules (interval, crontab, periodic task), notifications for ``actor`` and each of
-    ``recipients``, and ``n`` audit rows of one goal, project, report and evaluation each."""
+    ``recipients``, ``n`` audit rows of one goal, project, report and evaluation each, and an evidence file row
+    (no stored file) on each self-evaluation."""
     department = Unit.objects.get(code="027")
     units = Unit.objects.bulk_create(
         Unit(
@@ -164,6 +166,23 @@ def create_many(n: int, *, actor, recipients=()) -> dict:
         IndicatorEvaluation(evaluation=e, indicator=i, actual_raw="95%")
         for e in evaluations
         for i in by_goal[e.goal_id]
+    )
+    Attachment.objects.bulk_create(  # rows only: list pages never open the stored file
+        Attachment(
+            kind=AttachmentKind.EVALUATION,
+            anchor=Attachment.anchor_key(AttachmentKind.EVALUATION, e.pk),
+            unit=e.unit,
+            year=YEAR,
+            evaluation=e,
+            file=f"bulk/{e.pk}.pdf",
+            name=f"佐证{e.pk}.pdf",
+            file_type="pdf",
+            content_type="application/pdf",
+            size=1024,
+            sha256=f"{e.pk:064d}",
+            uploaded_by=actor,
+        )
+        for e in evaluations
     )
     ScoringScheme.objects.bulk_create(
         ScoringScheme(code=f"bulk-{i}", name=f"方案{i}") for i in range(n)

@@ -38,6 +38,7 @@ LIST_ENDPOINTS = {
     "evaluations": "/api/v1/evaluations/",
     "schemes": "/api/v1/schemes/",
     "jobs": "/api/v1/jobs/",
+    "attachments": "/api/v1/attachments/",
     "goals-history": "/api/v1/goals/{goal}/history/",
     "projects-history": "/api/v1/projects/{project}/history/",
     "monitoring-reports-history": "/api/v1/monitoring-reports/{report}/history/",
@@ -58,6 +59,7 @@ GET_ACTIONS_NOT_LISTS = {
     "goals-diff": "one comparison of two versions",
     "units-summary": "one row of figures",
     "jobs-download": "the job's file",
+    "attachments-download": "the evidence file",
 }
 
 # Every key this module stores (``test_the_table_holds_exactly_this_modules_pages``).
