@@ -138,6 +138,13 @@ class _Stream:
         self.close()
 
 
+def _accepts_only_csv(accept: str) -> bool:
+    """Whether an ``Accept`` header asks for CSV rather than NDJSON (``text/csv`` listed, the
+    NDJSON type not): the default stays NDJSON for ``*/*`` and for no header."""
+    types = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    return MEDIA_TYPES[CSV] in types and MEDIA_TYPES[NDJSON] not in types
+
+
 def _take_slot(user) -> Callable[[], None] | None:
     """One of the user's ``FEED_MAX_CONCURRENT_PER_USER`` concurrent feeds, or ``None``."""
     limit = getattr(settings, "FEED_MAX_CONCURRENT_PER_USER", 2)
@@ -186,6 +193,7 @@ class FiguresFeedView(APIView):
             "监控指标（monitoring）或指标得分（evaluations），列名为记录字段的点号路径"
             "（如 unit.code、indicators.target.value）；没有明细的记录占一行。以 = + - @ 开头的文字"
             "前加单引号。续传：用最后出现的单位之前一个单位的编码，并丢弃最后一个单位的行。\n\n"
+            "格式由 format 参数指定；未指定时按 Accept 请求头：只接受 text/csv 时为 csv，否则为 ndjson。"
             "响应头 X-Feed-Units 为范围内单位数。每个用户同时进行的导出数有上限（429）。"
         ),
         parameters=[FeedQuerySerializer],
@@ -200,7 +208,10 @@ class FiguresFeedView(APIView):
         },
     )
     def get(self, request: Request) -> StreamingHttpResponse:
-        query = FeedQuerySerializer(data=request.query_params)
+        data = request.query_params.copy()
+        if "format" not in data and _accepts_only_csv(request.headers.get("Accept", "")):
+            data["format"] = CSV  # content negotiation: ?format= wins over Accept
+        query = FeedQuerySerializer(data=data)
         query.is_valid(raise_exception=True)
         params = dict(query.validated_data)
         release = _take_slot(request.user)

@@ -14,15 +14,21 @@ import datetime as dt
 import io
 import json
 import logging
+import re
 import tracemalloc
+from decimal import Decimal
+from pathlib import Path
 
 import orjson
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
+from performance import demo as performance_demo
 from performance.api.serializers.evaluations import EvaluationSerializer
 from performance.api.serializers.goals import GoalSerializer, ParsedTargetField
 from performance.api.serializers.monitoring import ReportSerializer
@@ -60,6 +66,14 @@ LISTS = {
     "evaluations": "/api/v1/evaluations/",
 }
 EVALUATED = "410395220000000007677"  # a 027001 project with an approved 2022 goal
+
+
+@pytest.fixture(autouse=True)
+def no_feed_slots_held():
+    """A test that fails while holding an unread feed keeps its slot: not the next test's."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture
@@ -576,3 +590,315 @@ def test_every_decimal_of_the_feed_has_the_serializers_places():
     walk(figures_feed.REPORT.model, REPORT.fields, ReportSerializer())
     walk(SelfEvaluation, EVALUATION.fields, EvaluationSerializer())
     assert MonitoringEntry  # the entries' decimals are walked through REPORT
+
+
+# --- the published figures, to the cent --------------------------------------------------------
+
+# The published tables, as shipped with the project (byte-identical to ../shared/fixtures).
+PUBLISHED = Path(performance_demo.__file__).resolve().parent / "demo_data"
+PUBLISHED_305004 = json.loads((PUBLISHED / "2023_305004_self_evaluation.json").read_text("utf-8"))
+
+
+def cents(text: str) -> str:
+    """A published 万元 figure as the feed writes it: six places, i.e. to the cent."""
+    return f"{Decimal(text):.6f}"
+
+
+def test_305004_figures_equal_the_published_self_evaluation_to_the_cent(api, outsider, figures):
+    client = api(outsider)
+    feed = lines(stream(client.get(URL, {"year": 2023})))
+    evaluations = {e["project"]["name"]: e for e in records(feed, "evaluations")}
+    reports = {
+        r["project"]["name"]: r
+        for r in records(feed, "monitoring")
+        if r["round"]["data_month"] == 12
+    }
+    published = PUBLISHED_305004["projects"]
+    assert set(evaluations) == set(reports) == {row[0] for row in published}
+    for name, budget, executed, rate, *_, score, _deviation in published:
+        for record in (evaluations[name], reports[name]):
+            assert record["unit"]["code"] == "305004"
+            assert record["budget"] == cents(budget), name
+            assert record["executed"] == cents(executed), name
+            assert Decimal(record["execution_rate"]) == Decimal(rate.rstrip("%")), name
+        assert evaluations[name]["total_score"] == f"{Decimal(score):.4f}", name
+    table = list(
+        csv.reader(
+            io.StringIO(
+                stream(
+                    client.get(URL, {"year": 2023, "format": "csv", "section": "evaluations"})
+                ).decode("utf-8-sig")
+            )
+        )
+    )
+    header = table[0]
+    by_name = {
+        row[header.index("project.name")]: dict(zip(header, row, strict=True)) for row in table[1:]
+    }
+    for name, budget, executed, *_ in published:
+        assert by_name[name]["budget"] == cents(budget)
+        assert by_name[name]["executed"] == cents(executed)
+    assert sum(Decimal(by_name[row[0]]["budget"]) for row in published) == sum(
+        Decimal(row[1]) for row in published
+    )
+
+
+def test_027001_unit_overall_budget_equals_the_published_overview_to_the_cent(api, filler):
+    overview = json.loads((PUBLISHED / "2022_027001_unit_overview.json").read_text("utf-8"))
+    goals = records(
+        lines(stream(api(filler).get(URL, {"year": 2022, "section": "goals"}))), "goals"
+    )
+    unit_goal = next(g for g in goals if g["scope"] == "unit" and g["unit"]["code"] == "027001")
+    assert unit_goal["budget_total"] == cents(overview["total"]) == "6824.790000"
+    assert unit_goal["budget_basic"] == cents(overview["basic_expenditure"])
+    assert unit_goal["budget_project"] == cents(overview["project_expenditure"])
+
+
+def decimals(model, fields, record: dict):
+    """``(name, value, places)`` of every decimal the declaration shows in ``record``."""
+    from performance.selectors.figures_feed import _column
+
+    for spec in fields:
+        value = record[spec.name]
+        if isinstance(spec, Col):
+            column = _column(model, spec)
+            if column.kind == "decimal":
+                yield spec.name, value, column.places
+        elif isinstance(spec, One) and value is not None:
+            yield from decimals(spec.record.model, spec.record.fields, value)
+        elif isinstance(spec, Many):
+            for child in value:
+                yield from decimals(spec.record.model, spec.record.fields, child)
+        elif isinstance(spec, Inline):
+            yield from decimals(model, spec.fields, value)
+
+
+def test_every_figure_is_a_string_with_its_places_never_a_float(api, finance_reviewer, figures):
+    seen = 0
+    for year in (2022, 2023):
+        body = stream(api(finance_reviewer).get(URL, {"year": year}))
+        assert b"Decimal(" not in body and b"E+" not in body and b"e-0" not in body
+        feed = lines(body)
+        for name, section in FEED_SECTIONS.items():
+            record_spec = section.record
+            for record in records(feed, name):
+                for field, value, places in decimals(record_spec.model, record_spec.fields, record):
+                    if value is None:
+                        continue
+                    assert isinstance(value, str), (field, value)
+                    assert re.fullmatch(rf"-?\d+\.\d{{{places}}}", value), (field, value)
+                    seen += 1
+    assert seen > 400  # budgets, rates, scores, weights, targets of both demo years
+
+
+# --- every role, foreign ids, garbage ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [
+        ("filler", {"027001"}),
+        ("unit_reviewer", {"027001"}),
+        ("dept_reviewer", {"027001"}),
+        ("dept_admin", {"027001"}),
+        ("outsider", {"305004"}),
+        ("outsider_dept_reviewer", {"305004"}),
+        ("finance_reviewer", {"027001", "305004"}),
+        ("finance_admin", {"027001", "305004"}),
+        ("superuser", {"027001", "305004"}),
+    ],
+)
+def test_every_role_gets_exactly_its_units_records(who, sees, request, api, figures):
+    from projects.permissions import visible_units
+
+    user = request.getfixturevalue(who)
+    client = api(user)
+    visible = set(visible_units(user).values_list("code", flat=True))
+    seen = set()
+    for year in (2022, 2023):
+        response = client.get(URL, {"year": year})
+        assert int(response["X-Feed-Units"]) == len(visible)
+        feed = lines(stream(response))
+        assert feed[-1]["units"] == len(visible)
+        for section in LISTS:
+            units = {record["unit"]["code"] for record in records(feed, section)}
+            units |= {
+                line["unit"]
+                for line in feed
+                if line.get("section") == section and line.get("type") == "unit_end"
+            }
+            assert units <= visible
+            seen |= units
+        csv_body = stream(client.get(URL, {"year": year, "format": "csv"})).decode("utf-8-sig")
+        table = list(csv.reader(io.StringIO(csv_body)))
+        code = table[0].index("unit.code")
+        assert {row[code] for row in table[1:]} <= visible
+    assert seen == sees
+
+
+@pytest.mark.parametrize(
+    ("who", "params"),
+    [
+        ("filler", {"unit": "305004"}),
+        ("filler", {"department": "305"}),
+        ("unit_reviewer", {"unit": "027"}),
+        ("dept_reviewer", {"unit": "305004"}),
+        ("outsider", {"unit": "027001"}),
+        ("outsider", {"department": "027"}),
+        ("outsider_dept_reviewer", {"department": "027"}),
+        ("outsider", {"unit": "999999"}),  # no such unit: the same answer as a foreign one
+    ],
+)
+def test_a_foreign_unit_filter_gives_no_records_and_no_hint(who, params, request, api, figures):
+    client = api(request.getfixturevalue(who))
+    for year in (2022, 2023):
+        for fmt in ("ndjson", "csv"):
+            response = client.get(URL, {"year": year, "format": fmt, **params})
+            assert response["X-Feed-Units"] == "0"
+            body = stream(response)
+            if fmt == "ndjson":
+                assert lines(body)[-1] == {"type": "end", "year": year, "units": 0, "records": 0}
+                assert [line for line in lines(body) if "type" not in line] == []
+            else:
+                assert len(body.decode("utf-8-sig").splitlines()) == 1  # the header only
+
+
+def test_a_resume_token_naming_a_foreign_unit_shows_only_ones_own_units(api, filler, figures):
+    client = api(filler)
+    full = stream(client.get(URL, {"year": 2022}))
+    # 305004 sorts after 027001: resuming "after" it skips the filler's own unit, nothing more
+    after_foreign = lines(stream(client.get(URL, {"year": 2022, "resume": "goals:305004"})))
+    assert records(after_foreign, "goals") == []
+    assert {r["unit"]["code"] for r in after_foreign if "type" not in r} <= {"027001"}
+    before_foreign = stream(client.get(URL, {"year": 2022, "resume": "goals:000000"}))
+    assert lines(before_foreign)[1:] == lines(full)[1:]
+
+
+GARBAGE = [
+    ({"year": "2022abc"}, "year"),
+    ({"year": "-1"}, "year"),
+    ({"year": "99999999999999999999"}, "year"),
+    ({"year": "2022", "format": "NDJSON;drop"}, "format"),
+    ({"year": "2022", "format": "json"}, "format"),
+    ({"year": "2022", "section": "goals,monitoring"}, "section"),
+    ({"year": "2022", "section": "attachments"}, "section"),
+    ({"year": "2022", "unit": "027001' OR '1'='1"}, "unit"),
+    ({"year": "2022", "unit": "../027"}, "unit"),
+    ({"year": "2022", "unit": "0" * 21}, "unit"),
+    ({"year": "2022", "department": "０２７"}, "department"),  # full-width digits
+    ({"year": "2022", "current": "maybe"}, "current"),
+    ({"year": "2022", "resume": "goals:" + "9" * 21}, "resume"),
+    ({"year": "2022", "resume": "x" * 65}, "resume"),
+]
+
+
+@pytest.mark.parametrize(("params", "field"), GARBAGE)
+def test_garbage_parameters_are_a_field_level_400_in_chinese_and_english(
+    params, field, api, filler
+):
+    response = api(filler).get(URL, params)
+    assert response.status_code == 400, params
+    body = response.json()
+    assert body["code"] == "invalid" and list(body["errors"]) == [field]
+    (message,) = body["errors"][field]
+    assert re.search(r"[\u4e00-\u9fff]", message), message
+    english = api(filler, HTTP_ACCEPT_LANGUAGE="en").get(URL, params).json()["errors"][field][0]
+    assert english != message and not re.search(r"[\u4e00-\u9fff]", english), english
+
+
+def test_a_bad_unit_code_says_what_a_unit_code_is(api, filler):
+    params = {"year": 2022, "unit": "027-001"}
+    assert api(filler).get(URL, params).json()["errors"] == {
+        "unit": ["单位编码只能由字母和数字组成（至多 20 位）。"]
+    }
+    assert api(filler, HTTP_ACCEPT_LANGUAGE="en").get(URL, params).json()["errors"] == {
+        "unit": ["A unit code is made of letters and digits only (at most 20)."]
+    }
+
+
+def test_too_many_feeds_is_429_in_chinese_and_english(api, filler):
+    with override_settings(FEED_MAX_CONCURRENT_PER_USER=1):
+        first = api(filler).get(URL, {"year": 2022})
+        response = api(filler).get(URL, {"year": 2022})
+        assert response.status_code == 429
+        assert re.search(r"[\u4e00-\u9fff]", response.json()["detail"])
+        english = api(filler, HTTP_ACCEPT_LANGUAGE="en").get(URL, {"year": 2022})
+        assert english.json()["detail"].startswith("You have reached the limit")
+        b"".join(first.streaming_content)
+
+
+@override_settings(FEED_MAX_CONCURRENT_PER_USER=1)
+def test_bad_requests_hold_no_feed_slot(api, filler):
+    client = api(filler)
+    for params, _field in GARBAGE:
+        assert client.get(URL, params).status_code == 400
+    assert (
+        client.get(URL, {"year": 2022, "resume": "monitoring:1", "section": "goals"}).status_code
+        == 400
+    )
+    assert stream(client.get(URL, {"year": 2022}))
+
+
+def test_accept_text_csv_negotiates_csv_and_format_wins(api, filler):
+    response = api(filler, HTTP_ACCEPT="text/csv").get(URL, {"year": 2022})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert stream(response).startswith(codecs.BOM_UTF8)
+    response = api(filler, HTTP_ACCEPT="text/csv").get(URL, {"year": 2022, "format": "ndjson"})
+    assert response["Content-Type"] == "application/x-ndjson; charset=utf-8"
+    stream(response)
+    for accept in ("*/*", "application/x-ndjson, text/csv;q=0.5", "application/json"):
+        response = api(filler, HTTP_ACCEPT=accept).get(URL, {"year": 2022})
+        assert response["Content-Type"] == "application/x-ndjson; charset=utf-8", accept
+        stream(response)
+
+
+# --- the command -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"format": "ndjson"},
+        {"format": "csv", "section": "evaluations"},
+        {"format": "ndjson", "section": "monitoring", "resume": "monitoring:027001"},
+    ],
+)
+def test_export_figures_command_writes_the_apis_bytes(params, api, outsider, figures, tmp_path):
+    output = tmp_path / "feed.out"
+    options = {key: value for key, value in params.items()}
+    call_command(
+        "export_figures",
+        year=2023,
+        user=outsider.username,
+        output=str(output),
+        stdout=io.StringIO(),
+        **options,
+    )
+    assert output.read_bytes() == stream(api(outsider).get(URL, {"year": 2023, **params}))
+    assert not (tmp_path / "feed.out.part").exists()
+
+
+def test_export_figures_command_as_the_system_exports_every_unit(api, superuser, figures, tmp_path):
+    output = tmp_path / "all.ndjson"
+    out = io.StringIO()
+    call_command("export_figures", year=2023, output=str(output), stdout=out)
+    assert output.read_bytes() == stream(api(superuser).get(URL, {"year": 2023}))
+    assert f"{Unit.objects.count()} 个单位" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"user": "nobody"}, "用户不存在"),
+        ({"unit": "027-001"}, "--unit"),
+        ({"resume": "goals"}, "--resume"),
+        ({"format": "csv", "section": "goals", "resume": "monitoring:027001"}, "--resume"),
+    ],
+)
+def test_export_figures_command_refuses_bad_options_and_writes_nothing(
+    options, message, demo, tmp_path
+):
+    output = tmp_path / "feed.out"
+    with pytest.raises(CommandError, match=message):
+        call_command("export_figures", year=2022, output=str(output), **options)
+    assert list(tmp_path.iterdir()) == []
