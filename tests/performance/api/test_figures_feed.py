@@ -902,3 +902,23 @@ def test_export_figures_command_refuses_bad_options_and_writes_nothing(
     with pytest.raises(CommandError, match=message):
         call_command("export_figures", year=2022, output=str(output), **options)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_feed_is_documented_in_the_openapi_schema():
+    from drf_spectacular.generators import SchemaGenerator
+
+    operation = SchemaGenerator().get_schema(request=None, public=True)["paths"][
+        "/api/v1/exports/figures/"
+    ]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {
+        "year",
+        "format",
+        "section",
+        "unit",
+        "department",
+        "current",
+        "resume",
+    }
+    assert set(operation["responses"]["200"]["content"]) == {"application/x-ndjson", "text/csv"}
+    assert {"400", "429"} <= set(operation["responses"])
+    assert '"type":"unit_end"' in operation["description"]
