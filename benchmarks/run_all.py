@@ -33,6 +33,7 @@ FULL = [
     ["benchmarks.api_floor"],
     ["benchmarks.api_load"],
     ["benchmarks.export_memory"],
+    ["benchmarks.figures_feed"],
 ]
 QUICK = [
     ["benchmarks.recompute", "--projects", "10000", "--processes", "1,2", "--no-orm"],
@@ -41,6 +42,7 @@ QUICK = [
     ["benchmarks.api_floor", "--repeat", "5"],
     ["benchmarks.api_load", "--duration", "10"],
     ["benchmarks.export_memory", "--repeat", "1"],
+    ["benchmarks.figures_feed", "--projects", "10000", "--repeat", "1"],
 ]
 
 

@@ -15,9 +15,10 @@ from import_export import resources
 from import_export.fields import Field
 from import_export.formats import base_formats
 
+from .csv_cells import formula_safe
 from .models import Indicator
 from .services.exports.flat import template_indicators, template_row
-from .services.imports.columns import COLUMNS, formula_safe
+from .services.imports.columns import COLUMNS
 
 
 class TargetTemplateResource(resources.Resource):

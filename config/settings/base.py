@@ -377,6 +377,11 @@ IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024))
 IMPORT_MAX_UNCOMPRESSED_BYTES = int(
     os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", str(300 * 1024 * 1024))
 )
+# The figures feed (performance.selectors.figures_feed, GET /api/v1/exports/figures/): units
+# per COPY statement (PostgreSQL), records per query elsewhere, concurrent feeds per user.
+FEED_UNITS_PER_QUERY = int(os.environ.get("FEED_UNITS_PER_QUERY", "500"))
+FEED_RECORDS_PER_QUERY = int(os.environ.get("FEED_RECORDS_PER_QUERY", "500"))
+FEED_MAX_CONCURRENT_PER_USER = int(os.environ.get("FEED_MAX_CONCURRENT_PER_USER", "2"))
 
 LOGGING = {
     "version": 1,

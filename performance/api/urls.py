@@ -9,6 +9,7 @@ from rest_framework.routers import SimpleRouter
 from .views.attachments import AttachmentViewSet
 from .views.auth import MeView, TokenView
 from .views.evaluations import EvaluationViewSet, SchemeViewSet
+from .views.feeds import FiguresFeedView
 from .views.goals import GoalViewSet, IndicatorViewSet
 from .views.jobs import JobViewSet, RecomputeView
 from .views.monitoring import ReportViewSet, RoundViewSet
@@ -36,6 +37,8 @@ v1 = [
     path("summaries/", SummaryView.as_view(), name="summaries"),
     path("recompute/", RecomputeView.as_view(), name="recompute"),
     path("imports/targets/", TargetsImportView.as_view(), name="import-targets"),
+    # before exports/<kind>/: "figures" is the bulk feed, not a table kind
+    path("exports/figures/", FiguresFeedView.as_view(), name="figures-feed"),
     path("exports/<str:kind>/", ExportView.as_view(), name="export"),
     *router.urls,
 ]

@@ -82,23 +82,3 @@ def normalize_header(text: object) -> str:
 def project_type_of(label: str) -> str | None:
     """ProjectCategory value of a 项目类型 cell, or None when it is not a known type."""
     return PROJECT_TYPES.get("".join(unicodedata.normalize("NFKC", label).split()))
-
-
-# A csv cell that starts with one of these is a formula to Excel and WPS (CSV injection): the
-# csv export prefixes it with an apostrophe, which a spreadsheet shows as plain text, and the
-# csv reader of the import takes the apostrophe off again, so "=100%" (a 指标值) round-trips.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def formula_safe(value):
-    """``value`` as a csv cell a spreadsheet shows as text, never runs as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def formula_unescaped(value):
-    """A csv cell as exported by :func:`formula_safe`, back to what was stored."""
-    if isinstance(value, str) and value[:1] == "'" and value[1:].startswith(FORMULA_STARTS):
-        return value[1:]
-    return value

@@ -42,7 +42,8 @@ from django.conf import settings
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-from .columns import COLUMNS, formula_unescaped, normalize_header
+from ...csv_cells import formula_unescaped
+from .columns import COLUMNS, normalize_header
 from .result import ImportFileError, ImportIssue
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted xlsx and legacy .xls

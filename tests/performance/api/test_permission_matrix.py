@@ -19,11 +19,14 @@ table dumps for users of other units (another department, a sibling unit).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -284,6 +287,22 @@ def scoped_list(template, method, persona, world):
     yield Call(method, template, anyone(persona), data={"page_size": 200}, label="list")
 
 
+def figures_feed(template, method, persona, world):
+    """The bulk feed is a list: anyone signed in, rows of the caller's units only; a filter on
+    another unit narrows to nothing (a 200 without rows, as the lists answer)."""
+    for year in (2022, 2023):
+        yield Call(method, template, anyone(persona), data={"year": year}, label="list")
+        for owner, code in ((OWN, OWN_UNIT), (FOREIGN, FOREIGN_UNIT)):
+            yield Call(
+                method,
+                template,
+                anyone(persona),
+                owner,
+                data={"year": year, "unit": code, "format": "csv", "section": "evaluations"},
+                label="list",
+            )
+
+
 def object_read(kind: str):
     """An object in the path: readable by whoever sees its unit."""
 
@@ -531,6 +550,7 @@ RULES: dict[tuple[str, str], Callable] = {
     ("post", f"{V1}/jobs/{{id}}/requeue/"): requeue_job,
     ("post", f"{V1}/imports/targets/"): import_targets,
     ("get", f"{V1}/exports/{{kind}}/"): export_read,
+    ("get", f"{V1}/exports/figures/"): figures_feed,
     ("post", f"{V1}/goals/"): create_goal,
     ("post", f"{V1}/indicators/"): create_indicator,
     ("post", f"{V1}/evaluations/"): create_evaluation,
@@ -597,15 +617,33 @@ def test_every_operation_of_the_schema_has_a_rule():
 def send(client, call: Call):
     data = call.data() if callable(call.data) else call.data
     if call.method == "get":
-        return client.get(call.url, data)
+        response = client.get(call.url, data)
+        if getattr(response, "streaming", False):  # read it all and close it, as a server does
+            body = b"".join(response.streaming_content)
+            response.close()
+            response.streaming_content = [body]
+        return response
     if call.multipart:
         return client.post(call.url, data, format="multipart")
     return getattr(client, call.method)(call.url, data)
 
 
+def feed_units(response) -> list[str]:
+    """The unit codes of every record of a figures feed (NDJSON or CSV)."""
+    body = b"".join(response.streaming_content)
+    if response["Content-Type"].startswith("text/csv"):
+        table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+        column = table[0].index("unit.code")
+        return [row[column] for row in table[1:]]
+    records = [orjson.loads(line) for line in body.splitlines()]
+    return [record["unit"]["code"] for record in records if "type" not in record]
+
+
 def row_units(template: str, response, client) -> list[str]:
     """The unit codes of every row of a (paginated) list, following the next links."""
     codes: list[str] = []
+    if template == f"{V1}/exports/figures/":
+        return feed_units(response)
     body = response.json()
     while True:
         results = body["results"] if isinstance(body, dict) else body
