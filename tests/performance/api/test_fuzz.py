@@ -22,18 +22,22 @@ import schemathesis
 from django.core import signals
 from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from rest_framework.authtoken.models import Token
 from schemathesis import checks
 from schemathesis.generation import GenerationMode
 
+from performance.choices import AttachmentKind
 from performance.models import MonitoringReport, PerformanceGoal, ScoringScheme
+from performance.services import attachments as attachment_services
 from performance.services import evaluation as evaluation_services
 from performance.services import monitoring as monitoring_services
 from performance.services import workflow
 from performance.services.recompute_jobs import recompute_request
 from projects.models import Project
+from tests.support.evidence_files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +72,7 @@ def wsgi_app(demo):
 
 
 @pytest.fixture
-def real_ids(filler, finance_reviewer) -> dict[str, dict[str, object]]:
+def real_ids(filler, finance_reviewer, evidence_storage) -> dict[str, dict[str, object]]:
     """Path parameters naming real objects of 027001 (seen by both callers), per resource."""
     project = Project.objects.get(code=CLEAN_PROJECT)
     approved = PerformanceGoal.objects.get(project=project, version=1)
@@ -81,6 +85,11 @@ def real_ids(filler, finance_reviewer) -> dict[str, dict[str, object]]:
         deadline=dt.date(2022, 8, 31),
     )
     evaluation = evaluation_services.evaluation_start(actor=filler, year=2022, project=project)
+    (attachment,) = attachment_services.attachment_add(
+        actor=filler,
+        anchor=attachment_services.Anchor(kind=AttachmentKind.EVALUATION, obj=evaluation),
+        files=[SimpleUploadedFile("说明.pdf", pdf_bytes())],
+    )
     job = recompute_request(actor=finance_reviewer, year=2022, unit=project.unit)
     job.output_file.save("result.xlsx", ContentFile(b"PK\x03\x04"), save=True)
     objects = {
@@ -93,6 +102,7 @@ def real_ids(filler, finance_reviewer) -> dict[str, dict[str, object]]:
         "evaluations": evaluation,
         "schemes": ScoringScheme.objects.first(),
         "jobs": job,
+        "attachments": attachment,
     }
     return {resource: {"id": obj.pk} for resource, obj in objects.items()} | {
         "exports": {"kind": "project_targets"}

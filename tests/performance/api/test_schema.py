@@ -21,6 +21,7 @@ from performance.choices import JobKind, Status
 from performance.demo import DEMO_PASSWORD
 from performance.models import Indicator, Job, MonitoringReport, PerformanceGoal
 from projects.models import Project, Unit
+from tests.support.evidence_files import pdf_bytes, png_bytes
 from tests.support.import_helpers import csv_bytes, rows
 
 from .schema_check import schema_document
@@ -136,7 +137,7 @@ def ok(response, status: int = 200):
 
 
 def test_every_documented_operation_answers_as_documented(
-    api, schema_validator, filler, dept_reviewer, finance_reviewer
+    evidence_storage, api, schema_validator, filler, dept_reviewer, finance_reviewer
 ):
     unit_api, dept_api, finance = api(filler), api(dept_reviewer), api(finance_reviewer)
     unit = Unit.objects.get(code="027001")
@@ -270,6 +271,26 @@ def test_every_documented_operation_answers_as_documented(
             {"lock_version": evaluation["lock_version"], "deviation_analysis": "无偏差"},
         )
     )
+    # Evidence files on the draft self-evaluation (uploaded, listed, read, downloaded, one deleted).
+    files = [
+        SimpleUploadedFile("说明.pdf", pdf_bytes("说明"), content_type="application/pdf"),
+        SimpleUploadedFile("照片.png", png_bytes(), content_type="image/png"),
+    ]
+    stored = ok(
+        unit_api.post(
+            "/api/v1/attachments/",
+            {"evaluation": evaluation["id"], "files": files},
+            format="multipart",
+        ),
+        201,
+    )
+    ok(unit_api.get("/api/v1/attachments/", {"evaluation": evaluation["id"]}))
+    first = stored[0]["id"] if isinstance(stored, list) else stored["results"][0]["id"]
+    ok(unit_api.get(f"/api/v1/attachments/{first}/"))
+    download = unit_api.get(f"/api/v1/attachments/{first}/download/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    ok(unit_api.delete(f"/api/v1/attachments/{first}/"), 204)
     ok(unit_api.post(f"/api/v1/evaluations/{evaluation['id']}/submit/", {}))
     ok(dept_api.post(f"/api/v1/evaluations/{evaluation['id']}/approve/", {}))
     ok(finance.post(f"/api/v1/evaluations/{evaluation['id']}/return/", {"comment": "请核实"}))
