@@ -13,6 +13,7 @@ from .views.goals import GoalViewSet, IndicatorViewSet
 from .views.jobs import JobViewSet, RecomputeView
 from .views.monitoring import ReportViewSet, RoundViewSet
 from .views.summaries import SummaryView
+from .views.todo import TodoView
 from .views.transfers import ExportView, TargetsImportView
 from .views.units import ProjectViewSet, UnitViewSet
 
@@ -34,6 +35,7 @@ v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("me/", MeView.as_view(), name="me"),
     path("summaries/", SummaryView.as_view(), name="summaries"),
+    path("todo/", TodoView.as_view(), name="todo"),
     path("recompute/", RecomputeView.as_view(), name="recompute"),
     path("imports/targets/", TargetsImportView.as_view(), name="import-targets"),
     path("exports/<str:kind>/", ExportView.as_view(), name="export"),

@@ -93,7 +93,7 @@ def _scope(user, today: dt.date, unit: Unit | None) -> Scope | None:
 
 def _parts_sql(scope: Scope, kinds: Iterable[str] | None, *, header_only: bool = False):
     """Each applicable source's parts compiled by Django: ``[(sql, params)]``."""
-    wanted = set(kinds) if kinds else None
+    wanted = set(kinds) if kinds is not None else None
     compiled = []
     for source in SOURCES:
         if wanted is not None and source.kind not in wanted:
@@ -138,7 +138,7 @@ def todo_for(
     (the API and admin check it); lines outside the user's own scope never appear anyway.
     """
     today = today or timezone.localdate()
-    kinds = [kind] if isinstance(kind, str) else (list(kind) if kind else None)
+    kinds = [kind] if isinstance(kind, str) else (list(kind) if kind is not None else None)
     scope = _scope(user, today, unit)
     if scope is None:
         return TodoList(items=[])

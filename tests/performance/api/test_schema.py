@@ -296,6 +296,9 @@ def test_every_documented_operation_answers_as_documented(
     table = unit_api.get("/api/v1/exports/project_targets/", {"unit": "027001", "year": 2022})
     assert table.status_code == 200 and b"".join(table.streaming_content)[:2] == b"PK"
 
+    # The to-do list.
+    ok(dept_api.get("/api/v1/todo/"))
+
     # Errors are documented too.
     assert api().get("/api/v1/goals/").status_code == 401
     assert finance.get("/api/v1/goals/999999/").status_code == 404
