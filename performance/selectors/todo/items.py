@@ -117,7 +117,7 @@ def _title(kind: str, values: dict) -> str:
         return f"{year}年 {name}：填报绩效目标"
     if kind == "evaluation.start":
         return f"{year}年 {name}：开展绩效自评"
-    return f"{values['t_unit_code']} {values['t_unit_name']}：{year}年{values['t_extra']}"
+    return f"{year}年{values['t_extra']}：{values['t_count']} 项未完成"
 
 
 def _link(kind: str, object_type: str, values: dict) -> str:
