@@ -3,7 +3,7 @@
 Each source is computed from the documents' states (never stored), so a line leaves the list
 the moment its document moves on. Every part is a queryset annotated with :data:`COLUMNS` (all
 of them, cast to one type each) so that the selector can put them all into one SQL statement.
-Who reviews which state is read from ``services.workflow.TRANSITIONS``; the window rules are
+Who reviews which state mirrors ``services.workflow.TRANSITIONS`` (``REVIEW_STEPS``); the window rules are
 those of ``selectors.work_due`` (the reminder sweep's).
 """
 
@@ -212,15 +212,12 @@ def _document_columns(key: str) -> dict:
     return columns
 
 
-def _review_steps() -> list[tuple[str, tuple[str, ...]]]:
-    """(state, roles that approve from it) from the workflow table, in table order."""
-    from ...services.workflow import APPROVE, TRANSITIONS
-
-    steps: list[tuple[str, tuple[str, ...]]] = []
-    for row in TRANSITIONS:
-        if row.action == APPROVE and row.source not in [s for s, _r in steps]:
-            steps.append((row.source, row.roles))
-    return steps
+# Who approves from which state: the APPROVE rows of ``services.workflow.TRANSITIONS`` (a
+# selector may not import services; tests/performance/services/test_todo.py checks they agree).
+REVIEW_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (Status.SUBMITTED, (Role.DEPT_REVIEWER,)),
+    (Status.DEPT_APPROVED, (Role.FINANCE_REVIEWER,)),
+)
 
 
 def _review_parts(key: str) -> Callable[[Scope], list[QuerySet]]:
@@ -228,7 +225,7 @@ def _review_parts(key: str) -> Callable[[Scope], list[QuerySet]]:
 
     def parts(scope: Scope) -> list[QuerySet]:
         result = []
-        for state, roles in _review_steps():
+        for state, roles in REVIEW_STEPS:
             where = scope.units_with(roles)
             if where is None:
                 continue

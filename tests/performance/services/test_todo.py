@@ -12,6 +12,7 @@ from django.utils import timezone
 from performance.demo import load_demo_monitoring
 from performance.models import PerformanceGoal
 from performance.selectors.todo import todo_count, todo_for
+from performance.selectors.todo.sources import REVIEW_STEPS
 from performance.selectors.todo.timing import add_working_days, working_days_between
 from performance.services import evaluation as evaluation_services
 from performance.services import workflow
@@ -175,6 +176,11 @@ def test_header_count_is_the_lines_that_ask_for_action(filler):
     assert todo_count(filler) == 10
     adjusted(SUBMITTABLE[0], filler)
     assert todo_count(filler) == 11 == todo_for(filler).header_total
+
+
+def test_review_steps_agree_with_the_workflow_table():
+    approve_rows = [(r.source, r.roles) for r in workflow.TRANSITIONS if r.action == "approve"]
+    assert list(REVIEW_STEPS) == approve_rows
 
 
 def test_days_waited_count_working_days():
