@@ -216,3 +216,19 @@ def test_the_list_costs_the_same_queries_for_few_and_many_lines(filler, dept_rev
     many, three = measure()
     assert (one, three) == (1, 3)
     assert few == many == 2  # memberships, the statement
+
+
+def test_todo_overdue_lines_agree_with_the_reminder_sweep(finance_reviewer, dept_reviewer):
+    from performance.models import ReportingWindow
+    from performance.selectors.work_due import work_due
+
+    window = ReportingWindow.objects.get(kind="self_evaluation", year=2022)
+    due = {unit: len(items) for unit, items in work_due(window).items()}
+    for user in (finance_reviewer, dept_reviewer):
+        lines = todo_for(user, kind="units.overdue").items
+        seen = {
+            i.unit_id: i.count for i in lines if (i.status, i.year) == ("self_evaluation", 2022)
+        }
+        below = set(Unit.objects.filter(code__startswith="027").values_list("pk", flat=True))
+        expected = due if user == finance_reviewer else {u: n for u, n in due.items() if u in below}
+        assert seen == expected and expected
