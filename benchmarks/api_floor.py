@@ -56,6 +56,7 @@ class Floor:
     path: str  # path and query string, as a client sends them
     floor: Callable[[Context, str], bytes]  # (context, path) → the response body
     target: float  # the API may take at most this many times the floor's time
+    context: Context | None = None  # another user than the run's 财政审核人
 
 
 # --- the goal list: two queries and orjson -------------------------------------------------
@@ -479,6 +480,22 @@ def todo_floor(context: Context, path: str) -> bytes:
     return body
 
 
+def department_reviewer(zone: ZoneInfo) -> Context:
+    """A 主管部门审核人 of the first synthetic department (``B0000``), with an API token."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from projects.choices import Role
+    from projects.models import Membership, Unit
+
+    user, _ = get_user_model().objects.get_or_create(username="bench_todo_dept")
+    Membership.objects.get_or_create(
+        user=user, unit=Unit.objects.get(code="B0000"), role=Role.DEPT_REVIEWER
+    )
+    token = Token.objects.get_or_create(user=user)[0].key
+    return Context(user_id=user.pk, token=token, zone=zone)
+
+
 def prepare_todo() -> None:
     """A closed self-evaluation window of the generated year (idempotent): the generated
     evaluations are drafts, so every unit with projects is overdue below the finance bureau."""
@@ -520,7 +537,16 @@ def floors(context: Context) -> list[Floor]:
             goal_list_floor,
             1.5,
         ),
-        Floor("to-do list", f"/api/v1/todo/?page_size={PAGE_SIZE}", todo_floor, 2.0),
+        Floor(
+            "to-do list, finance reviewer", f"/api/v1/todo/?page_size={PAGE_SIZE}", todo_floor, 2.0
+        ),
+        Floor(
+            "to-do list, department reviewer",
+            f"/api/v1/todo/?page_size={PAGE_SIZE}",
+            todo_floor,
+            2.0,
+            department_reviewer(context.zone),
+        ),
     ]
 
 
@@ -551,6 +577,7 @@ def api_request(context: Context, path: str) -> tuple[float, bytes]:
 
 
 def floor_request(context: Context, case: Floor) -> tuple[float, bytes]:
+    context = case.context or context
     started = time.perf_counter()
     body = case.floor(context, case.path)
     return time.perf_counter() - started, body
@@ -591,7 +618,7 @@ def main() -> None:
     )
     expected: dict[str, bytes] = {}
     for case in cases:  # same bytes first: also the warm-up
-        _, api = api_request(context, case.path)
+        _, api = api_request(case.context or context, case.path)
         _, floor = floor_request(context, case)
         if api != floor:
             raise SystemExit(
@@ -604,7 +631,7 @@ def main() -> None:
     differing = 0
     for _, (case, kind) in rounds(variants, args.repeat):
         if kind == "API":
-            elapsed, body = api_request(context, case.path)
+            elapsed, body = api_request(case.context or context, case.path)
         else:
             elapsed, body = floor_request(context, case)
         samples[(case.name, kind)].append(elapsed)

@@ -232,3 +232,17 @@ def test_todo_overdue_lines_agree_with_the_reminder_sweep(finance_reviewer, dept
         below = set(Unit.objects.filter(code__startswith="027").values_list("pk", flat=True))
         expected = due if user == finance_reviewer else {u: n for u, n in due.items() if u in below}
         assert seen == expected and expected
+
+
+def test_a_new_role_shows_at_once_despite_the_compiled_statements_being_kept(filler):
+    from django.contrib.auth import get_user_model
+
+    from projects.models import Membership
+
+    user = get_user_model().objects.create(username="newcomer", is_staff=True)
+    assert todo_for(user).items == []
+    Membership.objects.create(user=user, unit=Unit.objects.get(code="027001"), role="filler")
+    forget_cached_memberships(user)
+    assert todo_for(user).counts == todo_for(filler).counts == {"evaluation.start": 10}
+    later = timezone.localdate() + dt.timedelta(days=1)
+    assert todo_for(user, today=later).counts == {"evaluation.start": 10}
