@@ -56,6 +56,7 @@ class Floor:
     path: str  # path and query string, as a client sends them
     floor: Callable[[Context, str], bytes]  # (context, path) → the response body
     target: float  # the API may take at most this many times the floor's time
+    context: Context | None = None  # another user than the run's 财政审核人
 
 
 # --- the goal list: two queries and orjson -------------------------------------------------
@@ -248,6 +249,268 @@ def goal_list_floor(context: Context, path: str) -> bytes:
     return body
 
 
+# --- the to-do list: one statement and orjson ----------------------------------------------
+
+# The same sources as performance/selectors/todo (a 主管部门 or 财政审核人's lines: documents at
+# his step, overdue units strictly below him per closed window), hand-written: scope by EXISTS
+# on the user's memberships, the step's arrival from the latest transition audit row, one
+# UNION ALL numbered and counted per kind with window functions.
+_SCOPE = """EXISTS (SELECT 1 FROM projects_membership m JOIN projects_unit mu ON mu.id = m.unit_id
+    WHERE m.user_id = %(user)s AND m.role IN ({roles}) AND starts_with(u.path, mu.path){below})"""
+_ARRIVED = """COALESCE((SELECT a.created_at FROM projects_auditentry a
+    JOIN django_content_type ct ON ct.id = a.content_type_id
+    WHERE ct.app_label = 'performance' AND ct.model = '{model}' AND a.object_id = d.id::text
+      AND a.action = 'transition' ORDER BY a.created_at DESC, a.id DESC LIMIT 1),
+    d.submitted_at, d.updated_at)"""
+_REVIEW = """SELECT 1 AS t_rank, '{kind}' AS t_kind, d.id AS t_object, u.id AS t_unit,
+    u.code AS t_unit_code, u.name AS t_unit_name, {year} AS t_year, {name} AS t_name,
+    {version} AS t_version, d.status::text AS t_status, {arrived} AS t_since,
+    NULL::date AS t_due, NULL::integer AS t_count, {extra} AS t_extra
+    FROM {table} d JOIN projects_unit u ON u.id = d.unit_id {joins}
+    WHERE d.status = '{status}' AND {scope}"""
+_WINDOW = """(SELECT max(w.closes_on) FROM performance_reportingwindow w WHERE w.kind = '{kind}'
+    AND w.year = {year} AND w.is_active AND w.opens_on <= %(today)s AND w.closes_on < %(today)s)"""
+_OVERDUE = """SELECT 5, 'units.overdue', u.id, u.id, u.code, u.name, {year}, NULL::text, NULL::integer,
+    '{kind}', NULL::timestamptz, {window}, count(*)::integer, '{label}'
+    FROM {rows} JOIN projects_unit u ON u.id = d.unit_id
+    WHERE u.is_active AND {window} IS NOT NULL AND {condition} AND {scope}
+    GROUP BY u.id, u.code, u.name, {year}"""
+_GOAL = """SELECT 1 FROM performance_performancegoal g WHERE g.scope = 'project'
+    AND g.project_id = d.id AND g.year = d.year AND g.status IN ({states})"""
+_OVERDUE_RULES = (
+    # (window kind, label, rows, year, condition)
+    (
+        "goal_set",
+        "目标申报",
+        "projects_project d",
+        "d.year",
+        "NOT EXISTS ("
+        + _GOAL.format(states="'submitted','dept_approved','approved','superseded'")
+        + ")",
+    ),
+    (
+        "monitoring",
+        "绩效监控",
+        "performance_monitoringreport d JOIN performance_monitoringround r ON r.id = d.round_id",
+        "r.year",
+        "d.status IN ('draft','returned') AND EXISTS (SELECT 1 FROM performance_reportingwindow w"
+        " WHERE w.kind = 'monitoring' AND w.is_active AND w.closes_on < %(today)s AND"
+        " (w.monitoring_round_id = d.round_id OR (w.monitoring_round_id IS NULL AND w.year = r.year)))",
+    ),
+    (
+        "self_evaluation",
+        "绩效自评",
+        "projects_project d",
+        "d.year",
+        "EXISTS (" + _GOAL.format(states="'approved'") + ") AND NOT EXISTS (SELECT 1"
+        " FROM performance_selfevaluation e WHERE e.scope = 'project' AND e.project_id = d.id"
+        " AND e.year = d.year AND e.status IN ('submitted','dept_approved','approved'))",
+    ),
+    (
+        "adjustment",
+        "目标调整",
+        "projects_project d",
+        "d.year",
+        "EXISTS (SELECT 1 FROM projects_projectbudget b WHERE b.project_id = d.id"
+        " AND b.adjusted_amount <> b.amount) AND EXISTS (SELECT 1 FROM performance_performancegoal g"
+        " WHERE g.scope = 'project' AND g.project_id = d.id AND g.year = d.year"
+        " AND g.status = 'approved' AND g.previous_id IS NULL) AND NOT "
+        "EXISTS (" + _GOAL.format(states="'draft','submitted','dept_approved','returned'") + ")",
+    ),
+)
+_DOCUMENTS = (
+    # (key, table, model, year, name, version, extra, joins)
+    (
+        "goal",
+        "performance_performancegoal",
+        "performancegoal",
+        "d.year",
+        "COALESCE(p.name, u.name || '（整体）')",
+        "d.version",
+        "NULL::text",
+        "LEFT JOIN projects_project p ON p.id = d.project_id",
+    ),
+    (
+        "report",
+        "performance_monitoringreport",
+        "monitoringreport",
+        "r.year",
+        "p.name",
+        "NULL::integer",
+        "r.title",
+        "JOIN projects_project p ON p.id = d.project_id"
+        " JOIN performance_monitoringround r ON r.id = d.round_id",
+    ),
+    (
+        "evaluation",
+        "performance_selfevaluation",
+        "selfevaluation",
+        "d.year",
+        "COALESCE(p.name, u.name || '（整体）')",
+        "NULL::integer",
+        "NULL::text",
+        "LEFT JOIN projects_project p ON p.id = d.project_id",
+    ),
+)
+_STEPS = (("submitted", "'dept_reviewer'"), ("dept_approved", "'finance_reviewer'"))
+TODO_ORDER = (
+    "t_rank, (t_due IS NULL), t_due, (t_since IS NULL), t_since, t_kind, t_object, t_status"
+)
+TODO_SQL = f"""
+    SELECT * FROM (
+        SELECT t.*, ROW_NUMBER() OVER (ORDER BY {TODO_ORDER}) AS rn,
+               COUNT(*) OVER (PARTITION BY t_kind) AS n_kind,
+               ROW_NUMBER() OVER (PARTITION BY t_kind ORDER BY t_object) AS rn_kind
+        FROM ({" UNION ALL ".join(
+            [
+                _REVIEW.format(
+                    kind=f"{key}.review", table=table, year=year, name=name, version=version,
+                    extra=extra, joins=joins, status=status,
+                    arrived=_ARRIVED.format(model=model),
+                    scope=_SCOPE.format(roles=roles, below=""),
+                )
+                for key, table, model, year, name, version, extra, joins in _DOCUMENTS
+                for status, roles in _STEPS
+            ]
+            + [
+                _OVERDUE.format(
+                    kind=kind, label=label, rows=rows, year=year, condition=condition,
+                    window=_WINDOW.format(kind=kind, year=year),
+                    scope=_SCOPE.format(
+                        roles="'dept_reviewer','finance_reviewer'", below=" AND u.path <> mu.path"
+                    ),
+                )
+                for kind, label, rows, year, condition in _OVERDUE_RULES
+            ]
+        )}) t
+    ) w
+    WHERE (rn > %(offset)s AND rn <= %(end)s) OR rn_kind = 1
+    ORDER BY rn
+"""  # fmt: skip
+_KIND_ORDER = (
+    "goal.review", "report.review", "evaluation.review", "goal.returned", "report.returned",
+    "evaluation.returned", "goal.draft", "report.draft", "evaluation.draft", "goal.start",
+    "evaluation.start", "goal.adjust", "units.overdue",
+)  # fmt: skip
+_NOUNS = {"goal": "绩效目标", "report": "监控表", "evaluation": "绩效自评"}
+_ADMIN = {"goal": "performancegoal", "report": "monitoringreport", "evaluation": "selfevaluation"}
+_API = {"goal": "goals", "report": "monitoring-reports", "evaluation": "evaluations"}
+_STATUS = {"submitted": "已提交", "dept_approved": "主管部门审核通过"}
+
+
+def _working_days(start: dt.date, end: dt.date) -> int:
+    return sum(
+        1 for k in range(1, (end - start).days + 1) if (start + dt.timedelta(k)).weekday() < 5
+    )
+
+
+def _plus_working_days(start: dt.date, n: int) -> dt.date:
+    day = start
+    while n:
+        day += dt.timedelta(1)
+        n -= day.weekday() < 5
+    return day
+
+
+def todo_floor(context: Context, path: str) -> bytes:
+    """``GET /api/v1/todo/?page_size=N``: the user's lines and counts in one statement."""
+    import orjson
+    from django.db import connection
+
+    size = int(dict(parse_qsl(urlsplit(path).query)).get("page_size", 50))
+    today = dt.datetime.now(context.zone).date()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            TODO_SQL, {"user": context.user_id, "today": today, "offset": 0, "end": size}
+        )
+        rows = cursor.fetchall()
+    counts: dict[str, int] = {}
+    results = []
+    for (_rank, kind, obj, unit, code, unit_name, year, name, version, status, since, due,
+         count, extra, rn, n_kind, _rn_kind) in rows:  # fmt: skip
+        counts[kind] = n_kind
+        if rn > size:
+            continue
+        if kind == "units.overdue":
+            line = {
+                "key": f"{kind}:{obj}:{status}:{year}", "kind": kind, "kind_label": "逾期未报的单位",
+                "group": "overdue", "group_label": "逾期单位",
+                "object": {"type": "unit", "id": obj, "url": f"/api/v1/units/{obj}/"},
+                "unit": {"id": unit, "code": code, "name": unit_name}, "year": year,
+                "title": f"{year}年{extra}：{count} 项未完成", "status": status,
+                "status_label": extra, "since": None, "waited_working_days": None,
+                "due": due, "overdue": due < today, "overdue_days": max((today - due).days, 0),
+                "count": count, "note": "", "actor": "", "actions": ["open"],
+                "link": f"/admin/dashboard/?year={year}&unit={code}",
+            }  # fmt: skip
+        else:
+            key = kind.split(".")[0]
+            arrived = since.astimezone(context.zone).date()
+            due = _plus_working_days(arrived, 5)
+            title = (
+                f"{year}年 {name} 绩效目标 v{version}" if key == "goal"
+                else f"{name} 监控表（{extra}）" if key == "report"
+                else f"{year}年 {name} 绩效自评"
+            )  # fmt: skip
+            line = {
+                "key": f"{kind}:{obj}", "kind": kind, "kind_label": f"待审核的{_NOUNS[key]}",
+                "group": "review", "group_label": "待我审核",
+                "object": {"type": key, "id": obj, "url": f"/api/v1/{_API[key]}/{obj}/"},
+                "unit": {"id": unit, "code": code, "name": unit_name}, "year": year,
+                "title": title, "status": status, "status_label": _STATUS[status],
+                "since": since.astimezone(context.zone), "waited_working_days":
+                _working_days(arrived, today), "due": due, "overdue": due < today,
+                "overdue_days": max((today - due).days, 0), "count": 1, "note": "",
+                "actor": "", "actions": ["approve", "return"],
+                "link": f"/admin/performance/{_ADMIN[key]}/{obj}/change/#workflow-panel",
+            }  # fmt: skip
+        results.append(line)
+    total = sum(counts.values())
+    body = orjson.dumps(
+        {
+            "count": total,
+            "counts": {kind: counts[kind] for kind in _KIND_ORDER if kind in counts},
+            "next": f"http://{HOST}{path}&page=2" if size < total else None,
+            "previous": None,
+            "results": results,
+        },
+        option=orjson.OPT_PASSTHROUGH_DATETIME,
+        default=lambda value: value.isoformat(),
+    )
+    return body
+
+
+def department_reviewer(zone: ZoneInfo) -> Context:
+    """A 主管部门审核人 of the first synthetic department (``B0000``), with an API token."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from projects.choices import Role
+    from projects.models import Membership, Unit
+
+    user, _ = get_user_model().objects.get_or_create(username="bench_todo_dept")
+    Membership.objects.get_or_create(
+        user=user, unit=Unit.objects.get(code="B0000"), role=Role.DEPT_REVIEWER
+    )
+    token = Token.objects.get_or_create(user=user)[0].key
+    return Context(user_id=user.pk, token=token, zone=zone)
+
+
+def prepare_todo() -> None:
+    """A closed self-evaluation window of the generated year (idempotent): the generated
+    evaluations are drafts, so every unit with projects is overdue below the finance bureau."""
+    from performance.models import ReportingWindow
+
+    from .generate import YEAR
+
+    ReportingWindow.objects.get_or_create(
+        kind="self_evaluation",
+        year=YEAR,
+        title=f"基准：{YEAR}年度项目绩效自评",
+        defaults={"opens_on": dt.date(YEAR + 1, 1, 15), "closes_on": dt.date(YEAR + 1, 4, 30)},
+    )
+
+
 # --- the registry --------------------------------------------------------------------------
 
 
@@ -259,6 +522,7 @@ def floors(context: Context) -> list[Floor]:
 
     from .api_pagination import DEPTH, PAGE_SIZE, cursor_after
 
+    prepare_todo()
     user = get_user_model().objects.get(pk=context.user_id)
     goals = goals_for(user).order_by("id")
     offset = (int(goals.count() * DEPTH) // PAGE_SIZE) * PAGE_SIZE
@@ -272,6 +536,16 @@ def floors(context: Context) -> list[Floor]:
             f"/api/v1/goals/?page_size={PAGE_SIZE}&cursor={cursor_after(before)}",
             goal_list_floor,
             1.5,
+        ),
+        Floor(
+            "to-do list, finance reviewer", f"/api/v1/todo/?page_size={PAGE_SIZE}", todo_floor, 2.0
+        ),
+        Floor(
+            "to-do list, department reviewer",
+            f"/api/v1/todo/?page_size={PAGE_SIZE}",
+            todo_floor,
+            2.0,
+            department_reviewer(context.zone),
         ),
     ]
 
@@ -303,6 +577,7 @@ def api_request(context: Context, path: str) -> tuple[float, bytes]:
 
 
 def floor_request(context: Context, case: Floor) -> tuple[float, bytes]:
+    context = case.context or context
     started = time.perf_counter()
     body = case.floor(context, case.path)
     return time.perf_counter() - started, body
@@ -343,7 +618,7 @@ def main() -> None:
     )
     expected: dict[str, bytes] = {}
     for case in cases:  # same bytes first: also the warm-up
-        _, api = api_request(context, case.path)
+        _, api = api_request(case.context or context, case.path)
         _, floor = floor_request(context, case)
         if api != floor:
             raise SystemExit(
@@ -356,7 +631,7 @@ def main() -> None:
     differing = 0
     for _, (case, kind) in rounds(variants, args.repeat):
         if kind == "API":
-            elapsed, body = api_request(context, case.path)
+            elapsed, body = api_request(case.context or context, case.path)
         else:
             elapsed, body = floor_request(context, case)
         samples[(case.name, kind)].append(elapsed)

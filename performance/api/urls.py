@@ -14,6 +14,7 @@ from .views.goals import GoalViewSet, IndicatorViewSet
 from .views.jobs import JobViewSet, RecomputeView
 from .views.monitoring import ReportViewSet, RoundViewSet
 from .views.summaries import SummaryView
+from .views.todo import TodoView
 from .views.transfers import ExportView, TargetsImportView
 from .views.units import ProjectViewSet, UnitViewSet
 
@@ -35,6 +36,7 @@ v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("me/", MeView.as_view(), name="me"),
     path("summaries/", SummaryView.as_view(), name="summaries"),
+    path("todo/", TodoView.as_view(), name="todo"),
     path("recompute/", RecomputeView.as_view(), name="recompute"),
     path("imports/targets/", TargetsImportView.as_view(), name="import-targets"),
     # before exports/<kind>/: "figures" is the bulk feed, not a table kind

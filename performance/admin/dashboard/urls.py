@@ -1,12 +1,15 @@
-"""The dashboard and the printable tables, mounted under /admin/ before the admin's own URLs."""
+"""The dashboard, the printable tables and the to-do list (待办), mounted under /admin/
+before the admin's own URLs."""
 
 from django.contrib import admin
 from django.urls import path
 
+from ..todo import todo_view
 from .printing import print_view
 from .views import dashboard_view
 
 urlpatterns = [
     path("dashboard/", admin.site.admin_view(dashboard_view), name="performance_dashboard"),
     path("print/", admin.site.admin_view(print_view), name="performance_print"),
+    path("todo/", admin.site.admin_view(todo_view), name="performance_todo"),
 ]

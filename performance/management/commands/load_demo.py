@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from performance.demo import DEMO_PASSWORD, load_demo, load_demo_monitoring
+from performance.demo_workday import load_demo_workday
 
 
 class Command(BaseCommand):
@@ -13,8 +14,18 @@ class Command(BaseCommand):
             help="不开启演示用的 2023 年 1-12 月监控轮次（默认开启，305004 的 5 个项目生成监控表）。",
         )
 
+        parser.add_argument(
+            "--no-workday",
+            action="store_true",
+            help="不生成演示用的待办（默认生成：027001 的 2022 年目标调整版本分别处于待主管部门审核、"
+            "待财政审核、被退回和草稿，日期相对今天）。",
+        )
+
     def handle(self, *args, **options):
         users = load_demo()
+        if not options["no_workday"]:
+            load_demo_workday()
+            self.stdout.write("待办演示：dept027、finance、filler027 的首页各有待办事项。")
         if not options["no_monitoring"]:
             round_ = load_demo_monitoring()
             self.stdout.write(f"监控轮次“{round_}”：{round_.reports.count()} 张监控表。")

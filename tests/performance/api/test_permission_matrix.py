@@ -546,6 +546,7 @@ RULES: dict[tuple[str, str], Callable] = {
     ("get", f"{V1}/monitoring-rounds/{{id}}/"): shared_read("monitoring-rounds"),
     ("post", f"{V1}/monitoring-rounds/"): open_round,
     ("get", f"{V1}/summaries/"): scoped_list,
+    ("get", f"{V1}/todo/"): scoped_list,
     ("post", f"{V1}/recompute/"): request_recompute,
     ("post", f"{V1}/jobs/{{id}}/requeue/"): requeue_job,
     ("post", f"{V1}/imports/targets/"): import_targets,
@@ -647,7 +648,7 @@ def row_units(template: str, response, client) -> list[str]:
     body = response.json()
     while True:
         results = body["results"] if isinstance(body, dict) else body
-        if template == f"{V1}/summaries/":
+        if template in (f"{V1}/summaries/", f"{V1}/todo/"):
             codes += [row["unit"]["code"] for row in results]
         elif template in LIST_UNIT:
             model, lookup = LIST_UNIT[template]

@@ -322,6 +322,8 @@ def test_every_documented_operation_answers_as_documented(
     assert feed.status_code == 200 and b'"type":"end"' in b"".join(feed.streaming_content)
     feed = unit_api.get("/api/v1/exports/figures/", {"year": 2022, "format": "csv"})
     assert feed.status_code == 200 and b"".join(feed.streaming_content).startswith(b"\xef\xbb\xbf")
+    # The to-do list.
+    ok(dept_api.get("/api/v1/todo/"))
 
     # Errors are documented too.
     assert api().get("/api/v1/goals/").status_code == 401

@@ -427,6 +427,7 @@ SITE_RULES: dict[str, Callable[[Persona], int]] = {
     "jsi18n": lambda p: 200,
     "performance_dashboard": lambda p: 200,  # every role sees its own units' figures
     "performance_print": lambda p: 200,
+    "performance_todo": lambda p: 200,  # every role has its own (possibly empty) to-do list
     "logout": lambda p: 405,  # POST only
 }
 
