@@ -190,18 +190,16 @@ def read_inputs(unit_ids: list[int]) -> dict:
 
 
 def engine_schemes(unit_ids: list[int]) -> tuple[dict, dict]:
-    """(engine scheme by scheme id, engine scheme by unit id) — assignments up the unit path."""
-    from performance.models import SchemeAssignment, ScoringScheme
+    """(engine scheme by scheme id, engine scheme by unit id) — the product's own resolver."""
+    from performance.models import ScoringScheme
+    from performance.selectors.schemes import scheme_lookup
     from projects.models import Unit
 
     by_id = {s.pk: s.to_engine() for s in ScoringScheme.objects.all()}
-    assigned = dict(SchemeAssignment.objects.values_list("unit__code", "scheme_id"))
-    default = ScoringScheme.objects.filter(is_default=True).values_list("pk", flat=True).first()
+    scheme_of = scheme_lookup()
     by_unit = {}
     for pk, path in Unit.objects.filter(pk__in=unit_ids).values_list("pk", "path"):
-        codes = [c for c in path.split("/") if c]
-        scheme_id = next((assigned[c] for c in reversed(codes) if c in assigned), default)
-        by_unit[pk] = by_id[scheme_id]
+        by_unit[pk] = by_id[scheme_of(path, YEAR).pk]
     return by_id, by_unit
 
 
@@ -523,7 +521,7 @@ def run_orm_loop(unit_ids: list[int]) -> float:
                 budget=budget,
                 executed=executed,
                 month=month,
-                scheme=scheme_for_unit(report.unit).to_engine(),
+                scheme=scheme_for_unit(report.unit, year=YEAR).to_engine(),
                 previous_values=previous_year.previous_year_values(e.indicator for e in entries),
             )
             for entry in entries:

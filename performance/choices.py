@@ -1,6 +1,25 @@
-"""Choices of the performance app. Codes are English; labels are what users read."""
+"""Choices of the performance app. Codes are English; labels are what users read.
+
+Grades, lights, qualitative bands and rounding modes are the scoring engine's enumerations
+(``performance.scoring``, codes and labels alike): they are built from it here, never
+re-declared, so a stored code and the engine's can never disagree.
+"""
+
+from collections.abc import Mapping
+from enum import StrEnum
 
 from django.db import models
+
+from . import scoring
+
+
+def engine_choices(name: str, enum: type[StrEnum], labels: Mapping[StrEnum, str]):
+    """Django ``TextChoices`` of an engine enumeration: the same member names, codes and labels."""
+    unlabelled = [member.name for member in enum if member not in labels]
+    if unlabelled:
+        raise ValueError(f"{enum.__name__} has no label for {unlabelled}")
+    members = [(member.name, (member.value, labels[member])) for member in enum]
+    return models.TextChoices(name, members, module=__name__, qualname=name)
 
 
 class GoalScope(models.TextChoices):
@@ -54,24 +73,9 @@ class Direction(models.TextChoices):
     QUALITATIVE = "qualitative", "定性"
 
 
-class Light(models.TextChoices):
-    GREEN = "green", "绿灯"
-    YELLOW = "yellow", "黄灯"
-    RED = "red", "红灯"
-    BLUE = "blue", "蓝灯"
-
-
-class Grade(models.TextChoices):
-    EXCELLENT = "excellent", "优"
-    GOOD = "good", "良"
-    FAIR = "fair", "中"
-    POOR = "poor", "差"
-
-
-class QualitativeBand(models.TextChoices):
-    ACHIEVED = "achieved", "达成"
-    PARTIAL = "partial", "部分达成"
-    NOT_ACHIEVED = "not_achieved", "未达成"
+Light = engine_choices("Light", scoring.Light, scoring.LIGHT_LABELS)
+Grade = engine_choices("Grade", scoring.Grade, scoring.GRADE_LABELS)
+QualitativeBand = engine_choices("QualitativeBand", scoring.QualitativeBand, scoring.BAND_LABELS)
 
 
 class DeviationCause(models.TextChoices):
@@ -88,9 +92,7 @@ class Likelihood(models.TextChoices):
     IMPOSSIBLE = "impossible", "完全不可能"
 
 
-class Rounding(models.TextChoices):
-    HALF_UP = "half_up", "四舍五入"
-    TRUNCATE = "truncate", "截断（舍去）"
+Rounding = engine_choices("Rounding", scoring.Rounding, scoring.ROUNDING_LABELS)
 
 
 class Severity(models.TextChoices):

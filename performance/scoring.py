@@ -6,7 +6,7 @@ Every figure is a ``Decimal``; weights, rounding, grade bands and light threshol
 
 Public interface
 ----------------
-Rounding(StrEnum): HALF_UP "half_up", TRUNCATE "truncate"
+Rounding(StrEnum): HALF_UP "half_up", TRUNCATE "truncate";   ROUNDING_LABELS {mode: "四舍五入"…}
 round_to(value: Decimal, places: int, mode: Rounding | str) -> Decimal
 Grade(StrEnum): EXCELLENT, GOOD, FAIR, POOR;        GRADE_LABELS {Grade: "优"|"良"|"中"|"差"}
 Light(StrEnum): GREEN, YELLOW, RED, BLUE;           LIGHT_LABELS {Light: "绿灯"…}
@@ -50,6 +50,9 @@ worst_light(lights: Iterable[Light | str | None]) -> Light | None
 
 Invalid input from an evaluator (a score outside its band, an override without a reason)
 raises ``ValueError`` with a Chinese message meant for that person.
+
+The enumerations (Grade, Light, QualitativeBand, Rounding) and their Chinese labels are defined
+here and only here: ``performance.choices`` builds the Django choices from them.
 """
 
 from __future__ import annotations
@@ -81,6 +84,7 @@ __all__ = [
     "HENAN_2023_SCHEME",
     "LIGHT_LABELS",
     "NATIONAL_SCHEME",
+    "ROUNDING_LABELS",
     "Grade",
     "IndicatorScore",
     "Light",
@@ -122,6 +126,8 @@ class Rounding(StrEnum):
     HALF_UP = "half_up"
     TRUNCATE = "truncate"
 
+
+ROUNDING_LABELS = {Rounding.HALF_UP: "四舍五入", Rounding.TRUNCATE: "截断（舍去）"}
 
 _DECIMAL_ROUNDING = {Rounding.HALF_UP: ROUND_HALF_UP, Rounding.TRUNCATE: ROUND_DOWN}
 

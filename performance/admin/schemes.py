@@ -117,7 +117,7 @@ class SchemeAssignmentAdmin(
     save_service = staticmethod(schemes.scheme_assignment_save)
     delete_service = staticmethod(schemes.scheme_assignment_delete)
     object_arg = "assignment"
-    list_display = ["unit", "scheme"]
+    list_display = ["unit", "scheme", "from_year"]
     list_select_related = ["unit", "scheme"]
     search_fields = ["unit__code", "unit__name", "scheme__name"]
     autocomplete_fields = ["unit"]

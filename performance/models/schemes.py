@@ -24,7 +24,11 @@ class ScoringScheme(models.Model):
     code = models.SlugField("方案编码", max_length=50, unique=True)
     name = models.CharField("方案名称", max_length=100)
     description = models.TextField("说明", blank=True)
-    is_default = models.BooleanField("默认方案", default=False)
+    is_default = models.BooleanField(
+        "默认方案",
+        default=False,
+        help_text="没有为本单位或上级单位指定方案时使用；必须有一个默认方案，否则这些单位无法监控、自评和汇总。",
+    )
 
     execution_weight = models.DecimalField("预算执行率分值", **WEIGHT, default=Decimal("10"))
     weight_fund_management = models.DecimalField("资金管理分值", **WEIGHT, default=Decimal("0"))
@@ -164,22 +168,43 @@ class ScoringScheme(models.Model):
 
 
 class SchemeAssignment(models.Model):
-    """Which scheme a unit (and every unit below it, unless overridden) is scored with."""
+    """Which scheme a unit (and every unit below it, unless overridden) is scored with, from a
+    year on or in every year; ``performance.selectors.schemes`` reads them."""
 
-    unit = models.OneToOneField(
+    unit = models.ForeignKey(
         "projects.Unit",
         verbose_name="单位",
         on_delete=models.CASCADE,
-        related_name="scheme_assignment",
+        related_name="scheme_assignments",
     )
     scheme = models.ForeignKey(
         ScoringScheme, verbose_name="评分方案", on_delete=models.PROTECT, related_name="assignments"
+    )
+    from_year = models.PositiveSmallIntegerField(
+        "起始年度",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        help_text="从该年度起适用，直到起始年度更晚的指定；不填表示适用于所有年度。"
+        "目标审核、监控和自评按各自的年度取方案，已开展的自评保留开展时的方案。",
     )
 
     class Meta:
         verbose_name = "评分方案适用单位"
         verbose_name_plural = "评分方案适用单位"
-        ordering = ["unit__path"]
+        ordering = ["unit__path", "from_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "from_year"], name="scheme_assignment_unit_year_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=Q(from_year__isnull=True),
+                name="scheme_assignment_unit_undated_unique",
+                violation_error_message="该单位已有不限年度的评分方案指定，请修改原指定或填写起始年度。",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.unit} → {self.scheme}"
+        since = f"（{self.from_year}年起）" if self.from_year else ""
+        return f"{self.unit} → {self.scheme}{since}"

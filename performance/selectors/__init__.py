@@ -6,7 +6,7 @@ queries, used alike by the admin, the API, the services and the tasks. Nothing h
 - ``summaries``        self-evaluation summaries per unit; performance summaries per unit /
                        department / year; ``execution_rate_lookup``
 - ``schemes``          which scoring scheme applies to a unit: ``scheme_for_unit``,
-                       ``schemes_for_units``, ``scheme_lookup``
+                       ``scheme_lookup`` (by unit and year)
 - ``previous_year``    last year's actual value of an indicator (不低于上年 targets)
 - ``budget_execution`` adjusted budget and execution per project or unit, as of a date
 - ``versions``         the versions of a goal, the open one, the current one of each scope

@@ -34,7 +34,7 @@ from projects.permissions import visible_units
 from .. import scoring
 from ..choices import GoalScope, Grade, Light, Status, WindowKind
 from ..models import MonitoringReport, ReportingWindow, SelfEvaluation
-from .schemes import scheme_lookup
+from .schemes import Lookup, common_path, scheme_lookup
 from .summaries import performance_summary
 from .work_due import OVERDUE, window_stage, work_due
 
@@ -100,12 +100,14 @@ def _department_label(row: dict[str, Any]) -> str:
     return f"{department['code']} {department['name']}" if department else NO_DEPARTMENT
 
 
-def _execution_row(label: str, row: dict[str, Any], path: str, month: int, scheme_of) -> dict:
-    """Budget, executed, 执行率 and the budget light (when there is a budget to judge)."""
+def _execution_row(
+    label: str, row: dict[str, Any], path: str, year: int, month: int, scheme_of: Lookup
+) -> dict:
+    """Budget, executed, 执行率 and the budget light (when there is a budget to judge), by the
+    scheme of the unit at ``path`` in ``year``."""
     light = None
     if row["budget"] > 0:
-        scheme = scheme_of(path)
-        engine = scheme.to_engine() if scheme else scoring.NATIONAL_SCHEME
+        engine = scheme_of(path, year).to_engine()
         light = scoring.budget_light(rate=row["execution_rate"], month=month, scheme=engine)
     return {
         "label": label,
@@ -115,17 +117,6 @@ def _execution_row(label: str, row: dict[str, Any], path: str, month: int, schem
         "light": light.value if light else None,
         "light_label": Light(light.value).label if light else "—",
     }
-
-
-def _common_path(paths: list[str]) -> str:
-    """The deepest unit path above all of ``paths`` ("/" when they share none)."""
-    split = [[code for code in path.split("/") if code] for path in paths]
-    common: list[str] = []
-    for codes in zip(*split, strict=False):
-        if len(set(codes)) != 1:
-            break
-        common.append(codes[0])
-    return "/" + "".join(f"{code}/" for code in common)
 
 
 def _score_distribution(units: QuerySet[Unit], year: int) -> list[dict[str, Any]]:
@@ -254,8 +245,9 @@ def dashboard_figures(
         if len(codes) > 1:
             department_paths.setdefault(codes[1], f"/{codes[0]}/{codes[1]}/")
 
+    root_path = unit.path if unit is not None else common_path(r["path"] for r in unit_rows)
     execution_units = [
-        _execution_row(_unit_label(row["unit"]), row, row["unit"]["path"], month, scheme_of)
+        _execution_row(_unit_label(row["unit"]), row, row["unit"]["path"], year, month, scheme_of)
         for row in per_unit
         if row["budget"] > 0 or row["projects"]
     ]
@@ -263,14 +255,14 @@ def dashboard_figures(
         _execution_row(
             _department_label(row),
             row,
-            department_paths.get((row["department"] or {}).get("code"), "/"),
+            department_paths.get((row["department"] or {}).get("code"), root_path),
+            year,
             month,
             scheme_of,
         )
         for row in per_department
         if row["budget"] > 0 or row["projects"]
     ]
-    root_path = unit.path if unit is not None else _common_path([r["path"] for r in unit_rows])
     evaluations = total["evaluations"]
     return {
         "year": year,
@@ -295,7 +287,7 @@ def dashboard_figures(
             "units": execution_units,
             "departments": execution_departments,
             "chart_by": "departments" if len(execution_departments) > 1 else "units",
-            "total": _execution_row("合计", total, root_path, month, scheme_of),
+            "total": _execution_row("合计", total, root_path, year, month, scheme_of),
         },
         "lights": _lights_by_round(scoped, year),
         "scores": {

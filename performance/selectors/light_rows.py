@@ -33,6 +33,8 @@ INDICATOR_COLUMNS = (
     "indicator_id",
     "indicator__goal_id",
     "indicator__level3",
+    "indicator__level1",
+    "indicator__level2",
     "indicator__raw_value",
     "indicator__operator",
     "indicator__target_value",
@@ -52,6 +54,8 @@ class IndicatorRow(
             "pk",
             "goal_id",
             "level3",
+            "level1",
+            "level2",
             "raw_value",
             "operator",
             "target_value",
@@ -65,7 +69,8 @@ class IndicatorRow(
         ),
     )
 ):
-    """What the row functions read of an indicator (``goal`` only for relative targets)."""
+    """What the row functions read of an indicator (``goal`` only for relative targets; 一级 and
+    二级 for last year's match, ``selectors.previous_year``)."""
 
     __slots__ = ()
 

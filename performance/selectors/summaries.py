@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from projects.models import ExecutionRecord, Project, ProjectBudget, Unit
 
@@ -19,7 +20,7 @@ from ..models import (
     PerformanceGoal,
     SelfEvaluation,
 )
-from .schemes import scheme_lookup
+from .schemes import common_path, scheme_lookup
 
 ZERO = Decimal("0")
 
@@ -136,18 +137,20 @@ def unit_evaluation_summary(*, unit: Unit, year: int, published_only: bool = Fal
 # --- API reads: summaries per unit / department / year ---------------------------------------
 
 
-def execution_rate_lookup() -> Callable[[str, Decimal, Decimal], Decimal]:
-    """``rate(path, budget, executed)``: 执行率 rounded by the scheme of the unit at ``path``."""
+def execution_rate_lookup() -> Callable[[str, int, Decimal, Decimal], Decimal]:
+    """``rate(path, year, budget, executed)``: 执行率 rounded by the scheme of the unit at
+    ``path`` in ``year`` (``selectors.schemes``; refused with ``no_scheme`` when none applies)."""
     scheme_of = scheme_lookup()
-    engines: dict[int | None, scoring.Scheme] = {}
+    engines: dict[int, scoring.Scheme] = {}
 
-    def rate(path: str, budget: Decimal, executed: Decimal) -> Decimal:
-        scheme = scheme_of(path)
-        key = scheme.pk if scheme else None
-        if key not in engines:
-            engines[key] = scheme.to_engine() if scheme else scoring.NATIONAL_SCHEME
+    def rate(path: str, year: int, budget: Decimal, executed: Decimal) -> Decimal:
+        scheme = scheme_of(path, year)
+        if scheme.pk not in engines:
+            engines[scheme.pk] = scheme.to_engine()
         return scoring.execution_rate(
-            budget=budget or Decimal("0"), executed=executed or Decimal("0"), scheme=engines[key]
+            budget=budget or Decimal("0"),
+            executed=executed or Decimal("0"),
+            scheme=engines[scheme.pk],
         )
 
     return rate
@@ -211,6 +214,8 @@ def performance_summary(
         key = key_of(unit_id, row_year)
         if key not in groups:
             groups[key] = {"_unit": unit_rows[unit_id], "_year": row_year, **_empty_summary()}
+        elif row_year > groups[key]["_year"]:
+            groups[key]["_year"] = row_year  # a row over several years: its latest
         return groups[key]
 
     goal_rows = (
@@ -276,7 +281,7 @@ def performance_summary(
         monitoring["by_light"][row["light"] or "none"] += row["n"]
 
     if group_by == "total" and not groups:
-        groups[()] = {"_unit": None, "_year": year, **_empty_summary()}
+        groups[()] = {"_unit": None, "_year": year or timezone.localdate().year, **_empty_summary()}
     departments = {}
     if group_by == "department":
         departments = {
@@ -286,6 +291,9 @@ def performance_summary(
             )
         }
     rate_of = execution_rate_lookup()
+    # A row over several units (a year, the total) is read with the scheme of the deepest
+    # unit above them all, as the dashboard's total is.
+    scope_path = common_path(row["path"] for row in unit_rows.values())
     rows = []
     for key in sorted(groups, key=lambda k: tuple(str(part) for part in k)):
         data = groups[key]
@@ -296,7 +304,7 @@ def performance_summary(
         elif department is not None:
             path = department.path
         else:
-            path = "/"
+            path = scope_path
         evaluations = data["evaluations"]
         score_sum, scored = evaluations.pop("score_sum"), evaluations["scored"]
         evaluations["average_score"] = (
@@ -313,7 +321,7 @@ def performance_summary(
                 ),
                 "year": year or (row_year if group_by != "total" else None),
                 **data,
-                "execution_rate": rate_of(path, data["budget"], data["executed"]),
+                "execution_rate": rate_of(path, row_year, data["budget"], data["executed"]),
             }
         )
     return rows

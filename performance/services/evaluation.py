@@ -79,7 +79,7 @@ def evaluation_start(
     evaluation = SelfEvaluation(
         **subject,
         goal=goal,
-        scheme=scheme_for_unit(unit),
+        scheme=scheme_for_unit(unit, year=year),
         status=Status.DRAFT,
         created_by=actor if getattr(actor, "pk", None) else None,
     )

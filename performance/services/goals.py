@@ -186,10 +186,9 @@ def indicator_save(
         raise ValidationError({"level1": "一级指标不能为空。"})
     if not (indicator.level3 or "").strip():
         raise ValidationError({"level3": "三级指标不能为空。"})
-    previous = None
-    if indicator.goal_id and targets.parse_target(indicator.raw_value).kind == "relative":
-        previous = previous_year_value(indicator)
-    apply_parsed_target(indicator, previous_value=previous)
+    apply_parsed_target(indicator)
+    if indicator.kind == targets.RELATIVE:  # 不低于上年: resolved from last year's actual
+        apply_parsed_target(indicator, previous_value=previous_year_value(indicator))
     indicator.full_clean()
     changes = audit.diff(before, audit.snapshot(indicator, INDICATOR_FIELDS))
     if created or changes:

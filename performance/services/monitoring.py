@@ -39,7 +39,7 @@ from ..models import (
     ReportingWindow,
 )
 from ..selectors import budget_execution, previous_year
-from ..selectors.schemes import scheme_for_unit, schemes_for_units
+from ..selectors.schemes import scheme_for_unit, scheme_lookup
 from . import derived_figures, filling, typed_values
 from .alerts import notify_lights
 from .workflow import require_edit
@@ -195,8 +195,8 @@ def compute_reports(
     unit_paths: Mapping[int, str] | None = None,
 ) -> list[tuple[MonitoringReport, dict]]:
     """Set-based compute of reports of one round (entries carry their indicator; model
-    instances or ``rows.EntryRow``s). ``schemes`` caches engines by unit id across calls;
-    ``unit_paths`` ({unit id: path}) spares loading the reports' units.
+    instances or ``rows.EntryRow``s). ``schemes`` caches engines by (unit id, year) across
+    calls; ``unit_paths`` ({unit id: path}) spares loading the reports' units.
 
     One aggregate query for the figures, one for last year's values, then the shared row
     function and two bulk writes. Returns [(report, changes)] for the changed reports.
@@ -209,9 +209,12 @@ def compute_reports(
     schemes = {} if schemes is None else schemes
     if unit_paths is None:
         unit_paths = {r.unit_id: r.unit.path for r in reports}
-    missing = {pk: path for pk, path in unit_paths.items() if pk not in schemes}
-    for unit_id, scheme in schemes_for_units(missing).items():
-        schemes[unit_id] = scheme.to_engine()
+    year = round_.year
+    missing = {pk: path for pk, path in unit_paths.items() if (pk, year) not in schemes}
+    if missing:
+        scheme_of = scheme_lookup(missing.values())
+        for unit_id, path in missing.items():
+            schemes[unit_id, year] = scheme_of(path, year).to_engine()
     changed, changed_reports, changed_entries = [], [], []
     for report in reports:
         budget, executed = project_figures.get(report.project_id, (Decimal(0), Decimal(0)))
@@ -223,7 +226,7 @@ def compute_reports(
             budget=budget,
             executed=executed,
             month=round_.data_month,
-            scheme=schemes[report.unit_id],
+            scheme=schemes[report.unit_id, year],
             previous_values=previous,
         )
         if own or per_entry or before_computed != report.computed_at:
@@ -334,7 +337,7 @@ def _compute(report: MonitoringReport, rows: Sequence[MonitoringEntry]) -> tuple
         budget=budget,
         executed=executed,
         month=round_.data_month,
-        scheme=scheme_for_unit(report.unit).to_engine(),
+        scheme=scheme_for_unit(report.unit, year=round_.year).to_engine(),
         previous_values=previous_year.previous_year_values(e.indicator for e in rows),
     )
 

@@ -88,7 +88,7 @@ def _structure(goal: PerformanceGoal, indicators: list[Indicator]) -> list[dict]
                 )
             )
     if goal.scope == GoalScope.PROJECT and not any(_is_cost(i) for i in indicators):
-        scheme = scheme_for_unit(goal.unit)
+        scheme = scheme_for_unit(goal.unit, year=goal.year)
         if scheme.cost_required:
             found.append(
                 _finding(
@@ -152,7 +152,7 @@ def _weights(goal: PerformanceGoal, indicators: list[Indicator]) -> list[dict]:
                 )
             ]
         return []
-    engine = scheme_for_unit(goal.unit).to_engine()
+    engine = scheme_for_unit(goal.unit, year=goal.year).to_engine()
     return [
         _finding(f.code, f.severity, f.message, field="weight")
         for f in scoring.weights_check(engine, [(i.category, i.weight) for i in indicators])

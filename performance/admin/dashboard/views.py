@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from projects.admin.params import whole_number
 from projects.permissions import visible_units
 
 from ...selectors.dashboard import dashboard_figures, dashboard_units, default_year
+from ...selectors.schemes import NO_SCHEME
 from . import charts
 
 CHART_BARS = 30  # more rows than this go to the table only
@@ -136,17 +137,26 @@ def dashboard_view(request):
         if unit is not None:
             scope = scope.filter(path__startswith=unit.path)
         year = default_year(scope, today)
-    figures = dashboard_figures(user=request.user, year=year, unit=unit, today=today)
     context = {
         **admin.site.each_context(request),
         "title": "数据看板",
         "subtitle": f"{year}年",
-        "figures": figures,
-        "charts": build_charts(figures),
-        "chart_bars": CHART_BARS,
-        "execution_truncated": len(figures["execution"][figures["execution"]["chart_by"]])
-        > CHART_BARS,
         "units": units,
         "today": today,
     }
+    try:
+        figures = dashboard_figures(user=request.user, year=year, unit=unit, today=today)
+    except ValidationError as error:  # no scheme applies: the page says so (selectors.schemes)
+        if error.code != NO_SCHEME:
+            raise
+        context.update(figures={"year": year, "years": [year], "unit": unit})
+        context["unavailable"] = error.messages
+        return TemplateResponse(request, "admin/performance/dashboard/index.html", context)
+    context.update(
+        figures=figures,
+        charts=build_charts(figures),
+        chart_bars=CHART_BARS,
+        execution_truncated=len(figures["execution"][figures["execution"]["chart_by"]])
+        > CHART_BARS,
+    )
     return TemplateResponse(request, "admin/performance/dashboard/index.html", context)

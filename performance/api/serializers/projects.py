@@ -31,9 +31,10 @@ AMOUNT = {"max_digits": 20, "decimal_places": 6, "read_only": True}
 
 
 class ExecutionRateField(serializers.DecimalField):
-    """A project's 执行率 from its annotated figures, rounded by the unit's scheme.
+    """A project's 执行率 from its annotated figures, rounded by the scheme of its unit in its
+    year.
 
-    The view puts ``execution_rate(unit, budget, executed)`` in the serializer context (one
+    The view puts ``execution_rate(project, budget, executed)`` in the serializer context (one
     scheme lookup per request, not per row).
     """
 
@@ -42,7 +43,7 @@ class ExecutionRateField(serializers.DecimalField):
 
     def to_representation(self, project: Project) -> str:
         rate_of = self.context["execution_rate"]
-        rate: Decimal = rate_of(project.unit, project.budget_adjusted, project.executed)
+        rate: Decimal = rate_of(project, project.budget_adjusted, project.executed)
         return super().to_representation(rate)
 
 

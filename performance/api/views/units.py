@@ -85,7 +85,7 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
     retrieve=extend_schema(
         summary="预算项目详情",
         description="含项目概况、立项依据和按资金来源的预算。",
-        responses=responses(ProjectDetailSerializer, *READ),
+        responses=responses(ProjectDetailSerializer, 400, *READ),
     ),
 )
 class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
@@ -110,8 +110,8 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
         context = super().get_serializer_context()
         if self.action in ("list", "retrieve"):
             rate = execution_rate_lookup()
-            context["execution_rate"] = lambda unit, budget, executed: rate(
-                unit.path, budget, executed
+            context["execution_rate"] = lambda project, budget, executed: rate(
+                project.unit.path, project.year, budget, executed
             )
         return context
 
