@@ -90,3 +90,27 @@ class SummarySerializer(serializers.Serializer):
     )
     evaluations = EvaluationCountsSerializer(label="项目绩效自评")
     monitoring = MonitoringCountsSerializer(label="绩效监控")
+
+
+class UnitSelfEvaluationSerializer(serializers.Serializer):
+    """The unit's own project self-evaluations of one year, as its 决算 publishes them."""
+
+    to_evaluate = serializers.IntegerField(
+        label="需自评项目数", help_text="本单位该年度绩效目标已批复的项目数。"
+    )
+    evaluated = serializers.IntegerField(label="实际自评项目数", help_text="已计算等级的项目自评。")
+    by_grade = GradeCountsSerializer(label="按等级")
+    with_deviation = serializers.IntegerField(label="存在偏差的项目数")
+    text = serializers.CharField(
+        label="公开表述",
+        help_text="决算公开的表述，如“本单位需绩效自评项目 5 个，实际自评 5 个，4 个项目自评等级为优，"
+        "1 个项目自评为良，0 个项目自评为中”。",
+    )
+
+
+class UnitSummarySerializer(SummarySerializer):
+    self_evaluation = UnitSelfEvaluationSerializer(
+        allow_null=True,
+        label="本单位项目自评",
+        help_text="指定 year 时为本单位自身（不含下级单位）的项目自评汇总和公开表述，否则为 null。",
+    )

@@ -14,12 +14,17 @@ from projects.models import Project
 from projects.permissions import visible_units
 from projects.selectors import projects_for
 
-from ...selectors.summaries import execution_rate_lookup, performance_summary
+from ...choices import Grade
+from ...selectors.summaries import (
+    execution_rate_lookup,
+    performance_summary,
+    unit_evaluation_summary,
+)
 from ..filters import FILTER_BACKENDS, ProjectFilter, UnitFilter
 from ..pagination import SmallListPagination
 from ..schema import LIST, READ, responses
 from ..serializers.projects import ProjectDetailSerializer, ProjectSerializer, UnitSerializer
-from ..serializers.summaries import SummarySerializer
+from ..serializers.summaries import UnitSummarySerializer
 from .base import history_action
 
 YEAR_PARAMETER = OpenApiParameter(
@@ -55,22 +60,32 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
         summary="单位汇总",
         description=(
             "该单位及其下级单位的汇总：绩效目标按状态计数，项目数，预算数、执行数与执行率，"
-            "项目自评数、平均得分、按等级计数、存在偏差数，监控表按预警灯计数。"
+            "项目自评数、平均得分、按等级计数、存在偏差数，监控表按预警灯计数；"
+            "指定 year 时另给出本单位自身的项目自评汇总和决算公开的表述（self_evaluation）。"
         ),
         parameters=[YEAR_PARAMETER],
-        responses=responses(SummarySerializer, 400, 404),
+        responses=responses(UnitSummarySerializer, 400, 404),
     )
     @action(detail=True, methods=["get"], filter_backends=[])
     def summary(self, request: Request, pk=None) -> Response:
         unit = self.get_object()
         query = SummaryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        year = query.validated_data.get("year")
         subtree = self.get_queryset().filter(path__startswith=unit.path)
-        (row,) = performance_summary(
-            units=subtree, year=query.validated_data.get("year"), group_by="total"
-        )
+        (row,) = performance_summary(units=subtree, year=year, group_by="total")
         row["unit"] = unit
-        return Response(SummarySerializer(row).data)
+        row["self_evaluation"] = None
+        if year is not None:
+            own = unit_evaluation_summary(unit=unit, year=year)
+            row["self_evaluation"] = {
+                "to_evaluate": own["to_evaluate"],
+                "evaluated": own["evaluated"],
+                "by_grade": {grade: own[grade] for grade in Grade.values},
+                "with_deviation": own["with_deviation"],
+                "text": own["text"],
+            }
+        return Response(UnitSummarySerializer(row).data)
 
 
 @extend_schema_view(
