@@ -48,13 +48,19 @@ def fits(driver) -> None:
 
 def login(driver, base: str, username: str) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
 
+    driver.get(base + "/admin/login/")  # cookies are deleted for the page's own origin
     driver.delete_all_cookies()
     driver.get(base + "/admin/login/?next=/admin/")
     driver.find_element(By.ID, "id_username").send_keys(username)
     driver.find_element(By.ID, "id_password").send_keys(DEMO_PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "#login-form [type=submit]").click()
-    driver.find_element(By.ID, "todo")
+    # The click returns before the next page has loaded: wait for the home page's 待办.
+    WebDriverWait(driver, 15).until(
+        expected_conditions.presence_of_element_located((By.ID, "todo"))
+    )
 
 
 @pytest.mark.parametrize("username", list(EXPECTED))
