@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -156,6 +157,51 @@ def record_many(
             )
         )
     return bulk_insert_rows(AuditEntry, AUDIT_COLUMNS, rows, json_encoder=_Encoder)
+
+
+def save_recorded(
+    model: type[models.Model],
+    instance: models.Model | None,
+    data: Mapping[str, Any],
+    *,
+    fields: Sequence[str],
+    actor,
+) -> models.Model:
+    """Create (``instance`` None) or change a row from ``data``, limited to ``fields``: the row
+    locked, ``full_clean()``, saved and recorded field by field (nothing when nothing changed).
+
+    For services whose rows are plain settings (scoring schemes, schedules); the caller checks
+    permissions and runs inside a transaction. An unknown key is a field-level error."""
+    unknown = [key for key in data if key not in fields]
+    if unknown:
+        raise ValidationError({key: "未知字段。" for key in unknown})
+    created = instance is None
+    instance = model() if created else model.objects.select_for_update().get(pk=instance.pk)
+    before = {} if created else snapshot(instance, fields)
+    for key, value in data.items():
+        setattr(instance, key, value)
+    instance.full_clean()
+    changes = diff(before, snapshot(instance, fields))
+    if created or changes:
+        instance.save()
+        record(
+            obj=instance,
+            actor=actor,
+            action=AuditAction.CREATE if created else AuditAction.UPDATE,
+            changes=changes,
+        )
+    return instance
+
+
+def delete_recorded(instance: models.Model, *, fields: Sequence[str], actor) -> None:
+    """Delete a row, recording the values of ``fields`` it had (see :func:`save_recorded`)."""
+    record(
+        obj=instance,
+        actor=actor,
+        action=AuditAction.DELETE,
+        changes=diff(snapshot(instance, fields), {}),
+    )
+    instance.delete()
 
 
 def history(obj: models.Model) -> models.QuerySet[AuditEntry]:

@@ -143,26 +143,7 @@ def schedule_save(
     """Create or change a periodic task or one of its schedules (interval, crontab, solar,
     clocked): superusers only, validated, audited field by field."""
     _require(actor)
-    fields = schedule_fields(model)
-    unknown = [key for key in data if key not in fields]
-    if unknown:
-        raise ValidationError({key: "未知字段。" for key in unknown})
-    created = schedule is None
-    instance = model() if created else model.objects.select_for_update().get(pk=schedule.pk)
-    before = {} if created else audit.snapshot(instance, fields)
-    for key, value in data.items():
-        setattr(instance, key, value)
-    instance.full_clean()
-    changes = audit.diff(before, audit.snapshot(instance, fields))
-    if created or changes:
-        instance.save()
-        audit.record(
-            obj=instance,
-            actor=actor,
-            action=AuditAction.CREATE if created else AuditAction.UPDATE,
-            changes=changes,
-        )
-    return instance
+    return audit.save_recorded(model, schedule, data, fields=schedule_fields(model), actor=actor)
 
 
 @transaction.atomic
@@ -170,14 +151,7 @@ def schedule_delete(*, schedule: models.Model, actor=None) -> None:
     """Delete a periodic task, or a schedule no task uses any more (the tasks on a schedule
     are deleted with it: the admin's delete page lists them first)."""
     _require(actor)
-    fields = schedule_fields(type(schedule))
-    audit.record(
-        obj=schedule,
-        actor=actor,
-        action=AuditAction.DELETE,
-        changes=audit.diff(audit.snapshot(schedule, fields), {}),
-    )
-    schedule.delete()
+    audit.delete_recorded(schedule, fields=schedule_fields(type(schedule)), actor=actor)
 
 
 @transaction.atomic

@@ -8,11 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 
 from projects import audit
-from projects.models import AuditAction
 from projects.permissions import may_manage_schemes, may_manage_windows
 
 from ..models import ReportingWindow, SchemeAssignment, ScoringScheme
@@ -30,38 +29,12 @@ def _require(check: Callable[[Any], bool], actor, what: str) -> None:
 
 def _save(model, instance, data: Mapping[str, Any], actor, check, what: str):
     _require(check, actor, what)
-    fields = editable_fields(model)
-    unknown = [key for key in data if key not in fields]
-    if unknown:
-        raise ValidationError({key: "未知字段。" for key in unknown})
-    created = instance is None
-    instance = model() if created else model.objects.select_for_update().get(pk=instance.pk)
-    before = {} if created else audit.snapshot(instance, fields)
-    for key, value in data.items():
-        setattr(instance, key, value)
-    instance.full_clean()
-    changes = audit.diff(before, audit.snapshot(instance, fields))
-    if created or changes:
-        instance.save()
-        audit.record(
-            obj=instance,
-            actor=actor,
-            action=AuditAction.CREATE if created else AuditAction.UPDATE,
-            changes=changes,
-        )
-    return instance
+    return audit.save_recorded(model, instance, data, fields=editable_fields(model), actor=actor)
 
 
 def _delete(instance, actor, check, what: str) -> None:
     _require(check, actor, what)
-    fields = editable_fields(type(instance))
-    audit.record(
-        obj=instance,
-        actor=actor,
-        action=AuditAction.DELETE,
-        changes=audit.diff(audit.snapshot(instance, fields), {}),
-    )
-    instance.delete()
+    audit.delete_recorded(instance, fields=editable_fields(type(instance)), actor=actor)
 
 
 @transaction.atomic
