@@ -219,51 +219,16 @@ class PerformanceGoalAdmin(TargetImportExportMixin, GoalWorkflowAdminMixin, Revi
         delete_each(queryset, lambda goal: self.delete_model(request, goal))
 
     def save_formset(self, request, form, formset, change):
-        goal = form.instance
-        if formset.model is Indicator:
-            new, changed, deleted = [], [], []
-            for inline_form in formset.deleted_forms:
-                if inline_form.instance.pk:
-                    goal_services.indicator_delete(
-                        indicator=inline_form.instance,
-                        actor=request.user,
-                        expected_version=deleted_row_version(inline_form),
-                    )
-                    deleted.append(inline_form.instance)
-            for inline_form in formset.forms:
-                if not inline_form.has_changed() or inline_form in formset.deleted_forms:
-                    continue
-                data = {
-                    k: inline_form.cleaned_data.get(k)
-                    for k in INDICATOR.filled
-                    if k in inline_form.cleaned_data
-                }
-                existing = inline_form.instance if inline_form.instance.pk else None
-                saved = goal_services.indicator_save(
-                    goal=goal,
-                    data=data,
-                    actor=request.user,
-                    indicator=existing,
-                    expected_version=inline_form.cleaned_data.get(EXPECTED_VERSION),
-                )
-                (
-                    changed.append((saved, inline_form.changed_data))
-                    if existing
-                    else new.append(saved)
-                )
-            record_formset_result(formset, new=new, changed=changed, deleted=deleted)
+        writes = ROW_WRITES.get(formset.model)
+        if writes is None:
+            super().save_formset(request, form, formset, change)  # refuses a changed row
             return
-        if formset.model is GoalTask:
-            self._save_tasks(request, goal, formset)
-            return
-        super().save_formset(request, form, formset, change)  # refuses a changed row
-
-    def _save_tasks(self, request, goal, formset) -> None:
+        name, spec, save, delete = writes
         new, changed, deleted = [], [], []
         for inline_form in formset.deleted_forms:
             if inline_form.instance.pk:
-                goal_services.goal_task_delete(
-                    task=inline_form.instance,
+                delete(
+                    **{name: inline_form.instance},
                     actor=request.user,
                     expected_version=deleted_row_version(inline_form),
                 )
@@ -271,17 +236,31 @@ class PerformanceGoalAdmin(TargetImportExportMixin, GoalWorkflowAdminMixin, Revi
         for inline_form in formset.forms:
             if not inline_form.has_changed() or inline_form in formset.deleted_forms:
                 continue
-            data = {k: inline_form.cleaned_data.get(k) for k in TASK.filled}
+            data = {
+                k: inline_form.cleaned_data[k] for k in spec.filled if k in inline_form.cleaned_data
+            }
             existing = inline_form.instance if inline_form.instance.pk else None
-            saved = goal_services.goal_task_save(
-                goal=goal,
+            saved = save(
+                goal=form.instance,
                 data=data,
                 actor=request.user,
-                task=existing,
+                **{name: existing},
                 expected_version=inline_form.cleaned_data.get(EXPECTED_VERSION),
             )
             changed.append((saved, inline_form.changed_data)) if existing else new.append(saved)
         record_formset_result(formset, new=new, changed=changed, deleted=deleted)
+
+
+# The goal page's inline rows and the services that write them: (keyword, spec, save, delete).
+ROW_WRITES = {
+    Indicator: (
+        "indicator",
+        INDICATOR,
+        goal_services.indicator_save,
+        goal_services.indicator_delete,
+    ),
+    GoalTask: ("task", TASK, goal_services.goal_task_save, goal_services.goal_task_delete),
+}
 
 
 @admin.register(Indicator)
