@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from django.db.models import (
+    Case,
     Count,
     DateField,
     DateTimeField,
@@ -27,6 +28,7 @@ from django.db.models import (
     Subquery,
     TextField,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat
 
@@ -274,8 +276,6 @@ def _draft_due(key: str, today: dt.date):
     if key == "evaluation":
         return _window_due(WindowKind.SELF_EVALUATION, today)
     # A first version is due with the goal-setting window, an adjustment with its own window.
-    from django.db.models import Case, When
-
     return Case(
         When(version__gt=1, then=_window_due(WindowKind.ADJUSTMENT, today)),
         default=_window_due(WindowKind.GOAL_SET, today),
