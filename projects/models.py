@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Continuity, FundSource, ProjectCategory, Role, UnitKind
+from .years import year_in_range
 
 AMOUNT = {"max_digits": 20, "decimal_places": 6}
 
@@ -203,9 +204,7 @@ class Project(models.Model):
             models.UniqueConstraint(
                 fields=["unit", "year", "code"], name="project_unique_code_per_unit_year"
             ),
-            models.CheckConstraint(
-                condition=Q(year__gte=2000) & Q(year__lte=2100), name="project_year_range"
-            ),
+            models.CheckConstraint(condition=year_in_range(), name="project_year_range"),
             models.CheckConstraint(
                 condition=Q(period_start__isnull=True)
                 | Q(period_end__isnull=True)

@@ -8,6 +8,7 @@ from django import forms
 
 from projects.models import Unit
 from projects.permissions import visible_units
+from projects.years import year_form_field
 
 
 class TableForm(forms.Form):
@@ -24,7 +25,7 @@ class TableForm(forms.Form):
         queryset=Unit.objects.none(),
         help_text="所选单位及其下级中您有权查看的单位都会包含在内。",
     )
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    year = year_form_field()
     data_month = forms.IntegerField(
         label="监控数据截至月份",
         min_value=1,

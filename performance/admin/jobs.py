@@ -21,6 +21,7 @@ from projects.admin.scoping import ScopedAdminMixin, report_service_error
 from projects.admin.writes import WritesThroughServices, delete_each
 from projects.models import Unit
 from projects.permissions import RECOMPUTERS, holds_any_role, visible_units
+from projects.years import year_form_field
 
 from ..choices import JOB_ACTIVE, JobKind, JobStatus
 from ..models import Job
@@ -29,7 +30,7 @@ from ..services.recompute_jobs import recompute_request
 
 
 class RecomputeForm(forms.Form):
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    year = year_form_field()
     unit = forms.ModelChoiceField(
         label="单位",
         queryset=Unit.objects.none(),

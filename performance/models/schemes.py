@@ -9,6 +9,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from projects.years import year_validators
+
 from ..choices import Category, Rounding
 
 WEIGHT = {"max_digits": 7, "decimal_places": 2}
@@ -184,7 +186,7 @@ class SchemeAssignment(models.Model):
         "起始年度",
         null=True,
         blank=True,
-        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        validators=year_validators(),
         help_text="从该年度起适用，直到起始年度更晚的指定；不填表示适用于所有年度。"
         "目标审核、监控和自评按各自的年度取方案，已开展的自评保留开展时的方案。",
     )

@@ -22,6 +22,7 @@ from projects.bulk_writes import bulk_update_rows
 from projects.models import AuditAction
 from projects.permissions import may_open_rounds
 from projects.services.locking import check_lock_version
+from projects.years import is_budget_year, year_out_of_range_message
 
 from ..choices import (
     GoalScope,
@@ -59,8 +60,8 @@ def check_round_input(year: int, data_month: int, opens_on: dt.date, deadline: d
     errors = {}
     if not isinstance(data_month, int) or not 1 <= data_month <= 12:
         errors["data_month"] = "数据截止月份应为 1 至 12 之间的整数。"
-    if not isinstance(year, int) or not 2000 <= year <= 2100:
-        errors["year"] = "年度应在 2000 至 2100 之间。"
+    if not is_budget_year(year):
+        errors["year"] = year_out_of_range_message(year)
     if opens_on and deadline and deadline < opens_on:
         errors["deadline"] = "截止日期不能早于开始日期。"
     if errors:

@@ -27,6 +27,7 @@ from django.utils import timezone
 from projects import audit
 from projects.models import AuditAction, Project, Unit
 from projects.permissions import RECOMPUTERS, WHOLE_YEAR_RECOMPUTERS, require_role
+from projects.years import is_budget_year, year_out_of_range_message
 
 from .. import dispatch
 from ..choices import JOB_FINISHED, JobKind, JobStatus
@@ -45,12 +46,12 @@ def units_per_task() -> int:
 
 def _check_year(year: Any) -> int:
     try:
-        year = int(year)
+        number = int(year)
     except (TypeError, ValueError):
-        year = 0
-    if not 2000 <= year <= 2100:
-        raise _refuse("year", "年度必须是 2000 至 2100 之间的整数。")
-    return year
+        number = None
+    if not is_budget_year(number):
+        raise _refuse("year", year_out_of_range_message(year))
+    return number
 
 
 def _refuse(field: str, message: str, code: str = "invalid") -> ValidationError:

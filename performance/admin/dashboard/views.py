@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 
 from projects.admin.params import whole_number
 from projects.permissions import visible_units
+from projects.years import FIRST_YEAR, LAST_YEAR
 
 from ...selectors.dashboard import dashboard_figures, dashboard_units, default_year
 from ...selectors.schemes import NO_SCHEME
@@ -27,7 +28,7 @@ CHART_BARS = 30  # more rows than this go to the table only
 
 
 def _year(value: str) -> int | None:
-    return whole_number(value, low=2000, high=2100)
+    return whole_number(value, low=FIRST_YEAR, high=LAST_YEAR)
 
 
 def build_charts(figures: dict[str, Any]) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from projects.models import AuditEntry, Project, Unit
+from projects.years import FIRST_YEAR, LAST_YEAR
 
 from ...choices import Grade
 from .compiled import FastRepresentation
@@ -102,3 +103,9 @@ class HistoryEntrySerializer(serializers.ModelSerializer):
         if entry.actor is None:
             return None
         return entry.actor.get_full_name() or entry.actor.username
+
+
+def year_field(**kwargs) -> serializers.IntegerField:
+    """An API field for a budget year, with the range every other entry point accepts."""
+    kwargs.setdefault("label", "年度")
+    return serializers.IntegerField(min_value=FIRST_YEAR, max_value=LAST_YEAR, **kwargs)

@@ -10,7 +10,7 @@ from projects.models import Project, Unit
 from ...field_specs import SELF_EVALUATION
 from ...models import IndicatorEvaluation, ScoringScheme, SelfEvaluation
 from ...services import workflow
-from .common import ProjectBriefSerializer, UnitBriefSerializer
+from .common import ProjectBriefSerializer, UnitBriefSerializer, year_field
 from .monitoring import IndicatorBriefSerializer
 
 
@@ -122,7 +122,7 @@ ONE_OF = _("项目和单位必须且只能填写其中一个。")
 
 
 class EvaluationCreateSerializer(serializers.Serializer):
-    year = serializers.IntegerField(label="年度", min_value=2000, max_value=2100)
+    year = year_field()
     project = serializers.PrimaryKeyRelatedField(
         queryset=Project.objects.none(),
         required=False,

@@ -9,7 +9,7 @@ from projects.models import Unit
 
 from ...choices import JobStatus
 from ...models import Job
-from .common import UnitBriefSerializer
+from .common import UnitBriefSerializer, year_field
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -80,7 +80,7 @@ class UnitScopedSerializer(serializers.Serializer):
 
 
 class RecomputeSerializer(UnitScopedSerializer):
-    year = serializers.IntegerField(label="年度", min_value=2000, max_value=2100)
+    year = year_field()
     unit = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.none(),
         label="单位ID",

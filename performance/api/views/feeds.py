@@ -26,6 +26,7 @@ from ...selectors.figures_feed import (
 )
 from ..renderers import JSONRenderer
 from ..schema import errors
+from ..serializers.common import year_field
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +47,7 @@ class TooManyFeeds(exceptions.APIException):
 
 
 class FeedQuerySerializer(serializers.Serializer):
-    year = serializers.IntegerField(
-        label="年度", min_value=2000, max_value=2100, help_text="必填：导出该年度的数据，如 2022。"
-    )
+    year = year_field(help_text="必填：导出该年度的数据，如 2022。")
     format = serializers.ChoiceField(
         label="格式",
         choices=[(NDJSON, "NDJSON"), (CSV, "CSV")],

@@ -13,6 +13,7 @@ from projects.selectors import subtree
 
 from ...selectors.summaries import SUMMARY_GROUPS, performance_summary
 from ..schema import LIST, responses
+from ..serializers.common import year_field
 from ..serializers.summaries import SummarySerializer
 
 
@@ -20,7 +21,7 @@ class SummaryQuerySerializer(serializers.Serializer):
     group_by = serializers.ChoiceField(
         choices=[(g, g) for g in SUMMARY_GROUPS], default="unit", label="汇总口径"
     )
-    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100, label="年度")
+    year = year_field(required=False)
     unit = serializers.CharField(required=False, label="单位编码")
     department = serializers.CharField(required=False, label="主管部门编码")
 

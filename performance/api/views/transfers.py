@@ -25,6 +25,7 @@ from ...services.exports import EXPORT_KINDS, export_table
 from ...services.imports import targets_import_submit
 from ..parsers import FormParser, MultiPartParser
 from ..schema import ERROR_DESCRIPTIONS, ErrorSerializer, ImportErrorSerializer, errors
+from ..serializers.common import year_field
 from ..serializers.jobs import ImportResultSerializer, JobSerializer, TargetsUploadSerializer
 
 
@@ -83,7 +84,7 @@ class TargetsImportView(APIView):
 
 class ExportQuerySerializer(serializers.Serializer):
     unit = serializers.CharField(label="单位编码")
-    year = serializers.IntegerField(label="年度", min_value=2000, max_value=2100)
+    year = year_field()
     data_month = serializers.IntegerField(
         label="数据截至月份", required=False, min_value=1, max_value=12
     )

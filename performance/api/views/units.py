@@ -23,6 +23,7 @@ from ...selectors.summaries import (
 from ..filters import FILTER_BACKENDS, ProjectFilter, UnitFilter
 from ..pagination import SmallListPagination
 from ..schema import LIST, READ, responses
+from ..serializers.common import year_field
 from ..serializers.projects import ProjectDetailSerializer, ProjectSerializer, UnitSerializer
 from ..serializers.summaries import UnitSummarySerializer
 from .base import history_action
@@ -33,7 +34,7 @@ YEAR_PARAMETER = OpenApiParameter(
 
 
 class SummaryQuerySerializer(serializers.Serializer):
-    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+    year = year_field(required=False)
 
 
 @extend_schema_view(

@@ -9,10 +9,11 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from projects.years import is_budget_year, year_out_of_range_message
+
 from .columns import PROJECT_TYPE_LABELS, project_type_of
 from .reading import CELL_MAX_CHARS, CellError, Formula, PercentNumber, TooLong
 
-YEAR_RANGE = (2000, 2100)
 UNIT_CODE = re.compile(r"[0-9A-Za-z]{1,20}")
 PROJECT_CODE = re.compile(r"[0-9A-Za-z\-]{1,32}")
 PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
@@ -133,8 +134,8 @@ def year(value) -> int:
     if not re.fullmatch(r"\d{4}", text):
         raise Bad(f"「{str(value)[:20]}」不是四位数的年度（如 2022）。", "invalid_year")
     year = int(text)
-    if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
-        raise Bad(f"年度 {year} 超出范围（{YEAR_RANGE[0]}–{YEAR_RANGE[1]}）。", "year_out_of_range")
+    if not is_budget_year(year):
+        raise Bad(year_out_of_range_message(year), "year_out_of_range")
     return year
 
 
