@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from projects.admin.params import whole_number
 from projects.admin.versioning import EXPECTED_VERSION
 from projects.models import Unit
+from projects.numbers import SCORE, figure
 
 from ..choices import GoalScope, Grade
 from ..field_specs import SELF_EVALUATION
@@ -58,7 +59,7 @@ class IndicatorEvaluationInline(EvidenceColumnMixin, IndicatorRowInline):
     @admin.display(description="指标值（分值）")
     def target_display(self, obj):
         weight = obj.indicator.weight
-        return f"{obj.indicator.raw_value or '—'}（{weight.normalize() if weight is not None else 0} 分）"
+        return f"{obj.indicator.raw_value or '—'}（{figure(weight if weight is not None else 0, SCORE)} 分）"
 
     @admin.display(description="超额完成")
     def over_achieved_display(self, obj):
