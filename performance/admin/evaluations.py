@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from projects.admin.params import whole_number
 from projects.admin.versioning import EXPECTED_VERSION
 from projects.models import Unit
-from projects.numbers import SCORE, figure
+from projects.numbers import RATE, SCORE, figure
 
 from ..choices import GoalScope, Grade
 from ..field_specs import SELF_EVALUATION
@@ -163,10 +163,7 @@ class SelfEvaluationAdmin(FilledDocumentAdmin):
         return format_html_join(
             "",
             '<span style="margin-right:1.5em">{}：{}</span>',
-            (
-                (CATEGORY_LABELS.get(key, key), "—" if rate is None else f"{rate}%")
-                for key, rate in rates.items()
-            ),
+            ((CATEGORY_LABELS.get(key, key), figure(rate, RATE)) for key, rate in rates.items()),
         )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -187,7 +184,7 @@ class SelfEvaluationAdmin(FilledDocumentAdmin):
 
     def computed_message(self, obj) -> str:
         grade = Grade(obj.grade).label if obj.grade else "—"
-        return f"已重新计算：自评得分 {obj.total_score}，等级 {grade}。"
+        return f"已重新计算：自评得分 {figure(obj.total_score, SCORE)}，等级 {grade}。"
 
     def save_model(self, request, obj, form, change):
         if change:
