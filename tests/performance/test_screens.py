@@ -138,3 +138,80 @@ def test_every_decimal_field_declares_how_people_read_it():
         if isinstance(field, models.DecimalField) and not isinstance(field, FigureField)
     ]
     assert undeclared == []
+
+
+DEVELOPER_WORDS = [
+    "修改版本号",
+    "事由键",
+    "邮件发送认领时间",
+    "任务ID",
+    '"chunks"',
+    "JOB_STALL_SECONDS",
+]
+
+
+def _document_pages(client) -> list[str]:
+    """The change pages of the first goal, report, evaluation, indicator and project the user sees."""
+    from performance.models import Indicator, MonitoringReport, PerformanceGoal, SelfEvaluation
+    from projects.models import Project
+
+    pages = []
+    for model in (PerformanceGoal, MonitoringReport, SelfEvaluation, Indicator, Project):
+        info = model._meta.app_label, model._meta.model_name
+        changelist = client.get(reverse("admin:{}_{}_changelist".format(*info)))
+        if changelist.status_code != 200 or not changelist.context["cl"].result_list:
+            continue
+        obj = changelist.context["cl"].result_list[0]
+        page = client.get(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]))
+        assert page.status_code == 200
+        pages.append(page.content.decode())
+    return pages
+
+
+def _recompute_and_notice_pages(client, user, capture) -> list[str]:
+    from performance.choices import NotificationKind
+    from performance.models import Job
+    from performance.services.notifications import notify
+    from projects.models import Unit
+
+    department = Unit.objects.get(code="027")
+    notice = notify(
+        recipient=user, kind=NotificationKind.WINDOW_DUE, occasion_key="k:1", title="提醒"
+    )
+    with capture(execute=True):
+        client.post(
+            reverse("admin:performance_job_recompute"), {"year": "2022", "unit": department.pk}
+        )
+    pages = [client.get(reverse("admin:performance_notification_change", args=[notice.pk]))]
+    job = Job.objects.filter(created_by=user).order_by("-pk").first()
+    assert job is not None and "chunks" in job.result
+    pages.append(client.get(reverse("admin:performance_job_change", args=[job.pk])))
+    assert all(page.status_code == 200 for page in pages)
+    return [page.content.decode() for page in pages]
+
+
+def test_no_developer_fields_for_people_who_cannot_act(
+    login, filler, dept_reviewer, django_capture_on_commit_callbacks
+):
+    client = login(filler)
+    pages = _document_pages(client)
+    assert len(pages) >= 3
+    client = login(dept_reviewer)
+    pages += _document_pages(client)
+    pages += _recompute_and_notice_pages(client, dept_reviewer, django_capture_on_commit_callbacks)
+    shown = {word for page in pages for word in DEVELOPER_WORDS if word in page}
+    assert shown == set()
+    job_page = pages[-1]
+    assert "已完成 " in job_page and " 组单位" in job_page  # progress in words
+    assert "自评 " in job_page and "监控表 " in job_page  # the result in words
+    # the stale-save guard stays: the versioned form still carries the version it was built on
+    assert 'type="hidden" name="expected_version"' in "".join(pages)
+
+
+def test_a_superuser_finds_the_version_under_technical_information(login, superuser):
+    from performance.models import PerformanceGoal
+
+    goal = PerformanceGoal.objects.order_by("pk").first()
+    page = login(superuser).get(reverse("admin:performance_performancegoal_change", args=[goal.pk]))
+    html = page.content.decode()
+    assert "技术信息" in html and "修改版本号" in html
