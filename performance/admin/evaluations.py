@@ -111,7 +111,7 @@ class SelfEvaluationAdmin(FilledDocumentAdmin):
         "execution_rate",
         "total_score",
         "grade_badge",
-        "has_deviation",
+        "deviation_display",
         "status",
     ]
     list_filter = ["year", "scope", "grade", "status", "has_deviation", "unit__parent"]
@@ -128,7 +128,7 @@ class SelfEvaluationAdmin(FilledDocumentAdmin):
                     ("execution_rate", "execution_score"),
                     "category_rates_display",
                     ("total_score", "grade_badge"),
-                    "has_deviation",
+                    "deviation_display",
                     "computed_at",
                 ]
             },
@@ -150,6 +150,15 @@ class SelfEvaluationAdmin(FilledDocumentAdmin):
     @admin.display(description="项目/单位")
     def subject(self, obj):
         return obj.project.name if obj.project_id else f"{obj.unit.name}（整体）"
+
+    @admin.display(description="是否有偏差", ordering="has_deviation")
+    def deviation_display(self, obj):
+        """A deviation in words (red), “—” without one: never Django's green ✓ for a deviation."""
+        if obj.has_deviation:
+            return format_html(
+                '<strong class="deviation-yes" style="color:#ba2121">{}</strong>', "有偏差"
+            )
+        return "—"
 
     @admin.display(description="自评等级", ordering="grade")
     def grade_badge(self, obj):

@@ -215,3 +215,21 @@ def test_a_superuser_finds_the_version_under_technical_information(login, superu
     page = login(superuser).get(reverse("admin:performance_performancegoal_change", args=[goal.pk]))
     html = page.content.decode()
     assert "技术信息" in html and "修改版本号" in html
+
+
+def test_deviation_is_said_in_words(login, superuser):
+    from performance.models import SelfEvaluation
+
+    deviating = SelfEvaluation.objects.order_by("pk").first()
+    SelfEvaluation.objects.filter(pk=deviating.pk).update(has_deviation=True)
+    client = login(superuser)
+    listing = client.get(reverse("admin:performance_selfevaluation_changelist"))
+    row = next(
+        r for r in listing.content.decode().split("<tr")[1:] if f"/{deviating.pk}/change/" in r
+    )
+    assert 'class="deviation-yes" style="color:#ba2121">有偏差</strong>' in row
+    assert "icon-yes" not in row  # no green ✓ for a deviation
+    page = client.get(reverse("admin:performance_selfevaluation_change", args=[deviating.pk]))
+    html = page.content.decode()
+    assert 'class="deviation-yes" style="color:#ba2121">有偏差</strong>' in html
+    assert "icon-yes" not in html
