@@ -233,3 +233,18 @@ def test_deviation_is_said_in_words(login, superuser):
     html = page.content.decode()
     assert 'class="deviation-yes" style="color:#ba2121">有偏差</strong>' in html
     assert "icon-yes" not in html
+
+
+def test_number_inputs_show_figures_as_people_write_them():
+    from decimal import Decimal
+
+    from performance.models import MonitoringReport, SelfEvaluation
+
+    amount = MonitoringReport._meta.get_field("forecast_executed").formfield()
+    html = amount.widget.render("forecast_executed", Decimal("28.000000"))
+    assert 'value="28.00"' in html and 'inputmode="decimal"' in html
+    assert 'placeholder="0.00"' in html
+    assert amount.clean("28.00") == Decimal("28.00")
+    rate = SelfEvaluation._meta.get_field("execution_rate").formfield()
+    assert 'value="93.46"' in rate.widget.render("execution_rate", Decimal("93.4600"))  # no %
+    assert 'value="123"' in amount.widget.render("x", "123")  # what was typed comes back as typed
