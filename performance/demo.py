@@ -22,6 +22,7 @@ from django.db.models import Sum
 
 from projects.choices import Continuity, FundSource, ProjectCategory, Role, UnitKind
 from projects.models import Project, Unit
+from projects.numbers import PLAIN, figure
 from projects.services import accounts
 from projects.services import projects as project_services
 from projects.services import units as unit_services
@@ -266,8 +267,7 @@ RECONSTRUCTED_305004 = (
 
 
 def _fmt_amount(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    return figure(value, PLAIN)
 
 
 def load_305004(units: dict[str, Unit], schemes: dict[str, ScoringScheme]) -> None:

@@ -45,10 +45,12 @@ class TargetTemplateResource(resources.Resource):
 
 
 class FormulaSafeCSV(base_formats.CSV):
-    """CSV export whose text cells never start a spreadsheet formula (see ``formula_safe``)."""
+    """CSV export whose text cells never start a spreadsheet formula (see ``formula_safe``),
+    starting with a BOM so that Excel reads it as UTF-8."""
 
     def export_data(self, dataset, **kwargs):
         safe = tablib.Dataset(headers=dataset.headers, title=dataset.title)
         for row in dataset:
             safe.append([formula_safe(cell) for cell in row])
-        return super().export_data(safe, **kwargs)
+        # a BOM first: Excel opens a UTF-8 csv without one as the local code page (乱码)
+        return "\ufeff" + super().export_data(safe, **kwargs)

@@ -21,3 +21,9 @@ class PerformanceAdminConfig(admin_apps.AdminConfig):
     default = False  # ProjectsConfig stays this module's default
 
     default_site = "projects.admin_site.PerformanceAdminSite"
+
+    def ready(self) -> None:
+        super().ready()
+        from .admin.figures import install
+
+        install()  # decimals on admin pages through projects.numbers.figure

@@ -17,6 +17,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Continuity, FundSource, ProjectCategory, Role, UnitKind
+from .fields import AmountField
+from .numbers import AMOUNT as AMOUNT_FIGURE
+from .numbers import figure
 from .years import year_in_range
 
 AMOUNT = {"max_digits": 20, "decimal_places": 6}
@@ -236,10 +239,10 @@ class ProjectBudget(models.Model):
         Project, verbose_name="项目", on_delete=models.CASCADE, related_name="budgets"
     )
     fund_source = models.CharField("资金来源", max_length=20, choices=FundSource.choices)
-    amount = models.DecimalField(
+    amount = AmountField(
         "年初预算（万元）", **AMOUNT, default=Decimal("0"), validators=[non_negative_amount]
     )
-    adjusted_amount = models.DecimalField(
+    adjusted_amount = AmountField(
         "调整后预算（万元）", **AMOUNT, default=Decimal("0"), validators=[non_negative_amount]
     )
 
@@ -258,9 +261,7 @@ class ProjectBudget(models.Model):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.project.name} · {self.get_fund_source_display()} · {self.adjusted_amount}万元"
-        )
+        return f"{self.project.name} · {self.get_fund_source_display()} · {figure(self.adjusted_amount, AMOUNT_FIGURE)}万元"
 
 
 class ExecutionRecord(models.Model):
@@ -270,7 +271,7 @@ class ExecutionRecord(models.Model):
         Project, verbose_name="项目", on_delete=models.CASCADE, related_name="executions"
     )
     date = models.DateField("支出日期")
-    amount = models.DecimalField("金额（万元）", **AMOUNT)
+    amount = AmountField("金额（万元）", **AMOUNT)
     fund_source = models.CharField(
         "资金来源", max_length=20, choices=FundSource.choices, blank=True
     )
@@ -295,7 +296,7 @@ class ExecutionRecord(models.Model):
         indexes = [models.Index(fields=["project", "date"], name="execution_project_date")]
 
     def __str__(self) -> str:
-        return f"{self.project.name} {self.date} {self.amount}万元"
+        return f"{self.project.name} {self.date} {figure(self.amount, AMOUNT_FIGURE)}万元"
 
 
 class AuditAction(models.TextChoices):

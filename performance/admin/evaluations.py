@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from projects.admin.params import whole_number
 from projects.admin.versioning import EXPECTED_VERSION
 from projects.models import Unit
+from projects.numbers import RATE, SCORE, figure
 
 from ..choices import GoalScope, Grade
 from ..field_specs import SELF_EVALUATION
@@ -58,7 +59,7 @@ class IndicatorEvaluationInline(EvidenceColumnMixin, IndicatorRowInline):
     @admin.display(description="指标值（分值）")
     def target_display(self, obj):
         weight = obj.indicator.weight
-        return f"{obj.indicator.raw_value or '—'}（{weight.normalize() if weight is not None else 0} 分）"
+        return f"{obj.indicator.raw_value or '—'}（{figure(weight if weight is not None else 0, SCORE)} 分）"
 
     @admin.display(description="超额完成")
     def over_achieved_display(self, obj):
@@ -110,7 +111,7 @@ class SelfEvaluationAdmin(FilledDocumentAdmin):
         "execution_rate",
         "total_score",
         "grade_badge",
-        "has_deviation",
+        "deviation_display",
         "status",
     ]
     list_filter = ["year", "scope", "grade", "status", "has_deviation", "unit__parent"]
@@ -127,7 +128,7 @@ class SelfEvaluationAdmin(FilledDocumentAdmin):
                     ("execution_rate", "execution_score"),
                     "category_rates_display",
                     ("total_score", "grade_badge"),
-                    "has_deviation",
+                    "deviation_display",
                     "computed_at",
                 ]
             },
@@ -150,6 +151,15 @@ class SelfEvaluationAdmin(FilledDocumentAdmin):
     def subject(self, obj):
         return obj.project.name if obj.project_id else f"{obj.unit.name}（整体）"
 
+    @admin.display(description="是否有偏差", ordering="has_deviation")
+    def deviation_display(self, obj):
+        """A deviation in words (red), “—” without one: never Django's green ✓ for a deviation."""
+        if obj.has_deviation:
+            return format_html(
+                '<strong class="deviation-yes" style="color:#ba2121">{}</strong>', "有偏差"
+            )
+        return "—"
+
     @admin.display(description="自评等级", ordering="grade")
     def grade_badge(self, obj):
         return grade_badge(obj.grade)
@@ -162,10 +172,7 @@ class SelfEvaluationAdmin(FilledDocumentAdmin):
         return format_html_join(
             "",
             '<span style="margin-right:1.5em">{}：{}</span>',
-            (
-                (CATEGORY_LABELS.get(key, key), "—" if rate is None else f"{rate}%")
-                for key, rate in rates.items()
-            ),
+            ((CATEGORY_LABELS.get(key, key), figure(rate, RATE)) for key, rate in rates.items()),
         )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -186,7 +193,7 @@ class SelfEvaluationAdmin(FilledDocumentAdmin):
 
     def computed_message(self, obj) -> str:
         grade = Grade(obj.grade).label if obj.grade else "—"
-        return f"已重新计算：自评得分 {obj.total_score}，等级 {grade}。"
+        return f"已重新计算：自评得分 {figure(obj.total_score, SCORE)}，等级 {grade}。"
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -29,6 +29,7 @@ from django.http import FileResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 from import_export.admin import ExportMixin
 from import_export.formats import base_formats
@@ -104,6 +105,17 @@ class TargetImportExportMixin(ExportMixin):
         except IncorrectLookupParameters:
             messages.error(request, INVALID_EXPORT_FILTER)
             return HttpResponseRedirect(self._admin_url("changelist"))
+
+    def _do_file_export(self, file_format, request, queryset, export_form=None):
+        """django-import-export's file response with the Chinese filename kept (RFC 5987).
+
+        It writes ``filename="绩效目标…"`` raw, which Django's header check turns into a MIME
+        word no browser reads; ``content_disposition_header`` writes ``filename*=utf-8''…``.
+        """
+        response = super()._do_file_export(file_format, request, queryset, export_form)
+        filename = self.get_export_filename(request, queryset, file_format)
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
 
     def get_export_filename(self, request, queryset, file_format):
         return f"绩效目标导入模板_{dt.date.today():%Y%m%d}.{file_format.get_extension()}"

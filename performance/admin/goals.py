@@ -19,6 +19,7 @@ from projects.admin.versioning import (
     without_version,
 )
 from projects.admin.writes import WritesThroughServices, delete_each
+from projects.numbers import PLAIN, figure
 
 from ..field_specs import GOAL, INDICATOR, TASK
 from ..models import GoalTask, Indicator, PerformanceGoal
@@ -51,7 +52,7 @@ class IndicatorInline(admin.TabularInline):
         if not obj.pk:
             return "—"
         if obj.operator:
-            value = obj.target_value.normalize() if obj.target_value is not None else "?"
+            value = figure(obj.target_value, PLAIN, empty="?")
             return f"{obj.get_operator_display()} {value}{obj.target_unit}（{obj.get_direction_display()}）"
         return obj.get_kind_display()
 

@@ -14,10 +14,11 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from projects.admin.scoping import ScopedAdminMixin, report_service_error
+from projects.admin.technical import TECHNICAL_FIELDS
 from projects.admin.writes import WritesThroughServices, delete_each
 from projects.models import Unit
 from projects.permissions import RECOMPUTERS, holds_any_role, visible_units
@@ -74,6 +75,24 @@ def progress_words(job: Job) -> str:
     return f"{job.processed}/{job.total}"
 
 
+def result_words(job: Job) -> str:
+    """A job's result in words: an import's summary, a recompute's counts (“自评 5 个（0 个有变化，
+    0 条得分有变化）；监控表 5 张（0 张有变化）”); “—” before there is one."""
+    result = job.result or {}
+    if result.get("summary"):
+        return str(result["summary"])
+    counts = result.get("counts") or {}
+    if job.kind == JobKind.RECOMPUTE and counts:
+        return (
+            f"自评 {counts.get('evaluations', 0)} 个（{counts.get('evaluations_changed', 0)} 个有变化，"
+            f"{counts.get('scores_changed', 0)} 条得分有变化）；"
+            f"监控表 {counts.get('reports', 0)} 张（{counts.get('reports_changed', 0)} 张有变化）"
+        )
+    if result.get("superseded_by"):
+        return f"已由任务 #{result['superseded_by']} 接替"
+    return "—"
+
+
 @admin.register(Job)
 class JobAdmin(ScopedAdminMixin, WritesThroughServices, admin.ModelAdmin):
     list_display = [
@@ -92,7 +111,15 @@ class JobAdmin(ScopedAdminMixin, WritesThroughServices, admin.ModelAdmin):
     list_select_related = ["unit", "created_by"]
     readonly_fields = [
         "status_display" if f.name == "status" else f.name for f in Job._meta.fields
-    ] + ["progress_display"]
+    ] + [
+        "progress_display",
+        "params_display",
+        "progress_words_display",
+        "result_display",
+        "errors_display",
+    ]
+    # the raw JSON and the counters behind the words above (superusers: under 技术信息)
+    technical_fields = (*TECHNICAL_FIELDS, "params", "result", "errors", "total", "processed")
     change_list_template = "admin/performance/job/change_list.html"
     change_form_template = "admin/performance/job/change_form.html"
 
@@ -147,6 +174,26 @@ class JobAdmin(ScopedAdminMixin, WritesThroughServices, admin.ModelAdmin):
         if obj.kind == JobKind.RECOMPUTE:
             return f"{params.get('year')}年 · {obj.unit.name if obj.unit_id else '全部单位'}"
         return "，".join(f"{k}={v}" for k, v in params.items()) or "—"
+
+    @admin.display(description="进度")
+    def progress_words_display(self, obj):
+        return progress_words(obj)
+
+    @admin.display(description="结果")
+    def result_display(self, obj):
+        return result_words(obj)
+
+    @admin.display(description="错误")
+    def errors_display(self, obj):
+        errors = obj.errors or []
+        if not errors:
+            return "无"
+        items = format_html_join(
+            "",
+            "<li>{}</li>",
+            ((e.get("message", e) if isinstance(e, dict) else e,) for e in errors),
+        )
+        return format_html('<ul class="errorlist">{}</ul>', items)
 
     def can_recompute(self, request) -> bool:
         """Reviewers above the unit level (the service checks the chosen unit again)."""

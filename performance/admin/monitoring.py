@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from projects.admin.scoping import report_service_error
 from projects.admin.versioning import EXPECTED_VERSION
 from projects.admin.writes import WritesThroughServices
+from projects.numbers import RATE, figure
 from projects.permissions import may_open_rounds
 
 from ..choices import Light
@@ -273,7 +274,7 @@ class MonitoringReportAdmin(FilledDocumentAdmin):
 
     def computed_message(self, obj) -> str:
         return (
-            f"已重新计算：预算执行率 {obj.execution_rate}%（时间进度 {obj.time_progress}%），"
+            f"已重新计算：预算执行率 {figure(obj.execution_rate, RATE)}（时间进度 {figure(obj.time_progress, RATE)}），"
             f"综合预警：{Light(obj.light).label if obj.light else '无'}。"
         )
 

@@ -6,7 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from projects.fields import AmountField, PlainFigureField, RateField, ScoreField
 from projects.models import non_negative_amount
+from projects.numbers import SCORE as SCORE_FIGURE
+from projects.numbers import figure
 
 from ..choices import GoalScope, Grade, QualitativeBand
 from .review import FilledDocument
@@ -41,15 +44,15 @@ class SelfEvaluation(FilledDocument):
         on_delete=models.PROTECT,
         related_name="self_evaluations",
     )
-    budget = models.DecimalField(
+    budget = AmountField(
         "全年预算数（万元）", **AMOUNT, default=0, validators=[non_negative_amount]
     )
     # The sum of execution records, corrections (negative) included.
-    executed = models.DecimalField("全年执行数（万元）", **AMOUNT, default=0)
-    execution_rate = models.DecimalField("预算执行率（%）", **SCORE)
-    execution_score = models.DecimalField("预算执行率得分", **SCORE)
+    executed = AmountField("全年执行数（万元）", **AMOUNT, default=0)
+    execution_rate = RateField("预算执行率（%）", **SCORE)
+    execution_score = ScoreField("预算执行率得分", **SCORE)
     category_rates = models.JSONField("各类指标得分率", default=dict, blank=True)
-    total_score = models.DecimalField("自评得分", **SCORE)
+    total_score = ScoreField("自评得分", **SCORE)
     grade = models.CharField("自评等级", max_length=10, choices=Grade.choices, blank=True)
     has_deviation = models.BooleanField(
         "是否有偏差", default=False, help_text="任一指标未达到目标值，或单位自行认定有偏差。"
@@ -127,17 +130,17 @@ class IndicatorEvaluation(models.Model):
         "performance.Indicator", verbose_name="指标", on_delete=models.CASCADE, related_name="+"
     )
     actual_raw = models.CharField("实际完成值", max_length=200, blank=True)
-    actual_value = models.DecimalField(
+    actual_value = PlainFigureField(
         "实际值（折算）", max_digits=24, decimal_places=6, null=True, blank=True
     )
     band = models.CharField(
         "定性完成情况", max_length=20, choices=QualitativeBand.choices, blank=True
     )
-    band_score = models.DecimalField("定性评分", **SCORE)
-    computed_score = models.DecimalField("计算得分", **SCORE)
-    override_score = models.DecimalField("调整后得分", **SCORE)
+    band_score = ScoreField("定性评分", **SCORE)
+    computed_score = ScoreField("计算得分", **SCORE)
+    override_score = ScoreField("调整后得分", **SCORE)
     override_reason = models.TextField("调整理由", blank=True)
-    final_score = models.DecimalField("得分", **SCORE)
+    final_score = ScoreField("得分", **SCORE)
     over_achieved = models.BooleanField("超额完成（≥120%）", default=False)
     deviation_reason = models.TextField("偏差原因分析", blank=True)
     notes = models.JSONField("计算说明", default=list, blank=True)
@@ -157,4 +160,4 @@ class IndicatorEvaluation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator.level3}：{self.final_score}"
+        return f"{self.indicator.level3}：{figure(self.final_score, SCORE_FIGURE)}"

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from projects.fields import AmountField, PlainFigureField, ScoreField
 from projects.models import non_negative_amount
 
 from ..choices import (
@@ -70,12 +71,12 @@ class PerformanceGoal(ReviewedDocument):
     adjustment_reason = models.TextField("调整原因", blank=True)
 
     # Unit-overall targets carry the budget they rest on (部门预算总额, sources, structure).
-    budget_total = models.DecimalField("部门预算总额（万元）", **AMOUNT)
-    budget_government = models.DecimalField("政府预算资金（万元）", **AMOUNT)
-    budget_fiscal_special = models.DecimalField("财政专户管理资金（万元）", **AMOUNT)
-    budget_unit_funds = models.DecimalField("单位资金（万元）", **AMOUNT)
-    budget_basic = models.DecimalField("基本支出（万元）", **AMOUNT)
-    budget_project = models.DecimalField("项目支出（万元）", **AMOUNT)
+    budget_total = AmountField("部门预算总额（万元）", **AMOUNT)
+    budget_government = AmountField("政府预算资金（万元）", **AMOUNT)
+    budget_fiscal_special = AmountField("财政专户管理资金（万元）", **AMOUNT)
+    budget_unit_funds = AmountField("单位资金（万元）", **AMOUNT)
+    budget_basic = AmountField("基本支出（万元）", **AMOUNT)
+    budget_project = AmountField("项目支出（万元）", **AMOUNT)
 
     quality_findings = models.JSONField("智能审核结果", default=list, blank=True)
     quality_checked_at = models.DateTimeField("智能审核时间", null=True, blank=True)
@@ -186,7 +187,7 @@ class Indicator(models.Model):
     )
     raw_value = models.CharField("指标值", max_length=300, blank=True)
     operator = models.CharField("运算符", max_length=2, choices=Operator.choices, blank=True)
-    target_value = models.DecimalField(
+    target_value = PlainFigureField(
         "目标值", max_digits=24, decimal_places=6, null=True, blank=True
     )
     target_unit = models.CharField("计量单位", max_length=20, blank=True)
@@ -197,7 +198,7 @@ class Indicator(models.Model):
         "指标方向", max_length=20, choices=Direction.choices, default=Direction.QUALITATIVE
     )
     relative_to = models.CharField("参照", max_length=20, blank=True)
-    weight = models.DecimalField("分值", max_digits=7, decimal_places=2, null=True, blank=True)
+    weight = ScoreField("分值", max_digits=7, decimal_places=2, null=True, blank=True)
     explanation = models.TextField("指标值说明", blank=True)
     order = models.PositiveIntegerField("排序", default=0)
     findings = models.JSONField("解析提示", default=list, blank=True)

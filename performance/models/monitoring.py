@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from projects.fields import AmountField, PlainFigureField, RateField
 from projects.models import non_negative_amount
 
 from ..choices import DeviationCause, Light, Likelihood, QualitativeBand, RoundStatus
@@ -78,14 +79,14 @@ class MonitoringReport(FilledDocument):
     unit = models.ForeignKey(
         "projects.Unit", verbose_name="单位", on_delete=models.PROTECT, related_name="+"
     )
-    budget = models.DecimalField(
+    budget = AmountField(
         "全年预算数（万元）", **AMOUNT, default=0, validators=[non_negative_amount]
     )
     # Executed-to-date is the sum of execution records, corrections (negative) included.
-    executed = models.DecimalField("执行数（万元）", **AMOUNT, default=0)
-    execution_rate = models.DecimalField("预算执行率（%）", **RATE)
-    time_progress = models.DecimalField("时间进度（%）", **RATE)
-    forecast_executed = models.DecimalField(
+    executed = AmountField("执行数（万元）", **AMOUNT, default=0)
+    execution_rate = RateField("预算执行率（%）", **RATE)
+    time_progress = RateField("时间进度（%）", **RATE)
+    forecast_executed = AmountField(
         "全年预计执行数（万元）",
         max_digits=20,
         decimal_places=6,
@@ -132,11 +133,11 @@ class MonitoringEntry(models.Model):
         "performance.Indicator", verbose_name="指标", on_delete=models.CASCADE, related_name="+"
     )
     value_raw = models.CharField("1-N月完成值", max_length=200, blank=True)
-    value = models.DecimalField(
+    value = PlainFigureField(
         "完成值（折算）", max_digits=24, decimal_places=6, null=True, blank=True
     )
     forecast_raw = models.CharField("全年预计完成值", max_length=200, blank=True)
-    forecast_value = models.DecimalField(
+    forecast_value = PlainFigureField(
         "预计值（折算）", max_digits=24, decimal_places=6, null=True, blank=True
     )
     band = models.CharField(

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from projects.fields import RateField, ScoreField
 from projects.years import year_validators
 
 from ..choices import Category, Rounding
@@ -32,17 +33,17 @@ class ScoringScheme(models.Model):
         help_text="没有为本单位或上级单位指定方案时使用；必须有一个默认方案，否则这些单位无法监控、自评和汇总。",
     )
 
-    execution_weight = models.DecimalField("预算执行率分值", **WEIGHT, default=Decimal("10"))
-    weight_fund_management = models.DecimalField("资金管理分值", **WEIGHT, default=Decimal("0"))
-    weight_cost = models.DecimalField(
+    execution_weight = ScoreField("预算执行率分值", **WEIGHT, default=Decimal("10"))
+    weight_fund_management = ScoreField("资金管理分值", **WEIGHT, default=Decimal("0"))
+    weight_cost = ScoreField(
         "成本指标分值",
         **WEIGHT,
         default=Decimal("0"),
         help_text="为 0 时成本指标计入产出指标分值（全国通用口径）。",
     )
-    weight_output = models.DecimalField("产出指标分值", **WEIGHT, default=Decimal("50"))
-    weight_benefit = models.DecimalField("效益指标分值", **WEIGHT, default=Decimal("30"))
-    weight_satisfaction = models.DecimalField("满意度指标分值", **WEIGHT, default=Decimal("10"))
+    weight_output = ScoreField("产出指标分值", **WEIGHT, default=Decimal("50"))
+    weight_benefit = ScoreField("效益指标分值", **WEIGHT, default=Decimal("30"))
+    weight_satisfaction = ScoreField("满意度指标分值", **WEIGHT, default=Decimal("10"))
     cost_required = models.BooleanField(
         "必须设置成本指标", default=True, help_text="2021 年起的指标体系要求设置成本指标。"
     )
@@ -66,16 +67,14 @@ class ScoringScheme(models.Model):
         "总分保留小数位", default=2, validators=SCORE_PLACES
     )
 
-    grade_excellent_min = models.DecimalField("“优”最低分", **WEIGHT, default=Decimal("90"))
-    grade_good_min = models.DecimalField("“良”最低分", **WEIGHT, default=Decimal("80"))
-    grade_fair_min = models.DecimalField("“中”最低分", **WEIGHT, default=Decimal("60"))
+    grade_excellent_min = ScoreField("“优”最低分", **WEIGHT, default=Decimal("90"))
+    grade_good_min = ScoreField("“良”最低分", **WEIGHT, default=Decimal("80"))
+    grade_fair_min = ScoreField("“中”最低分", **WEIGHT, default=Decimal("60"))
 
-    over_achievement_ratio = models.DecimalField(
-        "超额完成提示阈值（%）", **WEIGHT, default=Decimal("120")
-    )
-    light_red_below = models.DecimalField("红灯：低于（%）", **WEIGHT, default=Decimal("60"))
-    light_yellow_below = models.DecimalField("黄灯：低于（%）", **WEIGHT, default=Decimal("80"))
-    light_blue_from = models.DecimalField("蓝灯：不低于（%）", **WEIGHT, default=Decimal("120"))
+    over_achievement_ratio = RateField("超额完成提示阈值（%）", **WEIGHT, default=Decimal("120"))
+    light_red_below = RateField("红灯：低于（%）", **WEIGHT, default=Decimal("60"))
+    light_yellow_below = RateField("黄灯：低于（%）", **WEIGHT, default=Decimal("80"))
+    light_blue_from = RateField("蓝灯：不低于（%）", **WEIGHT, default=Decimal("120"))
 
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)

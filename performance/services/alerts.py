@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from django.urls import NoReverseMatch, reverse
 
 from projects.models import Unit
+from projects.numbers import RATE, SCORE, figure
 from projects.permissions import DEPT_REVIEWERS, UNIT_STAFF, RoleHolders
 
 from ..choices import Grade, Light, Likelihood, NotificationKind
@@ -58,8 +59,8 @@ def notify_lights(
             occasion_key=f"red:{report.pk}",
             title=f"红灯预警：{report.project.name}",
             body=(
-                f"“{report}”综合预警为红灯：预算执行率 {report.execution_rate}%，"
-                f"时间进度 {report.time_progress}%。请分析偏差原因并采取纠偏措施。"
+                f"“{report}”综合预警为红灯：预算执行率 {figure(report.execution_rate, RATE)}，"
+                f"时间进度 {figure(report.time_progress, RATE)}。请分析偏差原因并采取纠偏措施。"
             ),
             link=_admin_link(report),
             unit=report.unit,
@@ -107,7 +108,7 @@ def notify_grade(
         occasion_key=f"poor:{evaluation.pk}",
         title=f"自评等级为差：{evaluation}",
         body=(
-            f"“{evaluation}”自评得分 {evaluation.total_score}，等级为差。请分析原因并制定整改措施。"
+            f"“{evaluation}”自评得分 {figure(evaluation.total_score, SCORE)}，等级为差。请分析原因并制定整改措施。"
         ),
         link=_admin_link(evaluation),
         unit=unit,

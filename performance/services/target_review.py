@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from projects import audit
 from projects.models import AuditAction
+from projects.numbers import PLAIN, SCORE, figure
 from projects.permissions import roles_for
 from projects.selectors import adjusted_budget
 
@@ -147,7 +148,7 @@ def _weights(goal: PerformanceGoal, indicators: list[Indicator]) -> list[dict]:
                 _finding(
                     "weights_total",
                     ERROR,
-                    f"各指标分值合计 {total.normalize():f} 分，应为 {UNIT_TOTAL_WEIGHT} 分。",
+                    f"各指标分值合计 {figure(total, SCORE)} 分，应为 {UNIT_TOTAL_WEIGHT} 分。",
                     field="weight",
                 )
             ]
@@ -208,15 +209,15 @@ def _cost_ceiling(goal: PerformanceGoal, indicators: list[Indicator]) -> list[di
     if total == budget:
         return []
     subject = (
-        f"成本指标{_name(ceilings[0])}的金额上限 {total.normalize():f} 万元"
+        f"成本指标{_name(ceilings[0])}的金额上限 {figure(total, PLAIN)} 万元"
         if len(ceilings) == 1
-        else f"成本指标金额上限合计 {total.normalize():f} 万元"
+        else f"成本指标金额上限合计 {figure(total, PLAIN)} 万元"
     )
     return [
         _finding(
             "cost_budget_mismatch",
             WARNING,
-            f"{subject}与项目调整后预算 {budget.normalize():f} 万元不一致，请核对。",
+            f"{subject}与项目调整后预算 {figure(budget, PLAIN)} 万元不一致，请核对。",
             ceilings[0] if len(ceilings) == 1 else None,
             "raw_value",
         )

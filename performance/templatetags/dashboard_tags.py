@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from django import template
 
-from ..admin.dashboard.charts import format_figure
+from projects.numbers import KINDS, PLAIN
+from projects.numbers import figure as figure_text
 
 register = template.Library()
 
 
 @register.filter
-def figure(value) -> str:
-    """A Decimal or int as published (93.46, 100, 0.5); "—" for None."""
-    return format_figure(value)
+def figure(value, kind: str = PLAIN) -> str:
+    """A Decimal or int as people write it for ``kind`` (amount, rate, score, plain); "—" for None.
+
+    ``{{ row.budget|figure:"amount" }}`` → 28.00, ``{{ row.rate|figure:"rate" }}`` → 93.46%.
+    """
+    return figure_text(value, kind if kind in KINDS else PLAIN)

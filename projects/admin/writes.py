@@ -24,6 +24,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 
 from .scoping import record_formset_result, report_service_error
+from .technical import TechnicalFieldsMixin
 
 
 class UnroutedWrite(ImproperlyConfigured):
@@ -36,7 +37,7 @@ class UnroutedWrite(ImproperlyConfigured):
         )
 
 
-class WritesThroughServices:
+class WritesThroughServices(TechnicalFieldsMixin):
     """Refuse Django's stock writes; a subclass overrides each write it allows with a service.
 
     ``read_only``: the admin shows rows and nobody adds, changes or deletes them (checked by the

@@ -30,6 +30,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
+from projects.numbers import PLAIN
+from projects.numbers import figure as figure_text
+
 WIDTH = 720
 LABEL_WIDTH = 210
 VALUE_WIDTH = 110
@@ -82,12 +85,7 @@ class Segment:
 
 def format_figure(value: Decimal | int | None) -> str:
     """A figure as people write it: no exponent, no trailing zeros (100.00 → 100)."""
-    if value is None:
-        return "—"
-    if isinstance(value, int):
-        return str(value)
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "") else text
+    return figure_text(value, PLAIN)
 
 
 def _short(label: str) -> str:

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .workbook import Merge, plain_number
+from projects.numbers import AMOUNT, PLAIN, RATE, figure
+
+from .workbook import AMOUNT_FORMAT, Merge
 
 CAPTION_STYLES = {"title": "titles", "right": "notes"}
 
@@ -50,21 +52,19 @@ class Table:
 
 
 def format_value(value: Any, number_format: str | None = None) -> str:
-    """A cell's text as the workbook shows it: 0.00 for amounts, n decimals and % for rates."""
+    """A cell's text as the workbook shows it, through ``figure``: amounts (``0.00``) with their
+    two places, rates (``%`` formats, stored as fractions) as published, the rest plain."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, Decimal | int) and number_format:
+    if isinstance(value, Decimal | int):
         number = Decimal(value)
-        if number_format.endswith("%"):
-            places = len(number_format.partition(".")[2].rstrip("%"))
-            return f"{number * 100:.{places}f}%"
-        places = len(number_format.partition(".")[2])
-        return f"{number:.{places}f}"
-    value = plain_number(value)
-    if isinstance(value, Decimal):
-        return format(value, "f")
+        if number_format and number_format.endswith("%"):
+            return figure(number * 100, RATE)
+        if number_format == AMOUNT_FORMAT:
+            return figure(number, AMOUNT)
+        return figure(number, PLAIN)
     return str(value)
 
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from projects.models import Unit
+from projects.numbers import RATE, figure
 
 from ...models import MonitoringEntry, MonitoringReport, MonitoringRound
 from .workbook import AMOUNT_FORMAT, Merge, SheetWriter, open_sheet, percent_format
@@ -91,7 +92,7 @@ def write(
     progress = reports[0].time_progress if reports and reports[0].time_progress else None
     subtitle = f"单位：万元　数据截至 {year} 年 {month} 月"
     if progress is not None:
-        subtitle += f"　时间进度 {progress.normalize():f}%"
+        subtitle += f"　时间进度 {figure(progress, RATE)}"
     writer = open_sheet(
         workbook,
         f"{year}年1-{month}月绩效监控",

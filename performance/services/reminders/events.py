@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Q
 
 from projects.models import Unit
+from projects.numbers import RATE, SCORE, figure
 from projects.permissions import DEPT_REVIEWERS, UNIT_STAFF, RoleHolders
 
 from ...choices import Grade, Light, Likelihood, NotificationKind
@@ -42,7 +43,7 @@ def event_notices(today: dt.date) -> list[tuple[str, str, str, str, Unit, bool]]
                 NotificationKind.RED_LIGHT if red else NotificationKind.YELLOW_LIGHT,
                 f"{'红灯' if red else '黄灯'}预警：{report.project.name}",
                 f"“{report}”综合预警为{report.get_light_display()}：预算执行率 "
-                f"{report.execution_rate}%，时间进度 {report.time_progress}%。"
+                f"{figure(report.execution_rate, RATE)}，时间进度 {figure(report.time_progress, RATE)}。"
                 "请分析偏差原因并采取纠偏措施。",
                 report.unit,
                 red,
@@ -83,7 +84,7 @@ def event_notices(today: dt.date) -> list[tuple[str, str, str, str, Unit, bool]]
                     f"poor:{evaluation.pk}",
                     NotificationKind.POOR_GRADE,
                     f"自评等级为差：{evaluation}",
-                    f"“{evaluation}”自评得分 {evaluation.total_score}，等级为差。"
+                    f"“{evaluation}”自评得分 {figure(evaluation.total_score, SCORE)}，等级为差。"
                     "请分析原因并制定整改措施。",
                     evaluation.unit,
                     True,

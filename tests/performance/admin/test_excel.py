@@ -219,3 +219,23 @@ def test_an_export_with_the_lists_own_filters_exports_the_filtered_rows(login, f
     unfiltered = client.post(reverse(INDICATOR.format("export")), {"format": "0"})
     data = b"".join(unfiltered.streaming_content) if unfiltered.streaming else unfiltered.content
     assert len(list(load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(min_row=2))) > 0
+
+
+@pytest.mark.parametrize(("choice", "extension"), [("0", "xlsx"), ("1", "csv")])
+def test_plain_export_keeps_its_chinese_filename(login, filler, choice, extension):
+    page = login(filler).post(reverse(GOAL.format("export")), {"format": choice})
+    assert page.status_code == 200
+    disposition = page["Content-Disposition"]
+    # RFC 5987: every current browser reads filename*, which carries the Chinese name intact
+    assert "filename*=utf-8''%E7%BB%A9%E6%95%88%E7%9B%AE%E6%A0%87" in disposition  # 绩效目标
+    assert disposition.endswith(f".{extension}")
+
+
+def test_csv_export_starts_with_a_bom(login, filler):
+    page = login(filler).post(reverse(GOAL.format("export")), {"format": "1"})
+    data = b"".join(page.streaming_content) if page.streaming else page.content
+    assert data.startswith("\ufeff".encode())  # Excel then reads the Chinese as UTF-8
+    before = db_counts()
+    result = targets_import(actor=filler, file=data, filename="export.csv")
+    assert result.ok and result.changed == 0  # and the file still imports unchanged
+    assert db_counts() == before

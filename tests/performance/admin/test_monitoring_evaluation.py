@@ -190,7 +190,7 @@ def test_compute_button_recomputes_with_new_execution(login, finance_reviewer, f
     report = _report()
     assert (report.executed, report.execution_rate) == (Decimal("14.48"), Decimal("100.00"))
     assert report.budget_light == Light.GREEN
-    assert "已重新计算：预算执行率 100.00%" in " ".join(_messages(response))
+    assert "已重新计算：预算执行率 100%（" in " ".join(_messages(response))
 
 
 def test_unreadable_value_is_an_inline_field_error_and_nothing_changes(

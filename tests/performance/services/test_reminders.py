@@ -384,3 +384,26 @@ def test_a_worker_dying_between_claim_and_send_loses_no_mail(filler, monkeypatch
     assert deliver_email(notification_id=other.pk) is True
     other.refresh_from_db()
     assert other.emailed_at is not None and len(mail.outbox) == 2
+
+
+def test_light_warnings_write_rates_as_people_write_them(filler, dept_reviewer, finance_reviewer):
+    round_ = monitoring.monitoring_round_open(
+        actor=finance_reviewer,
+        year=2022,
+        data_month=7,
+        opens_on=dt.date(2022, 8, 1),
+        deadline=dt.date(2022, 8, 20),
+    )
+    ReportingWindow.objects.filter(monitoring_round=round_).update(is_active=False)
+    report = MonitoringReport.objects.filter(round=round_).order_by("pk").first()
+    MonitoringReport.objects.filter(pk=report.pk).update(
+        light="red",
+        status=Status.SUBMITTED,
+        execution_rate=Decimal("35.7"),
+        time_progress=Decimal("58.33"),
+    )
+    Notification.objects.filter(occasion_key=f"red:{report.pk}").delete()
+
+    reminders_sweep(today=dt.date(2023, 1, 5))
+    (notice,) = [n for n in _received(dept_reviewer) if n.occasion_key == f"red:{report.pk}"]
+    assert "预算执行率 35.7%，时间进度 58.33%。" in notice.body
