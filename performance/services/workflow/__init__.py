@@ -7,6 +7,8 @@ next spot checks and rectifications).
                    it now (:func:`allowed_actions`)
 - ``transitions``  the services that move a document: :func:`submit`, :func:`approve`,
                    :func:`return_`, and :func:`goal_adjust` (a new version of an approved goal)
+- ``bulk``         :func:`review_many`: approve or return many documents, each item through
+                   its own single transition
 
 Import from here (``from performance.services import workflow``); the version reads of goals
 (``goal_versions``, ``goal_diff``, ``same_scope``) are part of this interface, as the admin's
@@ -14,6 +16,7 @@ version history shows them beside the buttons.
 """
 
 from ...selectors.versions import INDICATOR_DIFF_FIELDS, goal_diff, goal_versions, same_scope
+from .bulk import BULK_ACTIONS, BulkFailure, BulkItem, BulkResult, bulk_review_max, review_many
 from .table import (
     ACTION_LABELS,
     ACTIONS,
@@ -45,6 +48,12 @@ from .transitions import (
 )
 
 __all__ = [
+    "BULK_ACTIONS",
+    "BulkFailure",
+    "BulkItem",
+    "BulkResult",
+    "bulk_review_max",
+    "review_many",
     "ACTIONS",
     "ACTION_LABELS",
     "ADJUST",
