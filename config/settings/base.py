@@ -369,6 +369,10 @@ SPECTACULAR_SETTINGS = {
 
 # --- django-import-export -------------------------------------------------------------------
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Bulk review (批量审核通过 / 批量退回, admin and API): at most this many items per request; each
+# item is one single review in its own transaction.
+BULK_REVIEW_MAX = int(os.environ.get("BULK_REVIEW_MAX", "500"))
+
 # Target imports (performance.services.imports): uploads over IMPORT_ASYNC_ROWS rows run as a
 # background job; files over the byte/row caps are refused before they are read whole.
 IMPORT_ASYNC_ROWS = int(os.environ.get("IMPORT_ASYNC_ROWS", "2000"))

@@ -25,6 +25,7 @@ from django.utils import timezone
 from projects.admin.params import whole_number
 from projects.admin.scoping import report_service_error
 from projects.audit import history
+from projects.permissions import holds_any_role
 
 from ..choices import Grade, Status
 from ..models import GoalTask, Indicator, PerformanceGoal
@@ -98,10 +99,100 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
+BULK_FAILURES_SHOWN = 20
+
+
 class WorkflowAdminMixin:
-    """Buttons for submit / approve / return and the audit trail on the change page."""
+    """Buttons for submit / approve / return and the audit trail on the change page; 批量审核通过
+    and 批量退回 on the list, for whoever holds a role of those rows of the workflow table."""
 
     workflow_actions = (workflow.SUBMIT, workflow.APPROVE, workflow.RETURN)
+    bulk_review_template = "admin/performance/bulk_review/confirm.html"
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        reviewers = {
+            role
+            for row in workflow.transitions_of(self.model)
+            if row.action in workflow.BULK_ACTIONS
+            for role in row.roles
+        }
+        if holds_any_role(request.user, reviewers):
+            for name in ("bulk_approve_selected", "bulk_return_selected"):
+                actions[name] = self.get_action(name)
+        return actions
+
+    @admin.action(description="批量审核通过所选项")
+    def bulk_approve_selected(self, request, queryset):
+        return self._bulk_review(request, queryset, workflow.APPROVE, "bulk_approve_selected")
+
+    @admin.action(description="批量退回所选项（填写同一条退回意见）")
+    def bulk_return_selected(self, request, queryset):
+        return self._bulk_review(request, queryset, workflow.RETURN, "bulk_return_selected")
+
+    def _bulk_review(self, request, queryset, action: str, action_name: str):
+        """First a confirmation page listing the items (their versions kept in the form, so an
+        item changed meanwhile is refused as stale); on confirm, ``workflow.review_many``."""
+        label = workflow.ACTION_LABELS[action]
+        limit = workflow.bulk_review_max()
+        comment = request.POST.get("comment", "")
+        if request.POST.get("post") == "yes":
+            items = [
+                workflow.BulkItem(pk, whole_number(request.POST.get(f"version_{pk}")))
+                for pk in queryset.values_list("pk", flat=True)
+            ]
+            try:
+                result = workflow.review_many(
+                    model=self.model,
+                    action=action,
+                    items=items,
+                    actor=request.user,
+                    comment=comment,
+                )
+            except ValidationError as error:
+                report_service_error(self, request, error)
+            else:
+                self._report_bulk(request, result, label)
+                return None
+        items = list(queryset.select_related("unit")[: limit + 1])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"批量{label}",
+            "opts": self.opts,
+            "items": items[:limit],
+            "too_many": len(items) > limit,
+            "limit": limit,
+            "action_label": label,
+            "action_name": action_name,
+            "comment": comment,
+            "comment_required": action == workflow.RETURN,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, self.bulk_review_template, context)
+
+    def _report_bulk(self, request, result, label: str) -> None:
+        noun = self.opts.verbose_name
+        if result.succeeded:
+            self.message_user(
+                request, f"已{label} {len(result.succeeded)} 项{noun}。", level=messages.SUCCESS
+            )
+        if result.failed:
+            names = {
+                obj.pk: str(obj)
+                for obj in self.model.objects.filter(pk__in=[f.id for f in result.failed])
+            }
+            lines = [
+                f"“{names.get(f.id, f.id)}”：{f.detail}"
+                for f in result.failed[:BULK_FAILURES_SHOWN]
+            ]
+            more = len(result.failed) - len(lines)
+            self.message_user(
+                request,
+                f"{len(result.failed)} 项未能{label}："
+                + "；".join(lines)
+                + (f"；另有 {more} 项，未逐一列出。" if more > 0 else ""),
+                level=messages.ERROR,
+            )
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name

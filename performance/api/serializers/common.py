@@ -74,6 +74,52 @@ class ReturnSerializer(SubmitSerializer):
     )
 
 
+class BulkItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(label="编号", min_value=1)
+    lock_version = serializers.IntegerField(
+        label="版本号",
+        required=False,
+        min_value=1,
+        help_text="读取该项时的 lock_version；填写后若该项已被他人修改，则该项失败（code=stale）。",
+    )
+
+
+class BulkReviewSerializer(serializers.Serializer):
+    items = BulkItemSerializer(many=True, label="审核项", help_text="要审核的各项（最多 500 项）。")
+    comment = serializers.CharField(
+        label="意见",
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="对所选各项相同的审核意见；批量退回时必填。",
+    )
+
+
+class BulkSucceededSerializer(serializers.Serializer):
+    id = serializers.IntegerField(label="编号")
+    status = serializers.CharField(label="审核后状态")
+    lock_version = serializers.IntegerField(label="审核后版本号")
+
+
+class BulkFailedSerializer(serializers.Serializer):
+    id = serializers.IntegerField(label="编号")
+    code = serializers.CharField(
+        label="原因代码",
+        help_text="not_found（不存在或无权访问）、invalid_transition（当前状态不能执行）、"
+        "permission_denied（角色无权）、stale（已被他人修改）等。",
+    )
+    detail = serializers.CharField(label="原因")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), label="按字段的原因"
+    )
+
+
+class BulkResultSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["approve", "return"], label="操作")
+    succeeded = BulkSucceededSerializer(many=True, label="成功的项")
+    failed = BulkFailedSerializer(many=True, label="失败的项及原因")
+
+
 class AdjustSerializer(serializers.Serializer):
     reason = serializers.CharField(
         label="调整原因", help_text="调整已批复目标的原因（必填），将生成新版本重新报审。"

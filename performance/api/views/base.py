@@ -17,6 +17,8 @@ from ..pagination import MAX_PAGE_SIZE, HistoryCursorPagination
 from ..schema import READ, WRITE, responses
 from ..serializers.common import (
     ApproveSerializer,
+    BulkResultSerializer,
+    BulkReviewSerializer,
     HistoryEntrySerializer,
     ReturnSerializer,
     SubmitSerializer,
@@ -133,5 +135,76 @@ def review_actions(
         @action(detail=True, methods=["post"], url_path="return", filter_backends=[])
         def return_(self, request: Request, pk=None) -> Response:
             return self._transition(request, "return_", ReturnSerializer)
+
+        def _bulk(self, request: Request, name: str) -> Response:
+            serializer = BulkReviewSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            result = workflow.review_many(
+                model=self.get_queryset().model,
+                action=name,
+                items=[workflow.BulkItem(i["id"], i.get("lock_version")) for i in data["items"]],
+                actor=request.user,
+                comment=data["comment"],
+            )
+            if not result.succeeded:
+                # Nothing changed: a refusal like the single actions', each item's reason
+                # under ``items.<position>``.
+                position = {item["id"]: n for n, item in enumerate(data["items"])}
+                errors = {
+                    f"items.{position[f.id]}": [f"编号 {f.id}：{f.detail}"] for f in result.failed
+                }
+                return Response(
+                    {
+                        "code": "nothing_reviewed",
+                        "detail": result.failed[0].detail,
+                        "errors": errors,
+                    },
+                    status=400,
+                )
+            body = {
+                "action": result.action,
+                "succeeded": [
+                    {"id": o.pk, "status": o.status, "lock_version": o.lock_version}
+                    for o in result.succeeded
+                ],
+                "failed": [
+                    {"id": f.id, "code": f.code, "detail": f.detail, "errors": f.errors}
+                    for f in result.failed
+                ],
+            }
+            return Response(BulkResultSerializer(body).data)
+
+        @extend_schema(
+            summary=f"批量审核通过{noun}",
+            description=(
+                f"一次审核通过多个{noun}（最多 500 项）：每一项分别检查范围、状态、角色和"
+                "版本号，各自独立生效、各记一条操作记录；一项失败不影响其他项。"
+                "响应（200）列出成功的项，以及每个失败项的原因（code、detail）。"
+                "列表为空、超过上限或有重复项时整体拒绝（400），不做任何修改；"
+                "所有项都失败时也是 400（code=nothing_reviewed），各项原因在 errors 的 items.<序号> 下。"
+            ),
+            request=BulkReviewSerializer,
+            responses=responses(BulkResultSerializer, 400, 403),
+        )
+        @action(detail=False, methods=["post"], url_path="bulk-approve", filter_backends=[])
+        def bulk_approve(self, request: Request) -> Response:
+            return self._bulk(request, workflow.APPROVE)
+
+        @extend_schema(
+            summary=f"批量退回{noun}",
+            description=(
+                f"一次退回多个{noun}（最多 500 项），使用同一条退回意见（必填，"
+                "缺少时整体拒绝，code=comment_required）：每一项分别检查范围、状态、角色和"
+                "版本号，各自独立生效；每项单位的填报人和单位审核人都会收到通知。"
+                "响应（200）列出成功的项，以及每个失败项的原因；所有项都失败时为 400"
+                "（code=nothing_reviewed），各项原因在 errors 的 items.<序号> 下。"
+            ),
+            request=BulkReviewSerializer,
+            responses=responses(BulkResultSerializer, 400, 403),
+        )
+        @action(detail=False, methods=["post"], url_path="bulk-return", filter_backends=[])
+        def bulk_return(self, request: Request) -> Response:
+            return self._bulk(request, workflow.RETURN)
 
     return ReviewActions

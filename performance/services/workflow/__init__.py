@@ -7,6 +7,8 @@ next spot checks and rectifications).
                    it now (:func:`allowed_actions`)
 - ``transitions``  the services that move a document: :func:`submit`, :func:`approve`,
                    :func:`return_`, and :func:`goal_adjust` (a new version of an approved goal)
+- ``bulk``         :func:`review_many`: approve or return many documents, each item through
+                   its own single transition
 
 Import from here (``from performance.services import workflow``); the version reads of goals
 (``goal_versions``, ``goal_diff``, ``same_scope``) are part of this interface, as the admin's
@@ -14,6 +16,7 @@ version history shows them beside the buttons.
 """
 
 from ...selectors.versions import INDICATOR_DIFF_FIELDS, goal_diff, goal_versions, same_scope
+from .bulk import BULK_ACTIONS, BulkFailure, BulkItem, BulkResult, bulk_review_max, review_many
 from .table import (
     ACTION_LABELS,
     ACTIONS,
@@ -49,6 +52,7 @@ __all__ = [
     "ACTION_LABELS",
     "ADJUST",
     "APPROVE",
+    "BULK_ACTIONS",
     "COPIED_INDICATOR_FIELDS",
     "DOCUMENTS",
     "EDIT",
@@ -59,10 +63,14 @@ __all__ = [
     "REVIEW",
     "SUBMIT",
     "TRANSITIONS",
+    "BulkFailure",
+    "BulkItem",
+    "BulkResult",
     "DocumentKind",
     "Transition",
     "allowed_actions",
     "approve",
+    "bulk_review_max",
     "ensure_editable",
     "goal_adjust",
     "goal_diff",
@@ -70,6 +78,7 @@ __all__ = [
     "kind_of",
     "require_edit",
     "return_",
+    "review_many",
     "same_scope",
     "submit",
     "transition_for",

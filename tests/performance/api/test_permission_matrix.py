@@ -407,6 +407,38 @@ def transition(kind: str, action: str):
     return calls
 
 
+def bulk_transition(kind: str, action: str):
+    """A bulk review of one item: allowed exactly when the single review of that item is (a
+    refused bulk changes nothing and is not a success, whatever the reason)."""
+    rows = [row for row in workflow.transitions_of(DOCUMENT_MODELS[kind]) if row.action == action]
+    states = [row.source for row in rows] + [WRONG_STATE[action]]
+
+    def calls(template, method, persona, world):
+        for owner in (OWN, FOREIGN):
+            for state in states:
+                obj = world.get(kind, owner)
+                row = next((r for r in rows if r.source == state), None)
+                allowed = (
+                    visible(persona, owner)
+                    and row is not None
+                    and bool(persona.roles_on(owner) & set(row.roles))
+                )
+                yield Call(
+                    method,
+                    template,
+                    allowed,
+                    owner,
+                    data=lambda obj=obj: {
+                        "items": [{"id": obj.pk, "lock_version": version(obj)}],
+                        "comment": "请补充说明",
+                    },
+                    setup=lambda obj=obj, state=state: set_status(obj, state),
+                    label=f"in state {state}",
+                )
+
+    return calls
+
+
 def create_goal(template, method, persona, world):
     for owner in (OWN, FOREIGN):
         project = world.get("new-projects", owner)
@@ -593,6 +625,8 @@ for _kind in ("goals", "monitoring-reports", "evaluations"):
         (workflow.RETURN, "return"),
     ):
         RULES[("post", f"{V1}/{_kind}/{{id}}/{_path}/")] = transition(_kind, _action)
+    for _action, _path in ((workflow.APPROVE, "bulk-approve"), (workflow.RETURN, "bulk-return")):
+        RULES[("post", f"{V1}/{_kind}/{_path}/")] = bulk_transition(_kind, _action)
 
 # Which unit a list row belongs to (by code), for the row-scope check of list endpoints.
 LIST_UNIT = {

@@ -325,6 +325,21 @@ def test_every_documented_operation_answers_as_documented(
     # The to-do list.
     ok(dept_api.get("/api/v1/todo/"))
 
+    # Bulk review: the three returned documents resubmitted, approved and returned in bulk.
+    for path, pk in (
+        ("goals", new["id"]),
+        ("monitoring-reports", report.pk),
+        ("evaluations", evaluation["id"]),
+    ):
+        version = ok(unit_api.post(f"/api/v1/{path}/{pk}/submit/", {}))["lock_version"]
+        items = [{"id": pk, "lock_version": version}]
+        done = ok(dept_api.post(f"/api/v1/{path}/bulk-approve/", {"items": items}, format="json"))
+        assert [row["id"] for row in done["succeeded"]] == [pk] and done["failed"] == []
+        comment = {"items": [{"id": pk}, {"id": 999999}], "comment": "请补充"}
+        done = ok(finance.post(f"/api/v1/{path}/bulk-return/", comment, format="json"))
+        assert [row["status"] for row in done["succeeded"]] == [Status.RETURNED]
+        assert [(row["id"], row["code"]) for row in done["failed"]] == [(999999, "not_found")]
+
     # Errors are documented too.
     assert api().get("/api/v1/goals/").status_code == 401
     assert finance.get("/api/v1/goals/999999/").status_code == 404
