@@ -422,7 +422,6 @@ def test_descriptive_sentence_is_qualitative_with_a_warning():
         ("顺利开展 明显", QUAL, "multiple_values"),
         ("持续稳定顺利开展 明显", QUAL, "multiple_values"),
         ("网络专线一条", QUANT, "narrative"),
-        ("不少于三个", QUANT, "narrative"),
         ("2021年度按月实施", QUANT, "narrative"),
         ("2022年12月31日前完成", QUANT, "narrative"),
         ("按月实施", QUAL, "narrative"),
@@ -441,6 +440,26 @@ def test_unreadable_cells_are_flagged_not_guessed(text, kind, code):
     assert not target.is_readable
     assert target.findings[0].severity == "error"
     assert target.raw == (text or "")
+
+
+@pytest.mark.parametrize(
+    ("chinese", "arabic"),
+    [
+        # domain §4 (issue 18): published tables write counts in Chinese; a leading count
+        # numeral is read like its Arabic twin (it used to be the error narrative)
+        ("不少于三个", "不少于3个"),
+    ],
+)
+def test_leading_chinese_count_reads_like_arabic(chinese, arabic):
+    target, twin = parse_target(chinese), parse_target(arabic)
+    assert (target.operator, target.value, target.unit, target.kind) == (
+        twin.operator,
+        twin.value,
+        twin.unit,
+        twin.kind,
+    )
+    assert [f.code for f in target.findings] == [f.code for f in twin.findings] == []
+    assert target.raw == chinese
 
 
 def test_doubled_operator_is_read_with_a_warning():
