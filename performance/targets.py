@@ -23,6 +23,8 @@ parse_actual(text: str | None, *, target: Target) -> tuple[Decimal | None, tuple
 to_canonical(value: Decimal, unit: str) -> tuple[Decimal, str]
 category_of(level1: str | None) -> str
 normalize_level2(level1: str | None, level2: str | None) -> tuple[str, tuple[Finding, ...]]
+wording_category(level3: str | None, target_unit: str = "") -> str | None
+    "satisfaction", "cost" or "timeliness" when a 三级 name's wording says so, else None
 
 Readings
 --------
@@ -889,3 +891,25 @@ def _decimal(value: object) -> Decimal:
     if isinstance(value, Decimal):
         return value
     return Decimal(value) if isinstance(value, int) else Decimal(str(value))
+
+
+# --- what a 三级 name's wording says it measures ---------------------------------------------
+
+# 费用 and money units were measured to flag benefit measures of the published tables
+# (自付费用年度限额, 医疗费用负担减轻程度): only words that name the project's own spending count.
+_COST_WORDS = ("成本", "经费", "预算资金")
+_TIMELINESS_ENDINGS = ("及时性", "及时率", "时效", "完成时间")
+
+
+def wording_category(level3: str | None, target_unit: str = "") -> str | None:
+    """What the wording of a 三级 name says it measures: "satisfaction" (满意), "timeliness"
+    (…及时性/及时率/时效/完成时间), "cost" (成本/经费/预算资金), or None. A lexicon, not a
+    guess: the review only warns. ``target_unit`` is accepted for callers that know it."""
+    name = "".join((level3 or "").split())
+    if "满意" in name:
+        return "satisfaction"
+    if name.endswith(_TIMELINESS_ENDINGS):
+        return "timeliness"
+    if any(word in name for word in _COST_WORDS):
+        return "cost"
+    return None
