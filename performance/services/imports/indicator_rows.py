@@ -11,12 +11,15 @@ Published tables repeat a 三级 text under the same 二级 (two different measu
 
 Pure: the import's planner (both target layouts) applies it; the API's goal create keeps
 repeated names and its quality review warns ``duplicate_indicator`` — the same answer.
+
+:func:`blank_problems` is the other half of the parity: what makes a row an error in the
+import (empty 三级 or 指标值) makes the API's goal create a 400 on that indicator's field.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 
 CREATE = "create"
 CREATE_REPEATED = "create_repeated"
@@ -46,3 +49,18 @@ def ambiguous_message(label: str, in_goal: int, in_file: int) -> str:
         f"系统中已有 {in_goal} 条、文件中有 {in_file} 条相同的指标「{label}」，无法确定对应关系；"
         "请在系统中修改。"
     )
+
+
+BLANK_MESSAGES = {
+    "level3": "三级指标不能为空。",
+    "raw_value": "指标值不能为空（如“≥90%”“及时”）。",
+}
+
+
+def blank_problems(item: Mapping) -> dict[str, str]:
+    """{field: Chinese message} for the cells an indicator may not leave empty."""
+    return {
+        name: message
+        for name, message in BLANK_MESSAGES.items()
+        if not str(item.get(name) or "").strip()
+    }
