@@ -20,7 +20,8 @@ from celery import current_app, group
 # The names the tasks are registered under (``performance.tasks``); stored schedules and queued
 # messages refer to them, so they never change.
 SEND_NOTIFICATION_EMAIL = "performance.send_notification_email"
-IMPORT_TARGETS = "performance.import_targets"
+IMPORT_TARGETS = "performance.import_targets"  # queued before the framework: an alias
+RUN_IMPORT = "performance.run_import"  # an import of any kind (services.imports.import_job)
 RECOMPUTE_JOB = "performance.recompute_job"
 RECOMPUTE_CHUNK = "performance.recompute_chunk"
 

@@ -23,6 +23,8 @@ parse_actual(text: str | None, *, target: Target) -> tuple[Decimal | None, tuple
 to_canonical(value: Decimal, unit: str) -> tuple[Decimal, str]
 category_of(level1: str | None) -> str
 normalize_level2(level1: str | None, level2: str | None) -> tuple[str, tuple[Finding, ...]]
+wording_category(level3: str | None, target_unit: str = "") -> str | None
+    "satisfaction", "cost" or "timeliness" when a 三级 name's wording says so, else None
 
 Readings
 --------
@@ -33,6 +35,10 @@ Readings
 - kind "relative": ``不低于上年`` and the like; relative_to "previous_year"; value is
   previous_value when given, else None with the warning "relative_unresolved".
 - kind "qualitative": operator and value None (及时, 明显, 顺利开展…).
+- Chinese numerals are read like Arabic ones, the raw text kept: ``百分之X`` anywhere
+  (百分之百 → 100%, 百分之九十五以上 → ≥95%), and a count numeral (0–9999, 点 decimals) in the
+  leading position before a known unit (一条, 三台, 十个, 不少于三个, 二十五万人). Inside a label a
+  numeral stays text (网络专线一条: narrative; 一站式, 十分满意: words).
 - Unreadable text (any error finding): operator None, value None, unit "", kind the best
   guess of what the cell meant ("quantitative" when it holds a number or an operator).
 
@@ -241,6 +247,93 @@ _TRANSLATION.update(
     str.maketrans("\u3000≧⩾≦⩽﹥﹤﹦−–﹣〜", " ≥≥≤≤><=---~", "\u200b\u200c\u200d\u2060\ufeff")
 )
 _CN_DIGITS = dict(zip("一二两三四五六七八九", (1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
+_CN_ZEROS = "零〇"
+_CN_PLACES = {"十": 10, "百": 100, "千": 1000}
+_CN_NUMERAL = "[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?"
+_CN_NUMERAL_CHARS = frozenset("零〇一二两三四五六七八九十百千")
+_CN_PERCENT_RE = re.compile(f"百分之({_CN_NUMERAL})")
+_CN_LEADING_RE = re.compile(f"((?:[<>=≥≤]|{_alternation(_PREFIX_PHRASES)})*)({_CN_NUMERAL})")
+
+
+# --- Chinese numerals (a pre-pass; the raw text is never changed) -----------------------------
+
+
+def _cn_integer(text: str) -> int | None:
+    """0–9999 written with 千/百/十 places (两 = 2, a leading 十 = 10, 零 as a place filler);
+    None for anything else ("一二三", "三百五": a word or an abbreviation, not a number)."""
+    total, pending, last_place, after_zero = 0, None, 10000, False
+    for position, char in enumerate(text):
+        if char in _CN_DIGITS:
+            if pending is not None:
+                return None
+            pending = _CN_DIGITS[char]
+        elif char in _CN_ZEROS:
+            if pending is not None or after_zero or (position == 0 and len(text) > 1):
+                return None
+            after_zero = True
+            if len(text) == 1:
+                return 0
+        elif char in _CN_PLACES:
+            place = _CN_PLACES[char]
+            if place >= last_place:
+                return None
+            if pending is None:
+                if not (char == "十" and position == 0):
+                    return None
+                pending = 1
+            total, pending, last_place, after_zero = total + pending * place, None, place, False
+        else:
+            return None
+    if after_zero and pending is None:
+        return None  # "一百零"
+    if pending is not None:
+        if last_place > 10 and last_place != 10000 and not after_zero:
+            return None  # "三百五" (350 or 305?) is not read
+        total += pending
+    return total
+
+
+def _cn_number(text: str) -> str | None:
+    """Arabic digits of a Chinese numeral ("九十五" → "95", "三点五" → "3.5"), or None."""
+    whole, _, fraction = text.partition("点")
+    value = 100 if whole == "百" else _cn_integer(whole)  # "百分之百"
+    if value is None:
+        return None
+    if not fraction:
+        return str(value)
+    digits = "".join(str(_CN_DIGITS.get(c, 0)) for c in fraction)
+    return f"{value}.{digits}"
+
+
+def _read_chinese_numbers(compact: str) -> str:
+    """Compact text with the numerals a reader would read as numbers in Arabic digits.
+
+    ``百分之X`` anywhere becomes ``X%``; a count numeral is read only in the leading position
+    (after operator words or symbols), followed by a known unit and nothing but a suffix
+    operator ("不少于三个", "十个", "二十五万人", "三点五万元"). Inside a label a 一 is usually
+    a word ("一站式", "网络专线一条"), so everything else is left as written."""
+    if not _CN_NUMERAL_CHARS.intersection(compact):
+        return compact
+
+    def percent(match: re.Match) -> str:
+        number = _cn_number(match.group(1))
+        return match.group() if number is None else f"{number}%"
+
+    compact = _CN_PERCENT_RE.sub(percent, compact)
+    leading = _CN_LEADING_RE.match(compact)
+    if leading is None or not leading.group(2):
+        return compact
+    rest = compact[leading.end() :]
+    unit = _known_unit(rest)
+    if not unit:
+        return compact
+    after = rest[len(unit) :]
+    if after and after not in _SUFFIX_PHRASES:
+        return compact
+    number = _cn_number(leading.group(2))
+    if number is None:
+        return compact
+    return leading.group(1) + number + rest
 
 
 # --- public functions ----------------------------------------------------------------------
@@ -454,7 +547,7 @@ def _unreadable(raw: str, kind: str, code: str, key: str = "", **values: str) ->
 
 def _parse_target(raw: str, category: str, previous_value: Decimal | None) -> Target:
     text = _normalize(raw)
-    compact = "".join(text.split())
+    compact = _read_chinese_numbers("".join(text.split()))
     if not compact or _PLACEHOLDER_RE.fullmatch(compact):
         return _unreadable(raw, QUALITATIVE, "empty")
 
@@ -686,7 +779,7 @@ def _combine(ops: list[str]) -> tuple[str | None, bool, bool]:
 
 
 def _parse_actual(raw: str, kind: str, wanted: str) -> tuple[Decimal | None, tuple[Finding, ...]]:
-    compact = "".join(_normalize(raw).split())
+    compact = _read_chinese_numbers("".join(_normalize(raw).split()))
     if not compact or _PLACEHOLDER_RE.fullmatch(compact):
         return None, (_finding("empty", ERROR, raw, "actual_empty"),)
     if kind == QUALITATIVE:
@@ -798,3 +891,25 @@ def _decimal(value: object) -> Decimal:
     if isinstance(value, Decimal):
         return value
     return Decimal(value) if isinstance(value, int) else Decimal(str(value))
+
+
+# --- what a 三级 name's wording says it measures ---------------------------------------------
+
+# 费用 and money units were measured to flag benefit measures of the published tables
+# (自付费用年度限额, 医疗费用负担减轻程度): only words that name the project's own spending count.
+_COST_WORDS = ("成本", "经费", "预算资金")
+_TIMELINESS_ENDINGS = ("及时性", "及时率", "时效", "完成时间")
+
+
+def wording_category(level3: str | None, target_unit: str = "") -> str | None:
+    """What the wording of a 三级 name says it measures: "satisfaction" (满意), "timeliness"
+    (…及时性/及时率/时效/完成时间), "cost" (成本/经费/预算资金), or None. A lexicon, not a
+    guess: the review only warns. ``target_unit`` is accepted for callers that know it."""
+    name = "".join((level3 or "").split())
+    if "满意" in name:
+        return "satisfaction"
+    if name.endswith(_TIMELINESS_ENDINGS):
+        return "timeliness"
+    if any(word in name for word in _COST_WORDS):
+        return "cost"
+    return None

@@ -121,7 +121,15 @@ def mark_stalled_jobs() -> int:
 
 @shared_task(name=dispatch.IMPORT_TARGETS, acks_late=True, **RETRY)
 def import_targets(job_id: int) -> dict:
-    """Run a queued target import (all or nothing); a finished job is left unchanged."""
-    from .services.imports import targets_import_job
+    """Run a target import queued under the old name (same body as ``run_import``)."""
+    from .services.imports import import_job
 
-    return targets_import_job(job_id=job_id)
+    return import_job(job_id=job_id)
+
+
+@shared_task(name=dispatch.RUN_IMPORT, acks_late=True, **RETRY)
+def run_import(job_id: int) -> dict:
+    """Run a queued import of any kind (all or nothing); a finished job is left unchanged."""
+    from .services.imports import import_job
+
+    return import_job(job_id=job_id)

@@ -70,7 +70,19 @@ class ScoringSchemeAdmin(RulesAdminMixin, WritesThroughServices, admin.ModelAdmi
     list_filter = ["is_default", "rate_rounding", "cost_required"]
     search_fields = ["code", "name"]
     fieldsets = [
-        (None, {"fields": ["code", "name", "description", "is_default", "cost_required"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "code",
+                    "name",
+                    "description",
+                    "is_default",
+                    "cost_required",
+                    "unit_required_indicators",
+                ]
+            },
+        ),
         (
             "分值",
             {

@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from ..services.imports import KINDS
 from .views.attachments import AttachmentViewSet
 from .views.auth import MeView, TokenView
 from .views.evaluations import EvaluationViewSet, SchemeViewSet
@@ -15,7 +16,7 @@ from .views.jobs import JobViewSet, RecomputeView
 from .views.monitoring import ReportViewSet, RoundViewSet
 from .views.summaries import SummaryView
 from .views.todo import TodoView
-from .views.transfers import ExportView, TargetsImportView
+from .views.transfers import ExportView, import_view
 from .views.units import ProjectViewSet, UnitViewSet
 
 app_name = "api"
@@ -38,7 +39,11 @@ v1 = [
     path("summaries/", SummaryView.as_view(), name="summaries"),
     path("todo/", TodoView.as_view(), name="todo"),
     path("recompute/", RecomputeView.as_view(), name="recompute"),
-    path("imports/targets/", TargetsImportView.as_view(), name="import-targets"),
+    # one route per registered import kind (services.imports.KINDS): imports/targets/ …
+    *(
+        path(f"imports/{kind}/", import_view(kind).as_view(), name=f"import-{kind}")
+        for kind in KINDS
+    ),
     # before exports/<kind>/: "figures" is the bulk feed, not a table kind
     path("exports/figures/", FiguresFeedView.as_view(), name="figures-feed"),
     path("exports/<str:kind>/", ExportView.as_view(), name="export"),

@@ -21,6 +21,28 @@ RATE_PLACES = [MinValueValidator(0), MaxValueValidator(2)]
 SCORE_PLACES = [MinValueValidator(0), MaxValueValidator(4)]
 
 
+def validate_required_indicators(value) -> None:
+    """A list of {"name": 三级名称, "aliases": [其他写法…]}; anything else is a field error."""
+    from django.core.exceptions import ValidationError
+
+    message = '应为列表，每项形如 {"name": "预算执行率", "aliases": ["部门预算执行率"]}。'
+    if not isinstance(value, list):
+        raise ValidationError(message)
+    for entry in value:
+        if not isinstance(entry, dict) or set(entry) - {"name", "aliases"}:
+            raise ValidationError(message)
+        name, aliases = entry.get("name"), entry.get("aliases", [])
+        if not isinstance(name, str) or not name.strip() or not isinstance(aliases, list):
+            raise ValidationError(message)
+        if not all(isinstance(alias, str) and alias.strip() for alias in aliases):
+            raise ValidationError(message)
+
+
+def default_unit_required_indicators() -> list[dict]:
+    """Every scheme's 整体 goals must carry 预算执行率 (domain §3); schemes may add more."""
+    return [{"name": "预算执行率", "aliases": ["部门预算执行率"]}]
+
+
 class ScoringScheme(models.Model):
     """How a self-evaluation is scored; editable in the admin, stored with each evaluation."""
 
@@ -46,6 +68,14 @@ class ScoringScheme(models.Model):
     weight_satisfaction = ScoreField("满意度指标分值", **WEIGHT, default=Decimal("10"))
     cost_required = models.BooleanField(
         "必须设置成本指标", default=True, help_text="2021 年起的指标体系要求设置成本指标。"
+    )
+    unit_required_indicators = models.JSONField(
+        "整体目标必备的投入管理指标",
+        default=default_unit_required_indicators,
+        blank=True,
+        validators=[validate_required_indicators],
+        help_text='部门（单位）整体绩效目标必须设置的三级指标，如 [{"name": "预算执行率", '
+        '"aliases": ["部门预算执行率"]}]；缺少时智能审核报错。',
     )
 
     rate_rounding = models.CharField(

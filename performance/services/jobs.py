@@ -134,16 +134,27 @@ def _refused(message, code: str) -> RequeueRefused:
     return error
 
 
+def import_kind_of(job: Job):
+    """The registered import kind a job runs (``ImportKind``), or None for another job."""
+    from .imports import KINDS
+
+    name = (job.params or {}).get("import_kind")
+    if name is None and job.kind == JobKind.IMPORT_TARGETS:
+        name = "targets"  # queued before the framework stored the kind
+    declared = KINDS.get(name) if name else None
+    return declared if declared is not None and declared.job_kind == job.kind else None
+
+
 def require_requeue_permission(actor, job: Job) -> None:
     """Re-queueing needs the right to start a job of the kind (raises ``PermissionDenied``)."""
     if job.kind == JobKind.RECOMPUTE:
         from .recompute_jobs import require_recompute_permission
 
         require_recompute_permission(actor, job.unit)
-    elif job.kind == JobKind.IMPORT_TARGETS:
-        from .imports import require_importer
+    elif import_kind_of(job) is not None:
+        from .imports.framework import require_importer
 
-        require_importer(actor)
+        require_importer(actor, import_kind_of(job))
     else:
         raise _refused(REQUEUE_UNSUPPORTED % {"kind": job.get_kind_display()}, "not_requeueable")
 
@@ -189,7 +200,7 @@ def job_requeue(*, actor, job_id: int) -> Job:
         if not stored or not stored.storage.exists(stored.name):
             raise _refused(REQUEUE_INPUT_GONE, "files_expired")
         job.status = JobStatus.PENDING
-        transaction.on_commit(lambda: dispatch.enqueue(dispatch.IMPORT_TARGETS, job.pk))
+        transaction.on_commit(lambda: dispatch.enqueue(dispatch.RUN_IMPORT, job.pk))
     job.progress_at = now
     job.save(update_fields=["status", "progress_at"])
     audit.record(

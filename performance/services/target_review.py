@@ -12,11 +12,16 @@ errors    output_missing, benefit_missing      产出 and 效益 are always requ
 warnings  satisfaction_missing, too_few_indicators (fewer than 3 三级), overall_goal_missing,
           qualitative_without_standard (定性 value without a 指标值说明 saying how it is judged),
           cost_budget_mismatch (money ceilings of 成本 ≠ the project's adjusted budget),
-          duplicate_indicator (same 三级, or one name containing another in the same 一级),
+          duplicate_indicator (same 三级, one name containing another in the same 一级, or
+          near-identical names: SequenceMatcher ratio ≥ 0.85, both ≥ 6 characters),
+          misfiled_indicator (wording that belongs to another 一级: 满意度 under 效益, a cost
+          under 时效…), level3_generic (a 三级 that is only a category name, 社会效益),
           the parser's warnings (二级 blank or misspelt, 不低于上年 not yet resolvable, …)
 
 Unit-overall goals use their own framework (投入管理 / 产出 / 效益 / 满意度): 成本 is not
-demanded there, the scheme's category weights do not apply, and set weights must total 100.
+demanded there, the scheme's category weights do not apply, and set weights must total 100;
+each 三级 the scheme's ``unit_required_indicators`` names (预算执行率 …) must be there
+(error input_indicator_missing, by name or alias).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal
+from difflib import SequenceMatcher
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -44,6 +50,25 @@ from ..selectors.schemes import scheme_for_unit
 ERROR, WARNING = Severity.ERROR.value, Severity.WARNING.value
 MIN_INDICATORS = 3
 MIN_CONTAINED_NAME = 4  # "满意度" alone is too generic to call one name a copy of another
+NEAR_IDENTICAL_RATIO = 0.85  # measured on the published fixtures (issue 18 design §2.10)
+MIN_NEAR_IDENTICAL_NAME = 6
+_GENERIC_NAMES = (
+    "社会效益 经济效益 生态效益 可持续影响 满意度 数量指标 质量指标 时效指标 成本指标 "
+    "产出指标 效益指标 满意度指标 社会效益指标 经济效益指标 生态效益指标 可持续影响指标"
+)
+GENERIC_LEVEL3 = frozenset(_GENERIC_NAMES.split())
+# Where a wording category may be filed: (category, 二级) pairs; None = any 二级 of it.
+_MISFILED_ALLOWED = {
+    "satisfaction": {(Category.SATISFACTION, None)},
+    "cost": {
+        (Category.COST, None),
+        (Category.OUTPUT, "成本指标"),
+        (Category.INPUT, None),
+        (Category.FUND_MANAGEMENT, None),
+    },
+}
+_TIMELINESS_FORBIDDEN = {Category.COST, Category.BENEFIT, Category.SATISFACTION}
+_WORDING_LABELS = {"satisfaction": "满意度", "cost": "成本（资金）", "timeliness": "时效"}
 UNIT_TOTAL_WEIGHT = Decimal("100")
 _PUNCTUATION = re.compile(r"[\s,，、。.;；:：“”\"'‘’()（）【】\[\]]+")
 
@@ -66,6 +91,11 @@ def _finding(
 
 def _name(indicator: Indicator) -> str:
     return f"「{indicator.level3}」"
+
+
+def _row(position: int, indicator: Indicator) -> str:
+    """ "第 N 条指标「…」": N is the indicator's position in the goal (a file's row order)."""
+    return f"第 {position} 条指标「{indicator.level3}」"
 
 
 def _is_cost(indicator: Indicator) -> bool:
@@ -236,12 +266,18 @@ def _duplicates(indicators: list[Indicator]) -> list[dict]:
         name = _normalised_name(indicator.level3)
         for earlier, earlier_name in seen:
             same = name == earlier_name
+            same_category = indicator.category == earlier.category
             contained = (
-                indicator.category == earlier.category
+                same_category
                 and min(len(name), len(earlier_name)) >= MIN_CONTAINED_NAME
                 and (name in earlier_name or earlier_name in name)
             )
-            if same or contained:
+            near = (
+                same_category
+                and min(len(name), len(earlier_name)) >= MIN_NEAR_IDENTICAL_NAME
+                and SequenceMatcher(None, name, earlier_name).ratio() >= NEAR_IDENTICAL_RATIO
+            )
+            if same or contained or near:
                 how = "重复" if same else "疑似重复"
                 found.append(
                     _finding(
@@ -257,13 +293,88 @@ def _duplicates(indicators: list[Indicator]) -> list[dict]:
     return found
 
 
+def _required_inputs(goal: PerformanceGoal, indicators: list[Indicator]) -> list[dict]:
+    """A 整体 goal without a 三级 its scheme requires (预算执行率 …): a goal-level error."""
+    if goal.scope != GoalScope.UNIT:
+        return []
+    scheme = scheme_for_unit(goal.unit, year=goal.year)
+    names = {_normalised_name(i.level3) for i in indicators}
+    found = []
+    for entry in scheme.unit_required_indicators or []:
+        wanted = {_normalised_name(n) for n in [entry.get("name", ""), *entry.get("aliases", [])]}
+        if entry.get("name") and not names & wanted:
+            found.append(
+                _finding(
+                    "input_indicator_missing",
+                    ERROR,
+                    f"整体绩效目标缺少投入管理指标「{entry['name']}」：本单位适用的评分方案"
+                    f"“{scheme.name}”要求设置。",
+                )
+            )
+    return found
+
+
+def _misfiled(indicators: list[Indicator]) -> list[dict]:
+    """Wording that belongs to another 一级 (满意度 under 效益, a cost under 时效…), row named."""
+    found = []
+    for position, indicator in enumerate(indicators, start=1):
+        wording = targets.wording_category(indicator.level3, indicator.target_unit or "")
+        category = indicator.category
+        if wording is None or category == Category.OTHER:
+            continue
+        if wording == "timeliness":
+            misfiled = category in _TIMELINESS_FORBIDDEN
+        else:
+            allowed = _MISFILED_ALLOWED[wording]
+            misfiled = (category, None) not in allowed and (
+                category,
+                indicator.level2,
+            ) not in allowed
+        if misfiled:
+            found.append(
+                _finding(
+                    "misfiled_indicator",
+                    WARNING,
+                    f"{_row(position, indicator)}看起来是{_WORDING_LABELS[wording]}指标，却填在"
+                    f"「{indicator.level1} / {indicator.level2 or '—'}」下；请核对一级指标。",
+                    indicator,
+                    "level1",
+                )
+            )
+    return found
+
+
+def _generic(indicators: list[Indicator]) -> list[dict]:
+    return [
+        _finding(
+            "level3_generic",
+            WARNING,
+            f"{_row(position, indicator)}只是指标类别的名称，不是可衡量的三级指标；"
+            "请写明具体衡量什么（如“参保人数”“服务对象满意度”）。",
+            indicator,
+            "level3",
+        )
+        for position, indicator in enumerate(indicators, start=1)
+        if _normalised_name(indicator.level3) in GENERIC_LEVEL3
+    ]
+
+
 def review_findings(goal: PerformanceGoal) -> list[dict]:
     """The findings for ``goal`` as it is now, errors first; reads only, writes nothing."""
     indicators = list(goal.indicators.order_by("order", "id"))
-    found = _structure(goal, indicators) + _weights(goal, indicators)
+    found = (
+        _structure(goal, indicators)
+        + _required_inputs(goal, indicators)
+        + _weights(goal, indicators)
+    )
     for indicator in indicators:
         found += _indicator_findings(indicator)
-    found += _cost_ceiling(goal, indicators) + _duplicates(indicators)
+    found += (
+        _cost_ceiling(goal, indicators)
+        + _duplicates(indicators)
+        + _misfiled(indicators)
+        + _generic(indicators)
+    )
     return sorted(found, key=lambda f: f["severity"] != ERROR)
 
 

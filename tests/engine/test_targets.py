@@ -5,6 +5,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from performance.targets import (
     OPERATORS,
@@ -422,7 +424,6 @@ def test_descriptive_sentence_is_qualitative_with_a_warning():
         ("顺利开展 明显", QUAL, "multiple_values"),
         ("持续稳定顺利开展 明显", QUAL, "multiple_values"),
         ("网络专线一条", QUANT, "narrative"),
-        ("不少于三个", QUANT, "narrative"),
         ("2021年度按月实施", QUANT, "narrative"),
         ("2022年12月31日前完成", QUANT, "narrative"),
         ("按月实施", QUAL, "narrative"),
@@ -441,6 +442,110 @@ def test_unreadable_cells_are_flagged_not_guessed(text, kind, code):
     assert not target.is_readable
     assert target.findings[0].severity == "error"
     assert target.raw == (text or "")
+
+
+@pytest.mark.parametrize(
+    ("chinese", "arabic"),
+    [
+        # domain §4 (issue 18): published tables write counts in Chinese; a leading count
+        # numeral is read like its Arabic twin (it used to be the error narrative)
+        ("不少于三个", "不少于3个"),
+    ],
+)
+def test_leading_chinese_count_reads_like_arabic(chinese, arabic):
+    _assert_same_reading(chinese, arabic)
+
+
+@pytest.mark.parametrize(
+    ("chinese", "arabic"),
+    [
+        ("百分之百", "100%"),
+        ("百分之九十五以上", "95%以上"),
+        ("一条", "1条"),
+        ("三台", "3台"),
+        ("十个", "10个"),
+        ("两批", "2批"),
+        ("不少于三个", "不少于3个"),
+        ("二十五万人", "25万人"),
+        ("≥一千二百万元", "≥1200万元"),
+        ("三点五万元", "3.5万元"),
+        ("一百零五人次", "105人次"),
+        ("十五天以内", "15天以内"),
+        ("满意度达到百分之九十以上", "满意度达到90%以上"),
+        ("百分之九十五点五", "95.5%"),
+    ],
+)
+def test_chinese_numerals_read_like_arabic(chinese, arabic):
+    _assert_same_reading(chinese, arabic)
+    assert parse_target(chinese).kind == QUANT
+
+
+def _assert_same_reading(chinese, arabic, level1=None):
+    target = parse_target(chinese, level1=level1)
+    twin = parse_target(arabic, level1=level1)
+    assert (target.operator, target.value, target.unit, target.kind, target.direction) == (
+        twin.operator,
+        twin.value,
+        twin.unit,
+        twin.kind,
+        twin.direction,
+    ), chinese
+    assert [f.code for f in target.findings] == [f.code for f in twin.findings], chinese
+    assert target.raw == chinese
+
+
+def _chinese(number: int) -> str:
+    """The numeral a person writes for 0–9999 (一千零五十, 十五, 两 never used here)."""
+    if number == 0:
+        return "零"
+    digits = "零一二三四五六七八九"
+    out, zero, started = "", False, False
+    for value, place in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = number // value % 10
+        if digit == 0:
+            zero = zero or started
+            continue
+        if zero:
+            out, zero = out + "零", False
+        out, started = out + digits[digit] + place, True
+    return out[1:] if out.startswith("一十") else out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    number=st.integers(min_value=0, max_value=9999),
+    unit=st.sampled_from(["个", "台", "人", "条", "批", "人次", "万人", "万元", "天"]),
+    prefix=st.sampled_from(["", "≥", "不少于", "≤", "不超过"]),
+    suffix=st.sampled_from(["", "以上", "以内"]),
+)
+def test_chinese_numeral_readings_equal_arabic_for_0_to_9999(number, unit, prefix, suffix):
+    _assert_same_reading(
+        f"{prefix}{_chinese(number)}{unit}{suffix}", f"{prefix}{number}{unit}{suffix}"
+    )
+    _assert_same_reading(f"百分之{_chinese(number)}", f"{number}%")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("一站式", "narrative"),
+        ("一次性告知", "narrative"),
+        ("十分满意", "qualitative_sentence"),
+        ("统一规范", "qualitative_sentence"),
+        ("网络专线一条", "narrative"),  # a label before the numeral: domain §4 narrative
+        ("一二三个", "narrative"),
+        ("三百五十个以上完成", "narrative"),
+    ],
+)
+def test_numeral_characters_inside_words_are_not_numbers(text, code):
+    target = parse_target(text)
+    assert target.value is None and target.operator is None
+    assert [f.code for f in target.findings] == [code]
+
+
+def test_actual_values_read_chinese_numerals_too():
+    assert parse_actual("三台", target=parse_target("≥3台")) == (Decimal(3), ())
+    assert parse_actual("百分之九十八", target=parse_target("≥95%")) == (Decimal(98), ())
 
 
 def test_doubled_operator_is_read_with_a_warning():

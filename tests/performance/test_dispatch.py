@@ -14,6 +14,7 @@ from performance import dispatch, tasks
 DISPATCHED = {
     dispatch.SEND_NOTIFICATION_EMAIL: tasks.send_notification_email,
     dispatch.IMPORT_TARGETS: tasks.import_targets,
+    dispatch.RUN_IMPORT: tasks.run_import,
     dispatch.RECOMPUTE_JOB: tasks.recompute_job,
     dispatch.RECOMPUTE_CHUNK: tasks.recompute_chunk,
 }

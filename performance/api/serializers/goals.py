@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -11,6 +12,7 @@ from ...choices import GoalScope
 from ...field_specs import GOAL_FIELDS, INDICATOR_FIELDS
 from ...models import GoalTask, Indicator, PerformanceGoal
 from ...services import workflow
+from ...services.imports import indicator_rows
 from .common import ProjectBriefSerializer, UnitBriefSerializer
 from .compiled import FastRepresentation, PrefetchedListSerializer, converter
 
@@ -243,6 +245,13 @@ class TaskInputSerializer(serializers.ModelSerializer):
         fields = ["name", "content"]
 
 
+# indicator_rows.BLANK_MESSAGES, translatable for the API's Accept-Language: en
+BLANK_MESSAGES = {
+    "level3": _("三级指标不能为空。"),
+    "raw_value": _("指标值不能为空（如“≥90%”“及时”）。"),
+}
+
+
 class GoalCreateSerializer(serializers.ModelSerializer):
     project = serializers.PrimaryKeyRelatedField(
         queryset=Project.objects.none(),
@@ -283,6 +292,16 @@ class GoalCreateSerializer(serializers.ModelSerializer):
                 {"unit": self.fields["unit"].error_messages["required"]}
             )
         return attrs
+
+    def validate_indicators(self, value: list) -> list:
+        """An empty 三级 or 指标值 is refused as the import refuses it (one rule, issue 18)."""
+        problems = [
+            {name: BLANK_MESSAGES[name] for name in indicator_rows.blank_problems(item)}
+            for item in value
+        ]
+        if any(problems):
+            raise serializers.ValidationError(problems)
+        return value
 
 
 class GoalUpdateSerializer(serializers.ModelSerializer):

@@ -118,10 +118,15 @@ class ImportCountsSerializer(serializers.Serializer):
 
 
 class ImportResultSerializer(serializers.Serializer):
+    kind = serializers.CharField(label="导入类型", help_text="如 targets。")
     filename = serializers.CharField(label="文件名")
     dry_run = serializers.BooleanField(label="仅校验")
     ok = serializers.BooleanField(label="无错误")
     committed = serializers.BooleanField(label="已写入", help_text="仅当数据已保存时为 true。")
+    changed = serializers.BooleanField(
+        label="有变化",
+        help_text="false：文件与系统中的数据一致，没有任何变化（重复导入同一文件时如此）。",
+    )
     summary = serializers.CharField(label="结果摘要")
     counts = ImportCountsSerializer(label="计数")
     error_count = serializers.IntegerField(label="错误数")
@@ -130,6 +135,14 @@ class ImportResultSerializer(serializers.Serializer):
     warnings = ImportIssueSerializer(many=True, label="提示")
     notices = serializers.ListField(child=serializers.CharField(), label="说明")
     job_id = serializers.IntegerField(allow_null=True, label="任务ID")
+
+
+class GenericImportResultSerializer(ImportResultSerializer):
+    """An import kind other than targets: its counts are the kind's declared keys."""
+
+    counts = serializers.DictField(
+        child=serializers.IntegerField(), label="计数", help_text="键随导入类型而定。"
+    )
 
 
 class TargetsUploadSerializer(serializers.Serializer):

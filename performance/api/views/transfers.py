@@ -22,46 +22,31 @@ from projects.permissions import visible_units
 
 from ...models import Job
 from ...services.exports import EXPORT_KINDS, export_table
-from ...services.imports import targets_import_submit
+from ...services.imports import KINDS, import_submit
 from ..parsers import FormParser, MultiPartParser
 from ..schema import ERROR_DESCRIPTIONS, ErrorSerializer, ImportErrorSerializer, errors
 from ..serializers.common import year_field
-from ..serializers.jobs import ImportResultSerializer, JobSerializer, TargetsUploadSerializer
+from ..serializers.jobs import (
+    GenericImportResultSerializer,
+    ImportResultSerializer,
+    JobSerializer,
+    TargetsUploadSerializer,
+)
 
 
-class TargetsImportView(APIView):
+class ImportView(APIView):
+    """``POST /api/v1/imports/<kind>/``: the same upload contract for every registered kind."""
+
     parser_classes = [MultiPartParser, FormParser]
+    kind = "targets"
+    result_serializer = ImportResultSerializer
 
-    @extend_schema(
-        summary="导入绩效目标",
-        description=(
-            "上传绩效目标导入模板（multipart/form-data，字段 file；dry_run=true 只校验）。"
-            "先校验全部行并一次报告所有问题（行号、列名、原因），没有错误时才一次性写入"
-            "（按年度、项目编码、一级、二级、三级指标新增或更新）。行数较多的文件转为后台任务，"
-            "返回 202 和任务，用 GET /api/v1/jobs/{id}/ 查看进度与结果。"
-            "需要填报人、单位审核人或管理员角色，且只能导入有权限的单位。"
-        ),
-        request={"multipart/form-data": TargetsUploadSerializer},
-        responses={
-            200: OpenApiResponse(ImportResultSerializer, description="已导入（或校验通过）"),
-            202: OpenApiResponse(JobSerializer, description="文件较大，已转为后台任务"),
-            400: OpenApiResponse(
-                PolymorphicProxySerializer(
-                    component_name="ImportFailure",
-                    serializers=[ErrorSerializer, ImportErrorSerializer],
-                    resource_type_field_name=None,
-                ),
-                description=ERROR_DESCRIPTIONS[400]
-                + " 文件有错误时未写入任何数据，result 列出全部问题。",
-            ),
-            **errors(403),
-        },
-    )
     def post(self, request: Request) -> Response:
         upload = TargetsUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]
-        outcome = targets_import_submit(
+        outcome = import_submit(
+            kind=self.kind,
             actor=request.user,
             file=file,
             filename=file.name,
@@ -79,7 +64,75 @@ class TargetsImportView(APIView):
                 "result": result,
             }
             return Response(body, status=400)
-        return Response(ImportResultSerializer(result).data)
+        return Response(self.result_serializer(result).data)
+
+
+def _import_responses(result_serializer) -> dict:
+    return {
+        200: OpenApiResponse(
+            result_serializer,
+            description="已导入（或校验通过）；重复导入同一文件时 changed=false，摘要说明没有任何变化",
+        ),
+        202: OpenApiResponse(JobSerializer, description="文件较大，已转为后台任务"),
+        400: OpenApiResponse(
+            PolymorphicProxySerializer(
+                component_name="ImportFailure",
+                serializers=[ErrorSerializer, ImportErrorSerializer],
+                resource_type_field_name=None,
+            ),
+            description=ERROR_DESCRIPTIONS[400]
+            + " 文件有错误时未写入任何数据，result 列出全部问题。",
+        ),
+        **errors(403),
+    }
+
+
+def import_view(kind: str) -> type[ImportView]:
+    """The view class of one registered kind (its own OpenAPI summary and counts)."""
+    if kind == "targets":
+        return TargetsImportView
+    declared = KINDS[kind]
+
+    class KindImportView(ImportView):
+        result_serializer = GenericImportResultSerializer
+
+        @extend_schema(
+            summary=f"导入{declared.title}",
+            description=(
+                f"上传{declared.title}文件（multipart/form-data，字段 file；dry_run=true 只校验）。"
+                "先校验全部行并一次报告所有问题（行号、列名、原因），没有错误时才一次性写入；"
+                "行数较多的文件转为后台任务（202）。列："
+                + "、".join(column.header for column in declared.columns)
+                + "。"
+            ),
+            request={"multipart/form-data": TargetsUploadSerializer},
+            responses=_import_responses(GenericImportResultSerializer),
+        )
+        def post(self, request: Request) -> Response:
+            return super().post(request)
+
+    KindImportView.kind = kind
+    KindImportView.__name__ = KindImportView.__qualname__ = f"{kind.title()}ImportView"
+    return KindImportView
+
+
+class TargetsImportView(ImportView):
+    kind = "targets"
+
+    @extend_schema(
+        summary="导入绩效目标",
+        description=(
+            "上传绩效目标导入模板（multipart/form-data，字段 file；dry_run=true 只校验）。"
+            "先校验全部行并一次报告所有问题（行号、列名、原因），没有错误时才一次性写入"
+            "（按年度、项目编码、一级、二级、三级指标新增或更新）。行数较多的文件转为后台任务，"
+            "返回 202 和任务，用 GET /api/v1/jobs/{id}/ 查看进度与结果。"
+            "需要填报人、单位审核人或管理员角色，且只能导入有权限的单位。"
+        ),
+        request={"multipart/form-data": TargetsUploadSerializer},
+        responses=_import_responses(ImportResultSerializer),
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)
 
 
 class ExportQuerySerializer(serializers.Serializer):

@@ -9,6 +9,7 @@ EXPORT_KINDS: dict[str, str]            kind → Chinese title
                         forecast, deviation cause, likelihood, measures, light)
     "self_evaluation"   单位项目绩效自评表 (seed 002)
     "targets_flat"      the flat import template (re-imports unchanged)
+    "unit_targets_flat" the 整体 flat layout of the target import (re-imports unchanged)
 export_table(*, actor, kind, unit, year, stream=None, data_month=None) -> ExportResult
     ``unit`` is a Unit or its code; the export covers the unit and the units below it that
     ``actor`` may see (``visible_units``; ``actor=None`` is the system). A unit the actor may
@@ -47,6 +48,7 @@ EXPORT_KINDS = {
     "monitoring": "项目绩效监控表",
     "self_evaluation": "单位项目绩效自评表",
     "targets_flat": "绩效目标导入模板",
+    "unit_targets_flat": "整体绩效目标导入模板",
 }
 WRITERS = {
     "project_targets": project_targets.write,
@@ -54,6 +56,7 @@ WRITERS = {
     "monitoring": monitoring.write,
     "self_evaluation": self_evaluation.write,
     "targets_flat": flat.write,
+    "unit_targets_flat": flat.write_unit,
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -136,7 +139,9 @@ def export_table(
     return result
 
 
-PRINTABLE_KINDS = {k: v for k, v in EXPORT_KINDS.items() if k != "targets_flat"}
+PRINTABLE_KINDS = {
+    k: v for k, v in EXPORT_KINDS.items() if k not in ("targets_flat", "unit_targets_flat")
+}
 
 
 @dataclass

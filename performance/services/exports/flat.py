@@ -21,7 +21,7 @@ from projects.selectors import ZERO
 from ...choices import GoalScope
 from ...models import Indicator, PerformanceGoal
 from ...selectors.versions import current_goals
-from ..imports.columns import COLUMNS, HEADERS, PROJECT_TYPE_LABELS
+from ..imports.columns import COLUMNS, HEADERS, PROJECT_TYPE_LABELS, UNIT_COLUMNS
 from .workbook import SheetWriter, new_workbook
 
 WIDTHS = [8, 10, 30, 24, 30, 12, 14, 12, 14, 30, 16, 30, 8]
@@ -153,3 +153,37 @@ def template_xlsx(queryset: QuerySet) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# --- the 整体 flat layout (issue 18): the unit goals' indicators, no project columns ----------
+
+UNIT_WIDTHS = [8, 10, 30, 14, 16, 30, 16, 40, 8]
+
+
+def unit_template_row(indicator: Indicator) -> list:
+    """One 整体 indicator as a row of the 整体 layout, in the order of ``UNIT_COLUMNS``."""
+    return [VALUES[column.key](indicator) for column in UNIT_COLUMNS]
+
+
+def write_unit(workbook, *, root: Unit, units: QuerySet[Unit], year: int) -> list[SheetWriter]:
+    """The current 整体 goals of ``units`` in ``year`` as the 整体 flat layout (re-imports
+    unchanged through the target import)."""
+    goals = current_goals(
+        PerformanceGoal.objects.filter(scope=GoalScope.UNIT, unit__in=units.values("pk"), year=year)
+    )
+    indicators = (
+        Indicator.objects.filter(goal__in=goals.values("pk"))
+        .select_related("goal", "goal__unit")
+        .order_by("goal__unit__code", "order", "pk")
+    )
+    writer = SheetWriter(
+        workbook,
+        "整体绩效目标",
+        header=[("header", [column.header for column in UNIT_COLUMNS])],
+        freeze="A2",
+        widths=UNIT_WIDTHS,
+    )
+    for indicator in indicators.iterator(chunk_size=2000):
+        writer.row(unit_template_row(indicator))
+    writer.close()
+    return [writer]

@@ -40,6 +40,15 @@ COLUMNS: tuple[Column, ...] = (
     Column("explanation", "指标值说明", required=False),
     Column("weight", "分值", required=False),
 )
+# The unit-overall (部门（单位）整体) flat layout: the same columns without the project's
+# (``../shared/fixtures/*_unit_targets.csv``); a file without 项目编码 is read as this layout
+# into the unit's 整体 goal.
+PROJECT_KEYS = ("project_code", "project_name", "project_type", "amount")
+UNIT_COLUMNS: tuple[Column, ...] = tuple(
+    Column(c.key, c.header, required=c.required and c.key != "unit_name")
+    for c in COLUMNS
+    if c.key not in PROJECT_KEYS
+)
 HEADER_OF = {column.key: column.header for column in COLUMNS}
 HEADERS = tuple(column.header for column in COLUMNS)
 

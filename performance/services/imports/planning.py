@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from projects import audit
 from projects.choices import FundSource, UnitKind
@@ -27,6 +28,7 @@ from ...models import Indicator, PerformanceGoal
 from ...selectors.previous_year import previous_year_value
 from ...selectors.versions import current_goals
 from ..goals import apply_parsed_target
+from . import indicator_rows
 from .columns import HEADER_OF
 from .result import ImportResult
 from .validation import TargetRow
@@ -36,16 +38,18 @@ ZERO = Decimal("0")
 
 @dataclass
 class ProjectPlan:
-    """What to do for one project of the file."""
+    """What to do for one goal of the file: a project's (with the project) or, for the 整体
+    layout (``scope`` UNIT), its unit's."""
 
     row: TargetRow  # its first row
     unit: Unit
-    project: Project | None  # None: create it
+    project: Project | None  # None: create it (never for a unit goal)
     changes: dict = field(default_factory=dict)  # project fields to change
     budget: tuple[str, Decimal, Decimal] | None = None  # (fund source, amount, adjusted)
     goal: PerformanceGoal | None = None  # the current goal; None: create version 1
     created: list[Indicator] = field(default_factory=list)
     updated: list[tuple[Indicator, dict]] = field(default_factory=list)
+    scope: str = GoalScope.PROJECT
 
 
 @dataclass
@@ -136,12 +140,14 @@ def build_plan(
     """Decide every create/update for ``rows``; problems go to ``result.errors``."""
     plan = Plan()
     units = _check_units(rows, actor, result)
-    groups: dict[tuple[int, str], list[TargetRow]] = defaultdict(list)
+    all_groups: dict[tuple[str, int, str], list[TargetRow]] = defaultdict(list)
     for row in rows:
         if row.unit_code in units:
-            groups[row.project_key].append(row)
-    if not groups:
+            all_groups[row.goal_key].append(row)
+    if not all_groups:
         return plan
+    groups = {(y, c): g for (scope, y, c), g in all_groups.items() if scope == GoalScope.PROJECT}
+    unit_groups = {(y, c): g for (scope, y, c), g in all_groups.items() if scope == GoalScope.UNIT}
 
     codes = {code for _, code in groups}
     years = {year for year, _ in groups}
@@ -160,18 +166,25 @@ def build_plan(
     owners: dict[tuple[int, str], list[Unit]] = defaultdict(list)
     for p in same_codes.select_related("unit").order_by("unit__code"):
         owners[(p.year, p.code)].append(p.unit)
-    goal_rows = current_goals(
-        PerformanceGoal.objects.filter(
-            scope=GoalScope.PROJECT, project__in=[p.pk for p in projects.values()]
+    wanted = Q(scope=GoalScope.PROJECT, project__in=[p.pk for p in projects.values()])
+    if unit_groups:
+        wanted |= Q(
+            scope=GoalScope.UNIT,
+            unit__in=[units[code].pk for _, code in unit_groups],
+            year__in={year for year, _ in unit_groups},
         )
-    ).select_related("project", "unit")
+    goal_rows = current_goals(PerformanceGoal.objects.filter(wanted)).select_related(
+        "project", "unit"
+    )
     if lock:
         goal_rows = goal_rows.select_for_update(of=("self",))
-    goals = {goal.project_id: goal for goal in goal_rows}
+    goal_list = list(goal_rows)
+    goals = {g.project_id: g for g in goal_list if g.scope == GoalScope.PROJECT}
+    unit_goals = {(g.unit_id, g.year): g for g in goal_list if g.scope == GoalScope.UNIT}
     existing: dict[tuple, list[Indicator]] = defaultdict(list)
     next_order: dict[int, int] = defaultdict(int)
-    goal_by_pk = {goal.pk: goal for goal in goals.values()}
-    for indicator in Indicator.objects.filter(goal__in=list(goal_by_pk)).order_by("pk"):
+    goal_by_pk = {goal.pk: goal for goal in goal_list}
+    for indicator in Indicator.objects.filter(goal__in=list(goal_by_pk)).order_by("order", "pk"):
         indicator.goal = goal_by_pk[indicator.goal_id]
         existing[
             (
@@ -181,6 +194,7 @@ def build_plan(
         ].append(indicator)
         next_order[indicator.goal_id] = max(next_order[indicator.goal_id], indicator.order)
     matched: set[int] = set()
+    context = _RowsContext(existing, next_order, matched, result, has_explanation, has_weight)
 
     for key, project_rows in groups.items():
         head = project_rows[0]
@@ -206,51 +220,16 @@ def build_plan(
             unit=unit,
             project=project or Project(code=head.project_code, year=head.year, unit=unit),
         )
-        for row in project_rows:
-            matches = (
-                existing.get((goal.pk, row.level1, row.level2, row.level3), []) if goal else []
-            )
-            if len(matches) > 1:
-                result.error(
-                    f"系统中该项目已有 {len(matches)} 条相同的指标「{row.level1} / {row.level2 or '—'}"
-                    f" / {row.level3}」，无法确定更新哪一条；请先在系统中删除重复的指标。",
-                    "ambiguous_indicator",
-                    row.row,
-                    HEADER_OF["level3"],
-                )
-                continue
-            if matches:
-                matched.add(matches[0].pk)
-                changes = _plan_update(
-                    matches[0], row, has_explanation=has_explanation, has_weight=has_weight
-                )
-                if changes is None:
-                    result.counts["indicators_unchanged"] += 1
-                    continue
-                indicator, is_new = matches[0], False
-            else:
-                if goal is not None:
-                    next_order[goal.pk] += 1
-                indicator = Indicator(
-                    goal=placeholder,
-                    level1=row.level1,
-                    level2=row.level2,
-                    level3=row.level3,
-                    raw_value=row.raw_value,
-                    explanation=row.explanation or "",
-                    weight=row.weight,
-                    order=next_order[goal.pk] if goal else len(entry.created) + 1,
-                )
-                changes, is_new = {}, True
-            if goal is not None and not goal.is_editable:
-                _locked_goal_error(goal, row, result)
-                continue
-            if not _parse(indicator, row, result):
-                continue
-            if is_new:
-                entry.created.append(indicator)
-            else:
-                entry.updated.append((indicator, changes))
+        _plan_rows(entry, project_rows, placeholder, context)
+        plan.projects.append(entry)
+
+    for (year, code), goal_rows_of_unit in unit_groups.items():
+        head = goal_rows_of_unit[0]
+        unit = units[code]
+        goal = unit_goals.get((unit.pk, year))
+        entry = ProjectPlan(row=head, unit=unit, project=None, goal=goal, scope=GoalScope.UNIT)
+        placeholder = goal or PerformanceGoal(scope=GoalScope.UNIT, year=year, unit=unit)
+        _plan_rows(entry, goal_rows_of_unit, placeholder, context)
         plan.projects.append(entry)
 
     untouched = sum(
@@ -261,6 +240,110 @@ def build_plan(
             f"这些项目在系统中另有 {untouched} 条指标未出现在文件中；导入只新增和更新，不会删除它们。"
         )
     return plan
+
+
+@dataclass
+class _RowsContext:
+    existing: dict[tuple, list[Indicator]]
+    next_order: dict[int, int]
+    matched: set[int]
+    result: ImportResult
+    has_explanation: bool
+    has_weight: bool
+
+
+def _label(row: TargetRow) -> str:
+    return f"{row.level1} / {row.level2 or '—'} / {row.level3}"
+
+
+def _plan_rows(
+    entry: ProjectPlan, rows: list[TargetRow], placeholder: PerformanceGoal, context: _RowsContext
+) -> None:
+    """Each row of one goal: create, update or leave its indicator (``indicator_rows`` rule
+    for keys repeated in the file or in the goal)."""
+    goal, result = entry.goal, context.result
+    by_key: dict[tuple[str, str, str], list[TargetRow]] = defaultdict(list)
+    for row in rows:
+        by_key[(row.level1, row.level2, row.level3)].append(row)
+    decisions = {}
+    for key, key_rows in by_key.items():
+        found = context.existing.get((goal.pk, *key), []) if goal else []
+        decision = indicator_rows.decide(
+            [_values(row, context) for row in key_rows],
+            [_values(indicator, context) for indicator in found],
+        )
+        decisions[key] = (decision, found)
+        label = _label(key_rows[0])
+        if decision == indicator_rows.AMBIGUOUS:
+            for row in key_rows:
+                result.error(
+                    indicator_rows.ambiguous_message(label, len(found), len(key_rows)),
+                    "ambiguous_indicator",
+                    row.row,
+                    HEADER_OF["level3"],
+                )
+        elif decision == indicator_rows.CREATE_REPEATED:
+            for row in key_rows[1:]:
+                result.warn(
+                    indicator_rows.repeated_message(label, key_rows[0].row),
+                    "repeated_indicator",
+                    row.row,
+                    HEADER_OF["level3"],
+                )
+        elif decision == indicator_rows.UNCHANGED:
+            context.matched.update(indicator.pk for indicator in found)
+    for row in rows:
+        decision, found = decisions[(row.level1, row.level2, row.level3)]
+        if decision in (indicator_rows.AMBIGUOUS,):
+            continue
+        if decision == indicator_rows.UNCHANGED:
+            result.counts["indicators_unchanged"] += 1
+            continue
+        if decision == indicator_rows.UPDATE:
+            context.matched.add(found[0].pk)
+            changes = _plan_update(
+                found[0],
+                row,
+                has_explanation=context.has_explanation,
+                has_weight=context.has_weight,
+            )
+            if changes is None:
+                result.counts["indicators_unchanged"] += 1
+                continue
+            indicator, is_new = found[0], False
+        else:
+            if goal is not None:
+                context.next_order[goal.pk] += 1
+            indicator = Indicator(
+                goal=placeholder,
+                level1=row.level1,
+                level2=row.level2,
+                level3=row.level3,
+                raw_value=row.raw_value,
+                explanation=row.explanation or "",
+                weight=row.weight,
+                order=context.next_order[goal.pk] if goal else len(entry.created) + 1,
+            )
+            changes, is_new = {}, True
+        if goal is not None and not goal.is_editable:
+            _locked_goal_error(goal, row, result)
+            continue
+        if not _parse(indicator, row, result):
+            continue
+        if is_new:
+            entry.created.append(indicator)
+        else:
+            entry.updated.append((indicator, changes))
+
+
+def _values(item, context: _RowsContext) -> tuple:
+    """What a repeated row must equal to count as the same indicator: 指标值 and, when the file
+    has those columns, 说明 and 分值."""
+    return (
+        item.raw_value,
+        (item.explanation or "") if context.has_explanation else None,
+        item.weight if context.has_weight else None,
+    )
 
 
 def _plan_project(entry: ProjectPlan, result: ImportResult) -> None:
@@ -345,15 +428,20 @@ def _parse(indicator: Indicator, row: TargetRow, result: ImportResult) -> bool:
 
 
 def _locked_goal_error(goal: PerformanceGoal, row: TargetRow, result: ImportResult) -> None:
+    whose = (
+        f"单位 {row.unit_code} 的 {goal.year} 年整体绩效目标"
+        if goal.scope == GoalScope.UNIT
+        else f"项目 {row.project_code} 的 {goal.year} 年绩效目标"
+    )
     if goal.status == Status.APPROVED:
         message = (
-            f"项目 {row.project_code} 的 {goal.year} 年绩效目标（第 {goal.version} 版）已财政批复，"
+            f"{whose}（第 {goal.version} 版）已财政批复，"
             "不能直接修改；请先在系统中对该目标执行“调整”生成新版本，再导入修改。"
         )
         code = "goal_approved"
     else:
         message = (
-            f"项目 {row.project_code} 的 {goal.year} 年绩效目标正在审核中（{goal.get_status_display()}），"
+            f"{whose}正在审核中（{goal.get_status_display()}），"
             "不能导入修改；请待审核退回或批复后再处理。"
         )
         code = "goal_in_review"

@@ -43,7 +43,7 @@ from openpyxl.reader.excel import ExcelReader
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from ...csv_cells import formula_unescaped
-from .columns import COLUMNS, normalize_header
+from .columns import COLUMNS, Column, normalize_header
 from .result import ImportFileError, ImportIssue
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted xlsx and legacy .xls
@@ -133,8 +133,10 @@ def read_bytes(file, max_bytes: int) -> bytes:
     return data
 
 
-def open_table(data: bytes, filename: str) -> Table:
-    """The table in ``data``: xlsx by content (a zip), csv otherwise; clear errors for the rest."""
+def open_table(data: bytes, filename: str, columns: tuple[Column, ...] = COLUMNS) -> Table:
+    """The table in ``data``: xlsx by content (a zip), csv otherwise; clear errors for the rest.
+
+    The header is the first row holding enough of ``columns``' headers (the import kind's)."""
     name = (filename or "").lower()
     if not data.strip():
         raise file_error("文件是空的，没有任何内容。", "empty_file")
@@ -145,14 +147,14 @@ def open_table(data: bytes, filename: str) -> Table:
             "encrypted_or_xls",
         )
     if data.startswith(ZIP_MAGIC):
-        return _xlsx_table(data)
+        return _xlsx_table(data, columns)
     if name.endswith((".xlsx", ".xlsm", ".xls")):
         raise file_error(
             "文件不是有效的 Excel（.xlsx）文件，可能已损坏或只是改了扩展名；请用 Excel 打开后"
             "另存为 .xlsx 再上传。",
             "not_xlsx",
         )
-    return _csv_table(data)
+    return _csv_table(data, columns)
 
 
 # --- csv -------------------------------------------------------------------------------------
@@ -210,7 +212,7 @@ def _lines(text: str, delimiter: str) -> Iterator[str]:
         yield text[end:]
 
 
-def _csv_table(data: bytes) -> Table:
+def _csv_table(data: bytes, columns: tuple[Column, ...]) -> Table:
     text, notices = _decode(data)
     del data  # the caller keeps its bytes; this frame need not
     newline = text.find("\n")
@@ -240,7 +242,7 @@ def _csv_table(data: bytes) -> Table:
                 "bad_csv",
             ) from None
 
-    return _find_header(records(), notices, kind="csv")
+    return _find_header(records(), notices, kind="csv", columns=columns)
 
 
 # --- xlsx ------------------------------------------------------------------------------------
@@ -283,7 +285,7 @@ def _check_zip(data: bytes) -> None:
         )
 
 
-def _xlsx_table(data: bytes) -> Table:
+def _xlsx_table(data: bytes, columns: tuple[Column, ...]) -> Table:
     _check_zip(data)
 
     try:
@@ -305,7 +307,7 @@ def _xlsx_table(data: bytes) -> Table:
     for sheet in sheets[:10]:
         reader = _SheetReader(workbook, sheet)
         try:
-            table = _find_header(reader.rows(), [], kind="xlsx")
+            table = _find_header(reader.rows(), [], kind="xlsx", columns=columns)
         except ImportFileError as error:
             first_error = first_error or error
             continue
@@ -628,8 +630,16 @@ def _is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _find_header(records: Iterator[tuple[int, tuple]], notices: list[str], *, kind: str) -> Table:
+def _find_header(
+    records: Iterator[tuple[int, tuple]],
+    notices: list[str],
+    *,
+    kind: str,
+    columns: tuple[Column, ...] = COLUMNS,
+) -> Table:
     """The first row (of the first ten non-empty ones) that holds the template's headers."""
+    known = {column.header for column in columns}
+    enough = min(4, sum(1 for column in columns if column.required))
     first: tuple[int, tuple] | None = None
     inspected = 0
     for number, values in records:
@@ -637,7 +647,7 @@ def _find_header(records: Iterator[tuple[int, tuple]], notices: list[str], *, ki
             continue
         first = first or (number, values)
         names = [normalize_header(v) for v in values]
-        if len(KNOWN_HEADERS.intersection(names)) >= 4:
+        if len(known.intersection(names)) >= enough:
             table = Table(header_row=number, headers=names, rows=iter(()), notices=notices)
             table.kind = kind
             table.rows = _data_rows(records, table)
@@ -648,7 +658,7 @@ def _find_header(records: Iterator[tuple[int, tuple]], notices: list[str], *, ki
     if first is None:
         raise file_error("文件中没有任何数据（工作表是空的）。", "empty_file")
     found = "、".join(str(v).strip() for v in first[1] if not _is_blank(v))[:200]
-    expected = "，".join(column.header for column in COLUMNS if column.required)
+    expected = "，".join(column.header for column in columns if column.required)
     raise ImportFileError(
         ImportIssue(
             f"没有找到导入模板的表头。表头应为：{expected}；文件第 {first[0]} 行是：{found}。",

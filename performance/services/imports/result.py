@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,7 @@ class ImportFileError(Exception):
         self.issues = list(issues)
 
 
+# The target kind's counts (the default of a bare ImportResult); other kinds declare theirs.
 COUNT_KEYS = (
     "rows",
     "projects_created",
@@ -57,11 +59,16 @@ COUNT_KEYS = (
     "indicators_updated",
     "indicators_unchanged",
 )
+CHANGE_KEYS = ("projects_created", "projects_updated", "indicators_created", "indicators_updated")
+UNCHANGED_TEXT = "没有任何变化"
 
 
 @dataclass
 class ImportResult:
-    """The outcome of :func:`targets_import`; ``committed`` is True only when data was written."""
+    """The outcome of an import; ``committed`` is True only when the write step ran.
+
+    ``kind`` names the import kind; ``change_keys`` are the counts that mean a write, so
+    ``changed`` is False for a file equal to the database (the summary then says so)."""
 
     filename: str
     dry_run: bool = False
@@ -71,20 +78,23 @@ class ImportResult:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
     committed: bool = False
     job_id: int | None = None
+    kind: str = "targets"
+    count_labels: dict[str, str] = field(default_factory=dict)
+    change_keys: tuple[str, ...] = CHANGE_KEYS
+    summarize: Callable[[ImportResult], str] | None = None
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     @property
-    def changed(self) -> int:
-        c = self.counts
-        return (
-            c["projects_created"]
-            + c["projects_updated"]
-            + c["indicators_created"]
-            + c["indicators_updated"]
-        )
+    def changes(self) -> int:
+        """How many records the import writes (or, on a dry run, would write)."""
+        return sum(self.counts.get(key, 0) for key in self.change_keys)
+
+    @property
+    def changed(self) -> bool:
+        return self.ok and self.changes > 0
 
     def error(self, message: str, code: str, row: int | None = None, column: str = "") -> None:
         self.errors.append(ImportIssue(message, code, row, column, ERROR))
@@ -100,6 +110,19 @@ class ImportResult:
                 f"文件「{self.filename}」有 {len(self.errors)} 处错误，未导入任何数据；"
                 "请修改后重新上传。"
             )
+        if not self.changed:
+            rows = f"（共 {c['rows']} 行）" if "rows" in c else ""
+            if self.dry_run:
+                return f"校验通过：文件与系统中的数据一致，导入不会带来任何变化{rows}。"
+            return f"导入完成：文件与系统中的数据一致，{UNCHANGED_TEXT}{rows}。"
+        if self.summarize is not None:
+            return self.summarize(self)
+        if self.kind != "targets":
+            verb = "校验通过（未写入）：将" if self.dry_run else "导入完成："
+            parts = "、".join(
+                f"{self.count_labels.get(key, key)} {value}" for key, value in c.items()
+            )
+            return f"{verb}{parts}。"
         verb = "校验通过（未写入）：将" if self.dry_run else "导入完成："
         return (
             f"{verb}新增项目 {c['projects_created']} 个、更新项目 {c['projects_updated']} 个，"
@@ -110,10 +133,12 @@ class ImportResult:
 
     def as_dict(self, limit: int = MAX_ISSUES_STORED) -> dict[str, Any]:
         return {
+            "kind": self.kind,
             "filename": self.filename,
             "dry_run": self.dry_run,
             "ok": self.ok,
             "committed": self.committed,
+            "changed": self.changed,
             "summary": self.summary(),
             "counts": dict(self.counts),
             "error_count": len(self.errors),

@@ -15,8 +15,9 @@ from decimal import Decimal
 from openpyxl.utils.cell import range_boundaries
 
 from ... import targets
+from ...choices import GoalScope
 from . import cell_cleaning
-from .columns import COLUMNS, HEADER_OF, PROJECT_TYPE_LABELS
+from .columns import COLUMNS, HEADER_OF, PROJECT_TYPE_LABELS, UNIT_COLUMNS
 from .reading import Table
 from .result import ImportFileError, ImportIssue, ImportResult
 
@@ -42,10 +43,18 @@ class TargetRow:
     raw_value: str
     explanation: str | None
     weight: Decimal | None
+    scope: str = GoalScope.PROJECT
 
     @property
     def project_key(self) -> tuple[int, str]:
         return (self.year, self.project_code)
+
+    @property
+    def goal_key(self) -> tuple[str, int, str]:
+        """The goal the row belongs to: a project's, or (整体 layout) its unit's."""
+        if self.scope == GoalScope.UNIT:
+            return (GoalScope.UNIT, self.year, self.unit_code)
+        return (GoalScope.PROJECT, self.year, self.project_code)
 
     @property
     def key(self) -> tuple[int, str, str, str, str]:
@@ -57,6 +66,7 @@ class Layout:
     index: dict[str, int]  # column key → position in the row
     has_explanation: bool
     has_weight: bool
+    scope: str = GoalScope.PROJECT  # GoalScope.UNIT: the 整体 layout (no project columns)
 
 
 # --- header ----------------------------------------------------------------------------------
@@ -64,8 +74,16 @@ class Layout:
 
 def map_header(table: Table, result: ImportResult) -> Layout:
     """Positions of the template's columns; missing or doubled columns are file errors,
-    unknown columns are ignored with a warning (a unit's own notes column is common)."""
-    by_header = {column.header: column for column in COLUMNS}
+    unknown columns are ignored with a warning (a unit's own notes column is common).
+
+    A header without any project column (项目编码, 项目名称, 项目类型, 资金总额) is the 整体
+    layout: its rows go into their unit's 部门（单位）整体绩效目标."""
+    project_headers = {HEADER_OF[k] for k in ("project_code", "project_name", "project_type")}
+    unit_layout = not project_headers.intersection(table.headers) and HEADER_OF[
+        "amount"
+    ] not in set(table.headers)
+    columns = UNIT_COLUMNS if unit_layout else COLUMNS
+    by_header = {column.header: column for column in columns}
     index: dict[str, int] = {}
     issues: list[ImportIssue] = []
     for position, name in enumerate(table.headers):
@@ -88,19 +106,20 @@ def map_header(table: Table, result: ImportResult) -> Layout:
             )
             continue
         index[column.key] = position
-    missing = [column.header for column in COLUMNS if column.required and column.key not in index]
+    missing = [column.header for column in columns if column.required and column.key not in index]
     if missing:
         issues.append(
             ImportIssue(
                 f"缺少必需的列：{'、'.join(missing)}。请使用导入模板的表头（"
-                f"{'，'.join(c.header for c in COLUMNS if c.required)}）。",
+                f"{'，'.join(c.header for c in columns if c.required)}）。",
                 "missing_columns",
                 table.header_row,
             )
         )
     if issues:
         raise ImportFileError(*issues)
-    return Layout(index, "explanation" in index, "weight" in index)
+    scope = GoalScope.UNIT if unit_layout else GoalScope.PROJECT
+    return Layout(index, "explanation" in index, "weight" in index, scope)
 
 
 def check_merged(table: Table, layout: Layout) -> None:
@@ -161,6 +180,11 @@ def clean_row(number: int, values: tuple, layout: Layout, result: ImportResult) 
         ),
         "raw_value": cell_cleaning.raw_value,
     }
+    if layout.scope == GoalScope.UNIT:
+        for key in ("project_code", "project_name", "project_type", "amount"):
+            del cleaners[key]
+        cleaners["level3"] = _level3_required
+        clean.update(project_code="", project_name="", project_type="", amount=Decimal(0))
     if layout.has_explanation:
         cleaners["explanation"] = lambda v: cell_cleaning.as_text(v)
     if layout.has_weight:
@@ -206,7 +230,59 @@ def clean_row(number: int, values: tuple, layout: Layout, result: ImportResult) 
         raw_value=str(clean["raw_value"]),
         explanation=clean.get("explanation"),  # type: ignore[arg-type]
         weight=clean.get("weight"),  # type: ignore[arg-type]
+        scope=layout.scope,
     )
+
+
+def _level3_required(value) -> str:
+    text = cell_cleaning.limited(cell_cleaning.as_text(value), "level3")
+    if not text:
+        raise cell_cleaning.Bad("三级指标不能为空。", "level3_required")
+    return text
+
+
+FILLED = ("level1", "level2")
+
+
+def _fill_down(
+    number: int, values: tuple, layout: Layout, previous: dict[str, object], filled: list
+) -> tuple:
+    """整体 layout: an empty 一级/二级 is the merged cell above (as published tables leave it);
+    二级 is filled only under the same 一级. Records (row, column) of each filled cell."""
+    values = list(values)
+    level1_filled = False
+    for key in FILLED:
+        position = layout.index.get(key)
+        if position is None:
+            continue
+        while len(values) <= position:
+            values.append(None)
+        blank = values[position] is None or (
+            isinstance(values[position], str) and not values[position].strip()
+        )
+        if blank and previous.get(key) is not None and (key == "level1" or level1_filled):
+            values[position] = previous[key]
+            filled.append((number, key))
+            level1_filled = level1_filled or key == "level1"
+        elif key == "level1":
+            level1_filled = values[position] == previous.get("level1")
+        previous[key] = values[position]
+    return tuple(values)
+
+
+def _filled_notice(filled: list[tuple[int, str]]) -> str:
+    by_column: dict[str, list[int]] = {}
+    for number, key in filled:
+        by_column.setdefault(key, []).append(number)
+    parts = []
+    for key, numbers in by_column.items():
+        ranges, start = [], numbers[0]
+        for a, b in zip(numbers, [*numbers[1:], None], strict=True):
+            if b != a + 1:
+                ranges.append(f"第{start}行" if start == a else f"第{start}–{a}行")
+                start = b
+        parts.append(f"「{HEADER_OF[key]}」{'、'.join(ranges)}")
+    return "空白的一级/二级指标已按上一行（合并单元格）补齐：" + "；".join(parts) + "。"
 
 
 def validate_rows(
@@ -218,8 +294,12 @@ def validate_rows(
     layout = map_header(table, result)
     rows: list[TargetRow] = []
     count = 0
+    previous: dict[str, object] = {}
+    filled: list[tuple[int, str]] = []
     for number, values in table.rows:
         count += 1
+        if layout.scope == GoalScope.UNIT:
+            values = _fill_down(number, values, layout, previous, filled)
         row = clean_row(number, values, layout, result)
         if row is not None:
             rows.append(row)
@@ -227,6 +307,8 @@ def validate_rows(
             progress(count)
     check_merged(table, layout)
     result.counts["rows"] = count
+    if filled:
+        result.notices.append(_filled_notice(filled))
     if count == 0:
         raise ImportFileError(
             ImportIssue("文件只有表头，没有数据行。", "no_rows", table.header_row)
@@ -236,18 +318,12 @@ def validate_rows(
 
 
 def _check_consistency(rows: list[TargetRow], result: ImportResult) -> None:
-    seen: dict[tuple, int] = {}
+    # A key repeated in the file is not an error here: the planner applies the
+    # ``indicator_rows`` rule (kept in order with a warning, or ambiguous against the goal).
     projects: dict[tuple[int, str], TargetRow] = {}
     for row in rows:
-        first = seen.setdefault(row.key, row.row)
-        if first != row.row:
-            result.error(
-                f"与第{first}行重复：项目 {row.project_code} 的指标「{row.level1} / "
-                f"{row.level2 or '—'} / {row.level3}」出现了两次，请删除其中一行。",
-                "duplicate_row",
-                row.row,
-                HEADER_OF["level3"],
-            )
+        if row.scope == GoalScope.UNIT:
+            continue  # no project columns
         head = projects.setdefault(row.project_key, row)
         if head is row:
             continue

@@ -35,7 +35,9 @@ def count_plan(plan: Plan, result: ImportResult) -> None:
     """The counts a dry run reports and a real run confirms."""
     counts = result.counts
     for entry in plan.projects:
-        if entry.project is None:
+        if entry.scope == GoalScope.UNIT:
+            pass  # the 整体 layout: no project
+        elif entry.project is None:
             counts["projects_created"] += 1
         elif entry.changes or entry.budget:
             counts["projects_updated"] += 1
@@ -55,13 +57,15 @@ def write_plan(plan: Plan, *, actor, result: ImportResult) -> None:
     for entry in plan.projects:
         row = entry.row
         project = entry.project
-        if project is None:
+        if entry.scope == GoalScope.UNIT:
+            pass  # the 整体 layout: the unit's goal, no project
+        elif project is None:
             project = project_services.project_save(data=project_data(row, entry.unit), actor=actor)
         elif entry.changes:
             project = project_services.project_save(
                 project=project, data=entry.changes, actor=actor
             )
-        if entry.budget:
+        if entry.budget and project is not None:
             source, amount, adjusted = entry.budget
             project_services.project_set_budget(
                 project=project,
@@ -73,7 +77,7 @@ def write_plan(plan: Plan, *, actor, result: ImportResult) -> None:
         goal = entry.goal
         if goal is None and (entry.created or entry.updated):
             goal = goal_services.goal_create(
-                scope=GoalScope.PROJECT, year=row.year, project=project, actor=actor
+                scope=entry.scope, year=row.year, project=project, unit=entry.unit, actor=actor
             )
         for indicator in entry.created:
             indicator.goal = goal

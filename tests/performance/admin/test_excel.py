@@ -239,3 +239,28 @@ def test_csv_export_starts_with_a_bom(login, filler):
     result = targets_import(actor=filler, file=data, filename="export.csv")
     assert result.ok and result.changed == 0  # and the file still imports unchanged
     assert db_counts() == before
+
+
+def test_unit_overall_file_is_previewed_then_imported_into_the_unit_goal(login, filler):
+    from performance.choices import GoalScope
+    from performance.models import PerformanceGoal
+
+    header = ["年度", "单位编码", "单位名称", "一级指标", "二级指标", "三级指标", "指标值"]
+    base = {"年度": "2024", "单位编码": "027001", "单位名称": "", "一级指标": "投入管理指标"}
+    data = csv_bytes(
+        [
+            {**base, "二级指标": "预算和财务管理", "三级指标": "预算执行率", "指标值": "100%"},
+            {**base, "一级指标": "", "二级指标": "", "三级指标": "结转结余率", "指标值": "≤10%"},
+        ],
+        header,
+    )
+    client = login(filler)
+    page = client.post(reverse(GOAL.format("import")), {"import_file": _upload(data)})
+    assert "校验通过" in page.content.decode() and "第3行" in page.content.decode()
+    done = client.post(reverse(GOAL.format("process_import")), page.context["confirm"], follow=True)
+    assert "导入完成" in done.content.decode()
+    goal = PerformanceGoal.objects.get(scope=GoalScope.UNIT, unit__code="027001", year=2024)
+    assert list(goal.indicators.order_by("order").values_list("level1", "level3")) == [
+        ("投入管理指标", "预算执行率"),
+        ("投入管理指标", "结转结余率"),
+    ]

@@ -131,3 +131,23 @@ def test_export_parameters_are_checked(api, filler):
     assert unknown.status_code == 400 and list(unknown.json()["errors"]) == ["kind"]
     missing = client.get("/api/v1/exports/project_targets/", {"unit": "027001"})
     assert missing.status_code == 400 and list(missing.json()["errors"]) == ["year"]
+
+
+def test_every_import_kind_has_its_route_and_a_second_import_says_nothing_changed(api, filler):
+    from django.urls import reverse
+
+    from performance.services.imports import KINDS
+
+    for name in KINDS:
+        assert reverse(f"api:import-{name}") == f"/api/v1/imports/{name}/"
+    upload = SimpleUploadedFile("t.csv", csv_bytes(rows(2)), content_type="text/csv")
+    client = api(filler)
+    first = client.post("/api/v1/imports/targets/", {"file": upload}, format="multipart")
+    assert first.status_code == 200
+    assert (first.json()["kind"], first.json()["changed"]) == ("targets", True)
+    upload = SimpleUploadedFile("t.csv", csv_bytes(rows(2)), content_type="text/csv")
+    again = client.post("/api/v1/imports/targets/", {"file": upload}, format="multipart")
+    assert again.status_code == 200
+    assert again.json()["changed"] is False
+    assert "没有任何变化" in again.json()["summary"]
+    assert client.post("/api/v1/imports/nonsense/", {}, format="multipart").status_code == 404

@@ -122,7 +122,6 @@ CASES = {
     ),
     "undecodable_csv": Case(lambda: (b"\x80\x80abc,\x80\xff\n" * 3, "targets.csv"), "bad_encoding"),
     "binary_csv": Case(lambda: (os.urandom(64) + b"\x00" * 16, "targets.csv"), "binary_file"),
-    "duplicate_keys": Case(_csv([row(), row()]), "duplicate_row", column=LEVEL3, row=3),
     "unknown_unit": Case(_csv([row(单位编码="999999")]), "unknown_unit", column="单位编码"),
     "unit_code_lost_zero": Case(_xlsx([row(单位编码=27001)]), "unknown_unit", column="单位编码"),
     "year_out_of_range": Case(_csv([row(年度="1999")]), "year_out_of_range", column="年度"),

@@ -35,6 +35,8 @@ EXPECTED_027001 = {
         (W, QUAL, "顺利开展到龄人员人脸识别认证工作,提升群众满意"),
         (W, DUP, "顺利开展到龄人员人脸识别认证工作,提升群众满意"),
         (W, DUP, "提升群众参保满意度"),
+        # issue 18: 提升群众满意 is a 满意度 measure filed under 效益
+        (W, "misfiled_indicator", "顺利开展到龄人员人脸识别认证工作,提升群众满意"),
     ],
     "410395220000000007670": [  # 城乡居民基本医疗保险区级配套资金
         (E, "multiple_values", "顺利开展城乡居民医疗保险报销拨付工作"),  # 顺利开展 明显
@@ -46,6 +48,8 @@ EXPECTED_027001 = {
         (E, "multiple_values", "顺利开展城乡居民养老保险发放工作"),  # 持续稳定顺利开展 明显
         OVERALL,
         (W, QUAL, "待遇拨付及时性"),
+        # issue 18: near-identical to 符合待遇领取条件的城乡老年居民满意度 (ratio 0.875)
+        (W, DUP, "符合待遇领取条件的城乡居民满"),
     ],
     "410395220000000007677": [  # 机关事业单位基本养老保险
         OVERALL,
@@ -92,6 +96,7 @@ EXPECTED_027001 = {
 EXPECTED_027001_UNIT = [
     (W, "qualitative_sentence", "社会效益"),
     (W, QUAL, "社会效益"),
+    (W, "level3_generic", "社会效益"),  # issue 18: a category name, not a measure
 ]
 
 
