@@ -20,7 +20,7 @@ from ..models import IndicatorEvaluation, SelfEvaluation
 from ..scoring import CATEGORY_LABELS
 from ..selectors.summaries import evaluation_summaries
 from ..services import evaluation as evaluation_services
-from .common import grade_badge
+from .common import grade_badge, with_second_line
 from .documents import FilledDocumentAdmin, IndicatorRowForm, IndicatorRowInline
 from .evidence import EvidenceColumnMixin
 
@@ -100,11 +100,10 @@ class EvaluationStartForm(forms.ModelForm):
 class SelfEvaluationAdmin(FilledDocumentAdmin):
     spec = SELF_EVALUATION
     add_fields = ("year", "project", "unit")
+    # Fits 1366 px: 自评类型 is a filter, 单位 sits under the name.
     list_display = [
         "year",
-        "scope",
         "subject",
-        "unit",
         "budget",
         "executed",
         "execution_rate",
@@ -148,7 +147,9 @@ class SelfEvaluationAdmin(FilledDocumentAdmin):
 
     @admin.display(description="项目/单位")
     def subject(self, obj):
-        return obj.project.name if obj.project_id else f"{obj.unit.name}（整体）"
+        if obj.project_id:
+            return with_second_line(obj.project.name, f"{obj.unit.code} {obj.unit.name}")
+        return with_second_line(f"{obj.unit.name}（整体）", obj.unit.code)
 
     @admin.display(description="自评等级", ordering="grade")
     def grade_badge(self, obj):

@@ -23,7 +23,7 @@ from projects.admin.writes import WritesThroughServices, delete_each
 from ..field_specs import GOAL, INDICATOR, TASK
 from ..models import GoalTask, Indicator, PerformanceGoal
 from ..services import goals as goal_services
-from .common import render_findings
+from .common import render_findings, with_second_line
 from .documents import ReviewedDocumentAdmin, may_edit
 from .excel import TargetImportExportMixin
 from .workflow import GoalWorkflowAdminMixin
@@ -117,17 +117,8 @@ class GoalTaskInline(admin.TabularInline):
 class PerformanceGoalAdmin(TargetImportExportMixin, GoalWorkflowAdminMixin, ReviewedDocumentAdmin):
     spec = GOAL
     add_fields = ("scope", "project", "unit", "year")
-    list_display = [
-        "year",
-        "scope",
-        "subject",
-        "unit",
-        "version",
-        "status",
-        "indicator_count",
-        "error_badge",
-        "warning_badge",
-    ]
+    # Fits 1366 px: 目标类型 is a filter, 单位 and 版本 sit under the name, 错误/提示 share a cell.
+    list_display = ["year", "subject", "status", "indicator_count", "check_badge"]
     list_filter = ["year", "scope", "status", "quality_grade", "unit__parent"]
     search_fields = ["project__code", "project__name", "unit__code", "unit__name", "overall_goal"]
     list_select_related = ["project", "unit"]
@@ -171,9 +162,12 @@ class PerformanceGoalAdmin(TargetImportExportMixin, GoalWorkflowAdminMixin, Revi
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(indicators_total=Count("indicators"))
 
-    @admin.display(description="项目/单位")
+    @admin.display(description="项目/单位", ordering="project__name")
     def subject(self, obj):
-        return obj.project.name if obj.project_id else f"{obj.unit.name}（整体）"
+        name = obj.project.name if obj.project_id else f"{obj.unit.name}（整体）"
+        version = f" · v{obj.version}" if obj.version and obj.version > 1 else ""
+        unit = f"{obj.unit.code} {obj.unit.name}" if obj.project_id else obj.unit.code
+        return with_second_line(f"{name}{version}", unit)
 
     @admin.display(description="指标数", ordering="indicators_total")
     def indicator_count(self, obj):
@@ -187,6 +181,10 @@ class PerformanceGoalAdmin(TargetImportExportMixin, GoalWorkflowAdminMixin, Revi
     @admin.display(description="提示")
     def warning_badge(self, obj):
         return obj.warning_count
+
+    @admin.display(description="审核提示")
+    def check_badge(self, obj):
+        return format_html("错误 {} · 提示 {}", self.error_badge(obj), obj.warning_count)
 
     @admin.display(description="智能审核结果")
     def quality_findings_display(self, obj):
