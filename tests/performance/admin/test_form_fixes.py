@@ -1,0 +1,56 @@
+"""Form fixes found while trying the screens (issue 15, F2/F3/F5/F6): what a user typing into
+the admin is told, and what is (not) written."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from performance.models import SelfEvaluation
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(name: str, *args) -> str:
+    return reverse(f"admin:performance_{name}", args=args)
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def test_starting_an_evaluation_that_exists_says_so_and_creates_nothing(demo, login):
+    filler305 = get_user_model().objects.get(username="filler305")
+    existing = SelfEvaluation.objects.filter(unit__code="305004", project__isnull=False).first()
+    count = SelfEvaluation.objects.count()
+    client = login(filler305)
+    response = client.post(
+        _url("selfevaluation_add"),
+        {"year": str(existing.year), "project": str(existing.project_id)},
+        follow=True,
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "已有绩效自评" in str(errors["project"]), errors
+    assert _url("selfevaluation_change", existing.pk) in str(errors["project"])
+    assert SelfEvaluation.objects.count() == count
+    assert not any("成功添加" in message for message in _messages(response))
+
+
+def test_starting_an_evaluation_says_only_that_it_started(demo, login, filler):
+    from projects.models import Project
+
+    project = Project.objects.filter(unit__code="027001", year=2022).order_by("pk").first()
+    assert not SelfEvaluation.objects.filter(project=project).exists()
+    client = login(filler)
+    response = client.post(
+        _url("selfevaluation_add"), {"year": "2022", "project": str(project.pk)}
+    )
+    evaluation = SelfEvaluation.objects.get(project=project)
+    assert response.status_code == 302
+    assert response.url == _url("selfevaluation_change", evaluation.pk)
+    said = _messages(response)
+    assert any(message.startswith("已开展") for message in said), said
+    assert not any("成功添加" in message for message in said), said
