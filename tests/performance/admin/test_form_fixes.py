@@ -45,12 +45,50 @@ def test_starting_an_evaluation_says_only_that_it_started(demo, login, filler):
     project = Project.objects.filter(unit__code="027001", year=2022).order_by("pk").first()
     assert not SelfEvaluation.objects.filter(project=project).exists()
     client = login(filler)
-    response = client.post(
-        _url("selfevaluation_add"), {"year": "2022", "project": str(project.pk)}
-    )
+    response = client.post(_url("selfevaluation_add"), {"year": "2022", "project": str(project.pk)})
     evaluation = SelfEvaluation.objects.get(project=project)
     assert response.status_code == 302
     assert response.url == _url("selfevaluation_change", evaluation.pk)
     said = _messages(response)
     assert any(message.startswith("已开展") for message in said), said
     assert not any("成功添加" in message for message in said), said
+
+
+def _import(client, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("targets.csv", data, content_type="text/csv")
+    return client.post(_url("performancegoal_import"), {"import_file": upload})
+
+
+def test_import_errors_are_table_rows(login, filler):
+    from tests.support.import_helpers import csv_bytes, row
+
+    page = _import(login(filler), csv_bytes([row(年度="1990"), row(三级指标="")]))
+    html = page.content.decode()
+    assert html.count('<tr class="import-error">') == 2
+    assert 'class="errornote"><td>' not in html
+
+
+def test_import_preview_names_the_projects_it_would_create(login, filler):
+    from projects.choices import ProjectCategory
+    from projects.models import Project, Unit
+    from projects.services.projects import project_save
+    from tests.support.import_helpers import NEW_CODE, csv_bytes, rows
+
+    existing = project_save(  # known to the system, no goal yet: the import adds one
+        data={
+            "code": "410395220000000099002",
+            "name": "已登记的项目",
+            "unit": Unit.objects.get(code="027001"),
+            "year": 2022,
+            "category": ProjectCategory.SPECIAL,
+        }
+    )
+    known = rows(1, 项目编码=existing.code, 项目名称=existing.name, 三级指标="已有项目的新指标")
+    page = _import(login(filler), csv_bytes([*rows(2), *known]))
+    html = page.content.decode()
+    assert "确认导入" in html, [str(issue) for issue in page.context["result"].errors]
+    assert f"将新建 1 个项目：{NEW_CODE}（导入测试项目）。请核对项目编码" in html
+    assert existing.code not in page.context["result"].new_projects_notice()
+    assert not Project.objects.filter(code=NEW_CODE).exists()

@@ -131,3 +131,11 @@ def test_export_parameters_are_checked(api, filler):
     assert unknown.status_code == 400 and list(unknown.json()["errors"]) == ["kind"]
     missing = client.get("/api/v1/exports/project_targets/", {"unit": "027001"})
     assert missing.status_code == 400 and list(missing.json()["errors"]) == ["year"]
+
+
+def test_api_dry_run_lists_the_projects_it_would_create(api, filler):
+    response = api(filler).post(
+        URL, {"file": upload(csv_bytes(rows(2))), "dry_run": True}, format="multipart"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["new_projects"] == [{"code": NEW_CODE, "name": "导入测试项目"}]
