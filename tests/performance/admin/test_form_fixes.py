@@ -92,3 +92,72 @@ def test_import_preview_names_the_projects_it_would_create(login, filler):
     assert f"将新建 1 个项目：{NEW_CODE}（导入测试项目）。请核对项目编码" in html
     assert existing.code not in page.context["result"].new_projects_notice()
     assert not Project.objects.filter(code=NEW_CODE).exists()
+
+
+def _own_report(finance_reviewer):
+    import datetime as dt
+
+    from performance.services.monitoring import monitoring_round_open
+
+    round_ = monitoring_round_open(
+        actor=finance_reviewer,
+        year=2022,
+        data_month=7,
+        opens_on=dt.date(2022, 8, 1),
+        deadline=dt.date(2022, 8, 20),
+    )
+    return round_.reports.filter(unit__code="027001").order_by("pk").first()
+
+
+def test_execution_added_from_the_report_moves_its_rate(login, filler, finance_reviewer):
+    from decimal import Decimal
+
+    from projects.models import AuditEntry, ExecutionRecord
+
+    report = _own_report(finance_reviewer)
+    before_rate, before_records = report.execution_rate, ExecutionRecord.objects.count()
+    client = login(filler)
+    page = client.get(_url("monitoringreport_change", report.pk))
+    execution_url = _url("monitoringreport_execution", report.pk)
+    assert execution_url in page.content.decode()
+    response = client.post(
+        execution_url, {"date": "2022-06-30", "amount": "5", "note": "从监控表录入"}, follow=True
+    )
+    assert response.status_code == 200
+    report.refresh_from_db()
+    record = ExecutionRecord.objects.get(project=report.project, note="从监控表录入")
+    assert record.amount == Decimal("5") and record.created_by == filler
+    assert ExecutionRecord.objects.count() == before_records + 1
+    assert report.execution_rate != before_rate
+    assert AuditEntry.objects.filter(comment="登记支出", actor=filler).exists()
+    assert any(message.startswith("已录入支出") for message in _messages(response))
+
+
+def test_execution_after_the_data_month_is_refused_and_writes_nothing(
+    login, filler, finance_reviewer
+):
+    from projects.models import ExecutionRecord
+
+    report = _own_report(finance_reviewer)
+    before = ExecutionRecord.objects.count()
+    response = login(filler).post(
+        _url("monitoringreport_execution", report.pk),
+        {"date": "2022-08-15", "amount": "5"},
+        follow=True,
+    )
+    assert ExecutionRecord.objects.count() == before
+    assert any("晚于本轮数据截止日" in message for message in _messages(response))
+
+
+def test_a_reviewer_cannot_add_execution_from_the_report(login, dept_reviewer, finance_reviewer):
+    from projects.models import ExecutionRecord
+
+    report = _own_report(finance_reviewer)
+    before = ExecutionRecord.objects.count()
+    client = login(dept_reviewer)
+    page = client.get(_url("monitoringreport_change", report.pk))
+    assert _url("monitoringreport_execution", report.pk) not in page.content.decode()
+    client.post(
+        _url("monitoringreport_execution", report.pk), {"date": "2022-06-30", "amount": "5"}
+    )
+    assert ExecutionRecord.objects.count() == before
