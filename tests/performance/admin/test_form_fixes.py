@@ -3,6 +3,8 @@ the admin is told, and what is (not) written."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
@@ -161,3 +163,156 @@ def test_a_reviewer_cannot_add_execution_from_the_report(login, dept_reviewer, f
         _url("monitoringreport_execution", report.pk), {"date": "2022-06-30", "amount": "5"}
     )
     assert ExecutionRecord.objects.count() == before
+
+
+# --- F3: the goal form -----------------------------------------------------------------------
+
+
+def _goal_change(goal) -> str:
+    return _url("performancegoal_change", goal.pk)
+
+
+def _row_key(page, level3: str, field: str) -> str:
+    formset = page.context["inline_admin_formsets"][0].formset
+    for form in formset.forms:
+        if form.instance.level3 == level3:
+            return form.add_prefix(field)
+    raise AssertionError(f"no indicator row {level3}")
+
+
+def test_a_project_goal_takes_its_unit_and_year_from_the_project(login, filler):
+    from performance.models import PerformanceGoal
+    from tests.support.admin_forms import admin_form_data
+    from tests.support.goal_helpers import new_project
+
+    project = new_project(filler)
+    client = login(filler)
+    add = _url("performancegoal_add")
+    page = client.get(add + f"?scope=project&project={project.pk}")
+    data = admin_form_data(page, unit="", year="")
+    assert data["project"] == str(project.pk)  # prefilled from the to-do's link
+    response = client.post(add, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    goal = PerformanceGoal.objects.get(project=project)
+    assert (goal.unit_id, goal.year) == (project.unit_id, project.year)
+
+
+def test_a_project_goal_without_a_project_names_the_field(login, filler):
+    from performance.models import PerformanceGoal
+    from tests.support.admin_forms import admin_form_data
+
+    client = login(filler)
+    add = _url("performancegoal_add")
+    count = PerformanceGoal.objects.count()
+    response = client.post(add, admin_form_data(client.get(add), scope="project", year="2023"))
+    assert response.status_code == 200
+    assert "项目绩效目标必须选择项目。" in response.context["adminform"].form.errors["project"]
+    assert PerformanceGoal.objects.count() == count
+
+
+def test_indicator_levels_offer_the_standard_framework(login, filler):
+    from tests.support.goal_helpers import new_goal
+
+    goal = new_goal(filler)  # 2023, a project's goal
+    page = login(filler).get(_goal_change(goal))
+    form = page.context["inline_admin_formsets"][0].formset.forms[0]
+    level1 = [value for value, _label in form.fields["level1"].choices if value]
+    assert level1 == ["产出指标", "成本指标", "效益指标", "满意度指标"]
+    html = page.content.decode()
+    assert '<option value="经济成本指标" data-level1="成本指标"' in html
+    assert "performance/framework.js" in html
+
+
+def test_a_level2_of_another_level1_is_refused(login, filler):
+    from tests.support.admin_forms import admin_form_data
+    from tests.support.goal_helpers import new_goal
+
+    goal = new_goal(filler)
+    client = login(filler)
+    page = client.get(_goal_change(goal))
+    key = _row_key(page, "培训人次", "level2")
+    response = client.post(_goal_change(goal), admin_form_data(page, **{key: "经济成本指标"}))
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][0].formset.errors
+    assert any("不属于一级指标「产出指标」" in str(e) for e in errors)
+    assert goal.indicators.get(level3="培训人次").level2 == "数量指标"
+
+
+def test_an_old_nonstandard_level2_still_saves(login, filler):
+    from tests.support.admin_forms import admin_form_data
+    from tests.support.goal_helpers import new_goal
+
+    old = {"level1": "效益指标", "level2": "长期影响指标", "level3": "长效机制", "raw_value": "有效"}
+    goal = new_goal(filler, indicators=[old])
+    stored = goal.indicators.get()
+    client = login(filler)
+    page = client.get(_goal_change(goal))
+    assert f"原值：{stored.level2}（非标准）" in page.content.decode()
+    key = _row_key(page, "长效机制", "raw_value")
+    response = client.post(_goal_change(goal), admin_form_data(page, **{key: "长期有效"}))
+    assert response.status_code == 302
+    stored.refresh_from_db()
+    assert (stored.level2, stored.raw_value) == ("长期影响指标", "长期有效")
+
+
+def test_new_indicators_are_numbered_after_the_last(login, filler):
+    from tests.support.admin_forms import admin_form_data
+    from tests.support.goal_helpers import new_goal
+
+    goal = new_goal(filler)
+    last = max(goal.indicators.values_list("order", flat=True))
+    client = login(filler)
+    page = client.get(_goal_change(goal))
+    formset = page.context["inline_admin_formsets"][0].formset
+    prefix = formset.prefix
+    total = int(formset.management_form["TOTAL_FORMS"].value())
+    data = admin_form_data(page)
+    data[f"{prefix}-TOTAL_FORMS"] = str(total + 2)
+    for i, level3 in ((total, "新指标甲"), (total + 1, "新指标乙")):
+        data.update(
+            {
+                f"{prefix}-{i}-level1": "产出指标",
+                f"{prefix}-{i}-level2": "数量指标",
+                f"{prefix}-{i}-level3": level3,
+                f"{prefix}-{i}-raw_value": "≥1次",
+                f"{prefix}-{i}-order": "",
+            }
+        )
+    response = client.post(_goal_change(goal), data)
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    orders = dict(goal.indicators.filter(level3__startswith="新指标").values_list("level3", "order"))
+    assert orders == {"新指标甲": last + 1, "新指标乙": last + 2}
+
+
+def test_a_new_indicator_row_has_no_order_to_type_over(login, filler):
+    from tests.support.goal_helpers import new_goal
+
+    goal = new_goal(filler)
+    page = login(filler).get(_goal_change(goal))
+    empty = page.context["inline_admin_formsets"][0].formset.empty_form
+    assert empty["order"].value() in (None, "")
+    assert 'placeholder="自动"' in str(empty["order"])
+
+
+def test_new_amount_inputs_have_nothing_to_type_over(login, filler):
+    from projects.models import ProjectBudget
+    from tests.support.admin_forms import admin_form_data
+    from tests.support.goal_helpers import new_project
+
+    client = login(filler)
+    add = reverse("admin:projects_projectbudget_add")
+    page = client.get(add)
+    html = page.content.decode()
+    for name in ("amount", "adjusted_amount"):
+        field = page.context["adminform"].form[name]
+        assert field.value() in (None, ""), (name, field.value())
+        assert "placeholder=" in str(field)
+    assert 'value="0"' not in html.split('id="projectbudget_form"')[-1].split("</form>")[0]
+    project = new_project(filler, code="410395230000000900077")
+    response = client.post(
+        add,
+        admin_form_data(page, project=str(project.pk), fund_source="fiscal_special", amount="12.5"),
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    budget = ProjectBudget.objects.get(project=project, fund_source="fiscal_special")
+    assert (budget.amount, budget.adjusted_amount) == (Decimal("12.5"), Decimal("12.5"))
