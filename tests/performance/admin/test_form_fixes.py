@@ -242,7 +242,12 @@ def test_an_old_nonstandard_level2_still_saves(login, filler):
     from tests.support.admin_forms import admin_form_data
     from tests.support.goal_helpers import new_goal
 
-    old = {"level1": "效益指标", "level2": "长期影响指标", "level3": "长效机制", "raw_value": "有效"}
+    old = {
+        "level1": "效益指标",
+        "level2": "长期影响指标",
+        "level3": "长效机制",
+        "raw_value": "有效",
+    }
     goal = new_goal(filler, indicators=[old])
     stored = goal.indicators.get()
     client = login(filler)
@@ -280,7 +285,9 @@ def test_new_indicators_are_numbered_after_the_last(login, filler):
         )
     response = client.post(_goal_change(goal), data)
     assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
-    orders = dict(goal.indicators.filter(level3__startswith="新指标").values_list("level3", "order"))
+    orders = dict(
+        goal.indicators.filter(level3__startswith="新指标").values_list("level3", "order")
+    )
     assert orders == {"新指标甲": last + 1, "新指标乙": last + 2}
 
 
