@@ -209,7 +209,8 @@ class GoalAddForm(VersionedForm):
             cleaned["unit"], cleaned["year"] = project.unit, project.year
             self.instance.unit, self.instance.year = project.unit, project.year
         elif scope == GoalScope.PROJECT:
-            self.add_error("project", "项目绩效目标必须选择项目。")
+            if "project" not in self.errors:  # a refused choice already says why
+                self.add_error("project", "项目绩效目标必须选择项目。")
         else:
             for name, message in (("unit", "整体绩效目标必须选择单位。"), ("year", "请填写年度。")):
                 if not cleaned.get(name) and name not in self.errors:
