@@ -913,3 +913,40 @@ def wording_category(level3: str | None, target_unit: str = "") -> str | None:
     if any(word in name for word in _COST_WORDS):
         return "cost"
     return None
+
+
+# The 一级 → 二级 frameworks (domain §3) the goal form offers; imports accept any spelling.
+_OUTPUT = ("数量指标", "质量指标", "时效指标")
+_BENEFIT = ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标")
+PROJECT_FRAMEWORK: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("产出指标", _OUTPUT),
+    ("成本指标", ("经济成本指标", "社会成本指标", "生态环境成本指标")),
+    ("效益指标", _BENEFIT),
+    ("满意度指标", ("服务对象满意度指标",)),
+)
+PROJECT_FRAMEWORK_BEFORE_2021 = (
+    ("产出指标", (*_OUTPUT, "成本指标")),
+    ("效益指标", _BENEFIT),
+    ("满意度指标", ("服务对象满意度指标",)),
+)
+UNIT_FRAMEWORK = (
+    ("投入管理指标", ("工作目标管理", "预算和财务管理", "绩效管理")),
+    ("产出指标", ("重点工作任务完成", "履职目标实现")),
+    ("效益指标", ("履职效益",)),
+    ("满意度指标", ("满意度",)),
+)
+
+
+def framework_for(scope: str | None, year: int | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The 一级 → 二级 names a new indicator is offered: the unit framework for an overall goal,
+    the project one (成本 a 一级 since 2021) for a project's; both merged when not yet known."""
+    if scope == "unit":
+        return UNIT_FRAMEWORK
+    project = PROJECT_FRAMEWORK if year is None or year >= 2021 else PROJECT_FRAMEWORK_BEFORE_2021
+    if scope == "project":
+        return project
+    merged: dict[str, list[str]] = {}
+    for level1, names in (*UNIT_FRAMEWORK, *PROJECT_FRAMEWORK, *PROJECT_FRAMEWORK_BEFORE_2021):
+        merged.setdefault(level1, [])
+        merged[level1] += [name for name in names if name not in merged[level1]]
+    return tuple((level1, tuple(names)) for level1, names in merged.items())

@@ -57,3 +57,11 @@ def render_findings(findings) -> str:
             for f in findings
         ),
     )
+
+
+def with_second_line(main, second) -> str:
+    """A list cell's name with a small grey second line (the unit, a code): one column where
+    there were two, so the figures and states fit beside it at 1366 px."""
+    if not second:
+        return format_html("{}", main)
+    return format_html('{}<span class="second-line">{}</span>', main, second)

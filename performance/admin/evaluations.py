@@ -6,8 +6,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import ValidationError
 from django.db.models import Max
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from projects.admin.params import whole_number
@@ -21,7 +24,7 @@ from ..models import IndicatorEvaluation, SelfEvaluation
 from ..scoring import CATEGORY_LABELS
 from ..selectors.summaries import evaluation_summaries
 from ..services import evaluation as evaluation_services
-from .common import grade_badge
+from .common import grade_badge, with_second_line
 from .documents import FilledDocumentAdmin, IndicatorRowForm, IndicatorRowInline
 from .evidence import EvidenceColumnMixin
 
@@ -94,18 +97,39 @@ class EvaluationStartForm(forms.ModelForm):
                 self.add_error("year", f"自评年度 {year} 与项目年度 {project.year} 不一致。")
             cleaned["unit"] = self.instance.unit = project.unit
         self.instance.scope = GoalScope.PROJECT if project is not None else GoalScope.UNIT
+        if year and not self.errors:
+            self._refuse_existing(project, cleaned.get("unit"), year)
         return cleaned
+
+    def _refuse_existing(self, project, unit, year: int) -> None:
+        """开展 on a subject already evaluated that year opens nothing: the service would hand
+        back the existing evaluation and the admin would call it added."""
+        subject = {"scope": self.instance.scope, "year": year, "unit": unit, "project": project}
+        existing = SelfEvaluation.objects.filter(**subject).only("pk", "status").first()
+        if existing is None:
+            return
+        what = "该项目" if project is not None else "该单位（整体）"
+        self.add_error(
+            "project" if project is not None else "unit",
+            format_html(
+                '{}{} 年度已有绩效自评（状态：{}），请直接打开：<a href="{}">{}</a>',
+                what,
+                year,
+                existing.get_status_display(),
+                reverse("admin:performance_selfevaluation_change", args=[existing.pk]),
+                "打开已有的自评",
+            ),
+        )
 
 
 @admin.register(SelfEvaluation)
 class SelfEvaluationAdmin(FilledDocumentAdmin):
     spec = SELF_EVALUATION
     add_fields = ("year", "project", "unit")
+    # Fits 1366 px: 自评类型 is a filter, 单位 sits under the name.
     list_display = [
         "year",
-        "scope",
         "subject",
-        "unit",
         "budget",
         "executed",
         "execution_rate",
@@ -149,7 +173,9 @@ class SelfEvaluationAdmin(FilledDocumentAdmin):
 
     @admin.display(description="项目/单位")
     def subject(self, obj):
-        return obj.project.name if obj.project_id else f"{obj.unit.name}（整体）"
+        if obj.project_id:
+            return with_second_line(obj.project.name, f"{obj.unit.code} {obj.unit.name}")
+        return with_second_line(f"{obj.unit.name}（整体）", obj.unit.code)
 
     @admin.display(description="是否有偏差", ordering="has_deviation")
     def deviation_display(self, obj):
@@ -211,6 +237,15 @@ class SelfEvaluationAdmin(FilledDocumentAdmin):
             request,
             f"已开展“{evaluation}”：请逐项填写实际完成值后保存，系统自动计算得分。",
             level=messages.SUCCESS,
+        )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """Straight to the new evaluation's page with only “已开展…” (no Django “成功添加了”):
+        its rows are filled there whichever save button was pressed."""
+        if IS_POPUP_VAR in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        return HttpResponseRedirect(
+            reverse("admin:performance_selfevaluation_change", args=[obj.pk])
         )
 
     def fill(self, request, obj, *, data, rows, expected_version):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -21,18 +22,82 @@ from projects.admin.versioning import (
 from projects.admin.writes import WritesThroughServices, delete_each
 from projects.numbers import PLAIN, figure
 
+from .. import targets
+from ..choices import GoalScope
 from ..field_specs import GOAL, INDICATOR, TASK
 from ..models import GoalTask, Indicator, PerformanceGoal
 from ..services import goals as goal_services
-from .common import render_findings
+from .common import render_findings, with_second_line
 from .documents import ReviewedDocumentAdmin, may_edit
 from .excel import TargetImportExportMixin
 from .workflow import GoalWorkflowAdminMixin
 
 
+class Level2Select(forms.Select):
+    """二级 options grouped by their 一级, each carrying ``data-level1`` so framework.js shows
+    only the chosen 一级's names (without JavaScript every option stays, grouped)."""
+
+    def optgroups(self, name, value, attrs=None):
+        groups = super().optgroups(name, value, attrs)
+        for group_name, options, _index in groups:
+            for option in options:
+                if group_name:
+                    option["attrs"]["data-level1"] = group_name
+        return groups
+
+
+def _original(value: str) -> str:
+    return f"原值：{value}（非标准）"
+
+
+class GoalIndicatorForm(VersionedForm):
+    """One indicator row of the goal page: 一级/二级 chosen from the framework of the goal's
+    scope and year (domain §3), a stored value outside it kept as “原值：…（非标准）” so old goals
+    still save; 排序 blank on a new row (“自动”: after the goal's last indicator)."""
+
+    framework: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        level1, level2 = self.instance.level1 or "", self.instance.level2 or ""
+        names = dict(self.framework)
+        level1_choices = [("", "---------")] + [(name, name) for name in names]
+        if level1 and level1 not in names:
+            level1_choices.append((level1, _original(level1)))
+        groups: list = [("", "---------")]
+        groups += [(one, [(two, two) for two in twos]) for one, twos in self.framework]
+        if level2 and level2 not in names.get(level1, ()):
+            groups.append((level1 or "", [(level2, _original(level2))]))
+        if "level1" in self.fields:
+            self.fields["level1"] = forms.ChoiceField(
+                label=self.fields["level1"].label, choices=level1_choices
+            )
+            self.fields["level2"] = forms.ChoiceField(
+                label=self.fields["level2"].label,
+                choices=groups,
+                required=False,
+                widget=Level2Select,
+            )
+        if "order" in self.fields:
+            self.fields["order"].required = False
+            self.fields["order"].widget.attrs["placeholder"] = "自动"
+            if self.instance.pk is None:
+                self.fields["order"].initial = None
+                self.initial["order"] = None
+
+    def clean(self):
+        cleaned = super().clean()
+        level1, level2 = cleaned.get("level1"), cleaned.get("level2")
+        kept = (level1, level2) == (self.instance.level1, self.instance.level2)
+        names = dict(self.framework)
+        if level1 and level2 and not kept and level1 in names and level2 not in names[level1]:
+            self.add_error("level2", f"二级指标「{level2}」不属于一级指标「{level1}」。")
+        return cleaned
+
+
 class IndicatorInline(admin.TabularInline):
     model = Indicator
-    form = VersionedForm
+    form = GoalIndicatorForm
     extra = 0
     fields = [
         "order",
@@ -72,6 +137,17 @@ class IndicatorInline(admin.TabularInline):
 
     def get_readonly_fields(self, request, obj=None):
         return spec_read_only(self.fields, INDICATOR.filled)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        framework = (
+            targets.framework_for(obj.scope, obj.year) if obj else targets.framework_for(None, None)
+        )
+        kwargs["form"] = type("GoalIndicatorForm", (self.form,), {"framework": framework})
+        return super().get_formset(request, obj, **kwargs)
+
+    @property
+    def media(self):
+        return super().media + forms.Media(js=["performance/framework.js"])
 
 
 def spec_read_only(fields, filled) -> list[str]:
@@ -114,21 +190,41 @@ class GoalTaskInline(admin.TabularInline):
         return fields if self.has_change_permission(request, obj) else without_version(fields)
 
 
+class GoalAddForm(VersionedForm):
+    """新建绩效目标: a project's goal takes its 单位 and 年度 from the project."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("unit", "year"):
+            if name in self.fields:
+                self.fields[name].required = False
+                self.fields[name].help_text = "项目绩效目标：选择项目后自动取项目的单位和年度。"
+
+    def clean(self):
+        cleaned = super().clean()
+        project, scope = cleaned.get("project"), cleaned.get("scope")
+        if project is not None:
+            year = cleaned.get("year")
+            if year and year != project.year:
+                self.add_error("year", f"目标年度 {year} 与项目年度 {project.year} 不一致。")
+            cleaned["unit"], cleaned["year"] = project.unit, project.year
+            self.instance.unit, self.instance.year = project.unit, project.year
+        elif scope == GoalScope.PROJECT:
+            if "project" not in self.errors:  # a refused choice already says why
+                self.add_error("project", "项目绩效目标必须选择项目。")
+        else:
+            for name, message in (("unit", "整体绩效目标必须选择单位。"), ("year", "请填写年度。")):
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, message)
+        return cleaned
+
+
 @admin.register(PerformanceGoal)
 class PerformanceGoalAdmin(TargetImportExportMixin, GoalWorkflowAdminMixin, ReviewedDocumentAdmin):
     spec = GOAL
     add_fields = ("scope", "project", "unit", "year")
-    list_display = [
-        "year",
-        "scope",
-        "subject",
-        "unit",
-        "version",
-        "status",
-        "indicator_count",
-        "error_badge",
-        "warning_badge",
-    ]
+    # Fits 1366 px: 目标类型 is a filter, 单位 and 版本 sit under the name, 错误/提示 share a cell.
+    list_display = ["year", "subject", "status", "indicator_count", "check_badge"]
     list_filter = ["year", "scope", "status", "quality_grade", "unit__parent"]
     search_fields = ["project__code", "project__name", "unit__code", "unit__name", "overall_goal"]
     list_select_related = ["project", "unit"]
@@ -172,9 +268,12 @@ class PerformanceGoalAdmin(TargetImportExportMixin, GoalWorkflowAdminMixin, Revi
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(indicators_total=Count("indicators"))
 
-    @admin.display(description="项目/单位")
+    @admin.display(description="项目/单位", ordering="project__name")
     def subject(self, obj):
-        return obj.project.name if obj.project_id else f"{obj.unit.name}（整体）"
+        name = obj.project.name if obj.project_id else f"{obj.unit.name}（整体）"
+        version = f" · v{obj.version}" if obj.version and obj.version > 1 else ""
+        unit = f"{obj.unit.code} {obj.unit.name}" if obj.project_id else obj.unit.code
+        return with_second_line(f"{name}{version}", unit)
 
     @admin.display(description="指标数", ordering="indicators_total")
     def indicator_count(self, obj):
@@ -189,9 +288,18 @@ class PerformanceGoalAdmin(TargetImportExportMixin, GoalWorkflowAdminMixin, Revi
     def warning_badge(self, obj):
         return obj.warning_count
 
+    @admin.display(description="审核提示")
+    def check_badge(self, obj):
+        return format_html("错误 {} · 提示 {}", self.error_badge(obj), obj.warning_count)
+
     @admin.display(description="智能审核结果")
     def quality_findings_display(self, obj):
         return render_findings(obj.quality_findings)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = GoalAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def save_model(self, request, obj, form, change):
         data = {k: v for k, v in form.cleaned_data.items() if k in GOAL.filled}

@@ -14,15 +14,16 @@ from django.utils.html import format_html, format_html_join
 from projects.admin.scoping import report_service_error
 from projects.admin.versioning import EXPECTED_VERSION
 from projects.admin.writes import WritesThroughServices
+from projects.models import ExecutionRecord
 from projects.numbers import RATE, figure
 from projects.permissions import may_open_rounds
 
-from ..choices import Light
+from ..choices import Light, RoundStatus
 from ..field_specs import MONITORING_REPORT
 from ..models import MonitoringEntry, MonitoringReport, MonitoringRound
 from ..services import monitoring as monitoring_services
-from .common import light_badge, render_findings
-from .documents import FilledDocumentAdmin, IndicatorRowInline
+from .common import light_badge, render_findings, with_second_line
+from .documents import FilledDocumentAdmin, IndicatorRowInline, may_edit
 from .evidence import EvidenceColumnMixin
 
 
@@ -222,13 +223,21 @@ class MonitoringEntryInline(EvidenceColumnMixin, IndicatorRowInline):
         return render_findings(obj.findings)
 
 
+class ExecutionFromReportForm(forms.ModelForm):
+    """录入支出执行 on a report's page: a payment of the report's project."""
+
+    class Meta:
+        model = ExecutionRecord
+        fields = ["date", "amount", "note"]
+        labels = {"date": "支出日期", "amount": "金额（万元）", "note": "摘要"}
+
+
 @admin.register(MonitoringReport)
 class MonitoringReportAdmin(FilledDocumentAdmin):
     spec = MONITORING_REPORT
+    # Fits 1366 px: 单位 sits under the project, 监控轮次 is a filter.
     list_display = [
-        "project",
-        "unit",
-        "round",
+        "subject",
         "budget",
         "executed",
         "execution_rate",
@@ -258,6 +267,10 @@ class MonitoringReportAdmin(FilledDocumentAdmin):
         ("审核", {"fields": ["last_comment", "submitted_at", "lock_version"]}),
     ]
 
+    @admin.display(description="项目", ordering="project__name")
+    def subject(self, obj):
+        return with_second_line(obj.project.name, f"{obj.unit.code} {obj.unit.name}")
+
     @admin.display(description="预算执行预警", ordering="budget_light")
     def budget_light_badge(self, obj):
         return light_badge(obj.budget_light)
@@ -282,6 +295,66 @@ class MonitoringReportAdmin(FilledDocumentAdmin):
         """The write happens in ``save_related``: one service call with the entries."""
         if not change:
             raise PermissionDenied("监控表由财政部门开启监控轮次时生成。")
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/execution/",
+                self.admin_site.admin_view(self.execution_view),
+                name="performance_monitoringreport_execution",
+            ),
+            *super().get_urls(),
+        ]
+
+    def workflow_context(self, request, obj) -> dict:
+        context = super().workflow_context(request, obj)
+        context["execution_records_url"] = (
+            reverse("admin:projects_executionrecord_changelist")
+            + f"?project__id__exact={obj.project_id}"
+        )
+        if may_edit(request, obj) and obj.round.status == RoundStatus.OPEN:
+            context["execution_url"] = reverse(
+                "admin:performance_monitoringreport_execution", args=[obj.pk]
+            )
+            context["execution_form"] = ExecutionFromReportForm()
+        return context
+
+    def execution_view(self, request, object_id):
+        """录入支出执行: the payment through ``monitoring_report_add_execution`` (audited by the
+        execution service), then back to the report with its rate recomputed."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        report = self.get_object(request, unquote(object_id))
+        if report is None or not self.has_view_or_change_permission(request, report):
+            raise Http404(f"监控表 {object_id} 不存在或无权访问。")
+        back = reverse("admin:performance_monitoringreport_change", args=[report.pk])
+        form = ExecutionFromReportForm(request.POST)
+        if not form.is_valid():
+            for field, problems in form.errors.items():
+                label = form.fields[field].label if field in form.fields else ""
+                for problem in problems:
+                    self.message_user(
+                        request, f"{label}：{problem}" if label else problem, messages.ERROR
+                    )
+            return HttpResponseRedirect(back + "#execution-form")
+        data = form.cleaned_data
+        try:
+            report = monitoring_services.monitoring_report_add_execution(
+                report=report,
+                actor=request.user,
+                date=data["date"],
+                amount=data["amount"],
+                note=data.get("note") or "",
+            )
+        except (ValidationError, PermissionDenied) as error:
+            report_service_error(self, request, error)
+            return HttpResponseRedirect(back + "#execution-form")
+        self.message_user(
+            request,
+            f"已录入支出 {data['amount']} 万元（{data['date']:%Y-%m-%d}）。{self.computed_message(report)}",
+            level=messages.SUCCESS,
+        )
+        return HttpResponseRedirect(back)
 
     def fill(self, request, obj, *, data, rows, expected_version):
         monitoring_services.monitoring_report_update(

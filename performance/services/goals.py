@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 
 from projects import audit
 from projects.bulk_writes import bulk_update_rows
@@ -178,6 +179,10 @@ def indicator_save(
         indicator = Indicator.objects.select_for_update().get(pk=indicator.pk, goal=goal)
         check_lock_version(indicator, expected_version)
         before = audit.snapshot(indicator, INDICATOR_FIELDS)
+    data = {k: v for k, v in data.items() if not (k == "order" and v in (None, ""))}
+    if created and "order" not in data:  # 排序 left blank ("自动"): after the goal's last one
+        last = Indicator.objects.filter(goal=goal).aggregate(last=Max("order"))["last"]
+        indicator.order = (last or 0) + 1
     for key, value in data.items():
         if key not in INDICATOR_FIELDS:
             raise ValidationError({key: "该字段由系统根据指标值解析，不能直接填写。"})

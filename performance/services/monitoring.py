@@ -21,6 +21,7 @@ from projects import audit
 from projects.bulk_writes import bulk_update_rows
 from projects.models import AuditAction
 from projects.permissions import may_open_rounds
+from projects.services import projects as project_services
 from projects.services.locking import check_lock_version
 from projects.years import is_budget_year, year_out_of_range_message
 
@@ -365,3 +366,29 @@ def monitoring_report_compute(*, report: MonitoringReport, actor=None) -> Monito
         )
     notify_lights(report, rows)
     return report
+
+
+@transaction.atomic
+def monitoring_report_add_execution(
+    *, report: MonitoringReport, actor, date: dt.date, amount: Decimal, note: str = ""
+) -> MonitoringReport:
+    """Record a payment of the report's project (``execution_add``, audited there) from the
+    report's page and recompute the report, so its rate and lights move at once.
+
+    Why here: a fresh report has no executed amount until someone enters one, and the filler
+    works on the report, not on the project's execution records."""
+    report = _locked_report(report)
+    require_edit(report, actor=actor, action="录入支出执行")
+    round_ = report.round
+    if round_.status != RoundStatus.OPEN:
+        raise typed_values.refuse({"date": "本监控轮次已结束，不能再录入支出。"}, "round_closed")
+    as_of = derived_figures.month_end(round_.year, round_.data_month)
+    if date > as_of:
+        raise typed_values.refuse(
+            {"date": f"支出日期晚于本轮数据截止日 {as_of:%Y年%-m月%-d日}，不计入本监控表。"},
+            "after_data_month",
+        )
+    project_services.execution_add(
+        project=report.project, date=date, amount=amount, note=note, actor=actor
+    )
+    return monitoring_report_compute(report=report, actor=actor)

@@ -140,7 +140,10 @@ def test_a_goal_is_submitted_returned_with_a_comment_and_the_dashboard_draws_it(
         browser.click("#indicators-group .add-row a")
         browser.type(f"#id_indicators-{index}-order", str(index + 1))
         for field, value in row.items():
-            browser.type(f"#id_indicators-{index}-{field}", value)
+            if field in ("level1", "level2"):  # chosen from the framework (domain §3)
+                Select(browser.find(f"#id_indicators-{index}-{field}")).select_by_value(value)
+            else:
+                browser.type(f"#id_indicators-{index}-{field}", value)
     screenshot("02-filler-goal-form")
     browser.click("input[name=_continue]")
     browser.text_in("#workflow-status", Status.DRAFT.label)

@@ -117,6 +117,11 @@ class ImportCountsSerializer(serializers.Serializer):
     indicators_unchanged = serializers.IntegerField(label="未变化指标")
 
 
+class NewProjectSerializer(serializers.Serializer):
+    code = serializers.CharField(label="项目编码")
+    name = serializers.CharField(label="项目名称")
+
+
 class ImportResultSerializer(serializers.Serializer):
     kind = serializers.CharField(label="导入类型", help_text="如 targets。")
     filename = serializers.CharField(label="文件名")
@@ -135,6 +140,11 @@ class ImportResultSerializer(serializers.Serializer):
     warnings = ImportIssueSerializer(many=True, label="提示")
     notices = serializers.ListField(child=serializers.CharField(), label="说明")
     job_id = serializers.IntegerField(allow_null=True, label="任务ID")
+    new_projects = NewProjectSerializer(
+        many=True,
+        label="将新建的项目",
+        help_text="文件中系统尚无的项目编码（校验时即列出，便于发现输错的编码）。",
+    )
 
 
 class GenericImportResultSerializer(ImportResultSerializer):

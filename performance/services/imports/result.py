@@ -63,6 +63,20 @@ CHANGE_KEYS = ("projects_created", "projects_updated", "indicators_created", "in
 UNCHANGED_TEXT = "没有任何变化"
 
 
+@dataclass(frozen=True)
+class NewProject:
+    """A project the import would create: a mistyped 项目编码 shows up here before confirming."""
+
+    code: str
+    name: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "name": self.name}
+
+
+NEW_PROJECTS_NAMED = 20  # the preview names this many; the count covers the rest
+
+
 @dataclass
 class ImportResult:
     """The outcome of an import; ``committed`` is True only when the write step ran.
@@ -82,6 +96,7 @@ class ImportResult:
     count_labels: dict[str, str] = field(default_factory=dict)
     change_keys: tuple[str, ...] = CHANGE_KEYS
     summarize: Callable[[ImportResult], str] | None = None
+    new_projects: list[NewProject] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -131,6 +146,18 @@ class ImportResult:
             f"（共 {c['rows']} 行）。"
         )
 
+    def new_projects_notice(self) -> str:
+        """“将新建 N 个项目：codes” before confirming (empty when none), so a mistyped 项目编码
+        is caught before it becomes a new project."""
+        if not self.new_projects:
+            return ""
+        named = "，".join(f"{p.code}（{p.name}）" for p in self.new_projects[:NEW_PROJECTS_NAMED])
+        more = " 等" if len(self.new_projects) > NEW_PROJECTS_NAMED else ""
+        verb = "将新建" if self.dry_run else "已新建"
+        return f"{verb} {len(self.new_projects)} 个项目：{named}{more}。" + (
+            "请核对项目编码，确认无误后再导入。" if self.dry_run else ""
+        )
+
     def as_dict(self, limit: int = MAX_ISSUES_STORED) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -147,4 +174,5 @@ class ImportResult:
             "warnings": [i.as_dict() for i in self.warnings[:limit]],
             "notices": list(self.notices),
             "job_id": self.job_id,
+            "new_projects": [p.as_dict() for p in self.new_projects[:limit]],
         }

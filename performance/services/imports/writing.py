@@ -20,7 +20,7 @@ from ...field_specs import INDICATOR_FIELDS, PARSED_FIELDS
 from ...models import Indicator
 from .. import goals as goal_services
 from .planning import Plan, project_data
-from .result import ImportResult
+from .result import ImportResult, NewProject
 
 BATCH_SIZE = 1000
 UPDATE_FIELDS = [
@@ -39,6 +39,7 @@ def count_plan(plan: Plan, result: ImportResult) -> None:
             pass  # the 整体 layout: no project
         elif entry.project is None:
             counts["projects_created"] += 1
+            result.new_projects.append(NewProject(entry.row.project_code, entry.row.project_name))
         elif entry.changes or entry.budget:
             counts["projects_updated"] += 1
         else:

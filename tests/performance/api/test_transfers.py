@@ -151,3 +151,11 @@ def test_every_import_kind_has_its_route_and_a_second_import_says_nothing_change
     assert again.json()["changed"] is False
     assert "没有任何变化" in again.json()["summary"]
     assert client.post("/api/v1/imports/nonsense/", {}, format="multipart").status_code == 404
+
+
+def test_api_dry_run_lists_the_projects_it_would_create(api, filler):
+    response = api(filler).post(
+        URL, {"file": upload(csv_bytes(rows(2))), "dry_run": True}, format="multipart"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["new_projects"] == [{"code": NEW_CODE, "name": "导入测试项目"}]

@@ -374,9 +374,14 @@ RULES: dict[str, Rule] = {
         custom={
             "performance_monitoringreport_compute": post_only,
             "performance_monitoringreport_workflow": post_only,
+            "performance_monitoringreport_execution": post_only,
         },
         needs_object=frozenset(
-            {"performance_monitoringreport_compute", "performance_monitoringreport_workflow"}
+            {
+                "performance_monitoringreport_compute",
+                "performance_monitoringreport_workflow",
+                "performance_monitoringreport_execution",
+            }
         ),
     ),
     "performance.ReportingWindow": Rule("global", staff, window_manager, window_manager),
