@@ -103,3 +103,52 @@ def risk_candidates(
             output_field=BooleanField(),
         )
     return rows.annotate(**annotations)
+
+
+BANDS = ("below_zero", "zero_to_five", "five_to_threshold", "threshold_or_more")
+BAND_LABELS = {
+    "below_zero": "<0",
+    "zero_to_five": "0–<5",
+    "five_to_threshold": "5–<阈值",
+    "threshold_or_more": "≥阈值",
+}
+
+
+def _band(difference: Decimal, threshold: Decimal) -> str:
+    if difference < 0:
+        return "below_zero"
+    if difference < 5:
+        return "zero_to_five"
+    if difference < threshold:
+        return "five_to_threshold"
+    return "threshold_or_more"
+
+
+def review_difference_distribution(*, user, year: int | None, threshold: Decimal) -> list[dict]:
+    """Self minus 复核 per department: bands, count, mean and max (what ``user`` may see:
+    every spot check for its finance reviewers, published ones for everyone else). 2 queries."""
+    rows = spot_checks_for(user).filter(difference__isnull=False)
+    if year is not None:
+        rows = rows.filter(year=year)
+    groups: dict[str, list[Decimal]] = {}
+    for path, difference in rows.values_list("unit__path", "difference"):
+        codes = [code for code in path.split("/") if code]
+        department = codes[1] if len(codes) > 1 else codes[0]
+        groups.setdefault(department, []).append(difference)
+    units = {unit.code: unit for unit in Unit.objects.filter(code__in=list(groups))}
+    result = []
+    for code in sorted(groups):
+        values = groups[code]
+        bands = dict.fromkeys(BANDS, 0)
+        for value in values:
+            bands[_band(value, threshold)] += 1
+        result.append(
+            {
+                "department": units[code],
+                "count": len(values),
+                "mean": (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01")),
+                "max": max(values),
+                "bands": bands,
+            }
+        )
+    return result
