@@ -198,3 +198,10 @@ SPOT_CHECK_DECISIONS = (
     SpotCheckOutcome.REVISED,
 )
 SPOT_CHECK_FINAL = (SpotCheckOutcome.CONFIRMED, *SPOT_CHECK_DECISIONS)
+# A spot check moves through the review states under its own names.
+SPOT_CHECK_STATUS_LABELS = {
+    Status.DRAFT: "复核中",
+    Status.SUBMITTED: "待审定",
+    Status.APPROVED: "已公开",
+    Status.RETURNED: "退回修改",
+}

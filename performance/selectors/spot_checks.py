@@ -124,12 +124,17 @@ def _band(difference: Decimal, threshold: Decimal) -> str:
     return "threshold_or_more"
 
 
-def review_difference_distribution(*, user, year: int | None, threshold: Decimal) -> list[dict]:
+def review_difference_distribution(
+    *, user, year: int | None, threshold: Decimal, unit: Unit | None = None
+) -> list[dict]:
     """Self minus 复核 per department: bands, count, mean and max (what ``user`` may see:
-    every spot check for its finance reviewers, published ones for everyone else). 2 queries."""
+    every spot check for its finance reviewers, published ones for everyone else; below
+    ``unit`` when given). A fixed number of queries."""
     rows = spot_checks_for(user).filter(difference__isnull=False)
     if year is not None:
         rows = rows.filter(year=year)
+    if unit is not None:
+        rows = rows.filter(unit__path__startswith=unit.path)
     groups: dict[str, list[Decimal]] = {}
     for path, difference in rows.values_list("unit__path", "difference"):
         codes = [code for code in path.split("/") if code]

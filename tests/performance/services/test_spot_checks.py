@@ -525,3 +525,55 @@ def test_no_objection_by_deadline_confirms_result(finance_reviewer, finance2):
     assert spot_check.outcome == SpotCheckOutcome.CONFIRMED
     assert spot_check.final_total == D("81.57")
     assert sc.spot_checks_finalize(today=deadline + dt.timedelta(days=2)) == 0
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+def export_rows(actor, unit="305004") -> list[tuple]:
+    import io
+
+    from openpyxl import load_workbook
+
+    from performance.services.exports import export_table
+
+    result = export_table(actor=actor, kind="spot_checks", unit=unit, year=YEAR)
+    sheet = load_workbook(io.BytesIO(result.content)).active
+    return [row for row in sheet.iter_rows(min_row=4, values_only=True)]
+
+
+def test_spot_check_export_lists_the_years_results(finance_reviewer, finance2, reviewer305):
+    spot_check = published(finance_reviewer, finance2)
+    sc.spot_check_draw(  # a second one, still a draft
+        actor=finance_reviewer, year=YEAR, method=DrawMethod.RANDOM, count=1, seed=3
+    )
+    rows = export_rows(finance_reviewer)
+    assert len(rows) == 2
+    (row,) = export_rows(reviewer305)  # the unit sees the published one only
+    assert row[0] == "305004" and row[5] == spot_check.project.name
+    assert row[6] == "人工指定"
+    assert (row[7], row[8], row[9], row[10], row[11]) == (93.57, "优", 81.57, "良", 12)
+    assert (row[12], row[13]) == ("已公开", "已公开（异议期内）")
+
+
+# --- dashboard -------------------------------------------------------------------------------
+
+
+def test_dashboard_shows_self_minus_review_per_department(
+    login, finance_reviewer, finance2, reviewer305
+):
+    from django.urls import reverse
+
+    url = reverse("performance_dashboard")
+    draft = draw_pension(finance_reviewer)
+    rescored(draft, finance_reviewer)
+    page = login(reviewer305).get(url, {"year": YEAR}).content.decode()
+    assert "本年度尚无财政复核结果。" in page  # a draft is not the unit's yet
+    workflow.submit(obj=draft, actor=finance_reviewer)
+    workflow.approve(obj=draft, actor=finance2)
+    page = login(reviewer305).get(url, {"year": YEAR}).content.decode()
+    assert "chart-reviews" in page
+    row = page.split('id="review-differences"')[1].split("</tbody>")[0]
+    cells = [c.split("<")[0] for c in row.split('<td class="num">')[1:]]
+    assert cells == ["0", "0", "0", "1", "1", "12", "12"]
+    assert "305 " in row
