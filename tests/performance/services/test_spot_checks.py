@@ -577,3 +577,13 @@ def test_dashboard_shows_self_minus_review_per_department(
     cells = [c.split("<")[0] for c in row.split('<td class="num">')[1:]]
     assert cells == ["0", "0", "0", "1", "1", "12", "12"]
     assert "305 " in row
+
+
+def test_daily_task_confirms_results_past_the_deadline_once(finance_reviewer, finance2):
+    from performance.tasks import spot_checks_finalize
+
+    spot_check = published(finance_reviewer, finance2)
+    later = (spot_check.objection_deadline + dt.timedelta(days=1)).isoformat()
+    assert spot_checks_finalize.apply(kwargs={"today": later}).get() == 1
+    assert spot_checks_finalize.apply(kwargs={"today": later}).get() == 0
+    assert SpotCheck.objects.get(pk=spot_check.pk).outcome == SpotCheckOutcome.CONFIRMED
