@@ -23,7 +23,14 @@ from django.utils.html import format_html
 
 from projects.admin.scoping import ScopedAdminMixin, report_service_error
 from projects.admin.writes import WritesThroughServices
-from projects.permissions import SPOT_CHECK_OBJECTORS, has_role, may_spot_check, visible_units
+from projects.permissions import (
+    SPOT_CHECK_OBJECTORS,
+    SPOT_CHECKERS,
+    has_role,
+    holds_any_role,
+    may_spot_check,
+    visible_units,
+)
 
 from ..choices import (
     SPOT_CHECK_DECISIONS,
@@ -126,16 +133,16 @@ class SpotCheckDrawAdmin(WritesThroughServices, admin.ModelAdmin):
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404(f"{opts.verbose_name} {object_id} 不存在或无权访问。")
 
+    # Every admin page asks each model's permissions for its menu: a role check on the cached
+    # memberships (no query); the draw service checks the finance bureau exactly.
     def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser or (
-            request.user.is_authenticated and may_spot_check(request.user)
-        )
+        return request.user.is_superuser or holds_any_role(request.user, SPOT_CHECKERS)
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
 
     def has_add_permission(self, request):
-        return request.user.is_authenticated and may_spot_check(request.user)
+        return holds_any_role(request.user, SPOT_CHECKERS)
 
     def has_change_permission(self, request, obj=None):
         return False
