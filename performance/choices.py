@@ -123,6 +123,10 @@ class NotificationKind(models.TextChoices):
     IMPOSSIBLE = "impossible", "预计完全不可能完成"
     POOR_GRADE = "poor_grade", "自评等级为差"
     DEVIATION = "deviation", "存在偏差需整改"
+    # 财政复核 (issue 17, spot checks)
+    SPOT_CHECK_PUBLISHED = "spot_check_published", "财政复核结果"
+    SPOT_CHECK_OBJECTED = "spot_check_objected", "复核异议"
+    SPOT_CHECK_DECIDED = "spot_check_decided", "异议裁定"
 
 
 class JobKind(models.TextChoices):
@@ -157,3 +161,47 @@ class AttachmentKind(models.TextChoices):
     REPORT = "report", "监控表（整体）"
     SCORE = "score", "指标自评"
     EVALUATION = "evaluation", "绩效自评（整体）"
+
+
+# --- 财政复核 (spot checks, issue 17) ---------------------------------------------------------
+
+
+class DrawMethod(models.TextChoices):
+    RANDOM = "random", "随机抽取"
+    RISK = "risk", "按风险规则抽取"
+    MANUAL = "manual", "人工指定"
+
+
+class RiskRule(models.TextChoices):
+    HIGH_SCORE_LOW_EXECUTION = "high_score_low_execution", "高分低执行"
+    MANY_OVERRIDES = "many_overrides", "多处调整得分"
+    DECLARED_DEVIATION = "declared_deviation", "存在偏差"
+    POOR_LAST_YEAR = "poor_last_year", "上年自评为差"
+
+
+class SpotCheckOutcome(models.TextChoices):
+    """Where a spot check stands after its review: published, objected to, or final."""
+
+    NONE = "", "未公开"
+    PUBLISHED = "published", "已公开（异议期内）"
+    OBJECTED = "objected", "异议待裁定"
+    CONFIRMED = "confirmed", "无异议，已确认"
+    UPHELD = "upheld", "维持复核结论"
+    ACCEPTED = "accepted", "采纳异议"
+    REVISED = "revised", "裁定调整"
+
+
+# The finance bureau's decisions on an objection, and the outcomes that are final.
+SPOT_CHECK_DECISIONS = (
+    SpotCheckOutcome.UPHELD,
+    SpotCheckOutcome.ACCEPTED,
+    SpotCheckOutcome.REVISED,
+)
+SPOT_CHECK_FINAL = (SpotCheckOutcome.CONFIRMED, *SPOT_CHECK_DECISIONS)
+# A spot check moves through the review states under its own names.
+SPOT_CHECK_STATUS_LABELS = {
+    Status.DRAFT: "复核中",
+    Status.SUBMITTED: "待审定",
+    Status.APPROVED: "已公开",
+    Status.RETURNED: "退回修改",
+}

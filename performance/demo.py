@@ -389,6 +389,32 @@ def _mark_approved(goal: PerformanceGoal, on: dt.date) -> None:
     )
 
 
+# 财政复核 is four-eyes (SPOT_CHECK_FOUR_EYES): a second finance reviewer approves what
+# ``finance`` re-scored. Loaded by ``manage.py load_demo`` after the fixture, which the tests
+# load without it (their counts of finance reviewers stay as they are).
+SPOT_CHECK_REVIEWER = DemoUser("finance2", "财政局绩效科科长", FINANCE_CODE, Role.FINANCE_REVIEWER)
+
+
+@transaction.atomic
+def load_demo_spot_check_reviewer() -> DemoUser:
+    """Create (or top up) the second finance reviewer; running it twice changes nothing."""
+    demo = SPOT_CHECK_REVIEWER
+    unit = Unit.objects.get(code=demo.unit_code)
+    user = get_user_model().objects.filter(username=demo.username).first()
+    if user is None:
+        accounts.user_create(
+            username=demo.username,
+            password=DEMO_PASSWORD,
+            first_name=demo.name,
+            email=f"{demo.username}@example.invalid",
+            unit=unit,
+            role=demo.role,
+        )
+    else:
+        accounts.membership_add(user=user, unit=unit, role=demo.role)
+    return demo
+
+
 @transaction.atomic
 def load_demo() -> list[DemoUser]:
     """Load (or top up) the demo data; running it twice changes nothing."""

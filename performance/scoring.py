@@ -37,6 +37,11 @@ ProjectResult(execution_rate, execution_score, category_scores, category_weights
 project_result(*, scheme, budget, executed, indicators) -> ProjectResult
     indicators: iterable of (category, weight, score) where score is a Decimal or an
     IndicatorScore (its final score is used and its over-achievement counted)
+review_result(*, scheme, budget, executed, indicators) -> ProjectResult
+    财政复核: indicators are (category, weight, unit's final score, reviewed score or None);
+    project_result over the reviewed scores where given, the unit's elsewhere
+review_difference(self_total: Decimal, review_total: Decimal) -> Decimal
+    self − review, exact (positive: the unit scored itself higher)
 grade_for(total: Decimal, scheme: Scheme) -> Grade
 unit_summary(grades: Iterable[Grade | str]) -> dict[str, int]
     {"evaluated", "excellent", "good", "fair", "poor"}
@@ -541,6 +546,28 @@ def project_result(
         over_achieved_count=over,
         indicator_count=count,
     )
+
+
+def review_result(
+    *,
+    scheme: Scheme,
+    budget: Decimal,
+    executed: Decimal,
+    indicators: Iterable[tuple[str, Decimal, Decimal | None, Decimal | None]],
+) -> ProjectResult:
+    """The 复核 (spot check) result: :func:`project_result` with each reviewed score in place of
+    the unit's. The execution score is recomputed from the same budget and execution, so it is
+    never re-scored (treasury data, not judgement)."""
+    substituted = [
+        (category, weight, reviewed if reviewed is not None else (own or ZERO))
+        for category, weight, own, reviewed in indicators
+    ]
+    return project_result(scheme=scheme, budget=budget, executed=executed, indicators=substituted)
+
+
+def review_difference(self_total: Decimal, review_total: Decimal) -> Decimal:
+    """Self minus 复核, exact (no rounding): positive means the unit scored itself higher."""
+    return _dec(self_total) - _dec(review_total)
 
 
 def grade_for(total: Decimal, scheme: Scheme) -> Grade:

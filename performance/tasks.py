@@ -133,3 +133,12 @@ def run_import(job_id: int) -> dict:
     from .services.imports import import_job
 
     return import_job(job_id=job_id)
+
+
+@shared_task(name="performance.spot_checks_finalize", acks_late=True, **RETRY)
+def spot_checks_finalize(today: str | None = None) -> int:
+    """Beat, daily: published 财政复核 results past their objection deadline without an
+    objection are confirmed (final = 复核); returns how many. A re-run confirms nothing."""
+    from .services.spot_checks import spot_checks_finalize as finalize
+
+    return finalize(today=dt.date.fromisoformat(today) if today else None)

@@ -177,6 +177,22 @@ ATTACHMENT_ZIP_MAX_UNPACKED_BYTES = int(
 ATTACHMENT_ZIP_MAX_RATIO = int(os.environ.get("ATTACHMENT_ZIP_MAX_RATIO", "100"))
 ATTACHMENT_ZIP_MAX_DEPTH = int(os.environ.get("ATTACHMENT_ZIP_MAX_DEPTH", "2"))
 
+# --- 财政复核 (spot checks) --------------------------------------------------------------------
+# Four-eyes: a spot check is approved (and published) by a 财政审核人 other than the submitter;
+# small bureaus with one reviewer set it false.
+SPOT_CHECK_FOUR_EYES = env_bool("SPOT_CHECK_FOUR_EYES", True)
+# The unit may object within this many days of publication; then the result is confirmed.
+SPOT_CHECK_OBJECTION_DAYS = int(os.environ.get("SPOT_CHECK_OBJECTION_DAYS", "15"))
+# A difference (self − 复核) at or above this many points is flagged (admin, dashboard bands).
+SPOT_CHECK_DIFFERENCE_THRESHOLD = int(os.environ.get("SPOT_CHECK_DIFFERENCE_THRESHOLD", "10"))
+# The risk rules' parameters when a draw does not give them.
+SPOT_CHECK_RISK_DEFAULTS = {
+    "high_score_low_execution": {"min_total": "90", "max_execution_rate": "60"},
+    "many_overrides": {"min_overrides": 3},
+    "declared_deviation": {},
+    "poor_last_year": {},
+}
+
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 # Background jobs' uploaded and result files (media/jobs/) are deleted by the nightly
 # housekeeping this many days after the job finished; the job row and its figures stay.

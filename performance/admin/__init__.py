@@ -37,4 +37,5 @@ from . import (  # noqa: F401
     notifications,
     schedules,
     schemes,
+    spot_checks,
 )

@@ -22,15 +22,25 @@ from ..choices import (
     AttachmentKind,
     Category,
     Direction,
+    DrawMethod,
     GoalScope,
     Grade,
     JobKind,
     JobStatus,
     Light,
+    SpotCheckOutcome,
     Status,
     TargetKind,
 )
-from ..models import Attachment, Indicator, Job, MonitoringReport, PerformanceGoal, SelfEvaluation
+from ..models import (
+    Attachment,
+    Indicator,
+    Job,
+    MonitoringReport,
+    PerformanceGoal,
+    SelfEvaluation,
+    SpotCheck,
+)
 
 
 class ApiSearchFilter(SearchFilter):
@@ -235,3 +245,22 @@ class AttachmentFilter(ScopedUnitFilterSet):
     class Meta:
         model = Attachment
         fields = ["year", "kind", "entry", "report", "score", "evaluation", "unit", "department"]
+
+
+class SpotCheckFilter(ScopedUnitFilterSet):
+    """财政复核: by year, unit, department, state, outcome, draw method, draw, difference."""
+
+    year = IdFilter(label="年度")
+    status = df.MultipleChoiceFilter(label="状态", choices=Status.choices)
+    outcome = df.MultipleChoiceFilter(label="结论", choices=SpotCheckOutcome.choices)
+    method = df.ChoiceFilter(
+        field_name="draw__method", label="抽取方式", choices=DrawMethod.choices
+    )
+    draw = IdFilter(field_name="draw__id", label="抽查记录ID")
+    min_difference = df.NumberFilter(
+        field_name="difference", lookup_expr="gte", label="最小差异（自评−复核）"
+    )
+
+    class Meta:
+        model = SpotCheck
+        fields = ["year", "unit", "department", "status", "outcome", "method", "draw"]

@@ -14,6 +14,7 @@ from .views.feeds import FiguresFeedView
 from .views.goals import GoalViewSet, IndicatorViewSet
 from .views.jobs import JobViewSet, RecomputeView
 from .views.monitoring import ReportViewSet, RoundViewSet
+from .views.spot_checks import SpotCheckViewSet
 from .views.summaries import SummaryView
 from .views.todo import TodoView
 from .views.transfers import ExportView, import_view
@@ -32,6 +33,7 @@ router.register("evaluations", EvaluationViewSet, basename="evaluation")
 router.register("schemes", SchemeViewSet, basename="scheme")
 router.register("jobs", JobViewSet, basename="job")
 router.register("attachments", AttachmentViewSet, basename="attachment")
+router.register("spot-checks", SpotCheckViewSet, basename="spot-check")
 
 v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),

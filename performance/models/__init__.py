@@ -9,6 +9,7 @@ from .monitoring import MonitoringEntry, MonitoringReport, MonitoringRound
 from .reminders import Notification, ReportingWindow
 from .review import FilledDocument, ReviewedDocument
 from .schemes import SchemeAssignment, ScoringScheme
+from .spot_checks import SpotCheck, SpotCheckDraw, SpotCheckScore
 
 __all__ = [
     "Attachment",
@@ -27,4 +28,7 @@ __all__ = [
     "SchemeAssignment",
     "ScoringScheme",
     "SelfEvaluation",
+    "SpotCheck",
+    "SpotCheckDraw",
+    "SpotCheckScore",
 ]

@@ -35,6 +35,7 @@ REMINDERS = "每日提醒扫描（到期、逾期与预警）"
 RECOMPUTE = "夜间重新计算（当年）"
 HOUSEKEEPING = "夜间清理（过期的导入预览和任务文件）"
 STALLED_JOBS = "检查停滞的后台任务（每 5 分钟）"
+SPOT_CHECKS = "每日财政复核确认（异议期届满）"
 # Earlier name of the same schedule: renamed in place (keeping an administrator's changes).
 RENAMED = {"夜间清理（过期的导入预览文件）": HOUSEKEEPING}
 SCHEDULES = {
@@ -63,6 +64,12 @@ SCHEDULES = {
         "minute": "*/5",
         "description": "将超过 JOB_STALL_SECONDS（默认 15 分钟）没有进展的排队中或运行中的后台任务"
         "标记为“已停滞”（后台进程可能已停止）；有权发起该任务的用户可在任务页面重新排队。",
+    },
+    SPOT_CHECKS: {
+        "task": "performance.spot_checks_finalize",
+        "hour": "6",
+        "description": "每天早上将异议期（SPOT_CHECK_OBJECTION_DAYS，默认 15 天）已过、单位未提出异议的"
+        "财政复核结果确认为最终结论（无异议，已确认）；重复运行不会重复确认。",
     },
 }
 

@@ -36,6 +36,8 @@ VIEW_ALL = [
     "performance.view_notification",
     "performance.view_job",
     "performance.view_attachment",
+    # 财政复核: units see their published results (the queryset hides drafts).
+    "performance.view_spotcheck",
 ]
 UNIT_EDITING = [
     "projects.add_project",
@@ -80,7 +82,13 @@ ROUNDS_AND_WINDOWS = [
     "performance.change_reportingwindow",
     "performance.delete_reportingwindow",
 ]
-FINANCE = [*REVIEWING, *ROUNDS_AND_WINDOWS]
+# 财政复核: the draw page and the spot check page (the services check the role and state).
+SPOT_CHECKS = [
+    "performance.view_spotcheckdraw",
+    "performance.add_spotcheckdraw",
+    "performance.change_spotcheck",
+]
+FINANCE = [*REVIEWING, *ROUNDS_AND_WINDOWS, *SPOT_CHECKS]
 # Users and memberships within the 管理员's units (``permissions.administered_users``): no user
 # deletion (deactivate instead, the audit keeps who did what), no groups or raw permissions.
 # Units through ``services.unit_save``; schemes only at the finance bureau (``may_manage_schemes``).

@@ -45,6 +45,10 @@ ROUND_OPENERS: tuple[str, ...] = (Role.FINANCE_REVIEWER, Role.ADMIN)
 RECOMPUTERS: tuple[str, ...] = (Role.DEPT_REVIEWER, Role.FINANCE_REVIEWER, Role.ADMIN)
 WHOLE_YEAR_RECOMPUTERS: tuple[str, ...] = (Role.FINANCE_REVIEWER, Role.ADMIN)
 UNIT_ADMINS: tuple[str, ...] = (Role.ADMIN,)
+# 财政复核 (spot checks): who draws, re-scores, approves and decides (at a finance bureau), and
+# who objects for the unit (a formal act of the unit: not a 填报人).
+SPOT_CHECKERS: tuple[str, ...] = (Role.FINANCE_REVIEWER,)
+SPOT_CHECK_OBJECTORS: tuple[str, ...] = (Role.UNIT_REVIEWER, Role.ADMIN)
 
 
 __all__ = [  # role_labels lives in scope (require_role names the roles with it)
@@ -52,6 +56,8 @@ __all__ = [  # role_labels lives in scope (require_role names the roles with it)
     "FINANCE_REVIEWERS",
     "RECOMPUTERS",
     "ROUND_OPENERS",
+    "SPOT_CHECKERS",
+    "SPOT_CHECK_OBJECTORS",
     "UNIT_ADMINS",
     "UNIT_EDITORS",
     "UNIT_STAFF",
@@ -60,6 +66,7 @@ __all__ = [  # role_labels lives in scope (require_role names the roles with it)
     "holds_any_role",
     "may_edit_unit",
     "may_open_rounds",
+    "may_spot_check",
     "require_editor",
     "role_labels",
     "users_with_roles",
@@ -107,6 +114,18 @@ def may_open_rounds(user) -> bool:
         return True
     return any(
         has_role(user, root, ROUND_OPENERS) for root in Unit.objects.filter(kind=UnitKind.FINANCE)
+    )
+
+
+def may_spot_check(user) -> bool:
+    """``SPOT_CHECKERS`` of a finance bureau: they draw and re-score spot checks (管理员 and
+    superusers maintain data but do not review). ``None`` is the system."""
+    if user is None:
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return any(
+        has_role(user, root, SPOT_CHECKERS) for root in Unit.objects.filter(kind=UnitKind.FINANCE)
     )
 
 

@@ -142,3 +142,17 @@ def test_the_command_can_leave_monitoring_out(demo):
 
     call_command("load_demo", "--no-monitoring", stdout=io.StringIO())
     assert not MonitoringRound.objects.exists()
+
+
+def test_demo_second_finance_reviewer_is_loaded_once(demo):
+    from django.contrib.auth import get_user_model
+
+    from performance.demo import load_demo_spot_check_reviewer
+    from projects.models import Membership
+
+    load_demo_spot_check_reviewer()
+    load_demo_spot_check_reviewer()
+    user = get_user_model().objects.get(username="finance2")
+    assert list(Membership.objects.filter(user=user).values_list("unit__kind", "role")) == [
+        ("finance", "finance_reviewer")
+    ]

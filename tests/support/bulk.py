@@ -29,6 +29,8 @@ from performance.models import (
     SchemeAssignment,
     ScoringScheme,
     SelfEvaluation,
+    SpotCheck,
+    SpotCheckDraw,
 )
 from projects import audit
 from projects.choices import Role
@@ -181,6 +183,25 @@ def create_many(n: int, *, actor, recipients=()) -> dict:
             size=1024,
             sha256=f"{e.pk:064d}",
             uploaded_by=actor,
+        )
+        for e in evaluations
+    )
+    draw = SpotCheckDraw.objects.create(
+        year=YEAR, method="random", seed=1, count=n, population=n, created_by=actor
+    )
+    SpotCheck.objects.bulk_create(  # 财政复核 of every evaluation, in 复核中
+        SpotCheck(
+            draw=draw,
+            evaluation=e,
+            unit=e.unit,
+            year=YEAR,
+            project=e.project,
+            scheme=scheme,
+            self_total=e.total_score,
+            self_grade=e.grade,
+            review_total=e.total_score,
+            review_grade=e.grade,
+            difference=Decimal(0),
         )
         for e in evaluations
     )

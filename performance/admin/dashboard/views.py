@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -22,6 +23,7 @@ from projects.years import FIRST_YEAR, LAST_YEAR
 
 from ...selectors.dashboard import dashboard_figures, dashboard_units, default_year
 from ...selectors.schemes import NO_SCHEME
+from ...selectors.spot_checks import BAND_LABELS, BANDS, review_difference_distribution
 from . import charts
 
 CHART_BARS = 30  # more rows than this go to the table only
@@ -117,7 +119,38 @@ def build_charts(figures: dict[str, Any]) -> dict[str, str]:
             suffix=" 项",
         ),
     }
+    if "review_differences" in figures:
+        threshold = figures["review_threshold"]
+        labels = {
+            **BAND_LABELS,
+            "five_to_threshold": f"5–<{threshold}",
+            "threshold_or_more": f"≥{threshold}",
+        }
+        built["review_differences"] = charts.stacked_chart(
+            chart_id="chart-reviews",
+            title=f"{year}年财政复核：自评与复核得分差异（按主管部门）",
+            rows=[
+                (
+                    row["department"].name,
+                    [
+                        charts.Segment(labels[band], row["bands"][band], REVIEW_BAND_COLORS[band])
+                        for band in BANDS
+                    ],
+                )
+                for row in figures["review_differences"]
+            ],
+            legend=[(labels[band], REVIEW_BAND_COLORS[band]) for band in BANDS],
+        )
     return {name: mark_safe(svg) for name, svg in built.items()}  # the builders escape every text
+
+
+# Under-rating (blue), small and middling over-rating, and at or above the threshold (red).
+REVIEW_BAND_COLORS = {
+    "below_zero": charts.LIGHT_COLORS["blue"],
+    "zero_to_five": charts.LIGHT_COLORS["green"],
+    "five_to_threshold": charts.LIGHT_COLORS["yellow"],
+    "threshold_or_more": charts.LIGHT_COLORS["red"],
+}
 
 
 def dashboard_view(request):
@@ -153,6 +186,10 @@ def dashboard_view(request):
         context.update(figures={"year": year, "years": [year], "unit": unit})
         context["unavailable"] = error.messages
         return TemplateResponse(request, "admin/performance/dashboard/index.html", context)
+    figures["review_threshold"] = settings.SPOT_CHECK_DIFFERENCE_THRESHOLD
+    figures["review_differences"] = review_difference_distribution(
+        user=request.user, year=year, unit=unit, threshold=settings.SPOT_CHECK_DIFFERENCE_THRESHOLD
+    )
     context.update(
         figures=figures,
         charts=build_charts(figures),

@@ -1,6 +1,11 @@
 from django.core.management.base import BaseCommand
 
-from performance.demo import DEMO_PASSWORD, load_demo, load_demo_monitoring
+from performance.demo import (
+    DEMO_PASSWORD,
+    load_demo,
+    load_demo_monitoring,
+    load_demo_spot_check_reviewer,
+)
 from performance.demo_workday import load_demo_workday
 
 
@@ -22,7 +27,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        users = load_demo()
+        users = [*load_demo(), load_demo_spot_check_reviewer()]
         if not options["no_workday"]:
             load_demo_workday()
             self.stdout.write("待办演示：dept027、finance、filler027 的首页各有待办事项。")

@@ -10,6 +10,8 @@ EXPORT_KINDS: dict[str, str]            kind → Chinese title
     "self_evaluation"   单位项目绩效自评表 (seed 002)
     "targets_flat"      the flat import template (re-imports unchanged)
     "unit_targets_flat" the 整体 flat layout of the target import (re-imports unchanged)
+    "spot_checks"       财政复核结果表 (the year's spot checks: self, 复核, difference, outcome,
+                        final); published ones only unless the actor is a finance reviewer
 export_table(*, actor, kind, unit, year, stream=None, data_month=None) -> ExportResult
     ``unit`` is a Unit or its code; the export covers the unit and the units below it that
     ``actor`` may see (``visible_units``; ``actor=None`` is the system). A unit the actor may
@@ -36,9 +38,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 
 from projects.models import Unit
-from projects.permissions import visible_units
+from projects.permissions import may_spot_check, visible_units
 
-from . import flat, monitoring, project_targets, self_evaluation, unit_targets
+from . import flat, monitoring, project_targets, self_evaluation, spot_checks, unit_targets
 from .html import HtmlBook, Table
 from .workbook import new_workbook
 
@@ -49,6 +51,7 @@ EXPORT_KINDS = {
     "self_evaluation": "单位项目绩效自评表",
     "targets_flat": "绩效目标导入模板",
     "unit_targets_flat": "整体绩效目标导入模板",
+    "spot_checks": "财政复核结果表",
 }
 WRITERS = {
     "project_targets": project_targets.write,
@@ -57,6 +60,7 @@ WRITERS = {
     "self_evaluation": self_evaluation.write,
     "targets_flat": flat.write,
     "unit_targets_flat": flat.write_unit,
+    "spot_checks": spot_checks.write,
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -106,6 +110,8 @@ def _write(book, *, actor, kind: str, unit: Unit | str, year, data_month: int | 
         raise ValidationError({"year": f"年度「{year}」不是数字。"}, code="invalid_year") from None
     root, units = scope_units(actor, unit)
     options = {"data_month": data_month} if kind == "monitoring" else {}
+    if kind == "spot_checks":  # drafts are the finance bureau's until published
+        options = {"published_only": actor is not None and not may_spot_check(actor)}
     writers = WRITERS[kind](book, root=root, units=units, year=year, **options)
     return kind, year, root, writers
 
@@ -140,7 +146,9 @@ def export_table(
 
 
 PRINTABLE_KINDS = {
-    k: v for k, v in EXPORT_KINDS.items() if k not in ("targets_flat", "unit_targets_flat")
+    k: v
+    for k, v in EXPORT_KINDS.items()
+    if k not in ("targets_flat", "unit_targets_flat", "spot_checks")
 }
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from projects.permissions import (
@@ -27,7 +28,13 @@ from projects.permissions import (
 )
 
 from ...choices import EDITABLE_STATUSES, RoundStatus, Status
-from ...models import MonitoringReport, PerformanceGoal, ReviewedDocument, SelfEvaluation
+from ...models import (
+    MonitoringReport,
+    PerformanceGoal,
+    ReviewedDocument,
+    SelfEvaluation,
+    SpotCheck,
+)
 from ...selectors.versions import open_version
 from ..typed_values import refuse
 
@@ -41,6 +48,8 @@ class Transition:
     """One row of the workflow: ``action`` moves ``source`` to ``target`` for ``roles``.
 
     ``name`` is what the audit trail records; ``label`` what the admin shows.
+    ``distinct_from_submitter`` is four-eyes: the actor may not be the one who submitted
+    (when ``settings.SPOT_CHECK_FOUR_EYES``; the document records ``submitted_by``).
     """
 
     action: str
@@ -49,6 +58,7 @@ class Transition:
     roles: tuple[str, ...]
     name: str
     label: str
+    distinct_from_submitter: bool = False
 
 
 # state            action    → next state      who (roles on the object's unit or above)
@@ -109,6 +119,11 @@ class DocumentKind:
     its state forbids editing, ``editors`` may change it in 草稿/已退回, ``transitions`` are its
     rows of the table, and ``frozen`` says why a document in an editable state still may not
     change — ``(message, code)`` — or ``None``.
+
+    ``after_transition`` is the dotted path of ``f(document, row, actor)``, run inside the
+    transition's transaction after the move (a spot check publishes on approve): a path, so the
+    table need not import the services that own those effects. ``notify_unit_on_return``: a
+    return tells the unit's staff (not for a spot check, which the unit must not see yet).
     """
 
     model: type[ReviewedDocument]
@@ -117,6 +132,52 @@ class DocumentKind:
     locked_hint: str = RESUBMIT_AFTER_RETURN
     editors: tuple[str, ...] = UNIT_EDITORS
     frozen: Callable[[Any], tuple[str, str] | None] = _never_frozen
+    after_transition: str = ""
+    notify_unit_on_return: bool = True
+
+
+# 财政复核 (spot checks): re-scored by a 财政审核人, approved (and so published to the unit) by
+# another one (four-eyes). 复核中 draft → 待审定 submitted → 已公开 approved; 退回 → returned.
+SPOT_CHECK_REVIEW: tuple[Transition, ...] = (
+    Transition(
+        SUBMIT, Status.DRAFT, Status.SUBMITTED, FINANCE_REVIEWERS, "spot_check_submit", "提交审定"
+    ),
+    Transition(
+        SUBMIT,
+        Status.RETURNED,
+        Status.SUBMITTED,
+        FINANCE_REVIEWERS,
+        "spot_check_resubmit",
+        "重新提交审定",
+    ),
+    Transition(
+        APPROVE,
+        Status.SUBMITTED,
+        Status.APPROVED,
+        FINANCE_REVIEWERS,
+        "spot_check_approve",
+        "审定并公开",
+        distinct_from_submitter=True,
+    ),
+    Transition(
+        RETURN,
+        Status.SUBMITTED,
+        Status.RETURNED,
+        FINANCE_REVIEWERS,
+        "spot_check_return",
+        "退回复核人",
+    ),
+)
+FOUR_EYES_REFUSAL = "复核结果须由提交人以外的财政审核人审定。"
+
+
+def four_eyes_refusal(row: Transition, document: Any, actor) -> str:
+    """Why ``actor`` may not take ``row`` on ``document`` under four-eyes; ``""`` when they may."""
+    if not row.distinct_from_submitter or actor is None or not settings.SPOT_CHECK_FOUR_EYES:
+        return ""
+    if getattr(document, "submitted_by_id", None) == actor.pk:
+        return FOUR_EYES_REFUSAL
+    return ""
 
 
 def _round_closed(report: MonitoringReport) -> tuple[str, str] | None:
@@ -137,6 +198,15 @@ DOCUMENTS: dict[type[models.Model], DocumentKind] = {
         ),
         DocumentKind(MonitoringReport, "监控表", REVIEW, frozen=_round_closed),
         DocumentKind(SelfEvaluation, "绩效自评", REVIEW),
+        DocumentKind(
+            SpotCheck,
+            "财政复核",
+            SPOT_CHECK_REVIEW,
+            locked_hint="不能修改；需要修改请由其他财政审核人退回。",
+            editors=FINANCE_REVIEWERS,
+            after_transition="performance.services.spot_checks.after_transition",
+            notify_unit_on_return=False,
+        ),
     )
 }
 
@@ -202,7 +272,7 @@ def allowed_actions(obj: Any, user) -> set[str]:
         allowed.add(EDIT)
     for action in (SUBMIT, APPROVE, RETURN, ADJUST):
         row = transition_for(obj, action)
-        if row is not None and roles & set(row.roles):
+        if row is not None and roles & set(row.roles) and not four_eyes_refusal(row, obj, user):
             allowed.add(action)
     if ADJUST in allowed:
         # List endpoints may annotate ``has_open_version`` to spare a query per approved goal.

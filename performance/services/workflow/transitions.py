@@ -19,6 +19,7 @@ from django.db import models, transaction
 from django.db.models import Max
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from projects import audit
 from projects.models import AuditAction
@@ -32,7 +33,17 @@ from ...selectors.versions import open_version, same_scope
 from .. import notifications
 from ..target_review import quality_review
 from ..typed_values import refuse
-from .table import ACTION_LABELS, ADJUST, APPROVE, RETURN, SUBMIT, Transition, transition_for
+from .table import (
+    ACTION_LABELS,
+    ADJUST,
+    APPROVE,
+    RETURN,
+    SUBMIT,
+    Transition,
+    four_eyes_refusal,
+    kind_of,
+    transition_for,
+)
 
 _WRONG_STATE = {
     SUBMIT: "只有草稿或已退回的{noun}可以提交",
@@ -89,6 +100,9 @@ def _prepare(*, obj, actor, action: str, expected_version: int | None):
             "invalid_transition",
         )
     _require(roles, row, locked)
+    refusal = four_eyes_refusal(row, locked, actor)
+    if refusal:
+        raise PermissionDenied(refusal)
     return locked, row
 
 
@@ -126,6 +140,11 @@ def _apply(
     if original is not obj:
         for name in fields:
             setattr(original, name, getattr(obj, name))
+    hook = kind_of(obj).after_transition
+    if hook:
+        import_string(hook)(obj, row, actor)
+        if original is not obj:
+            original.refresh_from_db()
     return obj, entry
 
 
@@ -134,6 +153,8 @@ def submit(*, obj, actor, comment: str = "", expected_version: int | None = None
     """草稿/已退回 → 已提交. Goals run the quality review first; its errors block submission."""
     locked, row = _prepare(obj=obj, actor=actor, action=SUBMIT, expected_version=expected_version)
     extra: dict[str, Any] = {"submitted_at": timezone.now()}
+    if hasattr(locked, "submitted_by_id"):  # documents under four-eyes record who submitted
+        extra["submitted_by_id"] = getattr(actor, "pk", None)
     if isinstance(locked, PerformanceGoal):
         findings = quality_review(goal=locked, actor=actor, save=True)
         errors = [f["message"] for f in findings if f["severity"] == "error"]
@@ -206,6 +227,8 @@ def return_(*, obj, actor, comment: str, expected_version: int | None = None):
     if not comment:
         raise _refuse("comment", "退回时必须填写退回意见，说明需要修改的内容。", "comment_required")
     locked, entry = _apply(obj=locked, original=obj, row=row, actor=actor, comment=comment)
+    if not kind_of(locked).notify_unit_on_return:
+        return locked
     label = locked._meta.model_name
     notifications.notify_many(
         recipients=notifications.unit_staff(locked.unit),

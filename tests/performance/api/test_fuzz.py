@@ -30,7 +30,13 @@ from schemathesis import checks
 from schemathesis.generation import GenerationMode
 
 from performance.choices import AttachmentKind
-from performance.models import MonitoringReport, PerformanceGoal, ScoringScheme
+from performance.models import (
+    MonitoringReport,
+    PerformanceGoal,
+    ScoringScheme,
+    SpotCheck,
+    SpotCheckDraw,
+)
 from performance.services import attachments as attachment_services
 from performance.services import evaluation as evaluation_services
 from performance.services import monitoring as monitoring_services
@@ -92,6 +98,17 @@ def real_ids(filler, finance_reviewer, evidence_storage) -> dict[str, dict[str, 
     )
     job = recompute_request(actor=finance_reviewer, year=2022, unit=project.unit)
     job.output_file.save("result.xlsx", ContentFile(b"PK\x03\x04"), save=True)
+    spot_check = SpotCheck.objects.create(  # 财政复核 of it, published (so both callers see it)
+        draw=SpotCheckDraw.objects.create(year=2022, method="manual", note="模糊测试"),
+        evaluation=evaluation,
+        unit=evaluation.unit,
+        year=2022,
+        project=project,
+        scheme=evaluation.scheme,
+        status="approved",
+        outcome="published",
+        objection_deadline=dt.date.today() + dt.timedelta(days=15),
+    )
     objects = {
         "units": project.unit,
         "projects": project,
@@ -103,6 +120,7 @@ def real_ids(filler, finance_reviewer, evidence_storage) -> dict[str, dict[str, 
         "schemes": ScoringScheme.objects.first(),
         "jobs": job,
         "attachments": attachment,
+        "spot-checks": spot_check,
     }
     return {resource: {"id": obj.pk} for resource, obj in objects.items()} | {
         "exports": {"kind": "project_targets"}

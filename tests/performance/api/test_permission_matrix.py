@@ -44,6 +44,8 @@ from performance.models import (
     PerformanceGoal,
     ScoringScheme,
     SelfEvaluation,
+    SpotCheck,
+    SpotCheckDraw,
 )
 from performance.services import attachments as attachment_services
 from performance.services import evaluation as evaluation_services
@@ -52,7 +54,7 @@ from performance.services import workflow
 from performance.services.recompute_jobs import recompute_request
 from projects.choices import Role
 from projects.models import Project, Unit
-from projects.permissions import RECOMPUTERS, UNIT_EDITORS
+from projects.permissions import RECOMPUTERS, SPOT_CHECK_OBJECTORS, SPOT_CHECKERS, UNIT_EDITORS
 from projects.services import accounts
 from tests.support.evidence_files import pdf_bytes
 from tests.support.evidence_files import upload as evidence_upload
@@ -213,6 +215,20 @@ def world(demo, finance_reviewer, filler, evidence_storage) -> World:
             files=[evidence_upload(f"{owner}.pdf", pdf_bytes(owner))],
         )
         set_status(evaluation, status)
+    # 财政复核 of each side's self-evaluation (a draft: the tests set the state they need).
+    draw = SpotCheckDraw.objects.create(year=2023, method="manual", note="权限矩阵", population=2)
+    for owner in (OWN, FOREIGN):
+        evaluation = world.get("evaluations", owner)
+        world.objects[("spot-checks", owner)] = SpotCheck.objects.create(
+            draw=draw,
+            evaluation=evaluation,
+            unit=evaluation.unit,
+            year=evaluation.year,
+            project=evaluation.project,
+            scheme=evaluation.scheme,
+            self_total=evaluation.total_score,
+            review_total=evaluation.total_score,
+        )
     world.extra[("schemes", "-")] = ScoringScheme.objects.first()
     world.extra[("monitoring-rounds", "-")] = MonitoringRound.objects.first()
     return world
@@ -372,6 +388,7 @@ DOCUMENT_MODELS = {
     "goals": PerformanceGoal,
     "monitoring-reports": MonitoringReport,
     "evaluations": SelfEvaluation,
+    "spot-checks": SpotCheck,
 }
 
 
@@ -562,6 +579,114 @@ def delete_attachment(template, method, persona, world):
             )
 
 
+def is_spot_checker(persona: Persona) -> bool:
+    """财政审核人 of the finance bureau: they draw, re-score, review and decide spot checks."""
+    return persona.unit_codes is None and bool(set(persona.roles) & set(SPOT_CHECKERS))
+
+
+def set_outcome(spot_check, status: str, outcome: str = "") -> None:
+    SpotCheck.objects.filter(pk=spot_check.pk).update(
+        status=status,
+        outcome=outcome,
+        objection_reason="矩阵异议" if outcome == "objected" else "",
+        objection_deadline=dt.date.today() + dt.timedelta(days=15) if outcome else None,
+    )
+
+
+def spot_check_read(template, method, persona, world):
+    """A spot check: its finance reviewers in any state; the unit and department once published
+    (before that it is a 404, as if it did not exist)."""
+    for owner in (OWN, FOREIGN):
+        spot_check = world.get("spot-checks", owner)
+        for state in (Status.DRAFT, Status.APPROVED):
+            yield Call(
+                method,
+                url_for(template, spot_check),
+                visible(persona, owner) and (is_spot_checker(persona) or state == Status.APPROVED),
+                owner,
+                in_path=True,
+                setup=lambda s=spot_check, state=state: set_outcome(
+                    s, state, "published" if state == Status.APPROVED else ""
+                ),
+                label=f"in state {state}",
+            )
+
+
+def spot_check_draw(template, method, persona, world):
+    data = {"year": 2023, "method": "random", "count": 1, "seed": 1}
+    yield Call(method, template, is_spot_checker(persona), data=data)
+
+
+def spot_check_distribution(template, method, persona, world):
+    yield Call(method, template, anyone(persona), data={"year": 2023})
+
+
+def spot_check_rescore(template, method, persona, world):
+    """Re-scoring: finance reviewers, while the spot check is a draft (never once published)."""
+    for owner in (OWN, FOREIGN):
+        spot_check = world.get("spot-checks", owner)
+        for state in (Status.DRAFT, Status.APPROVED):
+            yield Call(
+                method,
+                url_for(template, spot_check),
+                is_spot_checker(persona) and state == Status.DRAFT,
+                owner,
+                in_path=True,
+                data=lambda s=spot_check: {
+                    "lock_version": version(s),
+                    "scores": [],
+                    "summary": "矩阵",
+                },
+                setup=lambda s=spot_check, state=state: set_outcome(
+                    s, state, "published" if state == Status.APPROVED else ""
+                ),
+                label=f"in state {state}",
+            )
+
+
+def spot_check_object(template, method, persona, world):
+    """The unit's objection: its 单位审核人 or 管理员, to a published result only."""
+    for owner in (OWN, FOREIGN):
+        spot_check = world.get("spot-checks", owner)
+        for outcome in ("published", "objected"):
+            yield Call(
+                method,
+                url_for(template, spot_check),
+                bool(persona.roles_on(owner) & set(SPOT_CHECK_OBJECTORS))
+                and outcome == "published",
+                owner,
+                in_path=True,
+                data=lambda s=spot_check: {"lock_version": version(s), "reason": "矩阵异议"},
+                setup=lambda s=spot_check, outcome=outcome: set_outcome(
+                    s, Status.APPROVED, outcome
+                ),
+                label=f"outcome {outcome}",
+            )
+
+
+def spot_check_decide(template, method, persona, world):
+    """The decision on an objection: a finance reviewer, once there is an objection."""
+    for owner in (OWN, FOREIGN):
+        spot_check = world.get("spot-checks", owner)
+        for outcome in ("objected", "published"):
+            yield Call(
+                method,
+                url_for(template, spot_check),
+                is_spot_checker(persona) and outcome == "objected",
+                owner,
+                in_path=True,
+                data=lambda s=spot_check: {
+                    "lock_version": version(s),
+                    "decision": "upheld",
+                    "comment": "维持",
+                },
+                setup=lambda s=spot_check, outcome=outcome: set_outcome(
+                    s, Status.APPROVED, outcome
+                ),
+                label=f"outcome {outcome}",
+            )
+
+
 def open_round(template, method, persona, world):
     data = {"year": 2024, "data_month": 7, "opens_on": "2024-08-01", "deadline": "2024-08-31"}
     yield Call(method, template, persona.opens_rounds, data=data)
@@ -591,6 +716,13 @@ RULES: dict[tuple[str, str], Callable] = {
     ("delete", f"{V1}/indicators/{{id}}/"): object_edit("indicators"),
     ("post", f"{V1}/attachments/"): upload_attachment,
     ("delete", f"{V1}/attachments/{{id}}/"): delete_attachment,
+    ("get", f"{V1}/spot-checks/"): scoped_list,
+    ("get", f"{V1}/spot-checks/{{id}}/"): spot_check_read,
+    ("post", f"{V1}/spot-checks/draw/"): spot_check_draw,
+    ("get", f"{V1}/spot-checks/distribution/"): spot_check_distribution,
+    ("post", f"{V1}/spot-checks/{{id}}/re-score/"): spot_check_rescore,
+    ("post", f"{V1}/spot-checks/{{id}}/object/"): spot_check_object,
+    ("post", f"{V1}/spot-checks/{{id}}/decide/"): spot_check_decide,
 }
 for _kind in (
     "units",
@@ -618,7 +750,7 @@ for _kind, _tail in (
     RULES[("get", f"{V1}/{_kind}/{{id}}/{_tail}/")] = object_read(_kind)
 for _kind in ("goals", "indicators", "monitoring-reports", "evaluations"):
     RULES[("patch", f"{V1}/{_kind}/{{id}}/")] = object_edit(_kind)
-for _kind in ("goals", "monitoring-reports", "evaluations"):
+for _kind in ("goals", "monitoring-reports", "evaluations", "spot-checks"):
     for _action, _path in (
         (workflow.SUBMIT, "submit"),
         (workflow.APPROVE, "approve"),
@@ -638,6 +770,7 @@ LIST_UNIT = {
     f"{V1}/evaluations/": (SelfEvaluation, "unit__code"),
     f"{V1}/jobs/": (Job, "unit__code"),
     f"{V1}/attachments/": (Attachment, "unit__code"),
+    f"{V1}/spot-checks/": (SpotCheck, "unit__code"),
 }
 
 

@@ -39,6 +39,7 @@ LIST_ENDPOINTS = {
     "schemes": "/api/v1/schemes/",
     "jobs": "/api/v1/jobs/",
     "attachments": "/api/v1/attachments/",
+    "spot-checks": "/api/v1/spot-checks/",
     "goals-history": "/api/v1/goals/{goal}/history/",
     "projects-history": "/api/v1/projects/{project}/history/",
     "monitoring-reports-history": "/api/v1/monitoring-reports/{report}/history/",
@@ -51,6 +52,12 @@ FILTERED = {
     "monitoring-reports": {"department": "027", "light": "yellow", "year": YEAR},
     "evaluations": {"department": "027", "grade": "good", "year": YEAR, "ordering": "-year"},
     "projects": {"department": "027", "year": YEAR, "type": "operating", "search": "批量"},
+    "spot-checks": {
+        "department": "027",
+        "status": "draft",
+        "year": YEAR,
+        "ordering": "-difference",
+    },
 }
 SUMMARIES = {"one-unit": {"group_by": "unit", "unit": "027001"}, "every-unit": {"group_by": "unit"}}
 EXPORT_UNIT, EXPORT_YEAR = "027001", 2022
@@ -60,6 +67,7 @@ GET_ACTIONS_NOT_LISTS = {
     "units-summary": "one row of figures",
     "jobs-download": "the job's file",
     "attachments-download": "the evidence file",
+    "spot-checks-distribution": "one row per department (spot checks of one year are few)",
 }
 
 # Every key this module stores (``test_the_table_holds_exactly_this_modules_pages``).

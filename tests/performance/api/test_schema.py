@@ -339,6 +339,8 @@ def test_every_documented_operation_answers_as_documented(
         done = ok(finance.post(f"/api/v1/{path}/bulk-return/", comment, format="json"))
         assert [row["status"] for row in done["succeeded"]] == [Status.RETURNED]
         assert [(row["id"], row["code"]) for row in done["failed"]] == [(999999, "not_found")]
+    # 财政复核: a draw, a re-score, the review (four-eyes), the unit's objection, the decision.
+    spot_checks(api, finance)
 
     # Errors are documented too.
     assert api().get("/api/v1/goals/").status_code == 401
@@ -348,3 +350,63 @@ def test_every_documented_operation_answers_as_documented(
     missing = schema_validator.operations() - called
     assert not missing, f"operations never exercised: {sorted(missing)}"
     assert Indicator.objects.filter(goal_id=goal["id"]).count() == 1
+
+
+def spot_checks(api, finance) -> None:
+    """Every /spot-checks/ operation once, as the bureau's two reviewers and 305004 use them."""
+    from django.contrib.auth import get_user_model
+
+    from projects.choices import Role, UnitKind
+    from projects.services import accounts
+
+    second = api(
+        accounts.user_create(
+            username="finance2",
+            password=DEMO_PASSWORD,
+            first_name="财政局绩效科科长",
+            unit=Unit.objects.get(kind=UnitKind.FINANCE),
+            role=Role.FINANCE_REVIEWER,
+        )
+    )
+    unit_api = api(get_user_model().objects.get(username="reviewer305"))
+    url = "/api/v1/spot-checks/"
+    body = {"year": 2023, "method": "random", "count": 2, "seed": 7, "unit": "305"}
+    first, other = ok(finance.post(f"{url}draw/", body, format="json"), 201)["spot_checks"]
+    ok(finance.get(url, {"year": 2023}))
+    detail = ok(finance.get(f"{url}{first}/"))
+    row = detail["indicators"][0]
+    score = {"indicator": row["indicator"], "review_score": "0", "reason": "无合规佐证"}
+    detail = ok(
+        finance.post(
+            f"{url}{first}/re-score/",
+            {"lock_version": detail["lock_version"], "scores": [score]},
+            format="json",
+        )
+    )
+    ok(finance.post(f"{url}{first}/submit/", {}))
+    ok(second.post(f"{url}{first}/return/", {"comment": "请补充复核依据"}))
+    ok(finance.post(f"{url}{first}/submit/", {}))
+    detail = ok(second.post(f"{url}{first}/approve/", {}))
+    detail = ok(
+        unit_api.post(
+            f"{url}{first}/object/",
+            {"lock_version": detail["lock_version"], "reason": "已提供合规材料"},
+            format="json",
+        )
+    )
+    ok(
+        second.post(
+            f"{url}{first}/decide/",
+            {
+                "lock_version": detail["lock_version"],
+                "decision": "revised",
+                "comment": "部分采纳",
+                "scores": [
+                    {"indicator": row["indicator"], "decided_score": "5", "reason": "部分合规"}
+                ],
+            },
+            format="json",
+        )
+    )
+    ok(unit_api.get(f"{url}distribution/", {"year": 2023}))
+    assert other != first

@@ -56,6 +56,8 @@ from performance.models import (
     SchemeAssignment,
     ScoringScheme,
     SelfEvaluation,
+    SpotCheck,
+    SpotCheckDraw,
 )
 from performance.services import attachments as attachment_services
 from performance.services import evaluation as evaluation_services
@@ -285,6 +287,15 @@ def sees_or_404(p: Persona, owner: str | None) -> int:
     return status(owner in p.sees, 404)
 
 
+def spot_checker(p: Persona) -> bool:
+    """财政审核人 of the finance bureau: they draw spot checks (管理员 do not review)."""
+    return Role.FINANCE_REVIEWER in p.finance_roles
+
+
+def sees_draws(p: Persona) -> bool:
+    return spot_checker(p) or p.superuser
+
+
 BEAT = Rule("global", superuser_only, superuser_only, superuser_only)
 RULES: dict[str, Rule] = {
     "auth.User": Rule(
@@ -397,6 +408,29 @@ RULES: dict[str, Rule] = {
             "performance_attachment_download": sees_or_404,
         },
         needs_object=frozenset({"performance_attachment_for", "performance_attachment_download"}),
+    ),
+    # 财政复核: draws are the finance bureau's; a published spot check is its unit's to read.
+    "performance.SpotCheckDraw": Rule("global", sees_draws, spot_checker, nobody, hidden=True),
+    "performance.SpotCheck": Rule(
+        "unit",
+        staff,
+        nobody,
+        nobody,
+        rows="unit__code",
+        custom={
+            "performance_spotcheck_rescore": post_only,
+            "performance_spotcheck_object": post_only,
+            "performance_spotcheck_decide": post_only,
+            "performance_spotcheck_workflow": post_only,
+        },
+        needs_object=frozenset(
+            {
+                "performance_spotcheck_rescore",
+                "performance_spotcheck_object",
+                "performance_spotcheck_decide",
+                "performance_spotcheck_workflow",
+            }
+        ),
     ),
     "performance.Notification": Rule("personal", staff, nobody, superuser_only, rows="recipient"),
     "performance.Job": Rule(
@@ -524,6 +558,22 @@ def world(demo, dept_admin, finance_reviewer, evidence_storage) -> dict[tuple[st
             files=[evidence_upload(f"{owner}.pdf", pdf_bytes(owner))],
         )
         SelfEvaluation.objects.filter(pk=evaluation.pk).update(status=status)
+    draw = SpotCheckDraw.objects.create(
+        year=2023, method="manual", note="管理后台矩阵", population=2
+    )
+    for owner in (OWN, FOREIGN):  # 财政复核 of each side's self-evaluation, published
+        evaluation = objects[("performance.SelfEvaluation", owner)]
+        objects[("performance.SpotCheck", owner)] = SpotCheck.objects.create(
+            draw=draw,
+            evaluation=evaluation,
+            unit=evaluation.unit,
+            year=evaluation.year,
+            project=evaluation.project,
+            scheme=evaluation.scheme,
+            status="approved",
+            outcome="published",
+            objection_deadline=dt.date.today() + dt.timedelta(days=15),
+        )
     every = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
     singletons = {
         "auth.Group": Group.objects.get(name="填报人"),
@@ -544,6 +594,7 @@ def world(demo, dept_admin, finance_reviewer, evidence_storage) -> dict[tuple[st
         "performance.ScoringScheme": ScoringScheme.objects.get(is_default=True),
         "performance.MonitoringRound": MonitoringRound.objects.order_by("pk").first(),
         "performance.ReportingWindow": ReportingWindow.objects.order_by("pk").first(),
+        "performance.SpotCheckDraw": draw,
     }
     for label, obj in singletons.items():
         objects[(label, OWN)] = objects[(label, FOREIGN)] = obj

@@ -29,12 +29,13 @@ ROWS = 60
 PAGE_SIZES = (10, 50)
 MODELS = sorted(model._meta.label_lower for model in admin.site._registry)
 # A department reviewer may open the lists of his own work; the others (and memberships, which
-# only 管理员 manage) are refused (403) to him, as tests/projects/admin/test_matrix.py checks:
-# measured for the superuser only.
+# only 管理员 manage, and the finance bureau's 抽查记录) are refused (403) to him, as
+# tests/projects/admin/test_matrix.py checks: measured for the superuser only.
 SCOPED = [
     label
     for label in MODELS
-    if label.split(".")[0] in {"projects", "performance"} and label != "projects.membership"
+    if label.split(".")[0] in {"projects", "performance"}
+    and label not in ("projects.membership", "performance.spotcheckdraw")
 ]
 CASES = [("superuser", label) for label in MODELS] + [("dept_reviewer", label) for label in SCOPED]
 EXPORTS = ["performance.performancegoal", "performance.indicator"]

@@ -123,9 +123,10 @@ def test_the_page_renders_every_chart_as_svg_with_its_figures_and_the_same_table
         "chart-lights",
         "chart-scores",
         "chart-grades",
+        "chart-reviews",
         "chart-overdue",
     ]
-    assert page.count('role="img"') == 6
+    assert page.count('role="img"') == 7
     grades = page[page.index('id="chart-grades"') :]
     grades = grades[: grades.index("</svg>")]
     assert 'class="bar-value">4 个</text>' in grades and 'class="bar-value">1 个</text>' in grades
@@ -136,6 +137,7 @@ def test_the_page_renders_every_chart_as_svg_with_its_figures_and_the_same_table
     assert '<td class="num">93.97</td>' in page
     assert "没有逾期未报的单位。" in page
     assert "本年度尚无绩效监控表。" in page
+    assert "本年度尚无财政复核结果。" in page
     assert "暂无数据" in page  # the empty lights chart says so
 
 
