@@ -31,6 +31,7 @@ from projects.permissions import (
     may_spot_check,
     visible_units,
 )
+from projects.years import year_form_field
 
 from ..choices import (
     SPOT_CHECK_DECISIONS,
@@ -50,7 +51,7 @@ from .workflow import WorkflowAdminMixin
 class DrawForm(forms.Form):
     """抽取样本: the year, the method and what it needs."""
 
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    year = year_form_field()
     method = forms.ChoiceField(
         label="抽取方式", choices=DrawMethod.choices, widget=forms.RadioSelect
     )

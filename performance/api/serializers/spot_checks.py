@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from ...choices import DrawMethod, GoalScope, RiskRule, SpotCheckOutcome
 from ...models import SpotCheck, SpotCheckDraw
-from .common import ProjectBriefSerializer, UnitBriefSerializer
+from .common import ProjectBriefSerializer, UnitBriefSerializer, year_field
 
 SCORE = {"max_digits": 9, "decimal_places": 4, "coerce_to_string": True}
 DECISIONS = [
@@ -147,7 +147,7 @@ class RuleSerializer(serializers.Serializer):
 
 
 class DrawSerializer(serializers.Serializer):
-    year = serializers.IntegerField(label="年度", min_value=2000, max_value=2100)
+    year = year_field()
     method = serializers.ChoiceField(label="抽取方式", choices=DrawMethod.choices)
     unit = serializers.CharField(
         label="抽取范围",
