@@ -198,6 +198,8 @@ class SpotCheckDrawAdmin(WritesThroughServices, admin.ModelAdmin):
 class SpotCheckAdmin(WorkflowAdminMixin, ScopedAdminMixin, WritesThroughServices, admin.ModelAdmin):
     """财政复核: the list (self, 复核, difference, state, outcome) and the page of one."""
 
+    bulk_review = False  # each 审定 is a four-eyes decision on its own page
+
     change_form_template = "admin/performance/spotcheck/change_form.html"
     list_display = [
         "subject",

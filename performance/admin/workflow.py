@@ -107,10 +107,13 @@ class WorkflowAdminMixin:
     and 批量退回 on the list, for whoever holds a role of those rows of the workflow table."""
 
     workflow_actions = (workflow.SUBMIT, workflow.APPROVE, workflow.RETURN)
+    bulk_review = True  # 批量审核通过 / 批量退回 on the list
     bulk_review_template = "admin/performance/bulk_review/confirm.html"
 
     def get_actions(self, request):
         actions = super().get_actions(request)
+        if not self.bulk_review:
+            return actions
         reviewers = {
             role
             for row in workflow.transitions_of(self.model)

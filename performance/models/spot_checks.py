@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from projects.fields import RateField, ScoreField
+
 from ..choices import (
     SPOT_CHECK_DECISIONS,
     DrawMethod,
@@ -40,9 +42,7 @@ class SpotCheckDraw(models.Model):
     )
     seed = models.BigIntegerField("随机种子", null=True, blank=True)
     count = models.PositiveIntegerField("抽取数量", null=True, blank=True)
-    rate = models.DecimalField(
-        "抽取比例（%）", max_digits=5, decimal_places=2, null=True, blank=True
-    )
+    rate = RateField("抽取比例（%）", max_digits=5, decimal_places=2, null=True, blank=True)
     rules = models.JSONField("风险规则及参数", default=list, blank=True)
     scopes = models.JSONField("自评类型", default=list, blank=True)
     note = models.TextField("说明", blank=True)
@@ -136,12 +136,12 @@ class SpotCheck(ReviewedDocument):
         blank=True,
         related_name="+",
     )
-    self_total = models.DecimalField("自评得分", **SCORE)
+    self_total = ScoreField("自评得分", **SCORE)
     self_grade = models.CharField("自评等级", max_length=10, choices=Grade.choices, blank=True)
-    review_total = models.DecimalField("复核得分", **SCORE)
+    review_total = ScoreField("复核得分", **SCORE)
     review_grade = models.CharField("复核等级", max_length=10, choices=Grade.choices, blank=True)
     review_category_rates = models.JSONField("复核各类得分率", default=dict, blank=True)
-    difference = models.DecimalField("差异（自评−复核）", **SCORE)
+    difference = ScoreField("差异（自评−复核）", **SCORE)
     summary = models.TextField("复核意见", blank=True)
     published_at = models.DateTimeField("公开时间", null=True, blank=True)
     objection_deadline = models.DateField("异议截止日期", null=True, blank=True)
@@ -168,9 +168,9 @@ class SpotCheck(ReviewedDocument):
         blank=True,
         related_name="+",
     )
-    final_total = models.DecimalField("最终得分", **SCORE)
+    final_total = ScoreField("最终得分", **SCORE)
     final_grade = models.CharField("最终等级", max_length=10, choices=Grade.choices, blank=True)
-    final_difference = models.DecimalField("最终差异", **SCORE)
+    final_difference = ScoreField("最终差异", **SCORE)
 
     class Meta:
         verbose_name = "财政复核"
@@ -229,10 +229,10 @@ class SpotCheckScore(models.Model):
     indicator = models.ForeignKey(
         "performance.Indicator", verbose_name="指标", on_delete=models.PROTECT, related_name="+"
     )
-    self_score = models.DecimalField("单位自评得分", **SCORE)
-    review_score = models.DecimalField("复核得分", **SCORE)
+    self_score = ScoreField("单位自评得分", **SCORE)
+    review_score = ScoreField("复核得分", **SCORE)
     reason = models.TextField("复核理由", blank=True)
-    decided_score = models.DecimalField("裁定得分", **SCORE)
+    decided_score = ScoreField("裁定得分", **SCORE)
     decided_reason = models.TextField("裁定理由", blank=True)
 
     class Meta:

@@ -79,8 +79,11 @@ def review_actions(
     noun: str,
     detail_serializer: type[serializers.Serializer],
     approve_serializer: type[serializers.Serializer] = ApproveSerializer,
+    *,
+    bulk: bool = True,
 ) -> type:
-    """A mixin with ``submit``, ``approve`` and ``return`` calling ``services.workflow``.
+    """A mixin with ``submit``, ``approve`` and ``return`` calling ``services.workflow``, and
+    (``bulk``) ``bulk-approve`` / ``bulk-return`` calling ``workflow.review_many``.
 
     The object is looked up in the scoped queryset (another unit's object is a 404); the
     service checks role, scope and state (403 with its reason, 400 ``invalid_transition``).
@@ -136,6 +139,7 @@ def review_actions(
         def return_(self, request: Request, pk=None) -> Response:
             return self._transition(request, "return_", ReturnSerializer)
 
+    class BulkReviewActions:
         def _bulk(self, request: Request, name: str) -> Response:
             serializer = BulkReviewSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
@@ -207,4 +211,6 @@ def review_actions(
         def bulk_return(self, request: Request) -> Response:
             return self._bulk(request, workflow.RETURN)
 
-    return ReviewActions
+    if not bulk:
+        return ReviewActions
+    return type("ReviewActions", (ReviewActions, BulkReviewActions), {})

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from projects.models import Unit
 from projects.permissions import may_spot_check, visible_units
+from projects.years import is_budget_year, year_out_of_range_message
 
 from ...models import SpotCheck
 from ...selectors.spot_checks import review_difference_distribution, spot_checks_for
@@ -64,7 +65,7 @@ def _unit_or_refuse(user, code: str) -> Unit | None:
     ),
 )
 class SpotCheckViewSet(
-    review_actions("财政复核", SpotCheckDetailSerializer),
+    review_actions("财政复核", SpotCheckDetailSerializer, bulk=False),
     ApiViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -218,9 +219,9 @@ class SpotCheckViewSet(
             try:
                 year = int(year)
             except ValueError:
-                raise serializers.ValidationError({"year": ["年度必须是整数。"]}) from None
-            if not 2000 <= year <= 2100:
-                raise serializers.ValidationError({"year": ["年度须在 2000 到 2100 之间。"]})
+                year = str(year)[:20]
+            if not is_budget_year(year):
+                raise serializers.ValidationError({"year": [year_out_of_range_message(year)]})
         rows = review_difference_distribution(
             user=request.user, year=year, threshold=settings.SPOT_CHECK_DIFFERENCE_THRESHOLD
         )

@@ -758,7 +758,8 @@ for _kind in ("goals", "monitoring-reports", "evaluations", "spot-checks"):
     ):
         RULES[("post", f"{V1}/{_kind}/{{id}}/{_path}/")] = transition(_kind, _action)
     for _action, _path in ((workflow.APPROVE, "bulk-approve"), (workflow.RETURN, "bulk-return")):
-        RULES[("post", f"{V1}/{_kind}/{_path}/")] = bulk_transition(_kind, _action)
+        if _kind != "spot-checks":  # a 审定 is decided one by one (no bulk endpoints)
+            RULES[("post", f"{V1}/{_kind}/{_path}/")] = bulk_transition(_kind, _action)
 
 # Which unit a list row belongs to (by code), for the row-scope check of list endpoints.
 LIST_UNIT = {
