@@ -74,6 +74,19 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     return result
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts and ends in the site's language: a request with ``Accept-Language: en``
+    activates English for the thread (LocaleMiddleware), which would otherwise leak into the
+    next test on the same worker and turn its Chinese messages English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def demo(db):
     """The demo data set: loaded once per test database by ``django_db_setup``, restored by each

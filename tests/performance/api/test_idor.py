@@ -13,8 +13,8 @@ import datetime as dt
 import pytest
 from django.core.files.base import ContentFile
 
-from performance.choices import AttachmentKind
-from performance.models import MonitoringReport, PerformanceGoal
+from performance.choices import AttachmentKind, Status
+from performance.models import MonitoringReport, PerformanceGoal, SpotCheck, SpotCheckDraw
 from performance.services import attachments as attachment_services
 from performance.services import evaluation as evaluation_services
 from performance.services import monitoring as monitoring_services
@@ -78,7 +78,20 @@ def targets(filler, finance_reviewer, evidence_storage):
         anchor=attachment_services.Anchor(kind=AttachmentKind.EVALUATION, obj=evaluation),
         files=[upload("佐证.pdf", pdf_bytes())],
     )
+    draw = SpotCheckDraw.objects.create(year=2022, method="manual", note="越权检查", population=1)
+    spot_check = SpotCheck.objects.create(
+        draw=draw,
+        evaluation=evaluation,
+        unit=evaluation.unit,
+        year=evaluation.year,
+        project=project,
+        scheme=evaluation.scheme,
+        self_total=evaluation.total_score,
+        review_total=evaluation.total_score,
+        status=Status.APPROVED,  # published to 027001: still nobody else's business
+    )
     return {
+        "spot-checks": spot_check,
         "attachments": attachment,
         "units": project.unit,
         "projects": project,

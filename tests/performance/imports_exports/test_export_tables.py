@@ -238,6 +238,8 @@ def test_every_kind_exports_with_a_constant_number_of_queries(filler, superuser)
         return len(captured)
 
     kinds = [k for k in EXPORT_KINDS if k != "monitoring"]
+    for kind in kinds:  # the actor's memberships are read once and kept on the user
+        queries(kind)
     before = {kind: queries(kind) for kind in kinds}
     for index in range(3):  # more projects and indicators, same number of queries
         result = targets_import(

@@ -862,9 +862,34 @@ def test_each_admin_write_happens_through_an_audited_service(label, kind, client
     assert rows.exists(), f"{label} {kind}: no audit row names {actor}"
 
 
+def _spot_check():
+    """A spot check of an approved self-evaluation (the demo fixture has none)."""
+    from performance.models import SelfEvaluation, SpotCheck, SpotCheckDraw
+
+    evaluation = SelfEvaluation.objects.filter(status="approved").order_by("pk").first()
+    draw = SpotCheckDraw.objects.create(
+        year=evaluation.year, method="manual", note="只读检查", population=1
+    )
+    return SpotCheck.objects.create(
+        draw=draw,
+        evaluation=evaluation,
+        unit=evaluation.unit,
+        year=evaluation.year,
+        project=evaluation.project,
+        scheme=evaluation.scheme,
+        self_total=evaluation.total_score,
+        review_total=evaluation.total_score,
+    )
+
+
+# Admins whose model pages write nothing. 财政复核 writes only through its own pages (抽取 and the
+# 复核 page's re-score / review / objection / decision views, each a service:
+# tests/performance/admin/test_spot_checks.py), never through add/change/delete.
 READ_ONLY = {
     "auth.Group": lambda: Group.objects.order_by("pk").first(),
     "projects.AuditEntry": lambda: AuditEntry.objects.order_by("pk").first(),
+    "performance.SpotCheck": _spot_check,
+    "performance.SpotCheckDraw": lambda: _spot_check().draw,
 }
 
 
