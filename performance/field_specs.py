@@ -139,7 +139,8 @@ INDICATOR = RowSpec(
     parent="goal",
     filled=INDICATOR_FIELDS,
     computed=PARSED_FIELDS,  # by the 指标值 parser
-    reserved=("library_code",),  # the indicator library's code, for the library to come
+    # set by the indicator library's services only: the version picked and its lineage code
+    reserved=("library_code", "library_entry"),
 )
 TASK = RowSpec(name="task", parent="goal", filled=TASK_FIELDS)
 GOAL = DocumentSpec(

@@ -31,6 +31,8 @@ from .administration import (
 from .roles import (
     DEPT_REVIEWERS,
     FINANCE_REVIEWERS,
+    LIBRARY_CONFIRMERS,
+    LIBRARY_EDITORS,
     RECOMPUTERS,
     ROUND_OPENERS,
     UNIT_ADMINS,
@@ -56,6 +58,8 @@ from .scope import (
 __all__ = [
     "DEPT_REVIEWERS",
     "FINANCE_REVIEWERS",
+    "LIBRARY_CONFIRMERS",
+    "LIBRARY_EDITORS",
     "RECOMPUTERS",
     "ROUND_OPENERS",
     "UNIT_ADMINS",

@@ -21,6 +21,11 @@ set or a named check — and never writes a tuple of roles itself: a test
 | ``WHOLE_YEAR_RECOMPUTERS`` | 财政审核人, 管理员 (at the root)  | recompute every unit's year                |
 | ``UNIT_ADMINS``           | 管理员                           | maintain units, grant roles (see           |
 |                           |                                | ``administration``)                        |
+| ``LIBRARY_EDITORS``       | 填报人, 单位审核人, 主管部门审核人, | write and propose 指标库 entries of the    |
+|                           | 财政审核人, 管理员                 | owner unit (a department, the finance      |
+|                           |                                | bureau): asked on the owner, so budget     |
+|                           |                                | units' staff never hold it                 |
+| ``LIBRARY_CONFIRMERS``    | 财政审核人                        | confirm, return and retire 指标库 entries   |
 
 Superusers hold 管理员 everywhere (``roles_for``). ``user=None`` is the system (demo loader,
 scheduled tasks): the ``require_*`` checks let it pass, as ``require_role`` does.
@@ -45,11 +50,22 @@ ROUND_OPENERS: tuple[str, ...] = (Role.FINANCE_REVIEWER, Role.ADMIN)
 RECOMPUTERS: tuple[str, ...] = (Role.DEPT_REVIEWER, Role.FINANCE_REVIEWER, Role.ADMIN)
 WHOLE_YEAR_RECOMPUTERS: tuple[str, ...] = (Role.FINANCE_REVIEWER, Role.ADMIN)
 UNIT_ADMINS: tuple[str, ...] = (Role.ADMIN,)
+# The indicator library (指标库): asked on the entry's owner (a department or the finance bureau).
+LIBRARY_EDITORS: tuple[str, ...] = (
+    Role.FILLER,
+    Role.UNIT_REVIEWER,
+    Role.DEPT_REVIEWER,
+    Role.FINANCE_REVIEWER,
+    Role.ADMIN,
+)
+LIBRARY_CONFIRMERS: tuple[str, ...] = (Role.FINANCE_REVIEWER,)
 
 
 __all__ = [  # role_labels lives in scope (require_role names the roles with it)
     "DEPT_REVIEWERS",
     "FINANCE_REVIEWERS",
+    "LIBRARY_CONFIRMERS",
+    "LIBRARY_EDITORS",
     "RECOMPUTERS",
     "ROUND_OPENERS",
     "UNIT_ADMINS",

@@ -16,7 +16,13 @@ from django.core.exceptions import ValidationError
 
 from performance.choices import Status
 from performance.field_specs import REVIEW_COLUMNS
-from performance.models import MonitoringReport, PerformanceGoal, ReviewedDocument, SelfEvaluation
+from performance.models import (
+    LibraryEntry,
+    MonitoringReport,
+    PerformanceGoal,
+    ReviewedDocument,
+    SelfEvaluation,
+)
 from performance.services import workflow
 from tests.support.goal_helpers import new_goal
 
@@ -77,7 +83,7 @@ def test_every_reviewed_document_has_one_row_of_the_workflow_table():
         for model in apps.get_app_config("performance").get_models()
         if issubclass(model, ReviewedDocument)
     }
-    assert reviewed == {PerformanceGoal, MonitoringReport, SelfEvaluation}
+    assert reviewed == {PerformanceGoal, MonitoringReport, SelfEvaluation, LibraryEntry}
     assert set(workflow.DOCUMENTS) == reviewed
 
 
