@@ -8,11 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from performance.choices import LibraryStatus, NotificationKind, Status
 from performance.models import Indicator, LibraryEntry, Notification
-from performance.services import library, workflow
+from performance.services import library, target_review, workflow
 from projects.audit import history
-from projects.models import Unit
+from projects.models import Project, Unit
 
-from ...support.goal_helpers import new_goal, new_project
+from ...support.goal_helpers import GOOD_INDICATORS, new_goal, new_project
 
 pytestmark = pytest.mark.django_db
 
@@ -300,3 +300,90 @@ def test_seeding_common_entries_is_idempotent(finance_reviewer):
     assert {"预算执行率", "政府采购执行率", "结转结余率", "服务对象满意度"} <= names
     required = LibraryEntry.objects.filter(unit=root, is_required=True)
     assert set(required.values_list("level3", flat=True)) >= {"预算执行率", "结转结余率"}
+
+
+# --- 智能审核 against the entry ---------------------------------------------------------------
+
+
+def _linked_goal(filler, entry, raw_value: str, explanation: str = ""):
+    """A draft goal whose 满意度 indicator says ``raw_value`` and references ``entry``."""
+    indicators = [
+        {**row, "raw_value": raw_value, "explanation": explanation}
+        if row["level1"] == "满意度指标"
+        else row
+        for row in GOOD_INDICATORS
+    ]
+    taken = Project.objects.filter(code__startswith="41039523LIB").count()
+    project = new_project(filler, code=f"41039523LIB{taken + 1:04d}")
+    goal = new_goal(filler, project=project, indicators=indicators)
+    indicator = goal.indicators.get(level1="满意度指标")
+    library.library_link_indicators(links=[(indicator, entry)], actor=None)
+    return goal
+
+
+def _review(goal) -> dict[str, dict]:
+    return {f["code"]: f for f in target_review.review_findings(goal) if "library" in f["code"]}
+
+
+def _confirmed(dept_reviewer, finance_reviewer, **changes):
+    entry = _proposed(dept_reviewer, **changes)
+    return library.library_entry_confirm(entry=entry, actor=finance_reviewer)
+
+
+def test_an_indicator_agreeing_with_its_entry_has_no_library_findings(
+    filler, dept_reviewer, finance_reviewer
+):
+    entry = _confirmed(dept_reviewer, finance_reviewer)
+    assert _review(_linked_goal(filler, entry, "≥92%")) == {}
+
+
+def test_review_names_the_entry_when_the_unit_contradicts_it(
+    filler, dept_reviewer, finance_reviewer
+):
+    entry = _confirmed(dept_reviewer, finance_reviewer)
+    found = _review(_linked_goal(filler, entry, "≥90人"))
+    assert found["library_unit_mismatch"]["severity"] == "error"
+    assert entry.code in found["library_unit_mismatch"]["message"]
+    found = _review(_linked_goal(filler, entry, "≤10%"))
+    assert found["library_direction_mismatch"]["severity"] == "error"
+    assert "≥" in found["library_direction_mismatch"]["message"]
+    found = _review(_linked_goal(filler, entry, "满意"))
+    assert "library_direction_mismatch" in found
+
+
+def test_review_warns_about_an_unconfirmed_entry_and_errs_on_a_returned_one(
+    filler, dept_reviewer, finance_reviewer
+):
+    entry = _proposed(dept_reviewer)
+    goal = _linked_goal(filler, entry, "≥92%")
+    assert _review(goal)["library_entry_unconfirmed"]["severity"] == "warning"
+    library.library_entry_return(entry=entry, actor=finance_reviewer, comment="口径不清")
+    found = _review(goal)
+    assert found["library_entry_returned"]["severity"] == "error"
+    assert "口径不清" in found["library_entry_returned"]["message"]
+    with pytest.raises(ValidationError) as refused:
+        workflow.submit(obj=goal, actor=filler)
+    assert refused.value.code == "quality_errors"
+
+
+def test_a_qualitative_entry_without_standard_is_one_finding_naming_it(filler, dept_reviewer):
+    entry = library.library_entry_create(
+        actor=dept_reviewer,
+        owner=_unit("027"),
+        data={
+            **SATISFACTION,
+            "level3": "群众获得感",
+            "nature": "定性",
+            "reference_value": "明显提升",
+            "scoring_standard": "",
+        },
+    )
+    found = target_review.review_findings(_linked_goal(filler, entry, "明显提升"))
+    codes = [f["code"] for f in found]
+    assert "library_standard_missing" in codes
+    assert "qualitative_without_standard" not in codes  # no double report
+    assert (
+        entry.code in next(f for f in found if f["code"] == "library_standard_missing")["message"]
+    )
+    written = _linked_goal(filler, entry, "明显提升", explanation="满意率≥90%为达成")
+    assert "library_standard_missing" not in _review(written)
