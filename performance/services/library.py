@@ -442,11 +442,15 @@ def library_entry_propose(
 def library_entry_confirm(
     *, entry: LibraryEntry, actor, comment: str = "", expected_version: int | None = None
 ) -> LibraryEntry:
-    """待确认 → 已确认 (财政审核人); the previous confirmed version becomes 已由新版本取代."""
+    """待确认 → 已确认 (财政审核人); the previous confirmed version becomes 已由新版本取代.
+
+    The owner's staff hear about a confirmation by a person (not about the system's seeds)."""
     with transaction.atomic():
         confirmed = workflow.approve(
             obj=entry, actor=actor, comment=comment, expected_version=expected_version
         )
+        if actor is None:
+            return confirmed
         notifications.notify_many(
             recipients=owner_staff(confirmed.unit),
             kind=NotificationKind.LIBRARY_CONFIRMED,

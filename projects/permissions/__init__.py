@@ -52,6 +52,7 @@ from .scope import (
     require_role,
     role_labels,
     roles_for,
+    root_paths,
     visible_units,
 )
 
@@ -87,6 +88,7 @@ __all__ = [
     "require_role",
     "role_labels",
     "roles_for",
+    "root_paths",
     "users_with_roles",
     "visible_units",
 ]
