@@ -216,3 +216,30 @@ SELF_EVALUATION = DocumentSpec(
     rows=(INDICATOR_SCORE,),
     aliases=MappingProxyType({"has_deviation": "deviation_declared"}),
 )
+
+
+# --- the indicator library (指标库) -----------------------------------------------------------
+
+LIBRARY_ENTRY = DocumentSpec(
+    # the code and version are issued by the service; the owner and 共性/个性 chosen on creation
+    fixed=("code", "version", "previous", "unit", "is_common"),
+    filled=(
+        "level1",
+        "level2",
+        "level3",
+        "nature",
+        "measure_unit",
+        "reference_value",
+        "reference_weight",
+        "explanation",
+        "basis",
+        "scoring_standard",
+        "goal_scope",
+        "project_categories",
+        "function_class",
+        "is_required",
+    ),
+    # derived by the service (category and direction from 一级 and 指标性质), set on 财政批复
+    computed=("category", "direction", "search_text", "frozen_at"),
+    review=(*REVIEW_COLUMNS, "retire_reason"),
+)

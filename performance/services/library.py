@@ -129,7 +129,7 @@ def _categories(value: Any) -> int:
     return project_category_mask(codes)
 
 
-def _assign(entry: LibraryEntry, data: Mapping[str, Any]) -> dict[str, list]:
+def assign_fields(entry: LibraryEntry, data: Mapping[str, Any]) -> dict[str, list]:
     """Set the writable fields given in ``data`` on ``entry`` (readings normalised); returns
     the changes ``{field: [old, new]}``. Unknown keys are ignored by design: callers pass forms."""
     changes: dict[str, list] = {}
@@ -170,9 +170,10 @@ def _weight(value: Any) -> Decimal | None:
         raise refuse({"reference_weight": f"参考分值「{value}」不是数字。"}, "invalid") from None
 
 
-def _derive_and_check(entry: LibraryEntry) -> None:
+def derive_and_check(entry: LibraryEntry, *, clean: bool = True) -> None:
     """Derived columns (category, direction, canonical unit, search text) and the rules the
-    database cannot state, each a field-level Chinese error; then ``full_clean``."""
+    database cannot state, each a field-level Chinese error; then ``full_clean`` (``clean=False``
+    for a probe compared with a stored entry, never saved)."""
     errors: dict[str, str] = {}
     entry.category = targets.category_of(entry.level1)
     if not entry.level1:
@@ -214,7 +215,8 @@ def _derive_and_check(entry: LibraryEntry) -> None:
     if errors:
         raise refuse(errors, "invalid")
     entry.search_text = search_text(entry)
-    entry.full_clean()
+    if clean:
+        entry.full_clean()
 
 
 def reference_problem(entry: LibraryEntry) -> str:
@@ -247,6 +249,17 @@ def _require_visible(actor, unit: Unit) -> None:
 def may_edit_entries_of(user, owner: Unit) -> bool:
     """Whether ``user`` may write and propose entries owned by ``owner``."""
     return user is None or has_role(user, owner, LIBRARY_EDITORS)
+
+
+def may_write_some_entries(user) -> bool:
+    """Whether ``user`` holds a ``LIBRARY_EDITORS`` role on a department or a finance bureau
+    (the admin's 增加 button; the owner chosen is checked again by the service)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or any(
+        has_role(user, unit, LIBRARY_EDITORS)
+        for unit in Unit.objects.filter(kind__in=[UnitKind.FINANCE, UnitKind.DEPARTMENT])
+    )
 
 
 def may_confirm(user, entry: LibraryEntry) -> bool:
@@ -287,11 +300,11 @@ def library_entry_create(
     entry = LibraryEntry(unit=owner, status=LibraryStatus.DRAFT, version=1)
     if getattr(actor, "pk", None):
         entry.created_by = actor
-    _assign(entry, data)
+    assign_fields(entry, data)
     if "is_common" not in data:
         entry.is_common = owner.kind == UnitKind.FINANCE
     entry.code = _next_code(owner, common=entry.is_common)
-    _derive_and_check(entry)
+    derive_and_check(entry)
     entry.save()
     audit.record(
         obj=entry,
@@ -328,7 +341,7 @@ def library_entry_update(
             raise refuse({"reason": "直接修改已确认的指标时必须填写修改原因。"}, "comment_required")
     else:
         workflow.require_edit(locked, actor=actor, action="修改指标库指标")
-    changes = _assign(locked, data)
+    changes = assign_fields(locked, data)
     if "is_common" in changes:
         raise refuse({"is_common": "共性/个性不能修改；请新建指标。"}, "invalid")
     if locked.frozen_at is not None and set(changes) & set(MEANING_FIELDS):
@@ -339,7 +352,7 @@ def library_entry_update(
             },
             "library_frozen",
         )
-    _derive_and_check(locked)
+    derive_and_check(locked)
     changes = {
         name: [old, getattr(locked, name)]
         for name, (old, _new) in changes.items()
@@ -398,8 +411,8 @@ def library_entry_revise(
         **{name: getattr(locked, name) for name in ENTRY_FIELDS},
     )
     data = {k: v for k, v in data.items() if k != "is_common"}
-    changes = _assign(new, data)
-    _derive_and_check(new)
+    changes = assign_fields(new, data)
+    derive_and_check(new)
     new.save()
     audit.record(
         obj=new,

@@ -30,7 +30,7 @@ from schemathesis import checks
 from schemathesis.generation import GenerationMode
 
 from performance.choices import AttachmentKind
-from performance.models import MonitoringReport, PerformanceGoal, ScoringScheme
+from performance.models import LibraryEntry, MonitoringReport, PerformanceGoal, ScoringScheme
 from performance.services import attachments as attachment_services
 from performance.services import evaluation as evaluation_services
 from performance.services import monitoring as monitoring_services
@@ -103,6 +103,7 @@ def real_ids(filler, finance_reviewer, evidence_storage) -> dict[str, dict[str, 
         "schemes": ScoringScheme.objects.first(),
         "jobs": job,
         "attachments": attachment,
+        "library": LibraryEntry.objects.filter(unit__code="027", status="approved").first(),
     }
     return {resource: {"id": obj.pk} for resource, obj in objects.items()} | {
         "exports": {"kind": "project_targets"}

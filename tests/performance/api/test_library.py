@@ -103,3 +103,15 @@ def test_revise_makes_a_new_version(api, dept_reviewer):
     assert answer.status_code == 201, answer.content
     assert (answer.json()["code"], answer.json()["version"]) == (entry.code, entry.version + 1)
     assert [v["version"] for v in answer.json()["versions"]] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("zh-hans", "归口单位不存在。"), ("en", "The owner unit does not exist.")],
+)
+def test_an_unknown_or_foreign_owner_looks_missing(api, outsider_dept_reviewer, language, message):
+    client = api(outsider_dept_reviewer, HTTP_ACCEPT_LANGUAGE=language)
+    for owner in ("999", "027"):  # missing, and another department
+        answer = client.post(URL, {**NEW, "owner": owner}, format="json")
+        assert answer.status_code == 400
+        assert answer.json()["errors"]["owner"] == [message]
