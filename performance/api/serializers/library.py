@@ -8,6 +8,7 @@ from ...choices import LibraryGoalScope
 from ...models import LibraryEntry
 from ...services import workflow
 from .common import UnitBriefSerializer
+from .jobs import ImportIssueSerializer
 
 
 class LibraryEntrySerializer(serializers.ModelSerializer):
@@ -182,3 +183,37 @@ class LibraryReviseSerializer(LibraryEntryFieldsSerializer):
 class LibraryRetireSerializer(serializers.Serializer):
     reason = serializers.CharField(label="停用原因", max_length=500)
     lock_version = serializers.IntegerField(label="版本号", min_value=1, required=False)
+
+
+class LibraryImportCountsSerializer(serializers.Serializer):
+    rows = serializers.IntegerField(label="数据行数")
+    created = serializers.IntegerField(label="新增指标")
+    updated = serializers.IntegerField(label="更新指标")
+    unchanged = serializers.IntegerField(label="未变化指标")
+
+
+class LibraryImportResultSerializer(serializers.Serializer):
+    filename = serializers.CharField(label="文件名")
+    dry_run = serializers.BooleanField(label="仅校验")
+    ok = serializers.BooleanField(label="无错误")
+    committed = serializers.BooleanField(label="已写入", help_text="仅当数据已保存时为 true。")
+    summary = serializers.CharField(label="结果摘要")
+    counts = LibraryImportCountsSerializer(label="计数")
+    error_count = serializers.IntegerField(label="错误数")
+    warning_count = serializers.IntegerField(label="提示数")
+    errors = ImportIssueSerializer(many=True, label="错误", help_text="最多列出 1000 条。")
+    warnings = ImportIssueSerializer(many=True, label="提示")
+    notices = serializers.ListField(child=serializers.CharField(), label="说明")
+    job_id = serializers.IntegerField(allow_null=True, label="任务ID")
+
+
+class LibraryUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        label="导入文件",
+        help_text="101号 核心指标表（.xlsx 或 .csv）：一级指标、二级指标、三级指标、指标性质、指标值、"
+        "度量单位、权重、指标值设定依据及数据来源、评(扣)分标准。",
+    )
+    dry_run = serializers.BooleanField(
+        label="仅校验", required=False, default=False, help_text="true：只校验并报告，不写入。"
+    )
+    submit = serializers.BooleanField(label="导入后提交财政确认", required=False, default=False)

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -15,21 +22,37 @@ from projects.permissions import visible_units
 from ...models import LibraryEntry
 from ...selectors import library as library_selectors
 from ...services import library as library_services
+from ...services.exports.library import library_export
+from ...services.imports.library import library_import
 from ..filters import FILTER_BACKENDS, LibraryEntryFilter
 from ..pagination import LargeListCursorPagination
-from ..schema import CREATE, LIST, READ, WRITE, responses
+from ..parsers import FormParser, MultiPartParser
+from ..schema import (
+    CREATE,
+    ERROR_DESCRIPTIONS,
+    LIST,
+    READ,
+    WRITE,
+    ErrorSerializer,
+    ImportErrorSerializer,
+    errors,
+    responses,
+)
 from ..serializers.common import ApproveSerializer, ReturnSerializer, SubmitSerializer
 from ..serializers.library import (
     LibraryEntryCreateSerializer,
     LibraryEntryDetailSerializer,
     LibraryEntrySerializer,
     LibraryEntryUpdateSerializer,
+    LibraryImportResultSerializer,
     LibraryRetireSerializer,
     LibraryReviseSerializer,
+    LibraryUploadSerializer,
 )
 from .base import ApiViewSetMixin, history_action
 
 UNKNOWN_OWNER = _("归口单位不存在。")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIELDS = tuple(
     name for name in LibraryReviseSerializer().fields if name not in ("reason", "lock_version")
 )
@@ -209,3 +232,74 @@ class LibraryEntryViewSet(
         return self.detail_response(new, status=201)
 
     history = history_action("指标库指标")
+
+    @extend_schema(
+        summary="导入指标库（Excel）",
+        description=(
+            "上传 101号 核心指标表（multipart/form-data，字段 file；dry_run=true 只校验；"
+            "submit=true 导入后提交财政确认）。先校验全部行并一次报告所有问题（行号、列名、原因），"
+            "没有错误时才一次性写入：有指标编码的行修改该指标的草稿（未变化的行不写入），没有编码的"
+            "行新建归口单位的指标（归口单位编码列，或您唯一可维护的单位）。"
+        ),
+        request={"multipart/form-data": LibraryUploadSerializer},
+        responses={
+            200: OpenApiResponse(LibraryImportResultSerializer, description="已导入（或校验通过）"),
+            400: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="LibraryImportFailure",
+                    serializers=[ErrorSerializer, ImportErrorSerializer],
+                    resource_type_field_name=None,
+                ),
+                description=ERROR_DESCRIPTIONS[400] + " 文件有错误时未写入任何数据。",
+            ),
+            **errors(403),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        filter_backends=[],
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def import_(self, request: Request) -> Response:
+        upload = LibraryUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        file = upload.validated_data["file"]
+        outcome = library_import(
+            actor=request.user,
+            file=file,
+            filename=file.name,
+            dry_run=upload.validated_data["dry_run"],
+            submit=upload.validated_data["submit"],
+        )
+        result = outcome.as_dict()
+        if not outcome.ok:
+            body = {
+                "code": "import_errors",
+                "detail": result["summary"],
+                "errors": {"file": [issue["text"] for issue in result["errors"]]},
+                "result": result,
+            }
+            return Response(body, status=400)
+        return Response(LibraryImportResultSerializer(result).data)
+
+    @extend_schema(
+        summary="导出指标库（Excel）",
+        description=(
+            "按列表的筛选条件导出您可见的指标（101号 核心指标表的列在前，另有编码、版本、归口单位、"
+            "适用范围和状态），导出的文件可修改后重新导入。"
+        ),
+        responses={
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="xlsx 文件"),
+            **errors(400),
+        },
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def export(self, request: Request) -> HttpResponse:
+        entries = self.filter_queryset(self.get_queryset())
+        response = HttpResponse(library_export(entries=entries.iterator()), content_type=XLSX)
+        response["Content-Disposition"] = (
+            "attachment; filename*=UTF-8''%E6%8C%87%E6%A0%87%E5%BA%93.xlsx"
+        )
+        return response

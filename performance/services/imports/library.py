@@ -25,8 +25,9 @@ from django.db import transaction
 from projects.models import Unit
 from projects.permissions import LIBRARY_EDITORS, has_role, visible_units
 
-from ...choices import LIBRARY_OPEN, LibraryStatus
+from ...choices import LibraryStatus
 from ...models import LibraryEntry
+from ...selectors import library as library_selectors
 from .. import library
 from .reading import open_table, read_bytes
 from .result import ImportFileError, ImportIssue, ImportResult
@@ -181,8 +182,10 @@ def _import_row(actor, number: int, row: dict, result, seen: dict, default_owner
         data["is_common"] = common == "共性"
     code = row.get("指标编码", "")
     owner_code = row.get("归口单位编码", "")
+    version = row.get("版本", "")
+    version = int(version) if version.isdigit() else None
     key = (
-        (code,)
+        (code, version)
         if code
         else (owner_code, data.get("level1"), data.get("level2"), data.get("level3"))
     )
@@ -198,7 +201,7 @@ def _import_row(actor, number: int, row: dict, result, seen: dict, default_owner
     try:
         with transaction.atomic():
             if code:
-                _update(actor, number, code, data, result, submit)
+                _update(actor, number, code, version, data, result, submit)
             else:
                 owner = _owner(actor, owner_code, default_owner)
                 if owner is None:
@@ -229,16 +232,19 @@ def _owner(actor, code: str, default_owner) -> Unit | None:
     return visible_units(actor).filter(code=code).first()
 
 
-def _update(actor, number: int, code: str, data: dict, result, submit: bool) -> None:
-    current = (
-        LibraryEntry.objects.filter(code=code)
-        .exclude(status__in=[LibraryStatus.SUPERSEDED, LibraryStatus.RETIRED])
-        .order_by("-version")
-        .first()
+def _update(
+    actor, number: int, code: str, version: int | None, data: dict, result, submit: bool
+) -> None:
+    """A row naming an entry (the version given, else the latest): unchanged (nothing
+    written), or a change to its open version."""
+    visible = (
+        library_selectors.entries_for(actor) if actor is not None else LibraryEntry.objects.all()
     )
-    if current is None or (
-        actor is not None and not has_role(actor, current.unit, LIBRARY_EDITORS)
-    ):
+    rows = visible.filter(code=code)
+    if version is not None:
+        rows = rows.filter(version=version)
+    current = rows.order_by("-version").first()
+    if current is None:
         result.error(
             f"指标编码「{code}」不存在或不在您的管辖范围内。", "unknown_code", number, "指标编码"
         )
@@ -249,11 +255,10 @@ def _update(actor, number: int, code: str, data: dict, result, submit: bool) -> 
     )
     changes = library.assign_fields(probe, data)
     library.derive_and_check(probe, clean=False)
-    changed = {f for f in changes if getattr(probe, f) != getattr(current, f)}
-    if not changed:
+    if not {f for f in changes if getattr(probe, f) != getattr(current, f)}:
         result.counts["unchanged"] += 1
         return
-    if current.status not in LIBRARY_OPEN or current.status == LibraryStatus.SUBMITTED:
+    if current.status not in (LibraryStatus.DRAFT, LibraryStatus.RETURNED):
         result.error(
             f"指标「{code}」当前状态为“{current.get_status_display()}”，导入不能修改；"
             "已确认的指标请用“修订”生成新版本。",

@@ -619,6 +619,23 @@ def library_step(action: str, source: str, data: Callable, who: dict[str, set[st
     return calls
 
 
+def library_import(template, method, persona, world):
+    header = "一级指标,二级指标,三级指标,指标性质,指标值,度量单位,权重,指标值设定依据及数据来源,评(扣)分标准,归口单位编码"
+    for owner in (OWN, FOREIGN):
+        line = f"产出指标,数量指标,矩阵导入,≥,≥1个,个,,,,{LIBRARY_OWNER[owner]}"
+        content = f"{header}\n{line}\n".encode()
+        yield Call(
+            method,
+            template,
+            persona.name in LIBRARY_EDITS[owner],
+            owner,
+            data=lambda content=content: {
+                "file": SimpleUploadedFile("library.csv", content, content_type="text/csv")
+            },
+            multipart=True,
+        )
+
+
 V1 = "/api/v1"
 RULES: dict[tuple[str, str], Callable] = {
     ("post", f"{V1}/auth/token/"): token_login,
@@ -682,6 +699,8 @@ LIBRARY = f"{V1}/library/entries"
 RULES.update(
     {
         ("get", f"{LIBRARY}/"): library_list,
+        ("get", f"{LIBRARY}/export/"): library_list,
+        ("post", f"{LIBRARY}/import/"): library_import,
         ("get", f"{LIBRARY}/{{id}}/"): library_read,
         ("get", f"{LIBRARY}/{{id}}/history/"): library_read,
         ("post", f"{LIBRARY}/"): library_create,

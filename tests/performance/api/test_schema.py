@@ -355,6 +355,15 @@ def test_every_documented_operation_answers_as_documented(
     revised = ok(dept_api.post(f"{url}revise/", {"reason": "口径调整"}), 201)
     ok(dept_api.post(f"{library}{revised['id']}/retire/", {"reason": "暂不修订"}))
     ok(finance.post(f"{url}retire/", {"reason": "合并到共性指标"}))
+    exported = finance.get(f"{library}export/", {"owner": "027"})
+    assert exported.status_code == 200 and exported.content.startswith(b"PK")
+    ok(
+        dept_api.post(
+            f"{library}import/",
+            {"file": SimpleUploadedFile("指标库.xlsx", exported.content), "dry_run": "true"},
+            format="multipart",
+        )
+    )
 
     # Errors are documented too.
     assert api().get("/api/v1/goals/").status_code == 401

@@ -100,3 +100,13 @@ def test_a_dry_run_writes_nothing(dept_reviewer):
     )
     assert result.ok and not result.committed and result.counts["created"] == 1
     assert not LibraryEntry.objects.filter(level3=GOOD["三级指标"]).exists()
+
+
+def test_rows_of_two_versions_of_one_code_are_not_duplicates(dept_reviewer, finance_reviewer):
+    from performance.services import library
+
+    entry = LibraryEntry.objects.filter(unit__code="027", status=LibraryStatus.APPROVED).first()
+    library.library_entry_revise(entry=entry, actor=dept_reviewer, data={}, reason="修订")
+    data = library_export(entries=LibraryEntry.objects.filter(code=entry.code))
+    result = library_import(actor=dept_reviewer, file=data, filename="两个版本.xlsx")
+    assert result.ok and result.counts["unchanged"] == 2
