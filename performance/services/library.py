@@ -31,6 +31,7 @@ from projects.permissions import (
     LIBRARY_EDITORS,
     UNIT_STAFF,
     has_role,
+    holds_role_on_bureau_or_department,
     require_role,
     roles_for,
     users_with_roles,
@@ -253,13 +254,8 @@ def may_edit_entries_of(user, owner: Unit) -> bool:
 
 def may_write_some_entries(user) -> bool:
     """Whether ``user`` holds a ``LIBRARY_EDITORS`` role on a department or a finance bureau
-    (the admin's 增加 button; the owner chosen is checked again by the service)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_superuser or any(
-        has_role(user, unit, LIBRARY_EDITORS)
-        for unit in Unit.objects.filter(kind__in=[UnitKind.FINANCE, UnitKind.DEPARTMENT])
-    )
+    (the admin's 增加 button; the owner chosen is checked again by the service). No query."""
+    return holds_role_on_bureau_or_department(user, LIBRARY_EDITORS)
 
 
 def may_confirm(user, entry: LibraryEntry) -> bool:

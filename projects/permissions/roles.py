@@ -74,6 +74,7 @@ __all__ = [  # role_labels lives in scope (require_role names the roles with it)
     "WHOLE_YEAR_RECOMPUTERS",
     "RoleHolders",
     "holds_any_role",
+    "holds_role_on_bureau_or_department",
     "may_edit_unit",
     "may_open_rounds",
     "require_editor",
@@ -113,6 +114,21 @@ def holds_any_role(user, roles: Iterable[str]) -> bool:
     if user.is_superuser and Role.ADMIN in wanted:
         return True
     return any(role in wanted for _path, role in _membership_paths(user))
+
+
+def holds_role_on_bureau_or_department(user, roles: Iterable[str]) -> bool:
+    """Whether an active ``user`` holds one of ``roles`` on a finance bureau or a department (a
+    superuser holds 管理员): the indicator library's writers. No query: a department's parent is
+    always the bureau (``Unit.clean``), so their paths are the ones with at most two codes."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    wanted = set(roles)
+    if user.is_superuser and Role.ADMIN in wanted:
+        return True
+    return any(
+        role in wanted and len([c for c in path.split("/") if c]) <= 2
+        for path, role in _membership_paths(user)
+    )
 
 
 def may_open_rounds(user) -> bool:
