@@ -127,6 +127,8 @@ class NotificationKind(models.TextChoices):
     SPOT_CHECK_PUBLISHED = "spot_check_published", "财政复核结果"
     SPOT_CHECK_OBJECTED = "spot_check_objected", "复核异议"
     SPOT_CHECK_DECIDED = "spot_check_decided", "异议裁定"
+    LIBRARY_PROPOSED = "library_proposed", "指标待确认"
+    LIBRARY_CONFIRMED = "library_confirmed", "指标已确认"
 
 
 class JobKind(models.TextChoices):
@@ -205,3 +207,46 @@ SPOT_CHECK_STATUS_LABELS = {
     Status.APPROVED: "已公开",
     Status.RETURNED: "退回修改",
 }
+
+
+# --- indicator library (指标库, issue 16) -------------------------------------------------
+
+
+class Nature(models.TextChoices):
+    """指标性质 of a library entry (101号: ≥ ≤ ＝ 定性); the direction follows from it."""
+
+    GE = ">=", "≥"
+    LE = "<=", "≤"
+    EQ = "=", "＝"
+    QUALITATIVE = "qualitative", "定性"
+
+
+# 指标性质 → 指标方向 (domain §4: ≥ and ＝ score as 正向, ≤ as 反向).
+NATURE_DIRECTION = {
+    Nature.GE: Direction.POSITIVE,
+    Nature.EQ: Direction.POSITIVE,
+    Nature.LE: Direction.NEGATIVE,
+    Nature.QUALITATIVE: Direction.QUALITATIVE,
+}
+
+
+class LibraryStatus(models.TextChoices):
+    """States of a library entry: the shared review codes where they mean the same, plus 停用."""
+
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "待确认"
+    APPROVED = "approved", "已确认"
+    RETURNED = "returned", "已退回"
+    SUPERSEDED = "superseded", "已由新版本取代"
+    RETIRED = "retired", "已停用"
+
+
+# A goal may reference (引用) these; an open version is being written or reviewed.
+LIBRARY_PICKABLE = (LibraryStatus.APPROVED,)
+LIBRARY_OPEN = (LibraryStatus.DRAFT, LibraryStatus.SUBMITTED, LibraryStatus.RETURNED)
+
+
+class LibraryGoalScope(models.TextChoices):
+    PROJECT = "project", "项目绩效目标"
+    UNIT = "unit", "部门（单位）整体绩效目标"
+    BOTH = "both", "通用"

@@ -427,8 +427,61 @@ def load_demo() -> list[DemoUser]:
     load_027001(units)
     load_305004(units, schemes)
     load_305004_self_evaluations(units)
+    load_library(units)
     load_windows()
     return users
+
+
+# The demo's department proposal the finance reviewer finds waiting (待确认).
+DEMO_PROPOSAL = {
+    "level1": "产出指标",
+    "level2": "时效指标",
+    "level3": "社保经办窗口业务办结率",
+    "nature": "≥",
+    "measure_unit": "%",
+    "reference_value": "≥98%",
+    "explanation": "当期按时办结的窗口业务件数/受理件数×100%",
+    "basis": "社保经办窗口业务台账",
+    "scoring_standard": "达到目标值的得满分；每低1个百分点扣该项分值的10%。",
+}
+
+
+def load_library(units: dict[str, Unit]) -> None:
+    """The indicator library: the shipped 共性 entries under the finance bureau, 027's published
+    indicators as its confirmed 个性 entries, the demo goals of 027001 linked to them by (一级,
+    三级) without changing what they say (golden exports stay as published), the approved goals'
+    entries frozen, and dept027's proposal waiting for the finance bureau."""
+    from .models import Indicator, LibraryEntry
+    from .services import library
+
+    finance, department = units[FINANCE_CODE], units["027"]
+    library.library_seed_common(finance=finance)
+    known = set(department.library_entries.values_list("level3", flat=True))
+    for row in _read_csv("027_library.csv"):
+        data = library.seed_row_data(row)
+        if data["level3"] not in known:
+            library.library_entry_create(actor=None, owner=department, data=data, confirm=True)
+    entries = {}
+    for entry in LibraryEntry.objects.filter(
+        unit__in=[finance, department], status="approved"
+    ).order_by("-is_common"):  # a department's own entry wins over a 共性 one of that name
+        for scope in (GoalScope.PROJECT, GoalScope.UNIT):
+            if entry.goal_scope in ("both", scope):
+                entries[(scope, entry.level1, entry.level3)] = entry
+    links = []
+    for indicator in Indicator.objects.filter(
+        goal__unit=units["027001"], library_entry__isnull=True
+    ).select_related("goal"):
+        entry = entries.get((indicator.goal.scope, indicator.level1, indicator.level3))
+        if entry is not None:
+            links.append((indicator, entry))
+    library.library_link_indicators(links=links, actor=None)
+    for goal in PerformanceGoal.objects.filter(
+        unit=units["027001"], status=Status.APPROVED, indicators__library_entry__isnull=False
+    ).distinct():
+        library.library_entries_freeze(goal=goal, actor=None)
+    if not department.library_entries.filter(level3=DEMO_PROPOSAL["level3"]).exists():
+        library.library_entry_create(actor=None, owner=department, data=DEMO_PROPOSAL, propose=True)
 
 
 # Reporting windows as the finance bureau would set them. In the demo 027001's 2022 projects

@@ -139,7 +139,8 @@ INDICATOR = RowSpec(
     parent="goal",
     filled=INDICATOR_FIELDS,
     computed=PARSED_FIELDS,  # by the 指标值 parser
-    reserved=("library_code",),  # the indicator library's code, for the library to come
+    # set by the indicator library's services only: the version picked and its lineage code
+    reserved=("library_code", "library_entry"),
 )
 TASK = RowSpec(name="task", parent="goal", filled=TASK_FIELDS)
 GOAL = DocumentSpec(
@@ -214,4 +215,31 @@ SELF_EVALUATION = DocumentSpec(
     review=(*REVIEW_COLUMNS, "computed_at"),
     rows=(INDICATOR_SCORE,),
     aliases=MappingProxyType({"has_deviation": "deviation_declared"}),
+)
+
+
+# --- the indicator library (指标库) -----------------------------------------------------------
+
+LIBRARY_ENTRY = DocumentSpec(
+    # the code and version are issued by the service; the owner and 共性/个性 chosen on creation
+    fixed=("code", "version", "previous", "unit", "is_common"),
+    filled=(
+        "level1",
+        "level2",
+        "level3",
+        "nature",
+        "measure_unit",
+        "reference_value",
+        "reference_weight",
+        "explanation",
+        "basis",
+        "scoring_standard",
+        "goal_scope",
+        "project_categories",
+        "function_class",
+        "is_required",
+    ),
+    # derived by the service (category and direction from 一级 and 指标性质), set on 财政批复
+    computed=("category", "direction", "search_text", "frozen_at"),
+    review=(*REVIEW_COLUMNS, "retire_reason"),
 )

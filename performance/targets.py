@@ -405,6 +405,17 @@ def to_canonical(value: Decimal, unit: str) -> tuple[Decimal, str]:
     return _scaled(_decimal(value), factor), canonical
 
 
+def canonical_unit(unit: str | None) -> str | None:
+    """The canonical spelling of a unit the parser knows (元 → 万元, 万人 → 人, ‰ → %), or
+    ``None`` for a unit it cannot read (the indicator library refuses those)."""
+    text = _normalize(unit or "").strip()
+    if text in _SCALES:
+        return "万元"
+    if text in _UNIT_TABLE:
+        return _UNIT_TABLE[text][0]
+    return None
+
+
 @lru_cache(maxsize=4096)  # a handful of 一级 spellings, read for every row of an import
 def category_of(level1: str | None) -> str:
     """Scoring category of a 一级 name, loosely spelt ("产出指标", "产出", "成本指标（一级）")."""

@@ -380,6 +380,7 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "projects.choices.UnitKind",
         "RoleEnum": "projects.choices.Role",
         "AttachmentKindEnum": "performance.choices.AttachmentKind",
+        "LibraryStatusEnum": "performance.choices.LibraryStatus",
     },
 }
 

@@ -33,6 +33,7 @@ from . import (  # noqa: F401
     evidence,
     goals,
     jobs,
+    library,
     monitoring,
     notifications,
     schedules,

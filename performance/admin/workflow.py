@@ -72,7 +72,8 @@ def _change_summary(model, changes: dict[str, Any]) -> list[str]:
         if isinstance(value, list) and len(value) == 2:
             old, new = value
             if key == "status":
-                old, new = Status(old).label if old else old, Status(new).label if new else new
+                labels = dict(model._meta.get_field("status").choices)  # each kind's own states
+                old, new = labels.get(old, old), labels.get(new, new)
             if _short(old) == _short(new):
                 continue
             lines.append(f"{_label(model, key)}：{_short(old)} → {_short(new)}")

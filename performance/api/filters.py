@@ -27,6 +27,8 @@ from ..choices import (
     Grade,
     JobKind,
     JobStatus,
+    LibraryGoalScope,
+    LibraryStatus,
     Light,
     SpotCheckOutcome,
     Status,
@@ -36,6 +38,7 @@ from ..models import (
     Attachment,
     Indicator,
     Job,
+    LibraryEntry,
     MonitoringReport,
     PerformanceGoal,
     SelfEvaluation,
@@ -264,3 +267,22 @@ class SpotCheckFilter(ScopedUnitFilterSet):
     class Meta:
         model = SpotCheck
         fields = ["year", "unit", "department", "status", "outcome", "method", "draw"]
+
+
+class LibraryEntryFilter(df.FilterSet):
+    """The indicator library's list: by level, state, 共性/个性, owner and applicability."""
+
+    level1 = df.CharFilter(label="一级指标")
+    level2 = df.CharFilter(label="二级指标")
+    code = df.CharFilter(label="指标编码")
+    status = df.MultipleChoiceFilter(label="状态", choices=LibraryStatus.choices)
+    is_common = df.BooleanFilter(label="共性指标")
+    goal_scope = df.ChoiceFilter(label="适用目标", choices=LibraryGoalScope.choices)
+    owner = df.CharFilter(field_name="unit__code", label="归口单位编码")
+    function_class = df.CharFilter(
+        field_name="function_class", lookup_expr="startswith", label="支出功能分类（前缀）"
+    )
+
+    class Meta:
+        model = LibraryEntry
+        fields: list[str] = []

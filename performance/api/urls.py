@@ -13,6 +13,7 @@ from .views.evaluations import EvaluationViewSet, SchemeViewSet
 from .views.feeds import FiguresFeedView
 from .views.goals import GoalViewSet, IndicatorViewSet
 from .views.jobs import JobViewSet, RecomputeView
+from .views.library import LibraryEntryViewSet
 from .views.monitoring import ReportViewSet, RoundViewSet
 from .views.spot_checks import SpotCheckViewSet
 from .views.summaries import SummaryView
@@ -34,6 +35,7 @@ router.register("schemes", SchemeViewSet, basename="scheme")
 router.register("jobs", JobViewSet, basename="job")
 router.register("attachments", AttachmentViewSet, basename="attachment")
 router.register("spot-checks", SpotCheckViewSet, basename="spot-check")
+router.register("library/entries", LibraryEntryViewSet, basename="library-entry")
 
 v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),

@@ -5,6 +5,7 @@ from .attachments import Attachment
 from .evaluation import IndicatorEvaluation, SelfEvaluation
 from .goals import GoalTask, Indicator, PerformanceGoal
 from .jobs import Job
+from .library import LibraryEntry
 from .monitoring import MonitoringEntry, MonitoringReport, MonitoringRound
 from .reminders import Notification, ReportingWindow
 from .review import FilledDocument, ReviewedDocument
@@ -18,6 +19,7 @@ __all__ = [
     "Indicator",
     "IndicatorEvaluation",
     "Job",
+    "LibraryEntry",
     "MonitoringEntry",
     "MonitoringReport",
     "MonitoringRound",

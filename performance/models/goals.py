@@ -203,7 +203,20 @@ class Indicator(models.Model):
     order = models.PositiveIntegerField("排序", default=0)
     findings = models.JSONField("解析提示", default=list, blank=True)
     library_code = models.CharField(
-        "指标库编码", max_length=50, blank=True, help_text="引用指标库指标时填写（预留）。"
+        "指标库编码",
+        max_length=50,
+        blank=True,
+        help_text="引用指标库时自动填写：跨版本不变的指标编码。",
+    )
+    # The library version this indicator was picked from (goals keep the version they referenced).
+    library_entry = models.ForeignKey(
+        "performance.LibraryEntry",
+        verbose_name="指标库指标（版本）",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="indicators",
+        db_index=False,
     )
     lock_version = models.PositiveIntegerField("修改版本号", default=1, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -223,7 +236,14 @@ class Indicator(models.Model):
                 name="indicator_operator_valid",
             ),
         ]
-        indexes = [models.Index(fields=["goal", "order"], name="indicator_goal_order")]
+        indexes = [
+            models.Index(fields=["goal", "order"], name="indicator_goal_order"),
+            models.Index(
+                fields=["library_entry"],
+                condition=Q(library_entry__isnull=False),
+                name="indicator_library_entry",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.level1} / {self.level2 or '—'} / {self.level3}"

@@ -226,7 +226,7 @@ INDICATOR = Record(
             " jsonb_array_elements({t}.\"findings\") f WHERE f.value->>'severity' = 'error'))",
             lambda row: row.needs_attention,
         ),
-        *_cols("library_code lock_version updated_at"),
+        *_cols("library_code library_entry lock_version updated_at"),
     ),
 )
 TASK = Record(GoalTask, _cols("id order name content"))

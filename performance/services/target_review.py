@@ -18,6 +18,16 @@ warnings  satisfaction_missing, too_few_indicators (fewer than 3 三级), overal
           under 时效…), level3_generic (a 三级 that is only a category name, 社会效益),
           the parser's warnings (二级 blank or misspelt, 不低于上年 not yet resolvable, …)
 
+Indicators picked from the indicator library (指标库) are checked against their entry, each
+finding naming it ("指标库指标 027-0007「参保人员满意度」（v2）"):
+errors    library_unit_mismatch (the value's unit ≠ the entry's 度量单位),
+          library_direction_mismatch (≤ typed under a ≥ entry; a number under a 定性 one …),
+          library_entry_returned (the finance bureau returned the entry)
+warnings  library_unit_missing, library_entry_unconfirmed (not yet confirmed by finance),
+          library_entry_outdated / library_entry_retired (draft and returned goals only),
+          library_standard_missing (定性 entry without 评(扣)分标准 and no 指标值说明; replaces
+          qualitative_without_standard for that indicator)
+
 Unit-overall goals use their own framework (投入管理 / 产出 / 效益 / 满意度): 成本 is not
 demanded there, the scheme's category weights do not apply, and set weights must total 100;
 each 三级 the scheme's ``unit_required_indicators`` names (预算执行率 …) must be there
@@ -43,7 +53,17 @@ from projects.permissions import roles_for
 from projects.selectors import adjusted_budget
 
 from .. import scoring, targets
-from ..choices import Category, GoalScope, Severity, TargetKind
+from ..choices import (
+    EDITABLE_STATUSES,
+    LIBRARY_OPEN,
+    Category,
+    Direction,
+    GoalScope,
+    LibraryStatus,
+    Nature,
+    Severity,
+    TargetKind,
+)
 from ..models import Indicator, PerformanceGoal
 from ..selectors.schemes import scheme_for_unit
 
@@ -190,6 +210,108 @@ def _weights(goal: PerformanceGoal, indicators: list[Indicator]) -> list[dict]:
     ]
 
 
+def _library_findings(goal: PerformanceGoal, indicator: Indicator) -> list[dict]:
+    """The indicator against the library entry it was picked from (none when unlinked)."""
+    entry = indicator.library_entry
+    if entry is None:
+        return []
+    name = f"{_name(indicator)}（{entry.label}）"
+    found = []
+    if entry.status == LibraryStatus.RETURNED:
+        found.append(
+            _finding(
+                "library_entry_returned",
+                ERROR,
+                f"{name}已被财政退回：{entry.last_comment or '请修改后重新提交确认'}。",
+                indicator,
+                "library_entry",
+            )
+        )
+    elif entry.status in LIBRARY_OPEN:
+        found.append(
+            _finding(
+                "library_entry_unconfirmed",
+                WARNING,
+                f"{name}尚未经财政确认；财政批复前须先确认该指标。",
+                indicator,
+                "library_entry",
+            )
+        )
+    elif goal.status in EDITABLE_STATUSES and entry.status == LibraryStatus.SUPERSEDED:
+        found.append(
+            _finding(
+                "library_entry_outdated",
+                WARNING,
+                f"{name}已有新版本，可“更新为最新版本”。",
+                indicator,
+                "library_entry",
+            )
+        )
+    elif goal.status in EDITABLE_STATUSES and entry.status == LibraryStatus.RETIRED:
+        found.append(
+            _finding(
+                "library_entry_retired",
+                WARNING,
+                f"{name}已停用（{entry.retire_reason}），请改用其他指标。",
+                indicator,
+                "library_entry",
+            )
+        )
+    typed = (indicator.raw_value or "").strip()
+    unreadable = any(f.get("severity") == ERROR for f in indicator.findings or [])
+    if typed and not unreadable:
+        if indicator.direction != entry.direction:
+            wanted = Nature(entry.nature).label if entry.nature else entry.get_direction_display()
+            found.append(
+                _finding(
+                    "library_direction_mismatch",
+                    ERROR,
+                    f"{name}的指标值「{typed}」是{Direction(indicator.direction).label}，"
+                    f"与指标库的指标性质“{wanted}”不一致。",
+                    indicator,
+                    "raw_value",
+                )
+            )
+        elif entry.measure_unit and indicator.kind == TargetKind.QUANTITATIVE:
+            if not indicator.target_unit:
+                found.append(
+                    _finding(
+                        "library_unit_missing",
+                        WARNING,
+                        f"{name}的指标值「{typed}」没有单位；指标库的度量单位为“{entry.measure_unit}”。",
+                        indicator,
+                        "raw_value",
+                    )
+                )
+            elif indicator.target_unit != entry.measure_unit:
+                found.append(
+                    _finding(
+                        "library_unit_mismatch",
+                        ERROR,
+                        f"{name}的指标值「{typed}」单位为“{indicator.target_unit}”，"
+                        f"与指标库的度量单位“{entry.measure_unit}”不一致。",
+                        indicator,
+                        "raw_value",
+                    )
+                )
+    if (
+        entry.nature == Nature.QUALITATIVE
+        and not (entry.scoring_standard or "").strip()
+        and not (indicator.explanation or "").strip()
+    ):
+        found.append(
+            _finding(
+                "library_standard_missing",
+                WARNING,
+                f"{name}是定性指标，指标库未给出评(扣)分标准，指标值说明也未填写；"
+                "请写明达成、部分达成、未达成的判断标准。",
+                indicator,
+                "explanation",
+            )
+        )
+    return found
+
+
 def _indicator_findings(indicator: Indicator) -> list[dict]:
     found = [
         _finding(
@@ -202,8 +324,13 @@ def _indicator_findings(indicator: Indicator) -> list[dict]:
         for f in indicator.findings or []
     ]
     unreadable = any(f["severity"] == ERROR for f in found)
+    library_standard = indicator.library_entry_id is not None and (
+        indicator.library_entry.nature == Nature.QUALITATIVE
+        and not (indicator.library_entry.scoring_standard or "").strip()
+    )
     if (
         not unreadable
+        and not library_standard  # library_standard_missing says it, naming the entry
         and indicator.kind == TargetKind.QUALITATIVE
         and (indicator.raw_value or "").strip()
         and not (indicator.explanation or "").strip()
@@ -361,14 +488,14 @@ def _generic(indicators: list[Indicator]) -> list[dict]:
 
 def review_findings(goal: PerformanceGoal) -> list[dict]:
     """The findings for ``goal`` as it is now, errors first; reads only, writes nothing."""
-    indicators = list(goal.indicators.order_by("order", "id"))
+    indicators = list(goal.indicators.select_related("library_entry").order_by("order", "id"))
     found = (
         _structure(goal, indicators)
         + _required_inputs(goal, indicators)
         + _weights(goal, indicators)
     )
     for indicator in indicators:
-        found += _indicator_findings(indicator)
+        found += _indicator_findings(indicator) + _library_findings(goal, indicator)
     found += (
         _cost_ceiling(goal, indicators)
         + _duplicates(indicators)

@@ -31,6 +31,8 @@ from .administration import (
 from .roles import (
     DEPT_REVIEWERS,
     FINANCE_REVIEWERS,
+    LIBRARY_CONFIRMERS,
+    LIBRARY_EDITORS,
     RECOMPUTERS,
     ROUND_OPENERS,
     SPOT_CHECK_OBJECTORS,
@@ -41,6 +43,7 @@ from .roles import (
     WHOLE_YEAR_RECOMPUTERS,
     RoleHolders,
     holds_any_role,
+    holds_role_on_bureau_or_department,
     may_edit_unit,
     may_open_rounds,
     may_spot_check,
@@ -53,12 +56,15 @@ from .scope import (
     require_role,
     role_labels,
     roles_for,
+    root_paths,
     visible_units,
 )
 
 __all__ = [
     "DEPT_REVIEWERS",
     "FINANCE_REVIEWERS",
+    "LIBRARY_CONFIRMERS",
+    "LIBRARY_EDITORS",
     "RECOMPUTERS",
     "ROUND_OPENERS",
     "SPOT_CHECKERS",
@@ -74,6 +80,7 @@ __all__ = [
     "grant_refusal",
     "has_role",
     "holds_any_role",
+    "holds_role_on_bureau_or_department",
     "is_administrator",
     "is_finance_admin",
     "may_administer_user",
@@ -89,6 +96,7 @@ __all__ = [
     "require_role",
     "role_labels",
     "roles_for",
+    "root_paths",
     "users_with_roles",
     "visible_units",
 ]

@@ -38,6 +38,7 @@ VIEW_ALL = [
     "performance.view_attachment",
     # 财政复核: units see their published results (the queryset hides drafts).
     "performance.view_spotcheck",
+    "performance.view_libraryentry",
 ]
 UNIT_EDITING = [
     "projects.add_project",
@@ -65,8 +66,13 @@ UNIT_EDITING = [
     # Evidence: the services further require the document to be editable (draft/returned).
     "performance.add_attachment",
     "performance.delete_attachment",
+    # 指标库: the admin further requires a LIBRARY_EDITORS role on a department or the bureau.
+    "performance.add_libraryentry",
+    "performance.change_libraryentry",
 ]
 REVIEWING = [
+    "performance.add_libraryentry",
+    "performance.change_libraryentry",
     "performance.change_performancegoal",
     "performance.change_monitoringreport",
     "performance.change_selfevaluation",

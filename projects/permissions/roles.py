@@ -21,6 +21,11 @@ set or a named check — and never writes a tuple of roles itself: a test
 | ``WHOLE_YEAR_RECOMPUTERS`` | 财政审核人, 管理员 (at the root)  | recompute every unit's year                |
 | ``UNIT_ADMINS``           | 管理员                           | maintain units, grant roles (see           |
 |                           |                                | ``administration``)                        |
+| ``LIBRARY_EDITORS``       | 填报人, 单位审核人, 主管部门审核人, | write and propose 指标库 entries of the    |
+|                           | 财政审核人, 管理员                 | owner unit (a department, the finance      |
+|                           |                                | bureau): asked on the owner, so budget     |
+|                           |                                | units' staff never hold it                 |
+| ``LIBRARY_CONFIRMERS``    | 财政审核人                        | confirm, return and retire 指标库 entries   |
 
 Superusers hold 管理员 everywhere (``roles_for``). ``user=None`` is the system (demo loader,
 scheduled tasks): the ``require_*`` checks let it pass, as ``require_role`` does.
@@ -49,11 +54,22 @@ UNIT_ADMINS: tuple[str, ...] = (Role.ADMIN,)
 # who objects for the unit (a formal act of the unit: not a 填报人).
 SPOT_CHECKERS: tuple[str, ...] = (Role.FINANCE_REVIEWER,)
 SPOT_CHECK_OBJECTORS: tuple[str, ...] = (Role.UNIT_REVIEWER, Role.ADMIN)
+# The indicator library (指标库): asked on the entry's owner (a department or the finance bureau).
+LIBRARY_EDITORS: tuple[str, ...] = (
+    Role.FILLER,
+    Role.UNIT_REVIEWER,
+    Role.DEPT_REVIEWER,
+    Role.FINANCE_REVIEWER,
+    Role.ADMIN,
+)
+LIBRARY_CONFIRMERS: tuple[str, ...] = (Role.FINANCE_REVIEWER,)
 
 
 __all__ = [  # role_labels lives in scope (require_role names the roles with it)
     "DEPT_REVIEWERS",
     "FINANCE_REVIEWERS",
+    "LIBRARY_CONFIRMERS",
+    "LIBRARY_EDITORS",
     "RECOMPUTERS",
     "ROUND_OPENERS",
     "SPOT_CHECKERS",
@@ -64,6 +80,7 @@ __all__ = [  # role_labels lives in scope (require_role names the roles with it)
     "WHOLE_YEAR_RECOMPUTERS",
     "RoleHolders",
     "holds_any_role",
+    "holds_role_on_bureau_or_department",
     "may_edit_unit",
     "may_open_rounds",
     "may_spot_check",
@@ -104,6 +121,21 @@ def holds_any_role(user, roles: Iterable[str]) -> bool:
     if user.is_superuser and Role.ADMIN in wanted:
         return True
     return any(role in wanted for _path, role in _membership_paths(user))
+
+
+def holds_role_on_bureau_or_department(user, roles: Iterable[str]) -> bool:
+    """Whether an active ``user`` holds one of ``roles`` on a finance bureau or a department (a
+    superuser holds 管理员): the indicator library's writers. No query: a department's parent is
+    always the bureau (``Unit.clean``), so their paths are the ones with at most two codes."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    wanted = set(roles)
+    if user.is_superuser and Role.ADMIN in wanted:
+        return True
+    return any(
+        role in wanted and len([c for c in path.split("/") if c]) <= 2
+        for path, role in _membership_paths(user)
+    )
 
 
 def may_open_rounds(user) -> bool:

@@ -39,6 +39,14 @@ def visible_units(user) -> QuerySet[Unit]:
     return Unit.objects.filter(condition)
 
 
+def root_paths(user) -> set[str]:
+    """The paths of the tree roots (finance bureaus, ``/410300/``) the user's memberships lie
+    under: what a finance bureau's shared lists (the indicator library) are scoped by."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return set()
+    return {"/" + path.strip("/").split("/")[0] + "/" for path, _role in _membership_paths(user)}
+
+
 def roles_for(user, unit: Unit) -> set[str]:
     """The roles a user holds on ``unit``: memberships on the unit itself or any unit above it."""
     if user is None or not user.is_authenticated or not user.is_active:

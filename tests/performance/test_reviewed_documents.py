@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from performance.choices import Status
 from performance.field_specs import REVIEW_COLUMNS
 from performance.models import (
+    LibraryEntry,
     MonitoringReport,
     PerformanceGoal,
     ReviewedDocument,
@@ -83,7 +84,13 @@ def test_every_reviewed_document_has_one_row_of_the_workflow_table():
         for model in apps.get_app_config("performance").get_models()
         if issubclass(model, ReviewedDocument)
     }
-    assert reviewed == {PerformanceGoal, MonitoringReport, SelfEvaluation, SpotCheck}
+    assert reviewed == {
+        PerformanceGoal,
+        MonitoringReport,
+        SelfEvaluation,
+        SpotCheck,
+        LibraryEntry,
+    }
     assert set(workflow.DOCUMENTS) == reviewed
 
 

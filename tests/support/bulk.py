@@ -20,6 +20,7 @@ from performance.models import (
     Indicator,
     IndicatorEvaluation,
     Job,
+    LibraryEntry,
     MonitoringEntry,
     MonitoringReport,
     MonitoringRound,
@@ -44,7 +45,8 @@ def create_many(n: int, *, actor, recipients=()) -> dict:
     two indicators and a task, a monitoring report, a self-evaluation, a 填报人 (user, membership
     and API token) and a scheme assignment; plus ``n`` rounds, schemes, jobs, reporting windows,
     schedules (interval, crontab, periodic task), notifications for ``actor`` and each of
-    ``recipients``, ``n`` audit rows of one goal, project, report and evaluation each, and an evidence file row
+    ``recipients``, ``n`` confirmed 指标库 entries of 027, ``n`` audit rows of one goal, project, report,
+    evaluation and library entry each, and an evidence file row
     (no stored file) on each self-evaluation."""
     department = Unit.objects.get(code="027")
     units = Unit.objects.bulk_create(
@@ -257,7 +259,22 @@ def create_many(n: int, *, actor, recipients=()) -> dict:
         )
         for i, interval in enumerate(intervals)
     )
-    for obj in (goals[0], projects[0], reports[0], evaluations[0]):
+    library = LibraryEntry.objects.bulk_create(
+        LibraryEntry(
+            code=f"027-9{i:04d}",
+            unit=department,
+            status="approved",
+            level1="产出指标",
+            level2="数量指标",
+            level3=f"批量指标{i}",
+            category="output",
+            nature=">=",
+            direction="positive",
+            measure_unit="个",
+        )
+        for i in range(n)
+    )
+    for obj in (goals[0], projects[0], reports[0], evaluations[0], library[0]):
         audit.record_many(
             entries=((obj, {"n": [None, i]}) for i in range(n)),
             actor=actor,
@@ -269,4 +286,5 @@ def create_many(n: int, *, actor, recipients=()) -> dict:
         "goals": goals,
         "reports": reports,
         "evaluations": evaluations,
+        "library": library,
     }

@@ -120,9 +120,11 @@ class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
             "findings",
             "needs_attention",
             "library_code",
+            "library_entry",
             "lock_version",
             "updated_at",
         ]
+        read_only_fields = ["library_code", "library_entry"]
         list_serializer_class = PrefetchedListSerializer
 
 

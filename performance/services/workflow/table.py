@@ -22,13 +22,16 @@ from django.db import models
 from projects.permissions import (
     DEPT_REVIEWERS,
     FINANCE_REVIEWERS,
+    LIBRARY_CONFIRMERS,
+    LIBRARY_EDITORS,
     UNIT_EDITORS,
     require_role,
     roles_for,
 )
 
-from ...choices import EDITABLE_STATUSES, RoundStatus, Status
+from ...choices import EDITABLE_STATUSES, LIBRARY_OPEN, LibraryStatus, RoundStatus, Status
 from ...models import (
+    LibraryEntry,
     MonitoringReport,
     PerformanceGoal,
     ReviewedDocument,
@@ -39,8 +42,17 @@ from ...selectors.versions import open_version
 from ..typed_values import refuse
 
 SUBMIT, APPROVE, RETURN, ADJUST, EDIT = "submit", "approve", "return", "adjust", "edit"
+RETIRE, REVISE = "retire", "revise"  # indicator library entries only
 ACTIONS = (EDIT, SUBMIT, APPROVE, RETURN, ADJUST)
-ACTION_LABELS = {EDIT: "修改", SUBMIT: "提交", APPROVE: "审核通过", RETURN: "退回", ADJUST: "调整"}
+ACTION_LABELS = {
+    EDIT: "修改",
+    SUBMIT: "提交",
+    APPROVE: "审核通过",
+    RETURN: "退回",
+    ADJUST: "调整",
+    RETIRE: "停用",
+    REVISE: "修订",
+}
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,82 @@ REVIEW: tuple[Transition, ...] = (
 GOAL_ADJUST = Transition(ADJUST, Status.APPROVED, Status.DRAFT, UNIT_EDITORS, "adjust", "调整")
 
 RESUBMIT_AFTER_RETURN = "不能修改；需要修改请由审核人退回。"
+
+# The indicator library (指标库): a department (or the finance bureau) proposes, the finance
+# bureau confirms or returns; roles are asked on the entry's owner unit.
+# state              action    → next state        who
+# 草稿/已退回          submit    → 待确认              LIBRARY_EDITORS (提交确认)
+# 待确认 submitted     approve   → 已确认              财政审核人 (supersedes the previous version)
+# 待确认 submitted     return    → 已退回              财政审核人 (comment required)
+# 已确认 approved      retire    → 已停用              财政审核人 (reason required)
+# 草稿/已退回          retire    → 已停用              LIBRARY_EDITORS (撤销, reason required)
+# 已确认 approved      revise    → new version n+1 in 草稿   LIBRARY_EDITORS (reason required)
+LIBRARY_REVIEW: tuple[Transition, ...] = (
+    Transition(
+        SUBMIT,
+        LibraryStatus.DRAFT,
+        LibraryStatus.SUBMITTED,
+        LIBRARY_EDITORS,
+        "library_propose",
+        "提交确认",
+    ),
+    Transition(
+        SUBMIT,
+        LibraryStatus.RETURNED,
+        LibraryStatus.SUBMITTED,
+        LIBRARY_EDITORS,
+        "library_repropose",
+        "重新提交确认",
+    ),
+    Transition(
+        APPROVE,
+        LibraryStatus.SUBMITTED,
+        LibraryStatus.APPROVED,
+        LIBRARY_CONFIRMERS,
+        "library_confirm",
+        "确认",
+    ),
+    Transition(
+        RETURN,
+        LibraryStatus.SUBMITTED,
+        LibraryStatus.RETURNED,
+        LIBRARY_CONFIRMERS,
+        "library_return",
+        "退回",
+    ),
+    Transition(
+        RETIRE,
+        LibraryStatus.APPROVED,
+        LibraryStatus.RETIRED,
+        LIBRARY_CONFIRMERS,
+        "library_retire",
+        "停用",
+    ),
+    Transition(
+        RETIRE,
+        LibraryStatus.DRAFT,
+        LibraryStatus.RETIRED,
+        LIBRARY_EDITORS,
+        "library_withdraw",
+        "撤销",
+    ),
+    Transition(
+        RETIRE,
+        LibraryStatus.RETURNED,
+        LibraryStatus.RETIRED,
+        LIBRARY_EDITORS,
+        "library_withdraw",
+        "撤销",
+    ),
+    Transition(
+        REVISE,
+        LibraryStatus.APPROVED,
+        LibraryStatus.DRAFT,
+        LIBRARY_EDITORS,
+        "library_revise",
+        "修订",
+    ),
+)
 
 
 def _never_frozen(document: Any) -> tuple[str, str] | None:
@@ -207,6 +295,13 @@ DOCUMENTS: dict[type[models.Model], DocumentKind] = {
             after_transition="performance.services.spot_checks.after_transition",
             notify_unit_on_return=False,
         ),
+        DocumentKind(
+            LibraryEntry,
+            "指标库指标",
+            LIBRARY_REVIEW,
+            locked_hint="不能直接修改；已确认的指标请通过“修订”生成新版本。",
+            editors=LIBRARY_EDITORS,
+        ),
     )
 }
 
@@ -270,7 +365,7 @@ def allowed_actions(obj: Any, user) -> set[str]:
     allowed = set()
     if obj.status in EDITABLE_STATUSES and roles & set(kind.editors):
         allowed.add(EDIT)
-    for action in (SUBMIT, APPROVE, RETURN, ADJUST):
+    for action in dict.fromkeys(row.action for row in kind.transitions):
         row = transition_for(obj, action)
         if row is not None and roles & set(row.roles) and not four_eyes_refusal(row, obj, user):
             allowed.add(action)
@@ -281,4 +376,8 @@ def allowed_actions(obj: Any, user) -> set[str]:
             pending = open_version(obj) is not None
         if pending:
             allowed.discard(ADJUST)
+    if REVISE in allowed and (
+        LibraryEntry.objects.filter(code=obj.code, status__in=LIBRARY_OPEN).exists()
+    ):
+        allowed.discard(REVISE)  # one open version per code: revise that one
     return allowed

@@ -27,8 +27,8 @@ from projects.permissions import role_labels, roles_for
 from projects.services.locking import check_lock_version
 
 from ... import field_specs
-from ...choices import Grade, NotificationKind, Status
-from ...models import GoalTask, Indicator, PerformanceGoal
+from ...choices import Grade, LibraryStatus, NotificationKind, Status
+from ...models import GoalTask, Indicator, LibraryEntry, PerformanceGoal
 from ...selectors.versions import open_version, same_scope
 from .. import notifications
 from ..target_review import quality_review
@@ -37,7 +37,9 @@ from .table import (
     ACTION_LABELS,
     ADJUST,
     APPROVE,
+    RETIRE,
     RETURN,
+    REVISE,
     SUBMIT,
     Transition,
     four_eyes_refusal,
@@ -50,6 +52,13 @@ _WRONG_STATE = {
     APPROVE: "只有已提交或主管部门审核通过的{noun}可以审核通过",
     RETURN: "只有已提交或主管部门审核通过的{noun}可以退回",
     ADJUST: "只有已经财政批复的绩效目标可以调整",
+    RETIRE: "只有草稿、已退回或已确认的{noun}可以停用",
+    REVISE: "只有已确认的{noun}可以修订",
+}
+# The library's own wording where the shared one speaks of 主管部门 (its review has one step).
+_WRONG_STATE_LIBRARY = {
+    APPROVE: "只有待确认的指标库指标可以确认",
+    RETURN: "只有待确认的指标库指标可以退回",
 }
 REJECTING_GRADES = (Grade.FAIR, Grade.POOR)
 
@@ -93,7 +102,8 @@ def _prepare(*, obj, actor, action: str, expected_version: int | None):
     check_lock_version(locked, expected_version)
     row = transition_for(locked, action)
     if row is None:
-        reason = _WRONG_STATE[action].format(noun=_noun(locked))
+        wording = _WRONG_STATE_LIBRARY if isinstance(locked, LibraryEntry) else {}
+        reason = wording.get(action, _WRONG_STATE[action]).format(noun=_noun(locked))
         raise _refuse(
             "status",
             f"“{locked}”当前状态为“{locked.get_status_display()}”，不能{ACTION_LABELS[action]}：{reason}。",
@@ -209,8 +219,23 @@ def approve(
             )
         extra["quality_grade"] = quality_grade
     if row.target == Status.APPROVED and isinstance(locked, PerformanceGoal):
+        from .. import library  # the library's services build on this module
+
+        library.require_confirmed_entries(goal=locked)
         extra["approved_at"] = timezone.now()
         _supersede_previous(goal=locked, actor=actor)
+        approved = _apply(
+            obj=locked,
+            original=obj,
+            row=row,
+            actor=actor,
+            comment=(comment or "").strip(),
+            extra=extra,
+        )[0]
+        library.library_entries_freeze(goal=approved, actor=actor)
+        return approved
+    if row.target == LibraryStatus.APPROVED and isinstance(locked, LibraryEntry):
+        _supersede_library_versions(entry=locked, actor=actor)
     return _apply(
         obj=locked, original=obj, row=row, actor=actor, comment=(comment or "").strip(), extra=extra
     )[0]
@@ -240,6 +265,52 @@ def return_(*, obj, actor, comment: str, expected_version: int | None = None):
         unit=locked.unit,
     )
     return locked
+
+
+@transaction.atomic
+def retire(*, obj, actor, reason: str, expected_version: int | None = None):
+    """已确认 → 已停用 (财政审核人) or 草稿/已退回 → 已停用 (撤销, the owner's editors), with a
+    required reason. Library entries are retired, never deleted."""
+    reason = (reason or "").strip()
+    locked, row = _prepare(obj=obj, actor=actor, action=RETIRE, expected_version=expected_version)
+    if not reason:
+        raise _refuse("reason", "停用或撤销指标库指标时必须填写原因。", "comment_required")
+    return _apply(
+        obj=locked,
+        original=obj,
+        row=row,
+        actor=actor,
+        comment=reason,
+        extra={"retire_reason": reason},
+    )[0]
+
+
+def begin(*, obj, actor, action: str, expected_version: int | None = None):
+    """Lock ``obj`` and run every check of ``action`` (scope, lock, state, role) for a service
+    that completes the step itself (a library revision creates a new row); returns
+    ``(locked, row)``."""
+    return _prepare(obj=obj, actor=actor, action=action, expected_version=expected_version)
+
+
+def _supersede_library_versions(*, entry: LibraryEntry, actor) -> None:
+    """The confirmed version of ``entry``'s code becomes 已由新版本取代 before ``entry`` is
+    confirmed, so the one-confirmed-version constraint holds at every statement."""
+    for old in (
+        LibraryEntry.objects.select_for_update()
+        .filter(code=entry.code, status=LibraryStatus.APPROVED)
+        .exclude(pk=entry.pk)
+    ):
+        old.status = LibraryStatus.SUPERSEDED
+        old.lock_version += 1
+        old.save(update_fields=["status", "lock_version", "updated_at"])
+        audit.record(
+            obj=old,
+            actor=actor,
+            action=AuditAction.TRANSITION,
+            transition="supersede",
+            comment=f"已由新版本 v{entry.version} 取代",
+            changes={"status": [LibraryStatus.APPROVED, LibraryStatus.SUPERSEDED]},
+        )
 
 
 def _admin_link(obj: models.Model) -> str:

@@ -31,6 +31,7 @@ from schemathesis.generation import GenerationMode
 
 from performance.choices import AttachmentKind
 from performance.models import (
+    LibraryEntry,
     MonitoringReport,
     PerformanceGoal,
     ScoringScheme,
@@ -121,6 +122,7 @@ def real_ids(filler, finance_reviewer, evidence_storage) -> dict[str, dict[str, 
         "jobs": job,
         "attachments": attachment,
         "spot-checks": spot_check,
+        "library": LibraryEntry.objects.filter(unit__code="027", status="approved").first(),
     }
     return {resource: {"id": obj.pk} for resource, obj in objects.items()} | {
         "exports": {"kind": "project_targets"}

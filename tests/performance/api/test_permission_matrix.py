@@ -39,6 +39,7 @@ from performance.models import (
     Attachment,
     Indicator,
     Job,
+    LibraryEntry,
     MonitoringReport,
     MonitoringRound,
     PerformanceGoal,
@@ -49,6 +50,7 @@ from performance.models import (
 )
 from performance.services import attachments as attachment_services
 from performance.services import evaluation as evaluation_services
+from performance.services import library as library_services
 from performance.services import monitoring as monitoring_services
 from performance.services import workflow
 from performance.services.recompute_jobs import recompute_request
@@ -229,6 +231,17 @@ def world(demo, finance_reviewer, filler, evidence_storage) -> World:
             self_total=evaluation.total_score,
             review_total=evaluation.total_score,
         )
+    # The indicator library: a draft of each department (027 own, 305 foreign), and a confirmed
+    # 027 entry every member reads.
+    for owner, department in ((OWN, "027"), (FOREIGN, "305")):
+        world.objects[("library", owner)] = library_services.library_entry_create(
+            actor=None,
+            owner=Unit.objects.get(code=department),
+            data={**LIBRARY_ENTRY, "level3": f"矩阵指标{department}"},
+        )
+    world.extra[("library-confirmed", "-")] = LibraryEntry.objects.filter(
+        unit__code="027", status=Status.APPROVED
+    ).first()
     world.extra[("schemes", "-")] = ScoringScheme.objects.first()
     world.extra[("monitoring-rounds", "-")] = MonitoringRound.objects.first()
     return world
@@ -692,6 +705,94 @@ def open_round(template, method, persona, world):
     yield Call(method, template, persona.opens_rounds, data=data)
 
 
+# --- the indicator library: owned by departments, not by the world's budget units -------------
+LIBRARY_ENTRY = {
+    "level1": "产出指标",
+    "level2": "数量指标",
+    "level3": "矩阵指标",
+    "nature": "≥",
+    "measure_unit": "个",
+}
+# Who sees a draft of 027 (own) / 305 (foreign): whoever sees the department (its staff, the
+# finance bureau); who edits it: LIBRARY_EDITORS on the department; who confirms: 财政审核人.
+LIBRARY_SEES = {
+    OWN: {"dept_reviewer", "finance_reviewer", "superuser"},
+    FOREIGN: {"finance_reviewer", "superuser"},
+}
+LIBRARY_EDITS = LIBRARY_SEES  # each of them holds a LIBRARY_EDITORS role on the department
+LIBRARY_CONFIRMS = {OWN: {"finance_reviewer"}, FOREIGN: {"finance_reviewer"}}
+LIBRARY_OWNER = {OWN: "027", FOREIGN: "305"}
+
+
+def library_list(template, method, persona, world):
+    yield Call(method, template, anyone(persona), data={"page_size": 200})
+
+
+def library_read(template, method, persona, world):
+    confirmed = world.extra[("library-confirmed", "-")]
+    yield Call(method, url_for(template, confirmed), anyone(persona), label="confirmed")
+    for owner in (OWN, FOREIGN):
+        draft = world.get("library", owner)
+        yield Call(method, url_for(template, draft), persona.name in LIBRARY_SEES[owner], owner)
+
+
+def library_create(template, method, persona, world):
+    for owner in (OWN, FOREIGN):
+        data = {**LIBRARY_ENTRY, "owner": LIBRARY_OWNER[owner], "level3": "矩阵新建"}
+        yield Call(method, template, persona.name in LIBRARY_EDITS[owner], owner, data=data)
+
+
+def library_edit(template, method, persona, world):
+    for owner in (OWN, FOREIGN):
+        draft = world.get("library", owner)
+        yield Call(
+            method,
+            url_for(template, draft),
+            persona.name in LIBRARY_EDITS[owner],
+            owner,
+            data=lambda draft=draft: {"lock_version": version(draft), "basis": "矩阵修改"},
+        )
+
+
+def library_step(action: str, source: str, data: Callable, who: dict[str, set[str]]):
+    """A library transition tried in the state the workflow table lists and in one it does not
+    (``LibraryStatus`` shares the codes of ``Status`` used here)."""
+    wrong = Status.SUBMITTED if source != Status.SUBMITTED else Status.DRAFT
+
+    def calls(template, method, persona, world):
+        for owner in (OWN, FOREIGN):
+            draft = world.get("library", owner)
+            for state in (source, wrong):
+                yield Call(
+                    method,
+                    url_for(template, draft),
+                    state == source and persona.name in who[owner],
+                    owner,
+                    data=lambda draft=draft: data(draft),
+                    setup=lambda draft=draft, state=state: set_status(draft, state),
+                    label=f"in state {state}",
+                )
+
+    return calls
+
+
+def library_import(template, method, persona, world):
+    header = "一级指标,二级指标,三级指标,指标性质,指标值,度量单位,权重,指标值设定依据及数据来源,评(扣)分标准,归口单位编码"
+    for owner in (OWN, FOREIGN):
+        line = f"产出指标,数量指标,矩阵导入,≥,≥1个,个,,,,{LIBRARY_OWNER[owner]}"
+        content = f"{header}\n{line}\n".encode()
+        yield Call(
+            method,
+            template,
+            persona.name in LIBRARY_EDITS[owner],
+            owner,
+            data=lambda content=content: {
+                "file": SimpleUploadedFile("library.csv", content, content_type="text/csv")
+            },
+            multipart=True,
+        )
+
+
 V1 = "/api/v1"
 RULES: dict[tuple[str, str], Callable] = {
     ("post", f"{V1}/auth/token/"): token_login,
@@ -760,6 +861,34 @@ for _kind in ("goals", "monitoring-reports", "evaluations", "spot-checks"):
     for _action, _path in ((workflow.APPROVE, "bulk-approve"), (workflow.RETURN, "bulk-return")):
         if _kind != "spot-checks":  # a 审定 is decided one by one (no bulk endpoints)
             RULES[("post", f"{V1}/{_kind}/{_path}/")] = bulk_transition(_kind, _action)
+
+LIBRARY = f"{V1}/library/entries"
+RULES.update(
+    {
+        ("get", f"{LIBRARY}/"): library_list,
+        ("get", f"{LIBRARY}/export/"): library_list,
+        ("post", f"{LIBRARY}/import/"): library_import,
+        ("get", f"{LIBRARY}/{{id}}/"): library_read,
+        ("get", f"{LIBRARY}/{{id}}/history/"): library_read,
+        ("post", f"{LIBRARY}/"): library_create,
+        ("patch", f"{LIBRARY}/{{id}}/"): library_edit,
+        ("post", f"{LIBRARY}/{{id}}/propose/"): library_step(
+            "submit", Status.DRAFT, lambda e: {"lock_version": version(e)}, LIBRARY_EDITS
+        ),
+        ("post", f"{LIBRARY}/{{id}}/confirm/"): library_step(
+            "approve", Status.SUBMITTED, lambda e: {"lock_version": version(e)}, LIBRARY_CONFIRMS
+        ),
+        ("post", f"{LIBRARY}/{{id}}/return/"): library_step(
+            "return", Status.SUBMITTED, lambda e: {"comment": "请修改"}, LIBRARY_CONFIRMS
+        ),
+        ("post", f"{LIBRARY}/{{id}}/retire/"): library_step(
+            "retire", Status.APPROVED, lambda e: {"reason": "停用"}, LIBRARY_CONFIRMS
+        ),
+        ("post", f"{LIBRARY}/{{id}}/revise/"): library_step(
+            "revise", Status.APPROVED, lambda e: {"reason": "修订"}, LIBRARY_EDITS
+        ),
+    }
+)
 
 # Which unit a list row belongs to (by code), for the row-scope check of list endpoints.
 LIST_UNIT = {

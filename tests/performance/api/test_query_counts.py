@@ -44,6 +44,8 @@ LIST_ENDPOINTS = {
     "projects-history": "/api/v1/projects/{project}/history/",
     "monitoring-reports-history": "/api/v1/monitoring-reports/{report}/history/",
     "evaluations-history": "/api/v1/evaluations/{evaluation}/history/",
+    "library/entries": "/api/v1/library/entries/",
+    "library/entries-history": "/api/v1/library/entries/{entry}/history/",
 }
 # Filters, search and ordering must not add queries per row either.
 FILTERED = {
@@ -68,6 +70,7 @@ GET_ACTIONS_NOT_LISTS = {
     "jobs-download": "the job's file",
     "attachments-download": "the evidence file",
     "spot-checks-distribution": "one row per department (spot checks of one year are few)",
+    "library/entries-export": "the library's xlsx file",
 }
 
 # Every key this module stores (``test_the_table_holds_exactly_this_modules_pages``).
@@ -116,6 +119,7 @@ def test_list_costs_its_stored_query_count_for_any_page_size(name, api, finance_
         project=many["projects"][0].pk,
         report=many["reports"][0].pk,
         evaluation=many["evaluations"][0].pk,
+        entry=many["library"][0].pk,
     )
     queries = page_costs(api(finance_reviewer), name, url, {})
     assert_query_count(f"api:{name}", queries)

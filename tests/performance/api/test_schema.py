@@ -341,6 +341,45 @@ def test_every_documented_operation_answers_as_documented(
         assert [(row["id"], row["code"]) for row in done["failed"]] == [(999999, "not_found")]
     # 财政复核: a draw, a re-score, the review (four-eyes), the unit's objection, the decision.
     spot_checks(api, finance)
+    # The indicator library: a department proposes, finance returns, the department proposes
+    # again, finance confirms; then a revision, a correction and a retirement.
+    library = "/api/v1/library/entries/"
+    ok(unit_api.get(library, {"is_common": "true"}))
+    entry = ok(
+        dept_api.post(
+            library,
+            {
+                "owner": "027",
+                "level1": "产出指标",
+                "level2": "时效指标",
+                "level3": "窗口业务按时办结率（接口）",
+                "nature": "≥",
+                "measure_unit": "%",
+                "reference_value": "≥98%",
+            },
+        ),
+        201,
+    )
+    url = f"{library}{entry['id']}/"
+    ok(dept_api.patch(url, {"lock_version": entry["lock_version"], "basis": "业务台账"}))
+    ok(dept_api.post(f"{url}propose/", {}))
+    ok(finance.post(f"{url}return/", {"comment": "请补充数据来源"}))
+    ok(dept_api.post(f"{url}propose/", {}))
+    ok(finance.post(f"{url}confirm/", {"comment": "同意"}))
+    ok(finance.get(url))
+    ok(finance.get(f"{url}history/"))
+    revised = ok(dept_api.post(f"{url}revise/", {"reason": "口径调整"}), 201)
+    ok(dept_api.post(f"{library}{revised['id']}/retire/", {"reason": "暂不修订"}))
+    ok(finance.post(f"{url}retire/", {"reason": "合并到共性指标"}))
+    exported = finance.get(f"{library}export/", {"owner": "027"})
+    assert exported.status_code == 200 and exported.content.startswith(b"PK")
+    ok(
+        dept_api.post(
+            f"{library}import/",
+            {"file": SimpleUploadedFile("指标库.xlsx", exported.content), "dry_run": "true"},
+            format="multipart",
+        )
+    )
 
     # Errors are documented too.
     assert api().get("/api/v1/goals/").status_code == 401

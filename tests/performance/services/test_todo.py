@@ -179,7 +179,8 @@ def test_header_count_is_the_lines_that_ask_for_action(filler):
 
 
 def test_review_steps_agree_with_the_workflow_table():
-    # The unit documents share the REVIEW rows; a spot check is reviewed inside the bureau.
+    # The unit documents share the REVIEW rows; a spot check is reviewed inside the bureau and
+    # the library's entries have their own rows.
     approve_rows = [(r.source, r.roles) for r in workflow.REVIEW if r.action == "approve"]
     assert list(REVIEW_STEPS) == approve_rows
 

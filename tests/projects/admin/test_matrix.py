@@ -61,6 +61,7 @@ from performance.models import (
 )
 from performance.services import attachments as attachment_services
 from performance.services import evaluation as evaluation_services
+from performance.services import library as library_services
 from performance.services import monitoring as monitoring_services
 from performance.services import schemes as rule_services
 from performance.services import workflow
@@ -223,6 +224,16 @@ def recomputer(p: Persona) -> bool:
 
 def manages(p: Persona, owner: str | None) -> bool:
     return administrator(p) if owner is None else owner in p.administers
+
+
+def sees_department(p: Persona, owner: str | None) -> bool:
+    """The 指标库's drafts: whoever sees the owning department (027 own, 305 foreign)."""
+    return p.unit_codes is None or (owner == OWN and "027" in p.unit_codes)
+
+
+def library_writer(p: Persona) -> bool:
+    """LIBRARY_EDITORS on a department or the finance bureau (not a budget unit's staff)."""
+    return p.superuser or sees_department(p, OWN)
 
 
 def unit_admin_of(p: Persona) -> bool:
@@ -433,6 +444,16 @@ RULES: dict[str, Rule] = {
         ),
     ),
     "performance.Notification": Rule("personal", staff, nobody, superuser_only, rows="recipient"),
+    # Confirmed entries are everyone's; drafts their department's; nobody deletes (retire).
+    "performance.LibraryEntry": Rule(
+        "library",
+        staff,
+        library_writer,
+        nobody,
+        rows="library",
+        custom={"performance_libraryentry_workflow": post_only},
+        needs_object=frozenset({"performance_libraryentry_workflow"}),
+    ),
     "performance.Job": Rule(
         "personal",
         staff,
@@ -615,6 +636,19 @@ def world(demo, dept_admin, finance_reviewer, evidence_storage) -> dict[tuple[st
     objects[("performance.Job", FOREIGN)] = Job.objects.create(
         kind=JobKind.RECOMPUTE, created_by=foreigner, params={"year": 2023}
     )
+    # 指标库: a draft of each department (027 is own, 305 foreign).
+    for owner, department in ((OWN, "027"), (FOREIGN, "305")):
+        objects[("performance.LibraryEntry", owner)] = library_services.library_entry_create(
+            actor=None,
+            owner=Unit.objects.get(code=department),
+            data={
+                "level1": "产出指标",
+                "level2": "数量指标",
+                "level3": f"矩阵指标{department}",
+                "nature": "≥",
+                "measure_unit": "个",
+            },
+        )
     return objects
 
 
@@ -634,6 +668,8 @@ def visible(rule: Rule, p: Persona, owner: str) -> bool:
         return owner in p.administers
     if rule.scope == "personal":
         return owner == OWN or p.superuser
+    if rule.scope == "library":
+        return sees_department(p, owner)
     return True
 
 
@@ -775,6 +811,13 @@ def foreign_rows(rule: Rule, p: Persona, model, pks: set) -> set:
         )
     if p.unit_codes is None:
         return set()
+    if rule.rows == "library":  # published entries are everyone's; drafts their owner's
+        published = ("approved", "superseded", "retired")
+        return set(
+            queryset.exclude(status__in=published)
+            .exclude(unit__code__in=p.unit_codes)
+            .values_list("pk", flat=True)
+        )
     return set(queryset.exclude(**{f"{rule.rows}__in": p.unit_codes}).values_list("pk", flat=True))
 
 

@@ -1,0 +1,38 @@
+"""Reads of the indicator library (指标库): which entries a user may see.
+
+Confirmed, superseded and retired entries are the library of a finance bureau's tree: every
+member under that root reads them. Drafts, proposals and returned entries are their owner's
+work: visible to whoever sees the owner unit (its department's staff, the finance bureau), so
+another department's draft is a 404 like any foreign object.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from projects.permissions import root_paths, visible_units
+
+from ..choices import LibraryStatus
+from ..models import LibraryEntry
+
+PUBLISHED = (LibraryStatus.APPROVED, LibraryStatus.SUPERSEDED, LibraryStatus.RETIRED)
+
+
+def entries_for(user) -> QuerySet[LibraryEntry]:
+    """Entries ``user`` may see, with their owner (one query)."""
+    entries = LibraryEntry.objects.select_related("unit")
+    if user is None or not user.is_authenticated or not user.is_active:
+        return entries.none()
+    if user.is_superuser:
+        return entries
+    published = Q()
+    for root in root_paths(user):
+        published |= Q(unit__path__startswith=root)
+    if not published:
+        return entries.none()
+    return entries.filter(Q(status__in=PUBLISHED) & published | Q(unit__in=visible_units(user)))
+
+
+def entry_versions(entry: LibraryEntry) -> QuerySet[LibraryEntry]:
+    """Every version of the entry's code, oldest first."""
+    return LibraryEntry.objects.filter(code=entry.code).order_by("version")
