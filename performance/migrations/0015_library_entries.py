@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('performance', '0012_ensure_default_scheme'),
+        ('performance', '0014_spot_checks'),
         ('projects', '0005_audit_download_action'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
