@@ -481,7 +481,10 @@ def load_library(units: dict[str, Unit]) -> None:
     ).distinct():
         library.library_entries_freeze(goal=goal, actor=None)
     if not department.library_entries.filter(level3=DEMO_PROPOSAL["level3"]).exists():
-        library.library_entry_create(actor=None, owner=department, data=DEMO_PROPOSAL, propose=True)
+        # Proposed without a notice: the demo starts with an empty inbox (the reminders do the rest).
+        library.library_entry_create(
+            actor=None, owner=department, data=DEMO_PROPOSAL, propose=True, notify=False
+        )
 
 
 # Reporting windows as the finance bureau would set them. In the demo 027001's 2022 projects

@@ -61,6 +61,7 @@ class LibraryEntryForm(VersionedForm):
 class LibraryEntryAdmin(ReviewedDocumentAdmin):
     spec = LIBRARY_ENTRY
     form = LibraryEntryForm
+    bulk_review = False  # each confirmation goes through the library's own services
     add_fields = ("unit", "is_common")
     workflow_actions = (
         workflow.SUBMIT,

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from projects.choices import ProjectCategory
+from projects.fields import ScoreField
 
 from ..choices import (
     LIBRARY_OPEN,
@@ -98,7 +99,7 @@ class LibraryEntry(ReviewedDocument):
         "度量单位", max_length=20, blank=True, help_text="定量指标必填，如 %、人、万元。"
     )
     reference_value = models.CharField("参考值", max_length=100, blank=True)
-    reference_weight = models.DecimalField(
+    reference_weight = ScoreField(
         "参考分值",
         max_digits=7,
         decimal_places=2,

@@ -288,6 +288,7 @@ def library_entry_create(
     data: Mapping[str, Any],
     propose: bool = False,
     confirm: bool = False,
+    notify: bool = True,
 ) -> LibraryEntry:
     """A new entry (version 1) owned by ``owner``, in 草稿; ``propose`` submits it for
     confirmation, ``confirm`` (财政审核人) also confirms it: two audited steps in one call."""
@@ -309,7 +310,8 @@ def library_entry_create(
         changes={name: [None, getattr(entry, name)] for name in ("code", *ENTRY_FIELDS)},
     )
     if propose or confirm:
-        library_entry_propose(entry=entry, actor=actor)
+        # Created and confirmed in one call (a seed): nobody needs to be asked to confirm it.
+        library_entry_propose(entry=entry, actor=actor, notify=notify and not confirm)
     if confirm:
         library_entry_confirm(entry=entry, actor=actor)
     return entry
@@ -429,13 +431,20 @@ def library_entry_revise(
 
 
 def library_entry_propose(
-    *, entry: LibraryEntry, actor, comment: str = "", expected_version: int | None = None
+    *,
+    entry: LibraryEntry,
+    actor,
+    comment: str = "",
+    expected_version: int | None = None,
+    notify: bool = True,
 ) -> LibraryEntry:
     """草稿/已退回 → 待确认; the finance bureau's 财政审核人 hear about it once."""
     with transaction.atomic():
         proposed = workflow.submit(
             obj=entry, actor=actor, comment=comment, expected_version=expected_version
         )
+        if not notify:
+            return proposed
         root = _root_of(proposed.unit)
         notifications.notify_many(
             recipients=users_with_roles(root, LIBRARY_CONFIRMERS),

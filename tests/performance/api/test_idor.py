@@ -17,6 +17,7 @@ from performance.choices import AttachmentKind, Status
 from performance.models import MonitoringReport, PerformanceGoal, SpotCheck, SpotCheckDraw
 from performance.services import attachments as attachment_services
 from performance.services import evaluation as evaluation_services
+from performance.services import library as library_services
 from performance.services import monitoring as monitoring_services
 from performance.services import workflow
 from performance.services.recompute_jobs import recompute_request
@@ -90,7 +91,20 @@ def targets(filler, finance_reviewer, evidence_storage):
         review_total=evaluation.total_score,
         status=Status.APPROVED,  # published to 027001: still nobody else's business
     )
+    library = library_services.library_entry_create(
+        actor=None,
+        owner=Unit.objects.get(code="027"),
+        data={
+            "level1": "产出指标",
+            "level2": "数量指标",
+            "level3": "越权检查指标",
+            "nature": ">=",
+            "measure_unit": "人",
+            "reference_value": "≥10人",
+        },
+    )
     return {
+        "library": library,
         "spot-checks": spot_check,
         "attachments": attachment,
         "units": project.unit,

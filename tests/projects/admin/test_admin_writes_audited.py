@@ -800,6 +800,52 @@ def _(client):
     ).exists()
 
 
+# performance: the indicator library (指标库) — a department's draft entry, added and changed
+def library_draft(level3: str):
+    from performance.services import library as library_services
+
+    return library_services.library_entry_create(
+        actor=None,
+        owner=Unit.objects.get(code="027"),
+        data={
+            "level1": "产出指标",
+            "level2": "数量指标",
+            "level3": level3,
+            "nature": ">=",
+            "measure_unit": "人",
+            "reference_value": "≥10人",
+        },
+    )
+
+
+@case("performance.LibraryEntry", "add")
+def _(client):
+    from performance.models import LibraryEntry
+
+    response = add(
+        client,
+        LibraryEntry,
+        unit=Unit.objects.get(code="027").pk,
+        level1="产出指标",
+        level2="数量指标",
+        level3="写入测试指标",
+        nature=">=",
+        measure_unit="人",
+        reference_value="≥10人",
+    )
+    return response, lambda: LibraryEntry.objects.filter(level3="写入测试指标").exists()
+
+
+@case("performance.LibraryEntry", "change")
+def _(client):
+    from performance.models import LibraryEntry
+
+    entry = library_draft("修改测试指标")
+    return change(
+        client, entry, basis="业务台账"
+    ), lambda: LibraryEntry.objects.get(pk=entry.pk).basis == "业务台账"
+
+
 # performance: notifications and jobs
 deletes("performance.Notification", notification)
 
