@@ -402,7 +402,16 @@ RULES: dict[str, Rule] = {
         },
         needs_object=frozenset({"performance_attachment_for", "performance_attachment_download"}),
     ),
-    "performance.Notification": Rule("personal", staff, nobody, superuser_only, rows="recipient"),
+    "performance.Notification": Rule(
+        "personal",
+        staff,
+        nobody,
+        superuser_only,
+        rows="recipient",
+        # opening one reads it and goes on to its object: one's own only, others' look missing
+        custom={"performance_notification_open": lambda p, o: 302 if o == OWN else 404},
+        needs_object=frozenset({"performance_notification_open"}),
+    ),
     "performance.Job": Rule(
         "personal",
         staff,
