@@ -127,7 +127,9 @@ def test_finance_approval_tells_the_unit(filler, dept_reviewer, finance_reviewer
     assert goal.status == Status.APPROVED
 
 
-def test_the_actor_is_not_told_of_his_own_return(filler, unit_reviewer, dept_reviewer):
+def test_a_return_tells_the_unit_staff_and_a_submission_its_reviewers(
+    filler, unit_reviewer, dept_reviewer
+):
     goal = new_goal(unit_reviewer)
     workflow.submit(obj=goal, actor=unit_reviewer)
     workflow.return_(obj=goal, actor=dept_reviewer, comment="请修改。")
