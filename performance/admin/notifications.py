@@ -66,6 +66,7 @@ class NotificationAdmin(WritesThroughServices, admin.ModelAdmin):
         columns = list(super().get_list_display(request))
         if request.user.is_superuser:
             columns.insert(2, "recipient")
+            columns[columns.index("title_link")] = self._title_for(request.user.pk)
         return columns
 
     def has_add_permission(self, request):
@@ -94,6 +95,19 @@ class NotificationAdmin(WritesThroughServices, admin.ModelAdmin):
     def title_link(self, obj):
         url = reverse("admin:performance_notification_open", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, obj.title)
+
+    def _title_for(self, viewer_id: int):
+        """The title column for one viewer: his own notice opens (and reads) it and goes on to
+        its object; a superuser looking at someone else's sees it without marking it read."""
+
+        @admin.display(description="标题", ordering="title")
+        def title_link(obj):
+            if obj.recipient_id == viewer_id:
+                return self.title_link(obj)
+            url = reverse("admin:performance_notification_change", args=[obj.pk])
+            return format_html('<a href="{}">{}</a>', url, obj.title)
+
+        return title_link
 
     def get_urls(self):
         opened = path(

@@ -279,3 +279,18 @@ def test_the_finance_step_escalates_to_the_bureaus_admin(
     review_escalation_sweep(today=dt.date(2026, 12, 8))
 
     assert escalated(goal) == ["sysadmin"]  # not the department's 管理员
+
+
+def test_a_superuser_reads_others_notices_without_marking_them_read(client, superuser, filler):
+    theirs = Notification.objects.create(
+        recipient=filler, kind=NotificationKind.RETURNED, occasion_key="t:2", title="别人的通知"
+    )
+    mine = Notification.objects.create(
+        recipient=superuser, kind=NotificationKind.RETURNED, occasion_key="t:3", title="我的通知"
+    )
+    client.force_login(superuser)
+    page = client.get(reverse("admin:performance_notification_changelist")).content.decode()
+
+    assert reverse("admin:performance_notification_open", args=[mine.pk]) in page
+    assert reverse("admin:performance_notification_open", args=[theirs.pk]) not in page
+    assert reverse("admin:performance_notification_change", args=[theirs.pk]) in page
