@@ -129,6 +129,10 @@ class NotificationKind(models.TextChoices):
     SPOT_CHECK_DECIDED = "spot_check_decided", "异议裁定"
     LIBRARY_PROPOSED = "library_proposed", "指标待确认"
     LIBRARY_CONFIRMED = "library_confirmed", "指标已确认"
+    # issue 15: who is told when a document moves through review
+    REVIEW_WAITING = "review_waiting", "待您审核"
+    APPROVED = "approved", "审核通过"
+    REVIEW_OVERDUE = "review_overdue", "审核超时"
 
 
 class JobKind(models.TextChoices):

@@ -24,6 +24,7 @@ IMPORT_TARGETS = "performance.import_targets"  # queued before the framework: an
 RUN_IMPORT = "performance.run_import"  # an import of any kind (services.imports.import_job)
 RECOMPUTE_JOB = "performance.recompute_job"
 RECOMPUTE_CHUNK = "performance.recompute_chunk"
+SEND_NOTIFICATION_DIGEST = "performance.send_notification_digest"
 
 
 def enqueue(name: str, *args) -> None:

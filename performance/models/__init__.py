@@ -7,6 +7,7 @@ from .goals import GoalTask, Indicator, PerformanceGoal
 from .jobs import Job
 from .library import LibraryEntry
 from .monitoring import MonitoringEntry, MonitoringReport, MonitoringRound
+from .policies import BureauPolicy, WorkCalendarDay
 from .reminders import Notification, ReportingWindow
 from .review import FilledDocument, ReviewedDocument
 from .schemes import SchemeAssignment, ScoringScheme
@@ -14,6 +15,7 @@ from .spot_checks import SpotCheck, SpotCheckDraw, SpotCheckScore
 
 __all__ = [
     "Attachment",
+    "BureauPolicy",
     "FilledDocument",
     "GoalTask",
     "Indicator",
@@ -33,4 +35,5 @@ __all__ = [
     "SpotCheck",
     "SpotCheckDraw",
     "SpotCheckScore",
+    "WorkCalendarDay",
 ]

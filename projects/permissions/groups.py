@@ -39,6 +39,8 @@ VIEW_ALL = [
     # 财政复核: units see their published results (the queryset hides drafts).
     "performance.view_spotcheck",
     "performance.view_libraryentry",
+    "performance.view_bureaupolicy",
+    "performance.view_workcalendarday",
 ]
 UNIT_EDITING = [
     "projects.add_project",
@@ -87,6 +89,10 @@ ROUNDS_AND_WINDOWS = [
     "performance.add_reportingwindow",
     "performance.change_reportingwindow",
     "performance.delete_reportingwindow",
+    # the working-day calendar: whoever maintains the windows (``may_manage_windows``)
+    "performance.add_workcalendarday",
+    "performance.change_workcalendarday",
+    "performance.delete_workcalendarday",
 ]
 # 财政复核: the draw page and the spot check page (the services check the role and state).
 SPOT_CHECKS = [
@@ -114,6 +120,9 @@ ADMINISTRATION = [
     "performance.add_schemeassignment",
     "performance.change_schemeassignment",
     "performance.delete_schemeassignment",
+    # a bureau's 审核设置: its own 管理员 only (``may_manage_bureau_policy``)
+    "performance.add_bureaupolicy",
+    "performance.change_bureaupolicy",
     *ROUNDS_AND_WINDOWS,
 ]
 

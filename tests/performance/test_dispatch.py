@@ -17,6 +17,7 @@ DISPATCHED = {
     dispatch.RUN_IMPORT: tasks.run_import,
     dispatch.RECOMPUTE_JOB: tasks.recompute_job,
     dispatch.RECOMPUTE_CHUNK: tasks.recompute_chunk,
+    dispatch.SEND_NOTIFICATION_DIGEST: tasks.send_notification_digest,
 }
 
 

@@ -24,6 +24,7 @@ from projects.permissions import (
     FINANCE_REVIEWERS,
     LIBRARY_CONFIRMERS,
     LIBRARY_EDITORS,
+    UNIT_ADMINS,
     UNIT_EDITORS,
     require_role,
     roles_for,
@@ -212,6 +213,9 @@ class DocumentKind:
     transition's transaction after the move (a spot check publishes on approve): a path, so the
     table need not import the services that own those effects. ``notify_unit_on_return``: a
     return tells the unit's staff (not for a spot check, which the unit must not see yet).
+    ``announce_step`` / ``announce_approval``: the shared notices “待您审核” (to the reviewers of
+    the step reached) and “审核通过” (to the unit's staff); off where the kind's own services
+    say it in their own words (the library's 指标待确认 / 指标已确认, a spot check's 公开).
     """
 
     model: type[ReviewedDocument]
@@ -222,6 +226,8 @@ class DocumentKind:
     frozen: Callable[[Any], tuple[str, str] | None] = _never_frozen
     after_transition: str = ""
     notify_unit_on_return: bool = True
+    announce_step: bool = True
+    announce_approval: bool = True
 
 
 # 财政复核 (spot checks): re-scored by a 财政审核人, approved (and so published to the unit) by
@@ -294,6 +300,7 @@ DOCUMENTS: dict[type[models.Model], DocumentKind] = {
             editors=FINANCE_REVIEWERS,
             after_transition="performance.services.spot_checks.after_transition",
             notify_unit_on_return=False,
+            announce_approval=False,
         ),
         DocumentKind(
             LibraryEntry,
@@ -301,6 +308,9 @@ DOCUMENTS: dict[type[models.Model], DocumentKind] = {
             LIBRARY_REVIEW,
             locked_hint="不能直接修改；已确认的指标请通过“修订”生成新版本。",
             editors=LIBRARY_EDITORS,
+            notify_unit_on_return=False,
+            announce_step=False,
+            announce_approval=False,
         ),
     )
 }
@@ -381,3 +391,44 @@ def allowed_actions(obj: Any, user) -> set[str]:
     ):
         allowed.discard(REVISE)  # one open version per code: revise that one
     return allowed
+
+
+# --- who is told (issue 15): read by the notices, the escalation sweep and the to-do list --------
+
+
+def review_roles(model: type[models.Model], status: str) -> tuple[str, ...]:
+    """The roles that approve a document of ``model`` in ``status`` (its reviewers); () when
+    nobody reviews in that state."""
+    for row in transitions_of(model):
+        if row.action == APPROVE and row.source == status:
+            return row.roles
+    return ()
+
+
+def review_states(model: type[models.Model]) -> tuple[str, ...]:
+    """The states of ``model`` a reviewer acts on (those with an approve row), in table order."""
+    rows = transitions_of(model)
+    return tuple(dict.fromkeys(row.source for row in rows if row.action == APPROVE))
+
+
+# Who is told when a step waits too long: the level above the step's own reviewers. From
+# 主管部门审核通过 it is the finance bureau's 管理员 (``bureau=True``: on the bureau itself), who
+# assigns the bureau's work; the finance reviewers already see the line as overdue in their 待办.
+@dataclass(frozen=True)
+class NextLevel:
+    roles: tuple[str, ...]
+    bureau: bool = False
+
+
+NEXT_LEVEL: dict[str, NextLevel] = {
+    "unit_review": NextLevel(DEPT_REVIEWERS),  # 待单位审核 (unit-internal review)
+    Status.SUBMITTED: NextLevel(FINANCE_REVIEWERS),
+    Status.DEPT_APPROVED: NextLevel(UNIT_ADMINS, bureau=True),
+}
+
+# What an approval means for the unit, by the state it leads to.
+APPROVED_TEXT: dict[str, str] = {
+    Status.SUBMITTED: "已通过单位审核，已报送主管部门",
+    Status.DEPT_APPROVED: "已通过主管部门审核，已报财政",
+    Status.APPROVED: "已获财政批复",
+}
