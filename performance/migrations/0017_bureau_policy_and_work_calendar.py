@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('performance', '0012_ensure_default_scheme'),
+        ('performance', '0016_notification_kinds_after_merge'),
         ('projects', '0005_audit_download_action'),
     ]
 

@@ -34,7 +34,7 @@ def fill_step_entered_at(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('performance', '0013_bureau_policy_and_work_calendar'),
+        ('performance', '0017_bureau_policy_and_work_calendar'),
         ('projects', '0005_audit_download_action'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
