@@ -123,6 +123,10 @@ class NotificationKind(models.TextChoices):
     IMPOSSIBLE = "impossible", "预计完全不可能完成"
     POOR_GRADE = "poor_grade", "自评等级为差"
     DEVIATION = "deviation", "存在偏差需整改"
+    # issue 15: who is told when a document moves through review
+    REVIEW_WAITING = "review_waiting", "待您审核"
+    APPROVED = "approved", "审核通过"
+    REVIEW_OVERDUE = "review_overdue", "审核超时"
 
 
 class JobKind(models.TextChoices):

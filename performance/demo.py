@@ -351,7 +351,7 @@ ACTUALS_305004 = {
 def load_305004_self_evaluations(units: dict[str, Unit]) -> None:
     """Seed 002's self-evaluation results, filled, computed and approved (published)."""
     from .services import evaluation as evaluation_services
-    from .services import workflow
+    from .services import notifications, workflow
 
     data = _read_json("2023_305004_self_evaluation.json")
     year = data["year"]
@@ -372,9 +372,10 @@ def load_305004_self_evaluations(units: dict[str, Unit]) -> None:
             data={"deviation_analysis": "", "measures": "继续加强预算执行管理。"},
             scores=scores,
         )
-        workflow.submit(obj=evaluation, actor=None)
-        workflow.approve(obj=evaluation, actor=None, comment="演示数据：2023 年决算公开")
-        workflow.approve(obj=evaluation, actor=None, comment="演示数据：2023 年决算公开")
+        with notifications.silenced():  # published long ago: history, not news
+            workflow.submit(obj=evaluation, actor=None)
+            workflow.approve(obj=evaluation, actor=None, comment="演示数据：2023 年决算公开")
+            workflow.approve(obj=evaluation, actor=None, comment="演示数据：2023 年决算公开")
 
 
 def _mark_approved(goal: PerformanceGoal, on: dt.date) -> None:
@@ -385,7 +386,10 @@ def _mark_approved(goal: PerformanceGoal, on: dt.date) -> None:
     quality_review(goal=goal, save=True)
     approved_at = dt.datetime.combine(on, dt.time(12, 0), tzinfo=dt.UTC)
     PerformanceGoal.objects.filter(pk=goal.pk).update(
-        status=Status.APPROVED, submitted_at=approved_at, approved_at=approved_at
+        status=Status.APPROVED,
+        submitted_at=approved_at,
+        approved_at=approved_at,
+        step_entered_at=approved_at,
     )
 
 

@@ -60,7 +60,7 @@ def _move_back(goal: PerformanceGoal, day: dt.date) -> None:
     ).order_by("-created_at", "-id")
     for minutes, pk in enumerate(entries.values_list("pk", flat=True)):
         AuditEntry.objects.filter(pk=pk).update(created_at=moment - dt.timedelta(minutes=minutes))
-    PerformanceGoal.objects.filter(pk=goal.pk).update(submitted_at=moment)
+    PerformanceGoal.objects.filter(pk=goal.pk).update(submitted_at=moment, step_entered_at=moment)
 
 
 def _adjusted(code: str, filler) -> PerformanceGoal | None:

@@ -23,6 +23,7 @@ SEND_NOTIFICATION_EMAIL = "performance.send_notification_email"
 IMPORT_TARGETS = "performance.import_targets"
 RECOMPUTE_JOB = "performance.recompute_job"
 RECOMPUTE_CHUNK = "performance.recompute_chunk"
+SEND_NOTIFICATION_DIGEST = "performance.send_notification_digest"
 
 
 def enqueue(name: str, *args) -> None:

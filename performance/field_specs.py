@@ -31,7 +31,7 @@ from types import MappingProxyType
 
 # The review columns of ``models.review.ReviewedDocument``: set by the workflow (and the lock),
 # read-only everywhere.
-REVIEW_COLUMNS = ("status", "last_comment", "submitted_at", "lock_version")
+REVIEW_COLUMNS = ("status", "last_comment", "submitted_at", "step_entered_at", "lock_version")
 # Who created a document and when it was created and last saved: kept by the model and the
 # services, shown where useful, never filled.
 BOOKKEEPING = ("created_by", "created_at", "updated_at")

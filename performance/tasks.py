@@ -43,6 +43,19 @@ def send_notification_email(notification_id: int) -> bool:
     return deliver_email(notification_id=notification_id)
 
 
+@shared_task(
+    name=dispatch.SEND_NOTIFICATION_DIGEST,
+    acks_late=True,
+    **{**RETRY, "autoretry_for": (*TRANSIENT_DB, OSError, BrokerError)},
+)
+def send_notification_digest(subject: str, notification_ids: list[int]) -> int:
+    """Mail each recipient of a bulk operation's notices one digest; rows already mailed (a
+    redelivery) are skipped."""
+    from .services.notifications import deliver_digest
+
+    return deliver_digest(subject=subject, notification_ids=notification_ids)
+
+
 class RecomputeTask(Task):
     """Marks the job failed once a recompute task has used up its retries."""
 

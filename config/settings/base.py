@@ -264,6 +264,14 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # A recompute job is split into tasks of this many units, so several workers share a province.
 RECOMPUTE_UNITS_PER_TASK = int(os.environ.get("RECOMPUTE_UNITS_PER_TASK", "10"))
 
+# --- review timing (issue 15) -------------------------------------------------------------
+# A document waiting at one review step longer than this many working days is escalated once
+# to the next level; a finance bureau's 审核设置 (BureauPolicy) overrides it, 0 never escalates.
+REVIEW_ESCALATION_WORKING_DAYS = int(os.environ.get("REVIEW_ESCALATION_WORKING_DAYS", "5"))
+# Absolute address of the site (https://perf.example.org) for links in notification mails;
+# empty: mails carry no link.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+
 # --- e-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

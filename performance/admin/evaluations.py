@@ -144,7 +144,18 @@ class SelfEvaluationAdmin(FilledDocumentAdmin):
                 ]
             },
         ),
-        ("审核", {"fields": ["last_comment", "submitted_at", "created_by", "lock_version"]}),
+        (
+            "审核",
+            {
+                "fields": [
+                    "last_comment",
+                    "submitted_at",
+                    "step_entered_at",
+                    "created_by",
+                    "lock_version",
+                ]
+            },
+        ),
     ]
 
     @admin.display(description="项目/单位")

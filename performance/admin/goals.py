@@ -161,6 +161,7 @@ class PerformanceGoalAdmin(TargetImportExportMixin, GoalWorkflowAdminMixin, Revi
                     "quality_findings_display",
                     "quality_checked_at",
                     "submitted_at",
+                    "step_entered_at",
                     "approved_at",
                     "created_by",
                     "lock_version",

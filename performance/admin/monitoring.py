@@ -255,7 +255,7 @@ class MonitoringReportAdmin(FilledDocumentAdmin):
             },
         ),
         ("填报", {"fields": [*MONITORING_REPORT.filled, EXPECTED_VERSION]}),
-        ("审核", {"fields": ["last_comment", "submitted_at", "lock_version"]}),
+        ("审核", {"fields": ["last_comment", "submitted_at", "step_entered_at", "lock_version"]}),
     ]
 
     @admin.display(description="预算执行预警", ordering="budget_light")

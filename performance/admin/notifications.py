@@ -1,11 +1,13 @@
 """Notifications in the admin: read/unread per user, through ``notifications.mark_read`` /
-``mark_unread``; opening one marks it read. Nobody edits one; superusers may delete them
+``mark_unread``; opening one (its page, or its title in the list: ``<id>/open/``, which goes on
+to its object) marks it read. Nobody edits one; superusers may delete them
 (``notifications.notification_delete``, audited)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from projects.admin.params import whole_number
@@ -47,8 +49,8 @@ class MineFilter(admin.SimpleListFilter):
 
 @admin.register(Notification)
 class NotificationAdmin(WritesThroughServices, admin.ModelAdmin):
-    list_display = ["read_state", "title", "kind", "unit", "created_at", "open_link"]
-    list_display_links = ["title"]
+    list_display = ["read_state", "title_link", "kind", "unit", "created_at"]
+    list_display_links = None
     list_filter = [ReadFilter, MineFilter, "kind"]
     search_fields = ["title", "body", "recipient__username"]
     list_select_related = ["recipient", "unit"]
@@ -64,6 +66,7 @@ class NotificationAdmin(WritesThroughServices, admin.ModelAdmin):
         columns = list(super().get_list_display(request))
         if request.user.is_superuser:
             columns.insert(2, "recipient")
+            columns[columns.index("title_link")] = self._title_for(request.user.pk)
         return columns
 
     def has_add_permission(self, request):
@@ -88,9 +91,44 @@ class NotificationAdmin(WritesThroughServices, admin.ModelAdmin):
             return format_html('<strong style="color:#ba2121">{}</strong>', "未读")
         return "已读"
 
-    @admin.display(description="链接")
-    def open_link(self, obj):
-        return format_html('<a href="{}">打开</a>', obj.link) if obj.link else "—"
+    @admin.display(description="标题", ordering="title")
+    def title_link(self, obj):
+        url = reverse("admin:performance_notification_open", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.title)
+
+    def _title_for(self, viewer_id: int):
+        """The title column for one viewer: his own notice opens (and reads) it and goes on to
+        its object; a superuser looking at someone else's sees it without marking it read."""
+
+        @admin.display(description="标题", ordering="title")
+        def title_link(obj):
+            if obj.recipient_id == viewer_id:
+                return self.title_link(obj)
+            url = reverse("admin:performance_notification_change", args=[obj.pk])
+            return format_html('<a href="{}">{}</a>', url, obj.title)
+
+        return title_link
+
+    def get_urls(self):
+        opened = path(
+            "<path:object_id>/open/",
+            self.admin_site.admin_view(self.open_view),
+            name="performance_notification_open",
+        )
+        return [opened, *super().get_urls()]
+
+    def open_view(self, request, object_id):
+        """Read the notification and go to what it is about (a path on this site only)."""
+        notification_id = whole_number(object_id)
+        try:
+            if notification_id is None:
+                raise Notification.DoesNotExist
+            target = notification_services.open_notification(
+                user=request.user, notification_id=notification_id
+            )
+        except Notification.DoesNotExist:
+            raise Http404(f"通知 {object_id} 不存在或无权访问。") from None
+        return HttpResponseRedirect(target)
 
     @admin.action(description="标记为已读")
     def mark_read(self, request, queryset):

@@ -6,12 +6,14 @@ from .evaluation import IndicatorEvaluation, SelfEvaluation
 from .goals import GoalTask, Indicator, PerformanceGoal
 from .jobs import Job
 from .monitoring import MonitoringEntry, MonitoringReport, MonitoringRound
+from .policies import BureauPolicy, WorkCalendarDay
 from .reminders import Notification, ReportingWindow
 from .review import FilledDocument, ReviewedDocument
 from .schemes import SchemeAssignment, ScoringScheme
 
 __all__ = [
     "Attachment",
+    "BureauPolicy",
     "FilledDocument",
     "GoalTask",
     "Indicator",
@@ -27,4 +29,5 @@ __all__ = [
     "SchemeAssignment",
     "ScoringScheme",
     "SelfEvaluation",
+    "WorkCalendarDay",
 ]

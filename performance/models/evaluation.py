@@ -12,7 +12,7 @@ from projects.numbers import SCORE as SCORE_FIGURE
 from projects.numbers import figure
 
 from ..choices import GoalScope, Grade, QualitativeBand
-from .review import FilledDocument
+from .review import FilledDocument, review_queue_index
 
 AMOUNT = {"max_digits": 20, "decimal_places": 6}
 SCORE = {"max_digits": 9, "decimal_places": 4, "null": True, "blank": True}
@@ -103,7 +103,8 @@ class SelfEvaluation(FilledDocument):
             ),
         ]
         indexes = [
-            models.Index(fields=["unit", "year", "grade"], name="evaluation_unit_year_grade")
+            models.Index(fields=["unit", "year", "grade"], name="evaluation_unit_year_grade"),
+            review_queue_index("evaluation_review_queue"),
         ]
 
     def __str__(self) -> str:

@@ -23,7 +23,7 @@ from ..choices import (
     Status,
     TargetKind,
 )
-from .review import ReviewedDocument
+from .review import ReviewedDocument, review_queue_index
 
 AMOUNT = {
     "max_digits": 20,
@@ -146,6 +146,7 @@ class PerformanceGoal(ReviewedDocument):
         indexes = [
             models.Index(fields=["unit", "year", "status"], name="goal_unit_year_status"),
             models.Index(fields=["year", "status"], name="goal_year_status"),
+            review_queue_index("goal_review_queue"),
         ]
 
     def __str__(self) -> str:

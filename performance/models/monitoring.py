@@ -11,7 +11,7 @@ from projects.fields import AmountField, PlainFigureField, RateField
 from projects.models import non_negative_amount
 
 from ..choices import DeviationCause, Light, Likelihood, QualitativeBand, RoundStatus
-from .review import FilledDocument
+from .review import FilledDocument, review_queue_index
 
 AMOUNT = {"max_digits": 20, "decimal_places": 6}
 RATE = {"max_digits": 9, "decimal_places": 2, "null": True, "blank": True}
@@ -112,7 +112,10 @@ class MonitoringReport(FilledDocument):
                 name="report_forecast_executed_non_negative",
             ),
         ]
-        indexes = [models.Index(fields=["unit", "light"], name="report_unit_light")]
+        indexes = [
+            models.Index(fields=["unit", "light"], name="report_unit_light"),
+            review_queue_index("report_review_queue"),
+        ]
 
     def __str__(self) -> str:
         return self.describe(round_text=str(self.round), project_name=self.project.name)

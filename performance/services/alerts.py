@@ -1,12 +1,19 @@
 """Event notifications of monitoring and self-evaluation: a red light, a 完全不可能 forecast and a
 差 grade reach the unit's staff and its department's reviewers once per event (the occasion keys
-``red:<report>``, ``impossible:<entry>`` and ``poor:<evaluation>``)."""
+``red:<report>``, ``impossible:<entry>`` and ``poor:<evaluation>``).
+
+A monitoring report's warnings are due once it is handed in or its round's deadline has passed
+(:func:`lights_due`): a round opens with nothing spent yet, so every report would be red at
+once; a draft still being filled is no news. The daily sweep announces the drafts left red after
+the deadline (``reminders.events``, the same keys)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from projects.models import Unit
 from projects.numbers import RATE, SCORE, figure
@@ -14,6 +21,7 @@ from projects.permissions import DEPT_REVIEWERS, UNIT_STAFF, RoleHolders
 
 from ..choices import Grade, Light, Likelihood, NotificationKind
 from ..models import IndicatorEvaluation, MonitoringEntry, MonitoringReport, SelfEvaluation
+from ..selectors.work_due import HANDED_IN
 from . import derived_figures, notifications
 
 
@@ -40,6 +48,12 @@ def alert_recipients_for(unit_paths: Mapping[int, str]) -> dict[int, list]:
     }
 
 
+def lights_due(report: MonitoringReport, today: dt.date | None = None) -> bool:
+    """Whether ``report``'s warnings are news: it was handed in, or its deadline has passed."""
+    today = today or timezone.localdate()
+    return report.status in HANDED_IN or report.round.deadline < today
+
+
 def notify_lights(
     report: MonitoringReport,
     rows: Sequence[MonitoringEntry] | None = None,
@@ -47,8 +61,10 @@ def notify_lights(
     recipients: list | None = None,
 ) -> int:
     """Red light → the unit's staff and department reviewers, once per report; a 完全不可能
-    forecast → the same people, once per entry. ``recipients`` may be passed in by bulk
-    callers that already know them."""
+    forecast → the same people, once per entry; nothing until :func:`lights_due`.
+    ``recipients`` may be passed in by bulk callers that already know them."""
+    if not lights_due(report):
+        return 0
     sent = 0
     if report.light == Light.RED:
         if recipients is None:
@@ -86,6 +102,12 @@ def notify_lights(
             unit=report.unit,
         )
     return sent
+
+
+def announce_lights_on_submit(report: MonitoringReport) -> int:
+    """A report just handed in: its red light and 完全不可能 forecasts, once each."""
+    rows = list(report.entries.select_related("indicator").order_by("pk"))
+    return notify_lights(report, rows)
 
 
 def notify_grade(

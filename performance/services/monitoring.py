@@ -181,9 +181,7 @@ def _create_reports(round_: MonitoringRound, actor) -> list[MonitoringReport]:
         action=AuditAction.CREATE,
         comment=f"开启“{round_}”：生成监控表",
     )
-    for report in reports:
-        notify_lights(report)
-    return reports
+    return reports  # no light notice at round open (alerts.lights_due)
 
 
 def compute_reports(

@@ -128,6 +128,21 @@ def may_manage_windows(user) -> bool:
     )
 
 
+def may_manage_bureau_policy(user, bureau: Unit | None = None) -> bool:
+    """A finance bureau's 审核设置 (unit-internal review, escalation days): its own 管理员 (a
+    membership on the bureau itself) and superusers; ``bureau=None`` asks whether the user
+    manages any bureau's (the admin's add button)."""
+    if not _active(user):
+        return False
+    if user.is_superuser:
+        return True
+    if bureau is None:
+        return is_finance_admin(user)
+    return bureau.kind == UnitKind.FINANCE and any(
+        role == Role.ADMIN and path == bureau.path for path, role in _membership_paths(user)
+    )
+
+
 def may_manage_schedules(user) -> bool:
     """Periodic tasks run any registered task with any arguments as the system (no actor, no
     scope): superusers only."""

@@ -36,6 +36,8 @@ VIEW_ALL = [
     "performance.view_notification",
     "performance.view_job",
     "performance.view_attachment",
+    "performance.view_bureaupolicy",
+    "performance.view_workcalendarday",
 ]
 UNIT_EDITING = [
     "projects.add_project",
@@ -79,6 +81,10 @@ ROUNDS_AND_WINDOWS = [
     "performance.add_reportingwindow",
     "performance.change_reportingwindow",
     "performance.delete_reportingwindow",
+    # the working-day calendar: whoever maintains the windows (``may_manage_windows``)
+    "performance.add_workcalendarday",
+    "performance.change_workcalendarday",
+    "performance.delete_workcalendarday",
 ]
 FINANCE = [*REVIEWING, *ROUNDS_AND_WINDOWS]
 # Users and memberships within the 管理员's units (``permissions.administered_users``): no user
@@ -100,6 +106,9 @@ ADMINISTRATION = [
     "performance.add_schemeassignment",
     "performance.change_schemeassignment",
     "performance.delete_schemeassignment",
+    # a bureau's 审核设置: its own 管理员 only (``may_manage_bureau_policy``)
+    "performance.add_bureaupolicy",
+    "performance.change_bureaupolicy",
     *ROUNDS_AND_WINDOWS,
 ]
 

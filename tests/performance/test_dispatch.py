@@ -16,6 +16,7 @@ DISPATCHED = {
     dispatch.IMPORT_TARGETS: tasks.import_targets,
     dispatch.RECOMPUTE_JOB: tasks.recompute_job,
     dispatch.RECOMPUTE_CHUNK: tasks.recompute_chunk,
+    dispatch.SEND_NOTIFICATION_DIGEST: tasks.send_notification_digest,
 }
 
 

@@ -99,6 +99,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
             "last_comment",
             "computed_at",
             "submitted_at",
+            "step_entered_at",
             "lock_version",
             "created_at",
             "updated_at",

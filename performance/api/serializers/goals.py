@@ -162,6 +162,7 @@ class GoalSerializer(FastRepresentation, serializers.ModelSerializer):
             "warning_count",
             "last_comment",
             "submitted_at",
+            "step_entered_at",
             "approved_at",
             "lock_version",
             "created_at",

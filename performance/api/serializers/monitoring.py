@@ -96,6 +96,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "status",
             "last_comment",
             "submitted_at",
+            "step_entered_at",
             "computed_at",
             "lock_version",
             "created_at",

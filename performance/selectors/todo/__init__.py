@@ -22,7 +22,7 @@ from projects.models import Unit
 from projects.permissions.scope import _membership_paths
 
 from ...models import PerformanceGoal
-from .items import TodoItem, build_item
+from .items import TodoItem, build_item, review_arrival
 from .sources import (
     COLUMN_NAMES,
     GROUP_CODES,
@@ -33,6 +33,7 @@ from .sources import (
     Scope,
     TodoGroup,
 )
+from .timing import ReviewTiming
 
 __all__ = [
     "GROUP_CODES",
@@ -189,13 +190,16 @@ def todo_for(
         cursor.execute(sql, [*keep_params, *params, *keep_params])
         rows = cursor.fetchall()
     counts: dict[str, int] = {}
-    items: list[TodoItem] = []
     width = len(COLUMN_NAMES)
+    shown = []
     for row in rows:
         values = dict(zip(COLUMN_NAMES, row[:width], strict=True))
         counts[values["t_kind"]] = row[width + 2]
         if row[width + 3]:
-            items.append(build_item(values, today))
+            shown.append(values)
+    arrivals = [a for a in map(review_arrival, shown) if a is not None]
+    timing = ReviewTiming.for_lines(today, arrivals)
+    items = [build_item(values, today, timing) for values in shown]
     ordered = {k: counts[k] for k in KINDS if k in counts}
     return TodoList(items=items, counts=ordered)
 

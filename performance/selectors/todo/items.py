@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ...choices import Status, WindowKind
 from .sources import GROUP_CODES, GROUP_LABELS, SOURCES_BY_KIND, TodoGroup
-from .timing import REVIEW_WORKING_DAYS, add_working_days, local_date, working_days_between
+from .timing import ReviewTiming, local_date
 
 ADMIN_NAMES = {
     "goal": "performance_performancegoal",
@@ -140,17 +140,27 @@ def _link(kind: str, object_type: str, values: dict) -> str:
     )
 
 
-def build_item(values: dict, today: dt.date) -> TodoItem:
-    """A :class:`TodoItem` from one row of the statement (no queries)."""
+def review_arrival(values: dict) -> tuple[str, dt.date] | None:
+    """``(unit code, local arrival date)`` of a line waiting at a review step, else None."""
+    since = _moment(values["t_since"])
+    if SOURCES_BY_KIND[values["t_kind"]].group != TodoGroup.REVIEW or since is None:
+        return None
+    return values["t_unit_code"], local_date(since)
+
+
+def build_item(values: dict, today: dt.date, timing: ReviewTiming | None = None) -> TodoItem:
+    """A :class:`TodoItem` from one row of the statement (no queries; ``timing`` from
+    :meth:`ReviewTiming.for_lines` of the list's review lines)."""
     kind = values["t_kind"]
     source = SOURCES_BY_KIND[kind]
     since = _moment(values["t_since"])
     due = _day(values["t_due"])
     waited = None
-    if source.group == TodoGroup.REVIEW and since is not None:
-        arrived = local_date(since)
-        waited = working_days_between(arrived, today)
-        due = add_working_days(arrived, REVIEW_WORKING_DAYS)
+    arrival = review_arrival(values)
+    if arrival is not None:
+        timing = timing or ReviewTiming(today=today)
+        waited = timing.waited(arrival[1])
+        due = timing.due(*arrival)
     status = values["t_status"] or ""
     if source.group == TodoGroup.OVERDUE:
         status_label = WindowKind(status).label if status in WindowKind.values else status

@@ -1,27 +1,25 @@
-"""When a document reached its current step, and working days: the one place WP1 swaps.
+"""When a document reached its current step, who moved it there, and working days.
 
-Until documents carry ``step_entered_at`` (issue 15 WP1), the time a document reached its
-current state is the ``created_at`` of its latest transition audit row (every transition in
-``services.workflow`` writes one, in the same transaction as the state change), else its
-``submitted_at``, else its ``updated_at``. ``updated_at`` alone would be wrong: recomputes and
-the quality review save documents that sit in a review state. When WP1 lands,
-:func:`step_entered_at` becomes ``F("step_entered_at")`` and nothing else changes.
+One rule for "when it reached the step": ``ReviewedDocument.step_entered_at``, set by every
+workflow transition (and for a new adjustment draft); a draft never moved since it was created
+reached its step when it was created. Working days are ``performance.workdays``'.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
-from django.db.models import CharField, DateTimeField, OuterRef, Subquery, Value
+from django.conf import settings
+from django.db.models import CharField, DateTimeField, F, OuterRef, Subquery, Value
 from django.db.models.expressions import Expression
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
-from projects.models import AuditAction, AuditEntry
+from projects.models import AuditAction, AuditEntry, Unit
 
-# A step waiting longer than this many working days is overdue for its reviewer (the design's
-# default escalation; WP1 replaces it with the bureau's policy).
-REVIEW_WORKING_DAYS = 5
+from ... import workdays
+from ..policies import calendar_overrides, policies_by_bureau
 
 
 def _latest_transition(model, column: str) -> Subquery:
@@ -36,12 +34,7 @@ def _latest_transition(model, column: str) -> Subquery:
 
 def step_entered_at(model) -> Expression:
     """The time a document of ``model`` reached its current state (see the module docstring)."""
-    return Coalesce(
-        _latest_transition(model, "created_at"),
-        "submitted_at",
-        "updated_at",
-        output_field=DateTimeField(),
-    )
+    return Coalesce(F("step_entered_at"), F("created_at"), output_field=DateTimeField())
 
 
 def last_actor_name(model) -> Expression:
@@ -60,29 +53,56 @@ def local_date(moment: dt.datetime | None) -> dt.date | None:
     return timezone.localtime(moment).date()
 
 
-def is_workday(day: dt.date) -> bool:
-    """Monday to Friday (the 工作日历 of holidays and make-up days arrives with WP1)."""
-    return day.weekday() < 5
+is_workday = workdays.is_workday
+working_days_between = workdays.working_days_between
+add_working_days = workdays.add_working_days
 
 
-def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Working days ``d`` with ``start < d <= end`` (0 when ``end <= start``)."""
-    if end <= start:
-        return 0
-    days = (end - start).days
-    weeks, rest = divmod(days, 7)
-    count = weeks * 5
-    for offset in range(1, rest + 1):
-        if is_workday(start + dt.timedelta(days=weeks * 7 + offset)):
-            count += 1
-    return count
+@dataclass
+class ReviewTiming:
+    """Days waited and review deadlines of many to-do lines with the rules the escalation sweep
+    uses: the unit's bureau's ``escalation_working_days`` (``BureauPolicy``, else the default)
+    and the 工作日历. Read once per list (policies; unit paths only when some bureau has its
+    own settings; the calendar over the span the lines need)."""
+
+    today: dt.date
+    overrides: dict[dt.date, bool] = field(default_factory=dict)
+    days_by_unit: dict[str, int] = field(default_factory=dict)
+    default_days: int = field(default_factory=lambda: settings.REVIEW_ESCALATION_WORKING_DAYS)
+
+    @classmethod
+    def for_lines(cls, today: dt.date, arrivals: list[tuple[str, dt.date]]) -> ReviewTiming:
+        """The timing of lines given as ``(unit code, arrival date)``; no query when empty."""
+        if not arrivals:
+            return cls(today=today)
+        policies = policies_by_bureau()
+        days_by_unit: dict[str, int] = {}
+        if policies:
+            codes = {code for code, _day in arrivals}
+            for code, path in Unit.objects.filter(code__in=codes).values_list("code", "path"):
+                policy = policies.get(path.strip("/").split("/", 1)[0])
+                if policy is not None:
+                    days_by_unit[code] = policy.escalation_working_days
+        start = min(day for _code, day in arrivals)
+        overrides = calendar_overrides(start, max(today, start) + CALENDAR_AHEAD)
+        return cls(
+            today=today,
+            overrides=overrides,
+            days_by_unit=days_by_unit,
+            default_days=settings.REVIEW_ESCALATION_WORKING_DAYS,
+        )
+
+    def waited(self, arrived: dt.date) -> int:
+        """Working days waited since ``arrived``."""
+        return working_days_between(arrived, self.today, self.overrides)
+
+    def due(self, unit_code: str, arrived: dt.date) -> dt.date | None:
+        """The review deadline (arrival + the bureau's days); None when it never escalates."""
+        days = self.days_by_unit.get(unit_code, self.default_days)
+        if days <= 0:
+            return None
+        return add_working_days(arrived, days, self.overrides)
 
 
-def add_working_days(start: dt.date, n: int) -> dt.date:
-    """The ``n``-th working day after ``start``."""
-    day = start
-    while n > 0:
-        day += dt.timedelta(days=1)
-        if is_workday(day):
-            n -= 1
-    return day
+# Review deadlines lie at most 60 working days ahead (BureauPolicy's limit).
+CALENDAR_AHEAD = dt.timedelta(days=120)

@@ -11,7 +11,8 @@ however often the sweep runs or its task is redelivered.
 The same sweep raises the event warnings of domain.md §7 for submitted work: red and yellow
 monitoring lights, "完全不可能" forecasts, a 差 self-evaluation grade and a deviation — once
 per report, entry or evaluation (see ``events.event_notices`` for how it shares keys with the
-cycle's services, which warn as soon as a person saves).
+cycle's services, which warn as soon as a person saves), and escalates review steps waiting
+longer than the bureau's working days to the next level, once per stay (``reviews``).
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from django.utils import timezone
 from ... import dispatch
 from ...models import Notification, ReportingWindow
 from .events import events_sweep
+from .reviews import review_escalation_sweep
 from .windows import window_key, window_sweep
 
 __all__ = [
     "events_sweep",
     "mail_catch_up",
     "reminders_sweep",
+    "review_escalation_sweep",
     "window_key",
     "window_sweep",
 ]
@@ -78,5 +81,7 @@ def reminders_sweep(*, today: dt.date | None = None) -> int:
             created += window_sweep(window=window, today=today)
     with transaction.atomic():
         created += events_sweep(today=today)
+    with transaction.atomic():
+        created += review_escalation_sweep(today=today)
     mail_catch_up()
     return created

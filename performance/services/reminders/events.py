@@ -10,7 +10,7 @@ from projects.models import Unit
 from projects.numbers import RATE, SCORE, figure
 from projects.permissions import DEPT_REVIEWERS, UNIT_STAFF, RoleHolders
 
-from ...choices import Grade, Light, Likelihood, NotificationKind
+from ...choices import EDITABLE_STATUSES, Grade, Light, Likelihood, NotificationKind
 from ...models import MonitoringEntry, MonitoringReport, Notification, SelfEvaluation
 from ...selectors.work_due import HANDED_IN
 from .common import notify_once
@@ -29,8 +29,11 @@ def event_notices(today: dt.date) -> list[tuple[str, str, str, str, Unit, bool]]
     since = today.year - EVENT_YEARS_BACK
     notices = []
     reports = (
-        MonitoringReport.objects.filter(
-            status__in=HANDED_IN, round__year__gte=since, light__in=[Light.RED, Light.YELLOW]
+        MonitoringReport.objects.filter(round__year__gte=since, light__in=[Light.RED, Light.YELLOW])
+        .filter(
+            Q(status__in=HANDED_IN)
+            # a red draft left after its deadline (alerts.lights_due): the same key, once
+            | Q(status__in=EDITABLE_STATUSES, light=Light.RED, round__deadline__lt=today)
         )
         .select_related("unit", "project", "round")
         .order_by("pk")

@@ -21,6 +21,7 @@ from django.db import models
 from projects.permissions import (
     DEPT_REVIEWERS,
     FINANCE_REVIEWERS,
+    UNIT_ADMINS,
     UNIT_EDITORS,
     require_role,
     roles_for,
@@ -212,3 +213,44 @@ def allowed_actions(obj: Any, user) -> set[str]:
         if pending:
             allowed.discard(ADJUST)
     return allowed
+
+
+# --- who is told (issue 15): read by the notices, the escalation sweep and the to-do list --------
+
+
+def review_roles(model: type[models.Model], status: str) -> tuple[str, ...]:
+    """The roles that approve a document of ``model`` in ``status`` (its reviewers); () when
+    nobody reviews in that state."""
+    for row in transitions_of(model):
+        if row.action == APPROVE and row.source == status:
+            return row.roles
+    return ()
+
+
+def review_states(model: type[models.Model]) -> tuple[str, ...]:
+    """The states of ``model`` a reviewer acts on (those with an approve row), in table order."""
+    rows = transitions_of(model)
+    return tuple(dict.fromkeys(row.source for row in rows if row.action == APPROVE))
+
+
+# Who is told when a step waits too long: the level above the step's own reviewers. From
+# 主管部门审核通过 it is the finance bureau's 管理员 (``bureau=True``: on the bureau itself), who
+# assigns the bureau's work; the finance reviewers already see the line as overdue in their 待办.
+@dataclass(frozen=True)
+class NextLevel:
+    roles: tuple[str, ...]
+    bureau: bool = False
+
+
+NEXT_LEVEL: dict[str, NextLevel] = {
+    "unit_review": NextLevel(DEPT_REVIEWERS),  # 待单位审核 (unit-internal review)
+    Status.SUBMITTED: NextLevel(FINANCE_REVIEWERS),
+    Status.DEPT_APPROVED: NextLevel(UNIT_ADMINS, bureau=True),
+}
+
+# What an approval means for the unit, by the state it leads to.
+APPROVED_TEXT: dict[str, str] = {
+    Status.SUBMITTED: "已通过单位审核，已报送主管部门",
+    Status.DEPT_APPROVED: "已通过主管部门审核，已报财政",
+    Status.APPROVED: "已获财政批复",
+}

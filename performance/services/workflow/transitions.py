@@ -5,7 +5,7 @@ optimistic lock (``expected_version``), the state and the role, in that order, a
 when any check fails. Every transition bumps ``lock_version`` and writes an audit row.
 
 They touch only the columns of ``models.review.ReviewedDocument`` (``status``, ``last_comment``,
-``submitted_at``, ``lock_version``) and the document's ``unit``. Goal-only behaviour (the quality
+``submitted_at``, ``step_entered_at``, ``lock_version``) and the document's ``unit``. Goal-only behaviour (the quality
 review on submit, ``quality_grade`` and ``approved_at``, superseding the previous approved
 version, adjustments) is keyed on the model, never assumed.
 """
@@ -22,17 +22,27 @@ from django.utils import timezone
 
 from projects import audit
 from projects.models import AuditAction
-from projects.permissions import role_labels, roles_for
+from projects.permissions import UNIT_STAFF, role_labels, roles_for
 from projects.services.locking import check_lock_version
 
 from ... import field_specs
 from ...choices import Grade, NotificationKind, Status
-from ...models import GoalTask, Indicator, PerformanceGoal
+from ...models import GoalTask, Indicator, MonitoringReport, PerformanceGoal
 from ...selectors.versions import open_version, same_scope
-from .. import notifications
+from .. import alerts, notifications
 from ..target_review import quality_review
 from ..typed_values import refuse
-from .table import ACTION_LABELS, ADJUST, APPROVE, RETURN, SUBMIT, Transition, transition_for
+from .table import (
+    ACTION_LABELS,
+    ADJUST,
+    APPROVE,
+    APPROVED_TEXT,
+    RETURN,
+    SUBMIT,
+    Transition,
+    review_roles,
+    transition_for,
+)
 
 _WRONG_STATE = {
     SUBMIT: "只有草稿或已退回的{noun}可以提交",
@@ -105,9 +115,10 @@ def _apply(
     old_status = obj.status
     obj.status = row.target
     obj.lock_version += 1
+    obj.step_entered_at = timezone.now()  # what "waited N working days" counts from
     if comment or row.action in (APPROVE, RETURN):
         obj.last_comment = comment  # a review without a comment clears the previous one
-    fields = ["status", "lock_version", "last_comment", "updated_at"]
+    fields = ["status", "lock_version", "last_comment", "step_entered_at", "updated_at"]
     extra_changes = {}
     for name, value in (extra or {}).items():
         extra_changes[name] = [getattr(obj, name), value]
@@ -126,7 +137,23 @@ def _apply(
     if original is not obj:
         for name in fields:
             setattr(original, name, getattr(obj, name))
+    _announce(obj, row, actor)
     return obj, entry
+
+
+def _announce(obj, row: Transition, actor) -> None:
+    """Who is told of this transition (returns tell the unit in ``return_``, with the audit id
+    in the key): the reviewers of the step it reached; the unit's staff of an approval; a
+    monitoring report handed in announces its lights."""
+    link = _admin_link(obj)
+    roles = review_roles(type(obj), row.target)
+    if roles:
+        notifications.notify_step_reached(obj=obj, roles=roles, actor=actor, link=link)
+    if row.action == APPROVE:
+        what = APPROVED_TEXT.get(row.target, "已审核通过")
+        notifications.notify_approved(obj=obj, what=what, actor=actor, link=link)
+    if isinstance(obj, MonitoringReport) and row.action == SUBMIT:
+        alerts.announce_lights_on_submit(obj)
 
 
 @transaction.atomic
@@ -208,7 +235,7 @@ def return_(*, obj, actor, comment: str, expected_version: int | None = None):
     locked, entry = _apply(obj=locked, original=obj, row=row, actor=actor, comment=comment)
     label = locked._meta.model_name
     notifications.notify_many(
-        recipients=notifications.unit_staff(locked.unit),
+        recipients=notifications.recipients_for(locked.unit, UNIT_STAFF, exclude=actor),
         kind=NotificationKind.RETURNED,
         occasion_key=f"returned:{label}:{locked.pk}:{entry.pk}",
         title=f"{_noun(locked)}被退回：{locked}"[:200],
@@ -232,7 +259,8 @@ def _supersede_previous(*, goal: PerformanceGoal, actor) -> None:
     ):
         old.status = Status.SUPERSEDED
         old.lock_version += 1
-        old.save(update_fields=["status", "lock_version", "updated_at"])
+        old.step_entered_at = timezone.now()
+        old.save(update_fields=["status", "lock_version", "step_entered_at", "updated_at"])
         audit.record(
             obj=old,
             actor=actor,
@@ -278,6 +306,7 @@ def goal_adjust(*, goal: PerformanceGoal, actor, reason: str) -> PerformanceGoal
         version=version,
         previous=locked,
         status=Status.DRAFT,
+        step_entered_at=timezone.now(),
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     for name in field_specs.GOAL.filled:

@@ -37,26 +37,28 @@ KINDS = {
 # (1), the to-do statement (1: on the home page it also gives the header's count; elsewhere
 # the header's COUNT is 1 more) and the admin's own chrome: permissions for the app list (2),
 # the unread notifications (1), the home page's recent actions (1), and for the finance bureau
-# the unit lookups of its app list (2 on the home page, 1 on /admin/todo/).
+# the unit lookups of its app list (2 on the home page, 1 on /admin/todo/). Lines waiting at a
+# review step add the bureaus' 审核设置 (1) and the 工作日历 (1), read once for the whole list
+# for "waited N working days" and the review deadline (issue 15).
 API = {
     "filler": 3,
     "unit_reviewer": 3,
-    "dept_reviewer": 3,
-    "finance_reviewer": 3,
+    "dept_reviewer": 5,
+    "finance_reviewer": 5,
     "superuser": 2,
 }
 HOME = {
     "filler": 8,
     "unit_reviewer": 8,
-    "dept_reviewer": 8,
-    "finance_reviewer": 10,
+    "dept_reviewer": 10,
+    "finance_reviewer": 12,
     "superuser": 5,
 }
 TODO_PAGE = {
     "filler": 8,
     "unit_reviewer": 8,
-    "dept_reviewer": 8,
-    "finance_reviewer": 9,
+    "dept_reviewer": 10,
+    "finance_reviewer": 11,
     "superuser": 4,
 }
 HEADER = 1  # todo_count alone, memberships already read

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from performance.choices import Light, NotificationKind, Status, WindowKind
 from performance.models import (
@@ -175,16 +176,30 @@ def test_a_cost_overrun_is_red(report, filler):
 
 
 def test_a_red_light_notifies_unit_staff_and_department_reviewers_once(
-    report, filler, unit_reviewer, dept_reviewer
+    report, filler, unit_reviewer, dept_reviewer, monkeypatch
 ):
-    # No money spent by July: the budget light is red from the moment the round opens.
+    # Issue 15: no money spent by July makes the budget light red from the moment the round
+    # opens, which is no news; the warning comes once the report is handed in.
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2022, 8, 10, 2, tzinfo=dt.UTC))
     assert report.light == Light.RED
-    monitoring_report_compute(report=report)
-    _fill(report, filler, [], summary="一季度未支付")
     sent = Notification.objects.filter(
         kind=NotificationKind.RED_LIGHT, occasion_key=f"red:{report.pk}"
     )
+    monitoring_report_compute(report=report)
+    _fill(report, filler, [], summary="一季度未支付")
+    assert not sent.exists()  # a draft before its deadline
+
+    workflow.submit(obj=_fresh(report), actor=filler)
+    monitoring_report_compute(report=report)
+
     assert sorted(n.recipient.username for n in sent) == ["dept027", "filler027", "reviewer027"]
+
+
+def test_opening_a_round_sends_no_light_notice(round_):
+    assert MonitoringReport.objects.filter(round=round_, light=Light.RED).exists()
+    assert not Notification.objects.filter(
+        kind__in=[NotificationKind.RED_LIGHT, NotificationKind.IMPOSSIBLE]
+    ).exists()
 
 
 def test_completely_impossible_forecast_notifies_once_per_entry(report, filler):

@@ -176,7 +176,9 @@ def test_monitoring_window_chases_reports_not_yet_submitted(filler, finance_revi
     assert notice.occasion_key == window_key(window, "open", filler_unit_pk())
 
     reports.update(status=Status.SUBMITTED)
-    assert reminders_sweep(today=dt.date(2022, 8, 19)) == 0
+    reminders_sweep(today=dt.date(2022, 8, 19))
+    window_notices = Notification.objects.filter(occasion_key__startswith=f"window:{window.pk}:")
+    assert window_notices.count() == 2  # only the opening notice: nothing left to chase
 
 
 def test_self_evaluation_window_chases_projects_with_approved_goals(filler, dept_reviewer):
@@ -252,13 +254,16 @@ def test_a_red_light_that_bypassed_the_report_service_is_warned_once(
     MonitoringReport.objects.filter(pk=report.pk).update(light="red", status=Status.SUBMITTED)
     Notification.objects.filter(occasion_key=f"red:{report.pk}").delete()
 
-    assert reminders_sweep(today=dt.date(2023, 1, 5)) == 3
-    assert reminders_sweep(today=dt.date(2023, 1, 6)) == 0
+    # before the deadline, so the other (draft) reports of the round are no news yet
+    assert reminders_sweep(today=dt.date(2022, 8, 10)) == 3
+    assert reminders_sweep(today=dt.date(2022, 8, 11)) == 0
     (notice,) = [n for n in _received(dept_reviewer) if n.occasion_key == f"red:{report.pk}"]
     assert notice.kind == NotificationKind.RED_LIGHT
 
 
 def test_the_sweep_never_repeats_a_warning_the_report_service_sent(filler, finance_reviewer):
+    # Issue 15: the report service warns when a red report is submitted (no longer when its
+    # round opens); the sweep must not warn about it again.
     round_ = monitoring.monitoring_round_open(
         actor=finance_reviewer,
         year=2022,
@@ -267,17 +272,20 @@ def test_the_sweep_never_repeats_a_warning_the_report_service_sent(filler, finan
         deadline=dt.date(2022, 8, 20),
     )
     ReportingWindow.objects.filter(monitoring_round=round_).update(is_active=False)
-    MonitoringReport.objects.filter(round=round_).update(light="red", status=Status.SUBMITTED)
+    report = MonitoringReport.objects.filter(round=round_, unit__code="027001").first()
+    assert report.light == "red"
+    workflow.submit(obj=report, actor=filler)
     already = set(Notification.objects.values_list("recipient_id", "occasion_key"))
-    assert (filler.pk, f"red:{MonitoringReport.objects.filter(round=round_).first().pk}") in already
+    assert (filler.pk, f"red:{report.pk}") in already
+    assert {key for _user, key in already if key.startswith("red:")} == {f"red:{report.pk}"}
 
-    reminders_sweep(today=dt.date(2023, 1, 5))
+    reminders_sweep(today=dt.date(2022, 8, 10))
 
     new = set(Notification.objects.values_list("recipient_id", "occasion_key")) - already
     assert not [key for _user, key in new if key.startswith("red:")]
 
 
-def test_draft_reports_raise_no_light_warning(filler, finance_reviewer):
+def test_draft_reports_raise_no_light_warning_before_their_deadline(filler, finance_reviewer):
     round_ = monitoring.monitoring_round_open(
         actor=finance_reviewer,
         year=2022,
@@ -288,7 +296,28 @@ def test_draft_reports_raise_no_light_warning(filler, finance_reviewer):
     ReportingWindow.objects.filter(monitoring_round=round_).update(is_active=False)
     MonitoringReport.objects.filter(round=round_).update(light="red")
 
-    assert reminders_sweep(today=dt.date(2023, 1, 5)) == 0
+    assert reminders_sweep(today=dt.date(2022, 8, 20)) == 0
+
+
+def test_a_red_draft_is_announced_once_its_deadline_has_passed(
+    filler, unit_reviewer, dept_reviewer, finance_reviewer
+):
+    round_ = monitoring.monitoring_round_open(
+        actor=finance_reviewer,
+        year=2022,
+        data_month=7,
+        opens_on=dt.date(2022, 8, 1),
+        deadline=dt.date(2022, 8, 20),
+    )
+    ReportingWindow.objects.filter(monitoring_round=round_).update(is_active=False)
+    report = MonitoringReport.objects.filter(round=round_, unit__code="027001").first()
+    MonitoringReport.objects.filter(round=round_).exclude(pk=report.pk).update(light="green")
+    assert report.light == "red" and report.status == Status.DRAFT
+
+    assert reminders_sweep(today=dt.date(2022, 8, 21)) == 3
+    assert reminders_sweep(today=dt.date(2022, 8, 22)) == 0
+    told = Notification.objects.filter(occasion_key=f"red:{report.pk}")
+    assert sorted(n.recipient.username for n in told) == ["dept027", "filler027", "reviewer027"]
 
 
 def test_a_fund_source_change_without_amount_change_is_not_an_adjustment(filler):

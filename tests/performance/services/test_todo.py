@@ -16,7 +16,7 @@ from performance.selectors.todo.sources import REVIEW_STEPS
 from performance.selectors.todo.timing import add_working_days, working_days_between
 from performance.services import evaluation as evaluation_services
 from performance.services import workflow
-from projects.models import AuditEntry, Project, Unit
+from projects.models import Project, Unit
 from projects.permissions import forget_cached_memberships
 
 pytestmark = pytest.mark.django_db
@@ -39,14 +39,10 @@ def keys(todo) -> list[str]:
 
 
 def backdate(goal: PerformanceGoal, days: int) -> None:
-    """Move the goal's latest transition ``days`` calendar days into the past."""
-    entry = (
-        AuditEntry.objects.filter(object_id=str(goal.pk), action="transition")
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    AuditEntry.objects.filter(pk=entry.pk).update(
-        created_at=entry.created_at - dt.timedelta(days=days)
+    """Move the time the goal reached its step ``days`` calendar days into the past."""
+    goal.refresh_from_db(fields=["step_entered_at"])
+    PerformanceGoal.objects.filter(pk=goal.pk).update(
+        step_entered_at=goal.step_entered_at - dt.timedelta(days=days)
     )
 
 
@@ -215,7 +211,8 @@ def test_the_list_costs_the_same_queries_for_few_and_many_lines(filler, dept_rev
         submitted(code, filler)
     many, three = measure()
     assert (one, three) == (1, 3)
-    assert few == many == 2  # memberships, the statement
+    # memberships, the statement, and for review lines the bureaus' 审核设置 and the 工作日历
+    assert few == many == 4
 
 
 def test_todo_overdue_lines_agree_with_the_reminder_sweep(finance_reviewer, dept_reviewer):
@@ -246,3 +243,24 @@ def test_a_new_role_shows_at_once_despite_the_compiled_statements_being_kept(fil
     assert todo_for(user).counts == todo_for(filler).counts == {"evaluation.start": 10}
     later = timezone.localdate() + dt.timedelta(days=1)
     assert todo_for(user, today=later).counts == {"evaluation.start": 10}
+
+
+def test_review_deadline_follows_the_bureaus_days_and_the_work_calendar(
+    filler, dept_reviewer, finance_admin
+):
+    from performance.services import schemes
+
+    goal = submitted(SUBMITTABLE[0], filler)
+    friday = timezone.make_aware(dt.datetime(2026, 11, 27, 10, 0))
+    PerformanceGoal.objects.filter(pk=goal.pk).update(step_entered_at=friday)
+    schemes.bureau_policy_save(
+        bureau=Unit.objects.get(kind="finance"),
+        data={"escalation_working_days": 2},
+        actor=finance_admin,
+    )
+    schemes.calendar_day_save(data={"date": dt.date(2026, 11, 30)}, actor=finance_admin)
+
+    (item,) = todo_for(dept_reviewer, kind="goal.review", today=dt.date(2026, 12, 2)).items
+
+    assert item.waited_working_days == 2  # Tue 1, Wed 2 (Mon 30 is a listed holiday)
+    assert item.due == dt.date(2026, 12, 2) and not item.overdue

@@ -42,6 +42,7 @@ from performance.choices import (
     WindowKind,
 )
 from performance.models import (
+    BureauPolicy,
     GoalTask,
     Indicator,
     Job,
@@ -53,6 +54,7 @@ from performance.models import (
     SchemeAssignment,
     ScoringScheme,
     SelfEvaluation,
+    WorkCalendarDay,
 )
 from performance.services import attachments as attachment_services
 from performance.services import evaluation as evaluation_services
@@ -647,6 +649,51 @@ def _(client):
 
 
 deletes("performance.ReportingWindow", lambda s: window(f"删除的窗口{s}"))
+
+
+# performance: a bureau's review settings (never deleted) and the working-day calendar
+def bureau() -> Unit:
+    return Unit.objects.get(kind="finance")
+
+
+@case("performance.BureauPolicy", "add")
+def _(client):
+    response = add(client, BureauPolicy, bureau=bureau().pk, escalation_working_days=3)
+    return response, lambda: BureauPolicy.objects.filter(
+        bureau=bureau(), escalation_working_days=3
+    ).exists()
+
+
+@case("performance.BureauPolicy", "change")
+def _(client):
+    policy = BureauPolicy.objects.create(bureau=bureau())
+    return change(
+        client, policy, unit_review_required="on"
+    ), lambda: BureauPolicy.objects.get(pk=policy.pk).unit_review_required
+
+
+def calendar_day(month: int) -> WorkCalendarDay:
+    return WorkCalendarDay.objects.create(date=dt.date(2030, month, 1), name="测试放假")
+
+
+@case("performance.WorkCalendarDay", "add")
+def _(client):
+    response = add(client, WorkCalendarDay, date="2030-10-01", name="国庆节")
+    return response, lambda: WorkCalendarDay.objects.filter(date=dt.date(2030, 10, 1)).exists()
+
+
+@case("performance.WorkCalendarDay", "change")
+def _(client):
+    day = calendar_day(5)
+    return change(
+        client, day, is_workday="on", name="调休上班"
+    ), lambda: WorkCalendarDay.objects.get(pk=day.pk).is_workday
+
+
+deletes(
+    "performance.WorkCalendarDay",
+    lambda s: calendar_day({"d": 1, "s1": 2, "s2": 3}[s]),
+)
 
 
 # performance: goals and indicators

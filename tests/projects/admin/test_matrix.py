@@ -47,6 +47,7 @@ from rest_framework.authtoken.models import Token, TokenProxy
 
 from performance.choices import JobKind, NotificationKind
 from performance.models import (
+    BureauPolicy,
     Job,
     MonitoringReport,
     MonitoringRound,
@@ -56,6 +57,7 @@ from performance.models import (
     SchemeAssignment,
     ScoringScheme,
     SelfEvaluation,
+    WorkCalendarDay,
 )
 from performance.services import attachments as attachment_services
 from performance.services import evaluation as evaluation_services
@@ -209,6 +211,11 @@ def scheme_manager(p: Persona, owner: str | None = None) -> bool:
 
 def window_manager(p: Persona, owner: str | None = None) -> bool:
     return p.superuser or bool(p.finance_roles & {Role.ADMIN, Role.FINANCE_REVIEWER})
+
+
+def bureau_admin_of(p: Persona, owner: str | None = None) -> bool:
+    """The finance bureau's own 管理员 (its 审核设置), and superusers."""
+    return p.superuser or Role.ADMIN in p.finance_roles
 
 
 def round_opener(p: Persona) -> bool:
@@ -380,6 +387,8 @@ RULES: dict[str, Rule] = {
         ),
     ),
     "performance.ReportingWindow": Rule("global", staff, window_manager, window_manager),
+    "performance.BureauPolicy": Rule("global", staff, bureau_admin_of, nobody),
+    "performance.WorkCalendarDay": Rule("global", staff, window_manager, window_manager),
     "performance.Attachment": Rule(
         "unit",
         staff,
@@ -393,7 +402,16 @@ RULES: dict[str, Rule] = {
         },
         needs_object=frozenset({"performance_attachment_for", "performance_attachment_download"}),
     ),
-    "performance.Notification": Rule("personal", staff, nobody, superuser_only, rows="recipient"),
+    "performance.Notification": Rule(
+        "personal",
+        staff,
+        nobody,
+        superuser_only,
+        rows="recipient",
+        # opening one reads it and goes on to its object: one's own only, others' look missing
+        custom={"performance_notification_open": lambda p, o: 302 if o == OWN else 404},
+        needs_object=frozenset({"performance_notification_open"}),
+    ),
     "performance.Job": Rule(
         "personal",
         staff,
@@ -539,6 +557,12 @@ def world(demo, dept_admin, finance_reviewer, evidence_storage) -> dict[tuple[st
         "performance.ScoringScheme": ScoringScheme.objects.get(is_default=True),
         "performance.MonitoringRound": MonitoringRound.objects.order_by("pk").first(),
         "performance.ReportingWindow": ReportingWindow.objects.order_by("pk").first(),
+        "performance.BureauPolicy": BureauPolicy.objects.create(
+            bureau=Unit.objects.get(kind="finance")
+        ),
+        "performance.WorkCalendarDay": WorkCalendarDay.objects.create(
+            date=dt.date(2030, 10, 1), name="国庆节"
+        ),
     }
     for label, obj in singletons.items():
         objects[(label, OWN)] = objects[(label, FOREIGN)] = obj
