@@ -23,16 +23,21 @@ from projects.permissions import (
     FINANCE_REVIEWERS,
     UNIT_ADMINS,
     UNIT_EDITORS,
+    UNIT_REVIEWERS,
     require_role,
     roles_for,
 )
 
 from ...choices import EDITABLE_STATUSES, RoundStatus, Status
 from ...models import MonitoringReport, PerformanceGoal, ReviewedDocument, SelfEvaluation
+from ...selectors.policies import policy_for_unit
 from ...selectors.versions import open_version
 from ..typed_values import refuse
 
 SUBMIT, APPROVE, RETURN, ADJUST, EDIT = "submit", "approve", "return", "adjust", "edit"
+# When a row applies: always, or only where the unit's finance bureau requires (or does not
+# require) unit-internal review (``BureauPolicy.unit_review_required``).
+ALWAYS, WITH_UNIT_REVIEW, WITHOUT_UNIT_REVIEW = "", "with_unit_review", "without_unit_review"
 ACTIONS = (EDIT, SUBMIT, APPROVE, RETURN, ADJUST)
 ACTION_LABELS = {EDIT: "修改", SUBMIT: "提交", APPROVE: "审核通过", RETURN: "退回", ADJUST: "调整"}
 
@@ -41,7 +46,8 @@ ACTION_LABELS = {EDIT: "修改", SUBMIT: "提交", APPROVE: "审核通过", RETU
 class Transition:
     """One row of the workflow: ``action`` moves ``source`` to ``target`` for ``roles``.
 
-    ``name`` is what the audit trail records; ``label`` what the admin shows.
+    ``name`` is what the audit trail records; ``label`` what the admin shows; ``when`` whether
+    the row depends on the bureau's unit-internal review setting.
     """
 
     action: str
@@ -50,11 +56,19 @@ class Transition:
     roles: tuple[str, ...]
     name: str
     label: str
+    when: str = ALWAYS
 
 
 # state            action    → next state      who (roles on the object's unit or above)
+# Where the bureau requires unit-internal review (审核设置 → 单位内部审核):
+# 草稿/已退回       submit    → 已提交           单位审核人 (he is the unit's step: signed at once)
+# 草稿/已退回       submit    → 待单位审核        填报人, 管理员
+# Where it does not (the default):
 # 草稿 draft        submit    → 已提交           填报人, 单位审核人, 管理员
 # 已退回 returned   submit    → 已提交           填报人, 单位审核人, 管理员
+# Always (turning the setting off leaves items already waiting to be reviewed):
+# 待单位审核        approve   → 已提交           单位审核人
+# 待单位审核        return    → 已退回           单位审核人 (comment required)
 # 已提交 submitted  approve   → 主管部门审核通过   主管部门审核人 (of the unit's own department)
 # 已提交 submitted  return    → 已退回           主管部门审核人 (comment required)
 # 主管部门审核通过   approve   → 财政批复          财政审核人 (goals: supersedes the old version)
@@ -63,8 +77,56 @@ class Transition:
 # Editing (not a transition) is allowed in 草稿/已退回 for the kind's editors (填报人, 单位审核人,
 # 管理员). 管理员 (and superusers) maintain data but do not review: review is the reviewers' duty.
 REVIEW: tuple[Transition, ...] = (
-    Transition(SUBMIT, Status.DRAFT, Status.SUBMITTED, UNIT_EDITORS, "submit", "提交"),
-    Transition(SUBMIT, Status.RETURNED, Status.SUBMITTED, UNIT_EDITORS, "resubmit", "重新提交"),
+    *(
+        Transition(SUBMIT, source, target, roles, name, label, WITH_UNIT_REVIEW)
+        for source, target, roles, name, label in (
+            (
+                Status.DRAFT,
+                Status.SUBMITTED,
+                UNIT_REVIEWERS,
+                "submit_signed",
+                "提交（单位审核人签发）",
+            ),
+            (
+                Status.RETURNED,
+                Status.SUBMITTED,
+                UNIT_REVIEWERS,
+                "resubmit_signed",
+                "重新提交（单位审核人签发）",
+            ),
+            (Status.DRAFT, Status.UNIT_REVIEW, UNIT_EDITORS, "submit_to_unit", "提交单位审核"),
+            (
+                Status.RETURNED,
+                Status.UNIT_REVIEW,
+                UNIT_EDITORS,
+                "resubmit_to_unit",
+                "重新提交单位审核",
+            ),
+        )
+    ),
+    Transition(
+        SUBMIT, Status.DRAFT, Status.SUBMITTED, UNIT_EDITORS, "submit", "提交", WITHOUT_UNIT_REVIEW
+    ),
+    Transition(
+        SUBMIT,
+        Status.RETURNED,
+        Status.SUBMITTED,
+        UNIT_EDITORS,
+        "resubmit",
+        "重新提交",
+        WITHOUT_UNIT_REVIEW,
+    ),
+    Transition(
+        APPROVE,
+        Status.UNIT_REVIEW,
+        Status.SUBMITTED,
+        UNIT_REVIEWERS,
+        "unit_approve",
+        "单位审核通过",
+    ),
+    Transition(
+        RETURN, Status.UNIT_REVIEW, Status.RETURNED, UNIT_REVIEWERS, "unit_return", "单位退回"
+    ),
     Transition(
         APPROVE,
         Status.SUBMITTED,
@@ -157,12 +219,37 @@ def transitions_of(model: type[models.Model]) -> tuple[Transition, ...]:
     return kind_of(model).transitions
 
 
-def transition_for(obj: Any, action: str) -> Transition | None:
-    """The table row for ``action`` from ``obj``'s current state, if there is one."""
-    for row in kind_of(obj).transitions:
-        if row.action == action and row.source == obj.status:
-            return row
-    return None
+def unit_review_required(obj: Any) -> bool:
+    """Whether ``obj``'s finance bureau requires unit-internal review (read once per object)."""
+    cached = getattr(obj, "_unit_review_required", None)
+    if cached is None:
+        cached = policy_for_unit(obj.unit).unit_review_required
+        obj._unit_review_required = cached
+    return cached
+
+
+def _applies(row: Transition, obj: Any) -> bool:
+    if row.when == ALWAYS:
+        return True
+    return (row.when == WITH_UNIT_REVIEW) == unit_review_required(obj)
+
+
+def transition_for(obj: Any, action: str, roles: set[str] | None = None) -> Transition | None:
+    """The table row for ``action`` from ``obj``'s current state, if there is one.
+
+    Where several rows apply (a 单位审核人's own submission signs the unit step off), the first
+    whose roles the actor holds; ``roles=None`` (the system, or a caller asking whether any row
+    exists) gets the first row that applies.
+    """
+    rows = [
+        row for row in kind_of(obj).transitions if row.action == action and row.source == obj.status
+    ]
+    rows = [row for row in rows if _applies(row, obj)]
+    if roles is not None:
+        for row in rows:
+            if roles & set(row.roles):
+                return row
+    return rows[0] if rows else None
 
 
 def ensure_editable(document: ReviewedDocument) -> None:
@@ -202,7 +289,7 @@ def allowed_actions(obj: Any, user) -> set[str]:
     if obj.status in EDITABLE_STATUSES and roles & set(kind.editors):
         allowed.add(EDIT)
     for action in (SUBMIT, APPROVE, RETURN, ADJUST):
-        row = transition_for(obj, action)
+        row = transition_for(obj, action, roles)
         if row is not None and roles & set(row.roles):
             allowed.add(action)
     if ADJUST in allowed:
@@ -243,7 +330,7 @@ class NextLevel:
 
 
 NEXT_LEVEL: dict[str, NextLevel] = {
-    "unit_review": NextLevel(DEPT_REVIEWERS),  # 待单位审核 (unit-internal review)
+    Status.UNIT_REVIEW: NextLevel(DEPT_REVIEWERS),
     Status.SUBMITTED: NextLevel(FINANCE_REVIEWERS),
     Status.DEPT_APPROVED: NextLevel(UNIT_ADMINS, bureau=True),
 }
