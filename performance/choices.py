@@ -31,6 +31,7 @@ class Status(models.TextChoices):
     """Review states shared by goals, monitoring reports and self-evaluations."""
 
     DRAFT = "draft", "草稿"
+    UNIT_REVIEW = "unit_review", "待单位审核"
     SUBMITTED = "submitted", "已提交"
     DEPT_APPROVED = "dept_approved", "主管部门审核通过"
     APPROVED = "approved", "财政批复"

@@ -40,7 +40,13 @@ BUDGET_FIELDS = (
     "budget_basic",
     "budget_project",
 )
-OPEN_STATUSES = [Status.DRAFT, Status.SUBMITTED, Status.DEPT_APPROVED, Status.RETURNED]
+OPEN_STATUSES = [
+    Status.DRAFT,
+    Status.UNIT_REVIEW,
+    Status.SUBMITTED,
+    Status.DEPT_APPROVED,
+    Status.RETURNED,
+]
 
 
 class PerformanceGoal(ReviewedDocument):

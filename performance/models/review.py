@@ -41,7 +41,7 @@ class ReviewedDocument(models.Model):
 
 
 # The states a reviewer acts on (the unit-internal step, 主管部门, 财政).
-REVIEW_QUEUE_STATES = ("unit_review", "submitted", "dept_approved")
+REVIEW_QUEUE_STATES = (Status.UNIT_REVIEW, Status.SUBMITTED, Status.DEPT_APPROVED)
 
 
 def review_queue_index(name: str) -> models.Index:

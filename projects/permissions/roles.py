@@ -13,6 +13,8 @@ set or a named check — and never writes a tuple of roles itself: a test
 |                           |                                | self-evaluations; submit them; import      |
 | ``UNIT_STAFF``            | 填报人, 单位审核人                | hear about the unit's work: reminders,     |
 |                           |                                | returns, red lights, poor grades           |
+| ``UNIT_REVIEWERS``        | 单位审核人                        | the unit-internal step where the bureau    |
+|                           |                                | requires it (待单位审核 → 已提交)           |
 | ``DEPT_REVIEWERS``        | 主管部门审核人                    | review step 1 (已提交 → 主管部门审核通过);  |
 |                           |                                | hear about overdue work and alerts         |
 | ``FINANCE_REVIEWERS``     | 财政审核人                        | review step 2 (→ 财政批复)                  |
@@ -44,6 +46,7 @@ from .scope import _membership_paths, has_role, require_role, role_labels
 
 UNIT_EDITORS: tuple[str, ...] = (Role.FILLER, Role.UNIT_REVIEWER, Role.ADMIN)
 UNIT_STAFF: tuple[str, ...] = (Role.FILLER, Role.UNIT_REVIEWER)
+UNIT_REVIEWERS: tuple[str, ...] = (Role.UNIT_REVIEWER,)
 DEPT_REVIEWERS: tuple[str, ...] = (Role.DEPT_REVIEWER,)
 FINANCE_REVIEWERS: tuple[str, ...] = (Role.FINANCE_REVIEWER,)
 ROUND_OPENERS: tuple[str, ...] = (Role.FINANCE_REVIEWER, Role.ADMIN)
@@ -76,6 +79,7 @@ __all__ = [  # role_labels lives in scope (require_role names the roles with it)
     "SPOT_CHECK_OBJECTORS",
     "UNIT_ADMINS",
     "UNIT_EDITORS",
+    "UNIT_REVIEWERS",
     "UNIT_STAFF",
     "WHOLE_YEAR_RECOMPUTERS",
     "RoleHolders",

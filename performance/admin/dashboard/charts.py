@@ -52,6 +52,7 @@ LIGHT_COLORS = {
 }
 STATUS_COLORS = {
     "draft": "#9e9e9e",
+    "unit_review": "#6a1b9a",
     "submitted": "#1565c0",
     "dept_approved": "#00838f",
     "approved": "#2e7d32",

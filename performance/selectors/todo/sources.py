@@ -33,7 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat
 
 from projects.models import Project, ProjectBudget
-from projects.permissions import DEPT_REVIEWERS, FINANCE_REVIEWERS, UNIT_STAFF
+from projects.permissions import DEPT_REVIEWERS, FINANCE_REVIEWERS, UNIT_REVIEWERS, UNIT_STAFF
 
 from ...choices import EDITABLE_STATUSES, GoalScope, Status, WindowKind
 from ...models import MonitoringReport, PerformanceGoal, ReportingWindow, SelfEvaluation
@@ -218,6 +218,7 @@ def _document_columns(key: str) -> dict:
 # Who approves from which state: the APPROVE rows of ``services.workflow.TRANSITIONS`` (a
 # selector may not import services; tests/performance/services/test_todo.py checks they agree).
 REVIEW_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (Status.UNIT_REVIEW, UNIT_REVIEWERS),
     (Status.SUBMITTED, DEPT_REVIEWERS),
     (Status.DEPT_APPROVED, FINANCE_REVIEWERS),
 )

@@ -26,6 +26,7 @@ from projects.permissions import (
     LIBRARY_EDITORS,
     UNIT_ADMINS,
     UNIT_EDITORS,
+    UNIT_REVIEWERS,
     require_role,
     roles_for,
 )
@@ -39,11 +40,15 @@ from ...models import (
     SelfEvaluation,
     SpotCheck,
 )
+from ...selectors.policies import policy_for_unit
 from ...selectors.versions import open_version
 from ..typed_values import refuse
 
 SUBMIT, APPROVE, RETURN, ADJUST, EDIT = "submit", "approve", "return", "adjust", "edit"
 RETIRE, REVISE = "retire", "revise"  # indicator library entries only
+# When a row applies: always, or only where the unit's finance bureau requires (or does not
+# require) unit-internal review (``BureauPolicy.unit_review_required``).
+ALWAYS, WITH_UNIT_REVIEW, WITHOUT_UNIT_REVIEW = "", "with_unit_review", "without_unit_review"
 ACTIONS = (EDIT, SUBMIT, APPROVE, RETURN, ADJUST)
 ACTION_LABELS = {
     EDIT: "修改",
@@ -62,7 +67,8 @@ class Transition:
 
     ``name`` is what the audit trail records; ``label`` what the admin shows.
     ``distinct_from_submitter`` is four-eyes: the actor may not be the one who submitted
-    (when ``settings.SPOT_CHECK_FOUR_EYES``; the document records ``submitted_by``).
+    (when ``settings.SPOT_CHECK_FOUR_EYES``; the document records ``submitted_by``). ``when``:
+    whether the row depends on the bureau's unit-internal review setting.
     """
 
     action: str
@@ -72,11 +78,19 @@ class Transition:
     name: str
     label: str
     distinct_from_submitter: bool = False
+    when: str = ALWAYS
 
 
 # state            action    → next state      who (roles on the object's unit or above)
+# Where the bureau requires unit-internal review (审核设置 → 单位内部审核):
+# 草稿/已退回       submit    → 已提交           单位审核人 (he is the unit's step: signed at once)
+# 草稿/已退回       submit    → 待单位审核        填报人, 管理员
+# Where it does not (the default):
 # 草稿 draft        submit    → 已提交           填报人, 单位审核人, 管理员
 # 已退回 returned   submit    → 已提交           填报人, 单位审核人, 管理员
+# Always (turning the setting off leaves items already waiting to be reviewed):
+# 待单位审核        approve   → 已提交           单位审核人
+# 待单位审核        return    → 已退回           单位审核人 (comment required)
 # 已提交 submitted  approve   → 主管部门审核通过   主管部门审核人 (of the unit's own department)
 # 已提交 submitted  return    → 已退回           主管部门审核人 (comment required)
 # 主管部门审核通过   approve   → 财政批复          财政审核人 (goals: supersedes the old version)
@@ -85,8 +99,62 @@ class Transition:
 # Editing (not a transition) is allowed in 草稿/已退回 for the kind's editors (填报人, 单位审核人,
 # 管理员). 管理员 (and superusers) maintain data but do not review: review is the reviewers' duty.
 REVIEW: tuple[Transition, ...] = (
-    Transition(SUBMIT, Status.DRAFT, Status.SUBMITTED, UNIT_EDITORS, "submit", "提交"),
-    Transition(SUBMIT, Status.RETURNED, Status.SUBMITTED, UNIT_EDITORS, "resubmit", "重新提交"),
+    *(
+        Transition(SUBMIT, source, target, roles, name, label, when=WITH_UNIT_REVIEW)
+        for source, target, roles, name, label in (
+            (
+                Status.DRAFT,
+                Status.SUBMITTED,
+                UNIT_REVIEWERS,
+                "submit_signed",
+                "提交（单位审核人签发）",
+            ),
+            (
+                Status.RETURNED,
+                Status.SUBMITTED,
+                UNIT_REVIEWERS,
+                "resubmit_signed",
+                "重新提交（单位审核人签发）",
+            ),
+            (Status.DRAFT, Status.UNIT_REVIEW, UNIT_EDITORS, "submit_to_unit", "提交单位审核"),
+            (
+                Status.RETURNED,
+                Status.UNIT_REVIEW,
+                UNIT_EDITORS,
+                "resubmit_to_unit",
+                "重新提交单位审核",
+            ),
+        )
+    ),
+    Transition(
+        SUBMIT,
+        Status.DRAFT,
+        Status.SUBMITTED,
+        UNIT_EDITORS,
+        "submit",
+        "提交",
+        when=WITHOUT_UNIT_REVIEW,
+    ),
+    Transition(
+        SUBMIT,
+        Status.RETURNED,
+        Status.SUBMITTED,
+        UNIT_EDITORS,
+        "resubmit",
+        "重新提交",
+        when=WITHOUT_UNIT_REVIEW,
+    ),
+    Transition(
+        APPROVE,
+        Status.UNIT_REVIEW,
+        Status.SUBMITTED,
+        UNIT_REVIEWERS,
+        "unit_approve",
+        "单位审核通过",
+    ),
+    Transition(
+        RETURN, Status.UNIT_REVIEW, Status.RETURNED, UNIT_REVIEWERS, "unit_return", "单位退回"
+    ),
     Transition(
         APPROVE,
         Status.SUBMITTED,
@@ -331,12 +399,37 @@ def transitions_of(model: type[models.Model]) -> tuple[Transition, ...]:
     return kind_of(model).transitions
 
 
-def transition_for(obj: Any, action: str) -> Transition | None:
-    """The table row for ``action`` from ``obj``'s current state, if there is one."""
-    for row in kind_of(obj).transitions:
-        if row.action == action and row.source == obj.status:
-            return row
-    return None
+def unit_review_required(obj: Any) -> bool:
+    """Whether ``obj``'s finance bureau requires unit-internal review (read once per object)."""
+    cached = getattr(obj, "_unit_review_required", None)
+    if cached is None:
+        cached = policy_for_unit(obj.unit).unit_review_required
+        obj._unit_review_required = cached
+    return cached
+
+
+def _applies(row: Transition, obj: Any) -> bool:
+    if row.when == ALWAYS:
+        return True
+    return (row.when == WITH_UNIT_REVIEW) == unit_review_required(obj)
+
+
+def transition_for(obj: Any, action: str, roles: set[str] | None = None) -> Transition | None:
+    """The table row for ``action`` from ``obj``'s current state, if there is one.
+
+    Where several rows apply (a 单位审核人's own submission signs the unit step off), the first
+    whose roles the actor holds; ``roles=None`` (the system, or a caller asking whether any row
+    exists) gets the first row that applies.
+    """
+    rows = [
+        row for row in kind_of(obj).transitions if row.action == action and row.source == obj.status
+    ]
+    rows = [row for row in rows if _applies(row, obj)]
+    if roles is not None:
+        for row in rows:
+            if roles & set(row.roles):
+                return row
+    return rows[0] if rows else None
 
 
 def ensure_editable(document: ReviewedDocument) -> None:
@@ -376,7 +469,7 @@ def allowed_actions(obj: Any, user) -> set[str]:
     if obj.status in EDITABLE_STATUSES and roles & set(kind.editors):
         allowed.add(EDIT)
     for action in dict.fromkeys(row.action for row in kind.transitions):
-        row = transition_for(obj, action)
+        row = transition_for(obj, action, roles)
         if row is not None and roles & set(row.roles) and not four_eyes_refusal(row, obj, user):
             allowed.add(action)
     if ADJUST in allowed:
@@ -421,7 +514,7 @@ class NextLevel:
 
 
 NEXT_LEVEL: dict[str, NextLevel] = {
-    "unit_review": NextLevel(DEPT_REVIEWERS),  # 待单位审核 (unit-internal review)
+    Status.UNIT_REVIEW: NextLevel(DEPT_REVIEWERS),
     Status.SUBMITTED: NextLevel(FINANCE_REVIEWERS),
     Status.DEPT_APPROVED: NextLevel(UNIT_ADMINS, bureau=True),
 }

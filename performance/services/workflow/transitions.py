@@ -51,8 +51,8 @@ from .table import (
 
 _WRONG_STATE = {
     SUBMIT: "只有草稿或已退回的{noun}可以提交",
-    APPROVE: "只有已提交或主管部门审核通过的{noun}可以审核通过",
-    RETURN: "只有已提交或主管部门审核通过的{noun}可以退回",
+    APPROVE: "只有待单位审核、已提交或主管部门审核通过的{noun}可以审核通过",
+    RETURN: "只有待单位审核、已提交或主管部门审核通过的{noun}可以退回",
     ADJUST: "只有已经财政批复的绩效目标可以调整",
     RETIRE: "只有草稿、已退回或已确认的{noun}可以停用",
     REVISE: "只有已确认的{noun}可以修订",
@@ -102,7 +102,7 @@ def _prepare(*, obj, actor, action: str, expected_version: int | None):
     locked = _lock(obj)
     roles = _actor_roles(actor, locked)
     check_lock_version(locked, expected_version)
-    row = transition_for(locked, action)
+    row = transition_for(locked, action, roles)
     if row is None:
         wording = _WRONG_STATE_LIBRARY if isinstance(locked, LibraryEntry) else {}
         reason = wording.get(action, _WRONG_STATE[action]).format(noun=_noun(locked))
@@ -165,7 +165,8 @@ def _apply(
 def _announce(obj, row: Transition, actor) -> None:
     """Who is told of this transition (returns tell the unit in ``return_``, with the audit id
     in the key): the reviewers of the step it reached; the unit's staff of an approval; a
-    monitoring report handed in announces its lights."""
+    monitoring report handed in to the 主管部门 (submitted, or passed by the unit's own review)
+    announces its lights."""
     link = _admin_link(obj)
     kind = kind_of(obj)
     roles = review_roles(type(obj), row.target) if kind.announce_step else ()
@@ -174,13 +175,15 @@ def _announce(obj, row: Transition, actor) -> None:
     if row.action == APPROVE and kind.announce_approval:
         what = APPROVED_TEXT.get(row.target, "已审核通过")
         notifications.notify_approved(obj=obj, what=what, actor=actor, link=link)
-    if isinstance(obj, MonitoringReport) and row.action == SUBMIT:
+    if isinstance(obj, MonitoringReport) and row.target == Status.SUBMITTED:
         alerts.announce_lights_on_submit(obj)
 
 
 @transaction.atomic
 def submit(*, obj, actor, comment: str = "", expected_version: int | None = None):
-    """草稿/已退回 → 已提交. Goals run the quality review first; its errors block submission."""
+    """草稿/已退回 → 已提交 (→ 待单位审核 where the bureau requires unit-internal review and the
+    actor is not the unit's 单位审核人). Goals run the quality review first; its errors block
+    submission."""
     locked, row = _prepare(obj=obj, actor=actor, action=SUBMIT, expected_version=expected_version)
     extra: dict[str, Any] = {"submitted_at": timezone.now()}
     if hasattr(locked, "submitted_by_id"):  # documents under four-eyes record who submitted

@@ -37,6 +37,7 @@ from performance.choices import AttachmentKind, Status
 from performance.demo import DEMO_PASSWORD
 from performance.models import (
     Attachment,
+    BureauPolicy,
     Indicator,
     Job,
     LibraryEntry,
@@ -146,6 +147,7 @@ class World:
 
     objects: dict[tuple[str, str], Any] = field(default_factory=dict)
     extra: dict[tuple[str, str], Any] = field(default_factory=dict)
+    unit_review: bool = False  # the finance bureau requires unit-internal review
 
     def get(self, kind: str, owner: str):
         return self.objects[(kind, owner)]
@@ -405,23 +407,30 @@ DOCUMENT_MODELS = {
 }
 
 
+def applies(row, unit_review: bool) -> bool:
+    """Whether a row of the table is in force with the bureau's unit-internal review setting."""
+    if row.when == workflow.ALWAYS:
+        return True
+    return (row.when == workflow.WITH_UNIT_REVIEW) == unit_review
+
+
 def transition(kind: str, action: str):
     """A review action, tried in each state ``TRANSITIONS`` lists for it and one it does not."""
     is_goal = kind == "goals"
-    rows = [row for row in workflow.transitions_of(DOCUMENT_MODELS[kind]) if row.action == action]
-    states = [row.source for row in rows] + [WRONG_STATE[action]]
+    every_row = [
+        row for row in workflow.transitions_of(DOCUMENT_MODELS[kind]) if row.action == action
+    ]
+    states = [*dict.fromkeys(row.source for row in every_row), WRONG_STATE[action]]
 
     def calls(template, method, persona, world):
+        rows = [row for row in every_row if applies(row, world.unit_review)]
         for owner in (OWN, FOREIGN):
             for state in states:
                 obj = world.get(
                     "approved-goals" if state == Status.APPROVED and is_goal else kind, owner
                 )
-                row = next((r for r in rows if r.source == state), None)
-                allowed = (
-                    visible(persona, owner)
-                    and row is not None
-                    and bool(persona.roles_on(owner) & set(row.roles))
+                allowed = visible(persona, owner) and any(
+                    persona.roles_on(owner) & set(r.roles) for r in rows if r.source == state
                 )
                 yield Call(
                     method,
@@ -440,18 +449,18 @@ def transition(kind: str, action: str):
 def bulk_transition(kind: str, action: str):
     """A bulk review of one item: allowed exactly when the single review of that item is (a
     refused bulk changes nothing and is not a success, whatever the reason)."""
-    rows = [row for row in workflow.transitions_of(DOCUMENT_MODELS[kind]) if row.action == action]
-    states = [row.source for row in rows] + [WRONG_STATE[action]]
+    every_row = [
+        row for row in workflow.transitions_of(DOCUMENT_MODELS[kind]) if row.action == action
+    ]
+    states = [*dict.fromkeys(row.source for row in every_row), WRONG_STATE[action]]
 
     def calls(template, method, persona, world):
+        rows = [row for row in every_row if applies(row, world.unit_review)]
         for owner in (OWN, FOREIGN):
             for state in states:
                 obj = world.get(kind, owner)
-                row = next((r for r in rows if r.source == state), None)
-                allowed = (
-                    visible(persona, owner)
-                    and row is not None
-                    and bool(persona.roles_on(owner) & set(row.roles))
+                allowed = visible(persona, owner) and any(
+                    persona.roles_on(owner) & set(r.roles) for r in rows if r.source == state
                 )
                 yield Call(
                     method,
@@ -958,9 +967,17 @@ def row_units(template: str, response, client) -> list[str]:
         body = client.get(body["next"]).json()
 
 
+@pytest.mark.parametrize("unit_review", [False, True], ids=["default", "unit-review"])
 @pytest.mark.parametrize("who", list(PERSONAS))
-def test_no_role_succeeds_where_the_rules_forbid_it(who, request, api, world):
+def test_no_role_succeeds_where_the_rules_forbid_it(who, unit_review, request, api, world):
     persona = PERSONAS[who]
+    if unit_review:
+        # The bureau above both units requires unit-internal review (one finance root).
+        bureau = Unit.objects.get(
+            code=Unit.objects.get(code=OWN_UNIT).path.strip("/").split("/")[0]
+        )
+        BureauPolicy.objects.create(bureau=bureau, unit_review_required=True)
+        world.unit_review = True
     user = get_user_model().objects.get(username=persona.username) if persona.username else None
     client = api(user)
     problems: list[str] = []

@@ -183,7 +183,7 @@ def test_approving_a_draft_is_refused(filler, dept_reviewer):
         "status",
     )
     assert "当前状态为“草稿”，不能审核通过" in message
-    assert "只有已提交或主管部门审核通过的绩效目标可以审核通过" in message
+    assert "只有待单位审核、已提交或主管部门审核通过的绩效目标可以审核通过" in message
 
 
 def test_returning_without_a_comment_is_refused(filler, dept_reviewer):
