@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('performance', '0014_reviewed_step_entered_at'),
+        ('performance', '0019_step_entered_at_spot_checks_library_and_notification_kinds'),
         ('projects', '0005_audit_download_action'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
