@@ -253,15 +253,11 @@ def goal_list_floor(context: Context, path: str) -> bytes:
 
 # The same sources as performance/selectors/todo (a 主管部门 or 财政审核人's lines: documents at
 # his step, overdue units strictly below him per closed window), hand-written: scope by EXISTS
-# on the user's memberships, the step's arrival from the latest transition audit row, one
+# on the user's memberships, the step's arrival from the document's step_entered_at, one
 # UNION ALL numbered and counted per kind with window functions.
 _SCOPE = """EXISTS (SELECT 1 FROM projects_membership m JOIN projects_unit mu ON mu.id = m.unit_id
     WHERE m.user_id = %(user)s AND m.role IN ({roles}) AND starts_with(u.path, mu.path){below})"""
-_ARRIVED = """COALESCE((SELECT a.created_at FROM projects_auditentry a
-    JOIN django_content_type ct ON ct.id = a.content_type_id
-    WHERE ct.app_label = 'performance' AND ct.model = '{model}' AND a.object_id = d.id::text
-      AND a.action = 'transition' ORDER BY a.created_at DESC, a.id DESC LIMIT 1),
-    d.submitted_at, d.updated_at)"""
+_ARRIVED = "COALESCE(d.step_entered_at, d.created_at)"
 _REVIEW = """SELECT 1 AS t_rank, '{kind}' AS t_kind, d.id AS t_object, u.id AS t_unit,
     u.code AS t_unit_code, u.name AS t_unit_name, {year} AS t_year, {name} AS t_name,
     {version} AS t_version, d.status::text AS t_status, {arrived} AS t_since,
@@ -352,7 +348,11 @@ _DOCUMENTS = (
         "LEFT JOIN projects_project p ON p.id = d.project_id",
     ),
 )
-_STEPS = (("submitted", "'dept_reviewer'"), ("dept_approved", "'finance_reviewer'"))
+_STEPS = (
+    ("unit_review", "'unit_reviewer'"),
+    ("submitted", "'dept_reviewer'"),
+    ("dept_approved", "'finance_reviewer'"),
+)
 TODO_ORDER = (
     "t_rank, (t_due IS NULL), t_due, (t_since IS NULL), t_since, t_kind, t_object, t_status"
 )
@@ -366,7 +366,7 @@ TODO_SQL = f"""
                 _REVIEW.format(
                     kind=f"{key}.review", table=table, year=year, name=name, version=version,
                     extra=extra, joins=joins, status=status,
-                    arrived=_ARRIVED.format(model=model),
+                    arrived=_ARRIVED,
                     scope=_SCOPE.format(roles=roles, below=""),
                 )
                 for key, table, model, year, name, version, extra, joins in _DOCUMENTS
@@ -395,7 +395,7 @@ _KIND_ORDER = (
 _NOUNS = {"goal": "绩效目标", "report": "监控表", "evaluation": "绩效自评"}
 _ADMIN = {"goal": "performancegoal", "report": "monitoringreport", "evaluation": "selfevaluation"}
 _API = {"goal": "goals", "report": "monitoring-reports", "evaluation": "evaluations"}
-_STATUS = {"submitted": "已提交", "dept_approved": "主管部门审核通过"}
+_STATUS = {"unit_review": "待单位审核", "submitted": "已提交", "dept_approved": "主管部门审核通过"}
 
 
 def _working_days(start: dt.date, end: dt.date) -> int:

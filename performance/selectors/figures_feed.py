@@ -241,7 +241,10 @@ GOAL = Record(
         *_cols("quality_checked_at quality_grade"),
         Calc("error_count", "int", _count_sql("error"), _count("error")),
         Calc("warning_count", "int", _count_sql("warning"), _count("warning")),
-        *_cols("last_comment submitted_at approved_at lock_version created_at updated_at"),
+        *_cols(
+            "last_comment submitted_at step_entered_at approved_at lock_version created_at"
+            " updated_at"
+        ),
         Many("indicators", INDICATOR, ("order", "id")),
         Many("tasks", TASK, ("order", "id")),
     ),
@@ -273,7 +276,8 @@ REPORT = Record(
         One("unit", UNIT_BRIEF),
         *_cols(
             "budget executed execution_rate time_progress forecast_executed budget_light light"
-            " summary status last_comment submitted_at computed_at lock_version created_at"
+            " summary status last_comment submitted_at step_entered_at computed_at lock_version"
+            " created_at"
             " updated_at"
         ),
         Many("entries", ENTRY, ("indicator__order", "indicator_id")),
@@ -311,7 +315,7 @@ EVALUATION = Record(
         *_cols(
             "budget executed execution_rate execution_score category_rates total_score grade"
             " has_deviation deviation_declared deviation_analysis measures status last_comment"
-            " computed_at submitted_at lock_version created_at updated_at"
+            " computed_at submitted_at step_entered_at lock_version created_at updated_at"
         ),
         Many("scores", SCORE, ("indicator__order", "indicator_id")),
     ),

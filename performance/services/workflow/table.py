@@ -368,6 +368,7 @@ DOCUMENTS: dict[type[models.Model], DocumentKind] = {
             editors=FINANCE_REVIEWERS,
             after_transition="performance.services.spot_checks.after_transition",
             notify_unit_on_return=False,
+            announce_step=False,
             announce_approval=False,
         ),
         DocumentKind(

@@ -56,7 +56,7 @@ def test_existing_documents_take_their_arrival_from_their_latest_transition(fill
     type(entry).objects.filter(pk=entry.pk).update(created_at=earlier)
     PerformanceGoal.objects.filter(pk=goal.pk).update(step_entered_at=None)
 
-    migration = importlib.import_module("performance.migrations.0014_reviewed_step_entered_at")
+    migration = importlib.import_module("performance.migrations.0018_reviewed_step_entered_at")
     migration.fill_step_entered_at(apps, None)
 
     assert PerformanceGoal.objects.get(pk=goal.pk).step_entered_at == earlier
