@@ -35,8 +35,6 @@ from performance.models import (
     MonitoringReport,
     PerformanceGoal,
     ScoringScheme,
-    SpotCheck,
-    SpotCheckDraw,
 )
 from performance.services import attachments as attachment_services
 from performance.services import evaluation as evaluation_services
@@ -45,6 +43,7 @@ from performance.services import workflow
 from performance.services.recompute_jobs import recompute_request
 from projects.models import Project
 from tests.support.evidence_files import pdf_bytes
+from tests.support.spot_checks import spot_check_of
 
 pytestmark = pytest.mark.django_db
 
@@ -99,17 +98,7 @@ def real_ids(filler, finance_reviewer, evidence_storage) -> dict[str, dict[str, 
     )
     job = recompute_request(actor=finance_reviewer, year=2022, unit=project.unit)
     job.output_file.save("result.xlsx", ContentFile(b"PK\x03\x04"), save=True)
-    spot_check = SpotCheck.objects.create(  # 财政复核 of it, published (so both callers see it)
-        draw=SpotCheckDraw.objects.create(year=2022, method="manual", note="模糊测试"),
-        evaluation=evaluation,
-        unit=evaluation.unit,
-        year=2022,
-        project=project,
-        scheme=evaluation.scheme,
-        status="approved",
-        outcome="published",
-        objection_deadline=dt.date.today() + dt.timedelta(days=15),
-    )
+    spot_check = spot_check_of(evaluation, note="模糊测试", published=True)  # both callers see it
     objects = {
         "units": project.unit,
         "projects": project,

@@ -13,8 +13,8 @@ import datetime as dt
 import pytest
 from django.core.files.base import ContentFile
 
-from performance.choices import AttachmentKind, Status
-from performance.models import MonitoringReport, PerformanceGoal, SpotCheck, SpotCheckDraw
+from performance.choices import AttachmentKind
+from performance.models import MonitoringReport, PerformanceGoal
 from performance.services import attachments as attachment_services
 from performance.services import evaluation as evaluation_services
 from performance.services import library as library_services
@@ -26,6 +26,7 @@ from projects.models import Project, Unit
 from projects.services import accounts
 from projects.services import units as unit_services
 from tests.support.evidence_files import pdf_bytes, upload
+from tests.support.spot_checks import spot_check_of
 
 from .scoping import database_state, object_operations, resource_of
 
@@ -79,18 +80,7 @@ def targets(filler, finance_reviewer, evidence_storage):
         anchor=attachment_services.Anchor(kind=AttachmentKind.EVALUATION, obj=evaluation),
         files=[upload("佐证.pdf", pdf_bytes())],
     )
-    draw = SpotCheckDraw.objects.create(year=2022, method="manual", note="越权检查", population=1)
-    spot_check = SpotCheck.objects.create(
-        draw=draw,
-        evaluation=evaluation,
-        unit=evaluation.unit,
-        year=evaluation.year,
-        project=project,
-        scheme=evaluation.scheme,
-        self_total=evaluation.total_score,
-        review_total=evaluation.total_score,
-        status=Status.APPROVED,  # published to 027001: still nobody else's business
-    )
+    spot_check = spot_check_of(evaluation, note="越权检查", published=True)  # 027001's to read
     library = library_services.library_entry_create(
         actor=None,
         owner=Unit.objects.get(code="027"),

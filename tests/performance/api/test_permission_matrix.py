@@ -63,6 +63,7 @@ from tests.support.evidence_files import pdf_bytes
 from tests.support.evidence_files import upload as evidence_upload
 from tests.support.goal_helpers import new_project
 from tests.support.import_helpers import csv_bytes, rows
+from tests.support.spot_checks import spot_check_of
 
 from .scoping import database_fingerprint, operations
 
@@ -223,16 +224,7 @@ def world(demo, finance_reviewer, filler, evidence_storage) -> World:
     draw = SpotCheckDraw.objects.create(year=2023, method="manual", note="权限矩阵", population=2)
     for owner in (OWN, FOREIGN):
         evaluation = world.get("evaluations", owner)
-        world.objects[("spot-checks", owner)] = SpotCheck.objects.create(
-            draw=draw,
-            evaluation=evaluation,
-            unit=evaluation.unit,
-            year=evaluation.year,
-            project=evaluation.project,
-            scheme=evaluation.scheme,
-            self_total=evaluation.total_score,
-            review_total=evaluation.total_score,
-        )
+        world.objects[("spot-checks", owner)] = spot_check_of(evaluation, draw=draw)
     # The indicator library: a draft of each department (027 own, 305 foreign), and a confirmed
     # 027 entry every member reads.
     for owner, department in ((OWN, "027"), (FOREIGN, "305")):

@@ -957,22 +957,11 @@ def test_each_admin_write_happens_through_an_audited_service(label, kind, client
 
 def _spot_check():
     """A spot check of an approved self-evaluation (the demo fixture has none)."""
-    from performance.models import SelfEvaluation, SpotCheck, SpotCheckDraw
+    from performance.models import SelfEvaluation
+    from tests.support.spot_checks import spot_check_of
 
     evaluation = SelfEvaluation.objects.filter(status="approved").order_by("pk").first()
-    draw = SpotCheckDraw.objects.create(
-        year=evaluation.year, method="manual", note="只读检查", population=1
-    )
-    return SpotCheck.objects.create(
-        draw=draw,
-        evaluation=evaluation,
-        unit=evaluation.unit,
-        year=evaluation.year,
-        project=evaluation.project,
-        scheme=evaluation.scheme,
-        self_total=evaluation.total_score,
-        review_total=evaluation.total_score,
-    )
+    return spot_check_of(evaluation, note="只读检查")
 
 
 # Admins whose model pages write nothing. 财政复核 writes only through its own pages (抽取 and the

@@ -57,7 +57,6 @@ from performance.models import (
     SchemeAssignment,
     ScoringScheme,
     SelfEvaluation,
-    SpotCheck,
     SpotCheckDraw,
     WorkCalendarDay,
 )
@@ -79,6 +78,7 @@ from projects.models import (
 from projects.services import projects as project_services
 from tests.support.evidence_files import pdf_bytes
 from tests.support.evidence_files import upload as evidence_upload
+from tests.support.spot_checks import spot_check_of
 
 pytestmark = pytest.mark.django_db
 
@@ -602,16 +602,8 @@ def world(demo, dept_admin, finance_reviewer, evidence_storage) -> dict[tuple[st
     )
     for owner in (OWN, FOREIGN):  # 财政复核 of each side's self-evaluation, published
         evaluation = objects[("performance.SelfEvaluation", owner)]
-        objects[("performance.SpotCheck", owner)] = SpotCheck.objects.create(
-            draw=draw,
-            evaluation=evaluation,
-            unit=evaluation.unit,
-            year=evaluation.year,
-            project=evaluation.project,
-            scheme=evaluation.scheme,
-            status="approved",
-            outcome="published",
-            objection_deadline=dt.date.today() + dt.timedelta(days=15),
+        objects[("performance.SpotCheck", owner)] = spot_check_of(
+            evaluation, draw=draw, published=True
         )
     every = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
     singletons = {
