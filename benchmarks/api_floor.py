@@ -68,8 +68,8 @@ GOAL_PAGE_SQL = """
            g.overall_goal, g.midterm_goal, g.adjustment_reason, g.budget_total,
            g.budget_government, g.budget_fiscal_special, g.budget_unit_funds, g.budget_basic,
            g.budget_project, g.quality_findings, g.quality_checked_at, g.quality_grade,
-           g.last_comment, g.submitted_at, g.approved_at, g.lock_version, g.created_at,
-           g.updated_at,
+           g.last_comment, g.submitted_at, g.step_entered_at, g.approved_at, g.lock_version,
+           g.created_at, g.updated_at,
            (SELECT json_agg(json_build_object('id', t.id, 'order', t."order", 'name', t.name,
                                               'content', t.content) ORDER BY t."order", t.id)
               FROM performance_goaltask t WHERE t.goal_id = g.id)
@@ -226,12 +226,13 @@ def goal_list_floor(context: Context, path: str) -> bytes:
                 "warning_count": sum(1 for f in quality if f.get("severity") == "warning"),
                 "last_comment": row[28],
                 "submitted_at": _when(row[29], zone),
-                "approved_at": _when(row[30], zone),
-                "lock_version": row[31],
-                "created_at": _when(row[32], zone),
-                "updated_at": _when(row[33], zone),
+                "step_entered_at": _when(row[30], zone),
+                "approved_at": _when(row[31], zone),
+                "lock_version": row[32],
+                "created_at": _when(row[33], zone),
+                "updated_at": _when(row[34], zone),
                 "indicators": by_goal[row[0]],
-                "tasks": _json(row[34]) or [],
+                "tasks": _json(row[35]) or [],
             }
         )
         results.append(payload)
