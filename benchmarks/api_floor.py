@@ -84,7 +84,7 @@ GOAL_PAGE_SQL = """
 INDICATORS_SQL = """
     SELECT id, goal_id, "order", level1, level2, level3, category, raw_value, operator,
            target_value, target_unit, kind, direction, relative_to, weight, explanation,
-           findings, library_code, lock_version, updated_at
+           findings, library_code, library_entry_id, lock_version, updated_at
     FROM performance_indicator WHERE goal_id = ANY(%s) ORDER BY "order", id
 """
 GOAL_BUDGETS = (
@@ -180,8 +180,9 @@ def goal_list_floor(context: Context, path: str) -> bytes:
                 "findings": _findings(findings, FINDING_KEYS),
                 "needs_attention": any(f.get("severity") == "error" for f in findings),
                 "library_code": row[17],
-                "lock_version": row[18],
-                "updated_at": _when(row[19], zone),
+                "library_entry": row[18],
+                "lock_version": row[19],
+                "updated_at": _when(row[20], zone),
             }
         )
     results = []
