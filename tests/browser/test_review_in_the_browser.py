@@ -193,6 +193,7 @@ def test_a_goal_is_submitted_returned_with_a_comment_and_the_dashboard_draws_it(
         "chart-lights",
         "chart-scores",
         "chart-grades",
+        "chart-reviews",  # 财政复核: self minus 复核 per department (issue 17)
         "chart-overdue",
     ]
     assert all(chart.get_attribute("role") == "img" for chart in charts)
