@@ -21,6 +21,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -378,6 +379,29 @@ def compute(spot_check: SpotCheck) -> None:
     )
 
 
+def _score_row(
+    row: Mapping[str, Any],
+    index: int,
+    field: str,
+    by_indicator: dict[int, IndicatorEvaluation],
+    errors: dict[str, str],
+) -> tuple[IndicatorEvaluation, Decimal | None, str] | None:
+    """One row of a re-score or a decision: the unit's score of its indicator, the score given
+    in ``field`` (checked against the indicator's weight) and the reason; ``None`` (with the
+    error recorded) when the indicator is not one of the evaluation's."""
+    try:
+        indicator_id = int(row.get("indicator"))
+    except (TypeError, ValueError):
+        indicator_id = None
+    score = by_indicator.get(indicator_id)
+    if score is None:
+        errors[f"scores[{index}].indicator"] = "该指标不属于被复核的绩效自评。"
+        return None
+    weight = score.indicator.weight if score.indicator.weight is not None else Decimal(0)
+    value = _score_value(row.get(field), f"scores[{index}].{field}", weight, errors)
+    return score, value, str(row.get("reason") or "").strip()
+
+
 def _score_value(value, field: str, weight: Decimal, errors: dict) -> Decimal | None:
     number = _decimal(value, field, errors, "得分")
     if number is None:
@@ -427,19 +451,10 @@ def spot_check_rescore(
     upserts: list[tuple[IndicatorEvaluation, Decimal, str]] = []
     removals: list[IndicatorEvaluation] = []
     for index, row in enumerate(scores):
-        try:
-            indicator_id = int(row.get("indicator"))
-        except (TypeError, ValueError):
-            indicator_id = None
-        score = by_indicator.get(indicator_id)
-        if score is None:
-            errors[f"scores[{index}].indicator"] = "该指标不属于被复核的绩效自评。"
+        read = _score_row(row, index, "review_score", by_indicator, errors)
+        if read is None:
             continue
-        weight = score.indicator.weight if score.indicator.weight is not None else Decimal(0)
-        value = _score_value(
-            row.get("review_score"), f"scores[{index}].review_score", weight, errors
-        )
-        reason = str(row.get("reason") or "").strip()
+        score, value, reason = read
         if value is None or (score.final_score is not None and value == score.final_score):
             removals.append(score)
             continue
@@ -647,19 +662,10 @@ def spot_check_decide(
         by_indicator = {score.indicator_id: score for score in own}
         decided: dict[int, tuple[Decimal, str]] = {}
         for index, row in enumerate(scores):
-            try:
-                indicator_id = int(row.get("indicator"))
-            except (TypeError, ValueError):
-                indicator_id = None
-            score = by_indicator.get(indicator_id)
-            if score is None:
-                errors[f"scores[{index}].indicator"] = "该指标不属于被复核的绩效自评。"
+            read = _score_row(row, index, "decided_score", by_indicator, errors)
+            if read is None:
                 continue
-            weight = score.indicator.weight if score.indicator.weight is not None else Decimal(0)
-            value = _score_value(
-                row.get("decided_score"), f"scores[{index}].decided_score", weight, errors
-            )
-            reason = str(row.get("reason") or "").strip()
+            score, value, reason = read
             if value is None:
                 errors.setdefault(f"scores[{index}].decided_score", "请填写裁定得分。")
             if not reason:
