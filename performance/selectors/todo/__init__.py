@@ -64,6 +64,17 @@ class TodoList:
         """Lines that ask the user to act (overdue units excluded)."""
         return sum(n for kind, n in self.counts.items() if SOURCES_BY_KIND[kind].in_header)
 
+    @property
+    def summary(self) -> str:
+        """The count sentence of the home page and of 全部待办 (one wording for both).
+
+        Lines kept for attention only (overdue units) are counted apart, so a heading never says
+        “共 1 项” above two lines.
+        """
+        if self.total == self.header_total:
+            return f"共 {self.total} 项"
+        return f"共 {self.total} 项，其中待您办理 {self.header_total} 项"
+
     def groups(self) -> list[dict]:
         """The lines by group, in page order, with each group's total count."""
         result = []

@@ -47,6 +47,9 @@ def test_the_department_reviewer_starts_from_the_goal_at_his_step(login, filler,
     assert "待我审核 · 1" in html and "已等待 0 个工作日" in html
     assert f"/admin/performance/performancegoal/{goal.pk}/change/#workflow-panel" in html
     assert "逾期单位 · 1" in html and "2022年绩效自评：10 项未完成" in html
+    # The heading counts both lines and says which one is his to act on.
+    assert "待办（共 2 项，其中待您办理 1 项）" in html
+    assert "共 2 项，其中待您办理 1 项。" in login(dept_reviewer).get(TODO).content.decode()
 
 
 def test_the_finance_reviewer_sees_the_goal_once_the_department_approved_it(
