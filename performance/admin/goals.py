@@ -267,7 +267,9 @@ class PerformanceGoalAdmin(TargetImportExportMixin, GoalWorkflowAdminMixin, Revi
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(indicators_total=Count("indicators"))
+        # An aggregate drops Meta.ordering (GROUP BY); the autocomplete pages need an order.
+        queryset = super().get_queryset(request).annotate(indicators_total=Count("indicators"))
+        return queryset.order_by(*PerformanceGoal._meta.ordering)
 
     @admin.display(description="项目/单位", ordering="project__name")
     def subject(self, obj):
