@@ -177,6 +177,12 @@ class GoalSerializer(FastRepresentation, serializers.ModelSerializer):
         ]
 
 
+LAST_YEAR_HELP = (
+    "延续项目和整体目标：上年已批复目标中同一指标（同一指标库编码，否则同一一级/二级/三级名称）"
+    "的目标值和实际值；没有时为 null。"
+)
+
+
 class LastYearSerializer(serializers.Serializer):
     """Last year's target and actual of the same indicator (``selectors.previous_year.LastYear``)."""
 
@@ -213,7 +219,7 @@ class IndicatorDetailSerializer(IndicatorSerializer):
         read_only=True,
         allow_null=True,
         label="上年对比",
-        help_text="延续项目和整体目标：上年已批复目标中同一指标的目标值和实际值；没有时为 null。",
+        help_text=LAST_YEAR_HELP,
     )
 
     class Meta(IndicatorSerializer.Meta):
@@ -225,6 +231,17 @@ def attach_last_year(indicators) -> None:
     rows = previous_year.last_year_for(indicators)
     for indicator in indicators:
         indicator.last_year_row = rows.get(indicator.pk)
+
+
+def attach_last_year_to_rows(rows, goal: PerformanceGoal) -> None:
+    """The same on a filled document's rows (monitoring entries, evaluation scores), each
+    carrying its ``indicator`` of ``goal``: three queries for all rows."""
+    indicators = [row.indicator for row in rows]
+    for indicator in indicators:
+        indicator.goal = goal
+    found = previous_year.last_year_for(indicators)
+    for row in rows:
+        row.last_year_row = found.get(row.indicator_id)
 
 
 class GoalDetailSerializer(GoalSerializer):

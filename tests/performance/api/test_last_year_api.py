@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from performance.choices import GoalScope, Status
@@ -104,3 +106,60 @@ def test_goal_detail_of_a_new_project_has_no_last_year(api, filler):
     body = api(filler).get(f"{GOALS}/{goal.pk}/").json()
 
     assert body["indicators"] and all(i["last_year"] is None for i in body["indicators"])
+
+
+def _started_and_approved(api, user, unit_code: str, year: int) -> PerformanceGoal:
+    source = _approved(unit_code, year)
+    project = _next_year(source.project.code)
+    body = (
+        api(user)
+        .post(f"{GOALS}/start-from-last-year/", {"project": project.pk}, format="json")
+        .json()
+    )
+    PerformanceGoal.objects.filter(pk=body["id"]).update(status=Status.APPROVED)
+    return source, PerformanceGoal.objects.get(pk=body["id"])
+
+
+def test_evaluation_detail_carries_last_year_per_score_row(api, filler):
+    source, goal = _started_and_approved(api, filler, "027001", 2022)
+    created = api(filler).post(
+        "/api/v1/evaluations/", {"year": 2023, "project": goal.project_id}, format="json"
+    )
+    assert created.status_code == 201, created.json()
+
+    body = api(filler).get(f"/api/v1/evaluations/{created.json()['id']}/").json()
+
+    before = {i.level3: i.raw_value for i in source.indicators.all()}
+    assert body["scores"]
+    for row in body["scores"]:
+        last = row["last_year"]
+        assert (last["year"], last["target_raw"]) == (2022, before[row["indicator"]["level3"]])
+        assert last["actual_source"] == ""  # 2022 is neither evaluated nor monitored
+
+
+def test_monitoring_detail_carries_last_year_per_entry(api, outsider, finance_reviewer):
+    from performance.models import IndicatorEvaluation, MonitoringReport
+    from performance.services.monitoring import monitoring_round_open
+
+    source, goal = _started_and_approved(api, outsider, "305004", 2023)
+    monitoring_round_open(
+        actor=finance_reviewer,
+        year=2024,
+        data_month=6,
+        opens_on=dt.date(2024, 7, 1),
+        deadline=dt.date(2024, 7, 20),
+    )
+    report = MonitoringReport.objects.get(goal=goal)
+    actuals = dict(
+        IndicatorEvaluation.objects.filter(indicator__goal=source).values_list(
+            "indicator__level3", "actual_raw"
+        )
+    )
+
+    body = api(outsider).get(f"/api/v1/monitoring-reports/{report.pk}/").json()
+
+    assert body["entries"]
+    for entry in body["entries"]:
+        last = entry["last_year"]
+        assert last["year"] == 2023
+        assert last["actual_raw"] == actuals[entry["indicator"]["level3"]]
