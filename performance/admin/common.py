@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 
 from ..choices import Grade, Light
+from ..selectors import previous_year
 
 LIGHT_COLOURS = {
     Light.GREEN: "#2e7d32",
@@ -65,3 +67,52 @@ def with_second_line(main, second) -> str:
     if not second:
         return format_html("{}", main)
     return format_html('{}<span class="second-line">{}</span>', main, second)
+
+
+# --- last year beside this year (issue 16) ---------------------------------------------------
+
+
+class LastYearFormSet(BaseInlineFormSet):
+    """An inline formset whose rows carry ``last_year_row`` (a ``previous_year.LastYear`` or
+    None): last year's target and actual of each row's indicator, fetched for the whole page
+    in a fixed number of queries when the rows are, never per row. ``indicator_of(row)`` names
+    a row's indicator (the row itself on a goal page, ``row.indicator`` on a filled document)."""
+
+    @staticmethod
+    def indicator_of(row):
+        return row
+
+    def goal_of_parent(self):
+        return self.instance
+
+    def get_queryset(self):
+        rows = super().get_queryset()
+        if not hasattr(self, "_last_year_attached"):
+            self._last_year_attached = True
+            if self.instance.pk is not None:
+                goal = self.goal_of_parent()
+                indicators = [self.indicator_of(row) for row in rows]
+                for indicator in indicators:
+                    indicator.goal = goal
+                found = previous_year.last_year_for(indicators)
+                for row in rows:
+                    row.last_year_row = found.get(self.indicator_of(row).pk)
+        return rows
+
+
+class RowLastYearFormSet(LastYearFormSet):
+    """A monitoring report's or self-evaluation's rows: the indicator is ``row.indicator``."""
+
+    @staticmethod
+    def indicator_of(row):
+        return row.indicator
+
+    def goal_of_parent(self):
+        return self.instance.goal
+
+
+def with_last_year(main, row) -> str:
+    """``main`` with last year's target and actual as the small grey second line (s15 layout:
+    a second line, not a new column); just ``main`` where there is no last year."""
+    last = getattr(row, "last_year_row", None)
+    return with_second_line(main, last.display if last is not None else "")

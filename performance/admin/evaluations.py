@@ -24,7 +24,7 @@ from ..models import IndicatorEvaluation, SelfEvaluation
 from ..scoring import CATEGORY_LABELS
 from ..selectors.summaries import evaluation_summaries
 from ..services import evaluation as evaluation_services
-from .common import grade_badge, with_second_line
+from .common import RowLastYearFormSet, grade_badge, with_last_year, with_second_line
 from .documents import FilledDocumentAdmin, IndicatorRowForm, IndicatorRowInline
 from .evidence import EvidenceColumnMixin
 
@@ -41,6 +41,7 @@ class ScoreForm(IndicatorRowForm):
 
 
 class IndicatorEvaluationInline(EvidenceColumnMixin, IndicatorRowInline):
+    formset = RowLastYearFormSet
     model = IndicatorEvaluation
     row_spec = SELF_EVALUATION.row
     form = ScoreForm
@@ -62,7 +63,8 @@ class IndicatorEvaluationInline(EvidenceColumnMixin, IndicatorRowInline):
     @admin.display(description="指标值（分值）")
     def target_display(self, obj):
         weight = obj.indicator.weight
-        return f"{obj.indicator.raw_value or '—'}（{figure(weight if weight is not None else 0, SCORE)} 分）"
+        target = f"{obj.indicator.raw_value or '—'}（{figure(weight if weight is not None else 0, SCORE)} 分）"
+        return with_last_year(target, obj)
 
     @admin.display(description="超额完成")
     def over_achieved_display(self, obj):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, F
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from projects.admin.scoping import (
@@ -20,14 +23,17 @@ from projects.admin.versioning import (
     without_version,
 )
 from projects.admin.writes import WritesThroughServices, delete_each
+from projects.choices import Continuity
+from projects.models import Project, Unit
 from projects.numbers import PLAIN, figure
+from projects.permissions import UNIT_EDITORS, holds_any_role, visible_units
 
 from .. import targets
 from ..choices import GoalScope
 from ..field_specs import GOAL, INDICATOR, TASK
 from ..models import GoalTask, Indicator, PerformanceGoal
 from ..services import goals as goal_services
-from .common import render_findings, with_second_line
+from .common import LastYearFormSet, render_findings, with_last_year, with_second_line
 from .documents import ReviewedDocumentAdmin, may_edit
 from .excel import TargetImportExportMixin
 from .workflow import GoalWorkflowAdminMixin
@@ -112,14 +118,18 @@ class IndicatorInline(admin.TabularInline):
         EXPECTED_VERSION,
     ]
 
+    formset = LastYearFormSet
+
     @admin.display(description="解析结果")
     def parsed_display(self, obj):
         if not obj.pk:
             return "—"
         if obj.operator:
             value = figure(obj.target_value, PLAIN, empty="?")
-            return f"{obj.get_operator_display()} {value}{obj.target_unit}（{obj.get_direction_display()}）"
-        return obj.get_kind_display()
+            parsed = f"{obj.get_operator_display()} {value}{obj.target_unit}（{obj.get_direction_display()}）"
+        else:
+            parsed = obj.get_kind_display()
+        return with_last_year(parsed, obj)
 
     @admin.display(description="解析提示")
     def findings_display(self, obj):
@@ -219,6 +229,47 @@ class GoalAddForm(VersionedForm):
         return cleaned
 
 
+class StartFromLastYearForm(forms.Form):
+    """从上年目标开始: a 延续 project of this year, or a unit and a year (整体 goal)."""
+
+    project = forms.ModelChoiceField(
+        queryset=Project.objects.none(),
+        required=False,
+        label="延续项目",
+        help_text="本年度的延续项目（项目编码与上年相同）；复制上年已批复的项目绩效目标。",
+    )
+    unit = forms.ModelChoiceField(
+        queryset=Unit.objects.none(),
+        required=False,
+        label="单位（整体目标）",
+        help_text="不选项目时：复制该单位上年已批复的整体绩效目标。",
+    )
+    year = forms.IntegerField(
+        required=False, min_value=2000, max_value=2100, label="年度（整体目标）"
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = visible_units(user)
+        self.fields["project"].queryset = (
+            Project.objects.filter(unit__in=units, continuity=Continuity.CONTINUING)
+            .exclude(goals__year=F("year"))
+            .select_related("unit")
+            .order_by("-year", "unit__code", "code")
+        )
+        self.fields["unit"].queryset = units.order_by("code")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if cleaned.get("project") is None and cleaned.get("unit") is None:
+            raise ValidationError("请选择延续项目，或选择单位和年度（整体绩效目标）。")
+        if cleaned.get("project") is None and cleaned.get("year") is None:
+            self.add_error("year", "整体绩效目标须填写年度。")
+        return cleaned
+
+
 @admin.register(PerformanceGoal)
 class PerformanceGoalAdmin(TargetImportExportMixin, GoalWorkflowAdminMixin, ReviewedDocumentAdmin):
     spec = GOAL
@@ -298,6 +349,53 @@ class PerformanceGoalAdmin(TargetImportExportMixin, GoalWorkflowAdminMixin, Revi
     @admin.display(description="智能审核结果")
     def quality_findings_display(self, obj):
         return render_findings(obj.quality_findings)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.start_from_last_year_view)
+        return [
+            path("start-from-last-year/", view, name="performance_performancegoal_start_last_year"),
+            *super().get_urls(),
+        ]
+
+    def start_from_last_year_view(self, request):
+        """从上年目标开始: pick a 延续 project (or a unit and year), copy last year's approved
+        goal into this year's draft through the service, open the draft."""
+        if not (self.has_add_permission(request) and holds_any_role(request.user, UNIT_EDITORS)):
+            raise PermissionDenied
+        form = StartFromLastYearForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            values = form.cleaned_data
+            try:
+                goal = goal_services.goal_start_from_last_year(
+                    actor=request.user,
+                    project=values["project"],
+                    unit=None if values["project"] else values["unit"],
+                    year=values["year"],
+                )
+            except ValidationError as error:
+                for field, messages_ in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, messages_)
+            except PermissionDenied as error:
+                form.add_error(None, str(error) or "没有权限执行此操作。")
+            else:
+                self.message_user(
+                    request,
+                    f"已从上年目标开始：复制了 {goal.indicators.count()} 个指标，"
+                    "请按本年度情况修改指标值；每个指标下方显示上年的目标值和实际值。",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:performance_performancegoal_change", args=[goal.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "从上年目标开始",
+            "form": form,
+        }
+        return TemplateResponse(
+            request, "admin/performance/performancegoal/start_from_last_year.html", context
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:

@@ -22,7 +22,13 @@ from ..choices import Light, RoundStatus
 from ..field_specs import MONITORING_REPORT
 from ..models import MonitoringEntry, MonitoringReport, MonitoringRound
 from ..services import monitoring as monitoring_services
-from .common import light_badge, render_findings, with_second_line
+from .common import (
+    RowLastYearFormSet,
+    light_badge,
+    render_findings,
+    with_last_year,
+    with_second_line,
+)
 from .documents import FilledDocumentAdmin, IndicatorRowInline, may_edit
 from .evidence import EvidenceColumnMixin
 
@@ -210,9 +216,11 @@ class MonitoringEntryInline(EvidenceColumnMixin, IndicatorRowInline):
         "findings_display",
     ]
 
+    formset = RowLastYearFormSet
+
     @admin.display(description="指标值")
     def target_display(self, obj):
-        return obj.indicator.raw_value or "—"
+        return with_last_year(obj.indicator.raw_value or "—", obj)
 
     @admin.display(description="预警")
     def light_display(self, obj):

@@ -16,6 +16,7 @@ from django.db.models import Max
 
 from projects import audit
 from projects.bulk_writes import bulk_update_rows
+from projects.choices import Continuity
 from projects.models import AuditAction, Project, Unit
 from projects.permissions import require_editor
 from projects.services.locking import check_lock_version
@@ -60,8 +61,11 @@ def goal_create(
     data: Mapping[str, Any] | None = None,
     indicators: Iterable[Mapping[str, Any]] = (),
     tasks: Iterable[Mapping[str, Any]] = (),
+    copied_from: PerformanceGoal | None = None,
 ) -> PerformanceGoal:
-    """Create version 1 of a project's or a unit's goal for a year, with its indicators."""
+    """Create version 1 of a project's or a unit's goal for a year, with its indicators.
+
+    ``copied_from``: the goal it starts from (从上年目标开始), named in the audit row."""
     if scope == GoalScope.PROJECT:
         if project is None:
             raise ValidationError({"project": "项目绩效目标必须指定项目。"})
@@ -90,7 +94,12 @@ def goal_create(
         setattr(goal, key, value)
     goal.full_clean()
     goal.save()
-    audit.record(obj=goal, actor=actor, action=AuditAction.CREATE, changes=_goal_changes({}, goal))
+    changes = _goal_changes({}, goal)
+    comment = ""
+    if copied_from is not None:
+        changes["copied_from"] = [None, copied_from.pk]
+        comment = f"从上年目标开始：复制 {copied_from.year} 年已批复目标 v{copied_from.version}"
+    audit.record(obj=goal, actor=actor, action=AuditAction.CREATE, changes=changes, comment=comment)
     for order, row in enumerate(indicators, start=1):
         indicator_save(goal=goal, data={"order": order, **row}, actor=actor, _audit=False)
     for order, row in enumerate(tasks, start=1):
@@ -321,3 +330,74 @@ def indicators_reparse(*, goal_ids: Iterable[int] | None = None, batch_size: int
         comment="按新版解析规则重新解析指标值",
     )
     return len(changed_rows)
+
+
+# --- 从上年目标开始 (issue 16) -----------------------------------------------------------------
+
+NEW_PROJECT_HAS_NO_LAST_YEAR = "新增项目没有上年目标，请从指标库选取指标。"
+
+
+def last_year_goal(*, scope: str, year: int, unit: Unit, project: Project | None = None):
+    """Last year's approved goal a goal for ``year`` starts from: the same unit's, of the
+    project with the same code (codes are kept for a project's life), or its 整体 goal."""
+    goals = PerformanceGoal.objects.filter(
+        scope=scope, unit=unit, year=year - 1, status=Status.APPROVED
+    )
+    if project is not None:
+        goals = goals.filter(project__code=project.code)
+    return goals.prefetch_related("indicators", "tasks").first()
+
+
+@transaction.atomic
+def goal_start_from_last_year(
+    *, actor, year: int | None = None, project: Project | None = None, unit: Unit | None = None
+) -> PerformanceGoal:
+    """A draft goal for ``year`` copied from last year's approved goal (从上年目标开始).
+
+    For a 延续 project (``project``) or a unit's 整体 goal (``unit`` and ``year``): text fields
+    (not budgets), indicators (names, 指标值 re-parsed for this year, weights, 说明, library
+    links) and tasks. Last year's figures are not copied: the views read them beside."""
+    if project is not None:
+        scope, unit, year = GoalScope.PROJECT, project.unit, project.year
+    elif unit is None or year is None:
+        raise ValidationError({"project": "请选择项目，或选择单位和年度（整体绩效目标）。"})
+    else:
+        scope = GoalScope.UNIT
+    require_editor(actor, unit, "编制绩效目标")
+    if project is not None and project.continuity != Continuity.CONTINUING:
+        raise ValidationError({"project": NEW_PROJECT_HAS_NO_LAST_YEAR})
+    existing = PerformanceGoal.objects.filter(scope=scope, year=year, unit=unit, project=project)
+    if existing.exists():
+        subject = "该项目" if project is not None else "该单位"
+        raise ValidationError({"year": f"{subject} {year} 年已有{GoalScope(scope).label}。"})
+    source = last_year_goal(scope=scope, year=year, unit=unit, project=project)
+    if source is None:
+        subject = f"编码为 {project.code} 的项目" if project is not None else "该单位整体"
+        raise ValidationError(
+            {
+                "project" if project is not None else "unit": (
+                    f"上年（{year - 1} 年）{subject}没有已批复的绩效目标，不能从上年目标开始。"
+                )
+            }
+        )
+    rows = list(source.indicators.all())
+    goal = goal_create(
+        scope=scope,
+        year=year,
+        unit=unit,
+        project=project,
+        actor=actor,
+        data={name: getattr(source, name) for name in ("overall_goal", "midterm_goal")},
+        indicators=[{name: getattr(row, name) for name in INDICATOR_FIELDS} for row in rows],
+        tasks=[
+            {"name": t.name, "content": t.content, "order": t.order} for t in source.tasks.all()
+        ],
+        copied_from=source,
+    )
+    linked = []
+    for copy, row in zip(goal.indicators.order_by("order", "id"), rows, strict=True):
+        if row.library_entry_id:
+            copy.library_entry_id, copy.library_code = row.library_entry_id, row.library_code
+            linked.append(copy)
+    Indicator.objects.bulk_update(linked, ["library_entry", "library_code"])
+    return goal

@@ -11,6 +11,7 @@ from ...field_specs import SELF_EVALUATION
 from ...models import IndicatorEvaluation, ScoringScheme, SelfEvaluation
 from ...services import workflow
 from .common import ProjectBriefSerializer, UnitBriefSerializer, year_field
+from .goals import LAST_YEAR_HELP, LastYearSerializer, attach_last_year_to_rows
 from .monitoring import IndicatorBriefSerializer
 
 
@@ -107,13 +108,33 @@ class EvaluationSerializer(serializers.ModelSerializer):
         ]
 
 
+class ScoreDetailSerializer(ScoreSerializer):
+    """A row in the detail: with last year's target and actual of its indicator beside it."""
+
+    last_year = LastYearSerializer(
+        source="last_year_row",
+        read_only=True,
+        allow_null=True,
+        label="上年对比",
+        help_text=LAST_YEAR_HELP,
+    )
+
+    class Meta(ScoreSerializer.Meta):
+        fields = [*ScoreSerializer.Meta.fields, "last_year"]
+
+
 class EvaluationDetailSerializer(EvaluationSerializer):
+    scores = ScoreDetailSerializer(many=True, read_only=True, label="指标得分")
     allowed_actions = serializers.SerializerMethodField(
         label="可执行操作", help_text="当前用户可执行的操作：edit、submit、approve、return 的子集。"
     )
 
     class Meta(EvaluationSerializer.Meta):
         fields = [*EvaluationSerializer.Meta.fields, "allowed_actions"]
+
+    def to_representation(self, evaluation):
+        attach_last_year_to_rows(list(evaluation.scores.all()), evaluation.goal)
+        return super().to_representation(evaluation)
 
     def get_allowed_actions(self, evaluation: SelfEvaluation) -> list[str]:
         return sorted(workflow.allowed_actions(evaluation, self.context["request"].user))

@@ -11,6 +11,7 @@ from projects.models import Project, Unit
 from ...choices import GoalScope
 from ...field_specs import GOAL_FIELDS, INDICATOR_FIELDS
 from ...models import GoalTask, Indicator, PerformanceGoal
+from ...selectors import previous_year
 from ...services import workflow
 from ...services.imports import indicator_rows
 from .common import ProjectBriefSerializer, UnitBriefSerializer
@@ -176,9 +177,77 @@ class GoalSerializer(FastRepresentation, serializers.ModelSerializer):
         ]
 
 
+LAST_YEAR_HELP = (
+    "延续项目和整体目标：上年已批复目标中同一指标（同一指标库编码，否则同一一级/二级/三级名称）"
+    "的目标值和实际值；没有时为 null。"
+)
+
+
+class LastYearSerializer(serializers.Serializer):
+    """Last year's target and actual of the same indicator (``selectors.previous_year.LastYear``)."""
+
+    year = serializers.IntegerField(label="上年年度")
+    target_raw = serializers.CharField(label="上年指标值")
+    actual_raw = serializers.CharField(label="上年实际完成值", help_text="没有时为空字符串。")
+    actual_value = serializers.DecimalField(
+        max_digits=24, decimal_places=6, allow_null=True, coerce_to_string=True, label="上年实际值"
+    )
+    actual_source = serializers.ChoiceField(
+        choices=[("evaluation", "自评"), ("monitoring", "监控"), ("", "尚无")],
+        label="实际值来源",
+        help_text="evaluation：上年自评的实际完成值；monitoring：上年尚未自评时最近一次监控的完成值；"
+        "空：尚无实际值。",
+    )
+    actual_month = serializers.IntegerField(
+        allow_null=True,
+        label="监控数据月份",
+        help_text="actual_source 为 monitoring 时：1-N月的 N。",
+    )
+    matched_by = serializers.ChoiceField(
+        choices=[("library", "指标库编码"), ("name", "指标名称")],
+        label="匹配方式",
+        help_text="library：同一指标库编码（任何版本）；name：同一一级/二级/三级名称，或同一三级名称。",
+    )
+
+
+class IndicatorDetailSerializer(IndicatorSerializer):
+    """An indicator in a goal's detail: with last year's target and actual beside it."""
+
+    shared_plan = True
+    last_year = LastYearSerializer(
+        source="last_year_row",
+        read_only=True,
+        allow_null=True,
+        label="上年对比",
+        help_text=LAST_YEAR_HELP,
+    )
+
+    class Meta(IndicatorSerializer.Meta):
+        fields = [*IndicatorSerializer.Meta.fields, "last_year"]
+
+
+def attach_last_year(indicators) -> None:
+    """Set ``last_year_row`` (a ``LastYear`` or None) on each indicator: three queries."""
+    rows = previous_year.last_year_for(indicators)
+    for indicator in indicators:
+        indicator.last_year_row = rows.get(indicator.pk)
+
+
+def attach_last_year_to_rows(rows, goal: PerformanceGoal) -> None:
+    """The same on a filled document's rows (monitoring entries, evaluation scores), each
+    carrying its ``indicator`` of ``goal``: three queries for all rows."""
+    indicators = [row.indicator for row in rows]
+    for indicator in indicators:
+        indicator.goal = goal
+    found = previous_year.last_year_for(indicators)
+    for row in rows:
+        row.last_year_row = found.get(row.indicator_id)
+
+
 class GoalDetailSerializer(GoalSerializer):
     shared_plan = True
     request_fields = ("allowed_actions",)  # depends on the request's user
+    indicators = IndicatorDetailSerializer(many=True, read_only=True, label="绩效指标")
     allowed_actions = serializers.SerializerMethodField(
         label="可执行操作",
         help_text="当前用户对该目标可执行的操作：edit、submit、approve、return、adjust 的子集。",
@@ -189,6 +258,13 @@ class GoalDetailSerializer(GoalSerializer):
 
     def get_allowed_actions(self, goal: PerformanceGoal) -> list[str]:
         return sorted(workflow.allowed_actions(goal, self.context["request"].user))
+
+    def to_representation(self, goal: PerformanceGoal):
+        indicators = list(goal.indicators.all())
+        for indicator in indicators:
+            indicator.goal = goal  # the resolver reads the goal and its project
+        attach_last_year(indicators)
+        return super().to_representation(goal)
 
 
 class GoalVersionSerializer(serializers.ModelSerializer):
@@ -345,3 +421,43 @@ class IndicatorUpdateSerializer(IndicatorInputSerializer):
     class Meta(IndicatorInputSerializer.Meta):
         fields = ["lock_version", "goal", *INDICATOR_FIELDS]
         extra_kwargs = {name: {"required": False} for name in INDICATOR_FIELDS}
+
+
+class StartFromLastYearSerializer(serializers.Serializer):
+    project = serializers.PrimaryKeyRelatedField(
+        queryset=Project.objects.none(),
+        required=False,
+        allow_null=True,
+        label="项目",
+        help_text="延续项目：您可见单位的项目ID（本年度项目，编码与上年相同）。",
+    )
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.none(),
+        required=False,
+        allow_null=True,
+        label="单位",
+        help_text="整体绩效目标：您可见的单位ID（与 year 一起填写，不填 project）。",
+    )
+    year = serializers.IntegerField(
+        required=False, min_value=2000, max_value=2100, label="年度", help_text="整体绩效目标必填。"
+    )
+
+    def __init__(self, *args, projects=None, units=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if projects is not None:
+            self.fields["project"].queryset = projects
+        if units is not None:
+            self.fields["unit"].queryset = units
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("project"):
+            return attrs
+        if not attrs.get("unit"):
+            raise serializers.ValidationError(
+                {"project": _("请选择项目，或选择单位和年度（整体绩效目标）。")}
+            )
+        if attrs.get("year") is None:
+            raise serializers.ValidationError(
+                {"year": self.fields["year"].error_messages["required"]}
+            )
+        return attrs

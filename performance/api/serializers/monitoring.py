@@ -8,7 +8,13 @@ from ...field_specs import MONITORING_REPORT
 from ...models import Indicator, MonitoringEntry, MonitoringReport, MonitoringRound
 from ...services import workflow
 from .common import ProjectBriefSerializer, UnitBriefSerializer
-from .goals import FindingSerializer, ParsedTargetField
+from .goals import (
+    LAST_YEAR_HELP,
+    FindingSerializer,
+    LastYearSerializer,
+    ParsedTargetField,
+    attach_last_year_to_rows,
+)
 
 
 class IndicatorBriefSerializer(serializers.ModelSerializer):
@@ -105,13 +111,33 @@ class ReportSerializer(serializers.ModelSerializer):
         ]
 
 
+class EntryDetailSerializer(EntrySerializer):
+    """A row in the detail: with last year's target and actual of its indicator beside it."""
+
+    last_year = LastYearSerializer(
+        source="last_year_row",
+        read_only=True,
+        allow_null=True,
+        label="上年对比",
+        help_text=LAST_YEAR_HELP,
+    )
+
+    class Meta(EntrySerializer.Meta):
+        fields = [*EntrySerializer.Meta.fields, "last_year"]
+
+
 class ReportDetailSerializer(ReportSerializer):
+    entries = EntryDetailSerializer(many=True, read_only=True, label="监控指标")
     allowed_actions = serializers.SerializerMethodField(
         label="可执行操作", help_text="当前用户可执行的操作：edit、submit、approve、return 的子集。"
     )
 
     class Meta(ReportSerializer.Meta):
         fields = [*ReportSerializer.Meta.fields, "allowed_actions"]
+
+    def to_representation(self, report):
+        attach_last_year_to_rows(list(report.entries.all()), report.goal)
+        return super().to_representation(report)
 
     def get_allowed_actions(self, report: MonitoringReport) -> list[str]:
         return sorted(workflow.allowed_actions(report, self.context["request"].user))

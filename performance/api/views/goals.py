@@ -36,6 +36,7 @@ from ..serializers.goals import (
     IndicatorCreateSerializer,
     IndicatorSerializer,
     IndicatorUpdateSerializer,
+    StartFromLastYearSerializer,
 )
 from .base import ApiViewSetMixin, history_action, review_actions
 
@@ -160,6 +161,42 @@ class GoalViewSet(
             goal=goal, actor=request.user, reason=serializer.validated_data["reason"]
         )
         return self.detail_response(new, status=201)
+
+    @extend_schema(
+        summary="从上年目标开始",
+        description=(
+            "为延续项目（project）或单位整体目标（unit + year）新建本年度第 1 版草稿，"
+            "复制上年已批复目标的文字、指标（名称、指标值、分值、说明、指标库引用）和年度主要任务；"
+            "上年项目按同一单位、同一项目编码匹配。预算不复制。新增项目、本年已有目标、"
+            "上年没有已批复目标时拒绝（400）。需要填报人、单位审核人或管理员角色。"
+            "目标详情的每个指标带 last_year：上年同一指标的目标值和实际值。"
+        ),
+        request=StartFromLastYearSerializer,
+        responses=responses(GoalDetailSerializer, *CREATE, status=201, description="已创建"),
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="start-from-last-year",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def start_from_last_year(self, request: Request) -> Response:
+        user = request.user
+        serializer = StartFromLastYearSerializer(
+            data=request.data,
+            projects=scope(Project.objects.all(), user),
+            units=visible_units(user),
+        )
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data
+        goal = goal_services.goal_start_from_last_year(
+            actor=user,
+            project=values.get("project"),
+            unit=None if values.get("project") else values.get("unit"),
+            year=values.get("year"),
+        )
+        return self.detail_response(goal, status=201)
 
     def _lineage(self, goal: PerformanceGoal) -> QuerySet[PerformanceGoal]:
         return scope(workflow.same_scope(goal), self.request.user)

@@ -236,6 +236,16 @@ def world(demo, finance_reviewer, filler, evidence_storage) -> World:
     world.extra[("library-confirmed", "-")] = LibraryEntry.objects.filter(
         unit__code="027", status=Status.APPROVED
     ).first()
+    # 从上年目标开始: next year's project of each side's approved project (same code, 延续).
+    for owner in (OWN, FOREIGN):
+        approved = world.get("approved-goals", owner).project
+        world.objects[("continuing-projects", owner)] = Project.objects.create(
+            code=approved.code,
+            name=approved.name,
+            unit=approved.unit,
+            year=approved.year + 1,
+            category=approved.category,
+        )
     world.extra[("schemes", "-")] = ScoringScheme.objects.first()
     world.extra[("monitoring-rounds", "-")] = MonitoringRound.objects.first()
     return world
@@ -479,6 +489,18 @@ def create_goal(template, method, persona, world):
             visible(persona, owner) and may_edit(persona, owner),
             owner,
             data={"scope": "project", "year": project.year, "project": project.pk},
+        )
+
+
+def start_from_last_year(template, method, persona, world):
+    for owner in (OWN, FOREIGN):
+        project = world.get("continuing-projects", owner)
+        yield Call(
+            method,
+            template,
+            visible(persona, owner) and may_edit(persona, owner),
+            owner,
+            data={"project": project.pk},
         )
 
 
@@ -815,6 +837,7 @@ RULES: dict[tuple[str, str], Callable] = {
     ("post", f"{V1}/indicators/"): create_indicator,
     ("post", f"{V1}/evaluations/"): create_evaluation,
     ("post", f"{V1}/goals/{{id}}/adjust/"): transition("goals", workflow.ADJUST),
+    ("post", f"{V1}/goals/start-from-last-year/"): start_from_last_year,
     ("delete", f"{V1}/indicators/{{id}}/"): object_edit("indicators"),
     ("post", f"{V1}/attachments/"): upload_attachment,
     ("delete", f"{V1}/attachments/{{id}}/"): delete_attachment,

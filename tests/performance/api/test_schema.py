@@ -187,6 +187,18 @@ def test_every_documented_operation_answers_as_documented(
         ),
         201,
     )
+    # 从上年目标开始: next year's project of the same code, its draft with last_year per row.
+    continuing = Project.objects.create(
+        code=project.code,
+        name=project.name,
+        unit=project.unit,
+        year=project.year + 1,
+        category=project.category,
+    )
+    started = ok(
+        unit_api.post("/api/v1/goals/start-from-last-year/", {"project": continuing.pk}), 201
+    )
+    assert started["indicators"] and all(i["last_year"] for i in started["indicators"])
     indicator = ok(
         unit_api.post(
             "/api/v1/indicators/",

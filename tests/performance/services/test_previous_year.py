@@ -15,7 +15,7 @@ from performance.choices import GoalScope, Status
 from performance.models import Indicator, PerformanceGoal, SelfEvaluation
 from performance.selectors.previous_year import previous_year_value, previous_year_values
 from performance.services.evaluation import evaluation_start, evaluation_update
-from performance.services.goals import goal_create, indicator_save
+from performance.services.goals import apply_parsed_target, goal_create, indicator_save
 from performance.services.recompute import recompute_year
 from projects.models import Unit
 from projects.services import projects as project_services
@@ -179,3 +179,34 @@ def test_the_unit_overall_goal_reads_the_unit_overall_evaluation_only(last_year,
         operator=">=",
     )
     assert previous_year_value(indicator) is None  # 2022's 培训人次 belongs to a project
+
+
+def test_the_same_library_code_matches_before_the_name(last_year, filler):
+    """Issue 16: an indicator picked from the library is last year's indicator of the same entry
+    code (any version) even when 三级 reads differently this year; the code outranks a row of
+    the same name."""
+    _fill(last_year, filler, ["120人", "150人"])
+    second = last_year.scores.order_by("indicator__order").last().indicator_id
+    Indicator.objects.filter(pk=second).update(library_code="027-0001")
+    goal = goal_create(scope=GoalScope.PROJECT, year=2023, project=_project(2023))
+    renamed = Indicator(
+        goal=goal,
+        level1="产出指标",
+        level2="数量指标",
+        level3="培训人次（本年）",
+        raw_value="不低于上年",
+        library_code="027-0001",
+    )
+    named = Indicator(
+        goal=goal,
+        level1="产出指标",
+        level2="数量指标",
+        level3=NAME,
+        raw_value="不低于上年",
+        library_code="027-0001",
+    )
+    for indicator in (renamed, named):
+        apply_parsed_target(indicator)
+
+    assert previous_year_value(renamed) == Decimal("150")
+    assert previous_year_value(named) == Decimal("150")  # not the first row of that name (120)

@@ -359,6 +359,9 @@ RULES: dict[str, Rule] = {
             **targets_io("performancegoal"),
             "performance_performancegoal_diff": goal_diff,
             "performance_performancegoal_workflow": post_only,
+            "performance_performancegoal_start_last_year": lambda p, o: status(
+                editor_somewhere(p) or p.superuser
+            ),
         },
         needs_object=frozenset(
             {"performance_performancegoal_diff", "performance_performancegoal_workflow"}
