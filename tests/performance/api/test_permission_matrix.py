@@ -574,6 +574,47 @@ def upload_attachment(template, method, persona, world):
                 setup=lambda evaluation=evaluation, state=state: set_status(evaluation, state),
                 label=f"in state {state}",
             )
+    yield from upload_spot_check_evidence(template, method, persona, world)
+
+
+def upload_spot_check_evidence(template, method, persona, world):
+    """Evidence on a spot check: 复核依据 by finance reviewers while it is a draft; 异议材料 by
+    the unit's 单位审核人 or 管理员 once they have objected (not before, not after)."""
+    for owner in (OWN, FOREIGN):
+        spot_check = world.get("spot-checks", owner)
+        for state in (Status.DRAFT, Status.APPROVED):
+            yield Call(
+                method,
+                template,
+                is_spot_checker(persona) and state == Status.DRAFT,
+                owner,
+                data=lambda s=spot_check: {
+                    "spot_check": s.pk,
+                    "files": [evidence_upload("复核依据.pdf", pdf_bytes("矩阵复核"))],
+                },
+                multipart=True,
+                setup=lambda s=spot_check, state=state: set_outcome(
+                    s, state, "published" if state == Status.APPROVED else ""
+                ),
+                label=f"复核依据 in state {state}",
+            )
+        for outcome in ("published", "objected"):
+            yield Call(
+                method,
+                template,
+                bool(persona.roles_on(owner) & set(SPOT_CHECK_OBJECTORS))
+                and outcome == "objected",
+                owner,
+                data=lambda s=spot_check: {
+                    "objection": s.pk,
+                    "files": [evidence_upload("异议材料.pdf", pdf_bytes("矩阵异议"))],
+                },
+                multipart=True,
+                setup=lambda s=spot_check, outcome=outcome: set_outcome(
+                    s, Status.APPROVED, outcome
+                ),
+                label=f"异议材料 outcome {outcome}",
+            )
 
 
 def delete_attachment(template, method, persona, world):
