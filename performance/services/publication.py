@@ -33,6 +33,7 @@ from .exports import project_targets, self_evaluation, unit_targets
 from .exports.workbook import new_workbook
 from .jobs import job_create, job_fail, job_finish, job_heartbeat, job_progress, job_start
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The sheets of the file, in order: written by the official layouts' writers.
 WRITERS = (project_targets.write, unit_targets.write, self_evaluation.write)
 

@@ -349,6 +349,33 @@ def export_read(template, method, persona, world):
         )
 
 
+def publication_read(template, method, persona, world):
+    """A unit's 绩效公开 file: whoever sees the unit."""
+    for owner in (OWN, FOREIGN):
+        unit = world.get("units", owner)
+        yield Call(
+            method,
+            template,
+            visible(persona, owner),
+            owner,
+            data={"unit": unit.code, "year": YEAR[owner]},
+        )
+
+
+def publication_package(template, method, persona, world):
+    """A department's 绩效公开 package: whoever sees the department."""
+    for owner in (OWN, FOREIGN):
+        department = world.get("units", owner).parent
+        sees = persona.unit_codes is None or department.code in persona.unit_codes
+        yield Call(
+            method,
+            template,
+            persona.username is not None and sees,
+            owner,
+            data={"unit": department.code, "year": YEAR[owner]},
+        )
+
+
 EDIT_BODIES = {
     "goals": lambda obj: {"lock_version": version(obj), "overall_goal": "矩阵修改的目标"},
     "indicators": lambda obj: {"lock_version": version(obj), "raw_value": "≥2%"},
@@ -602,8 +629,7 @@ def upload_spot_check_evidence(template, method, persona, world):
             yield Call(
                 method,
                 template,
-                bool(persona.roles_on(owner) & set(SPOT_CHECK_OBJECTORS))
-                and outcome == "objected",
+                bool(persona.roles_on(owner) & set(SPOT_CHECK_OBJECTORS)) and outcome == "objected",
                 owner,
                 data=lambda s=spot_check: {
                     "objection": s.pk,
@@ -866,6 +892,8 @@ RULES: dict[tuple[str, str], Callable] = {
     ("post", f"{V1}/spot-checks/{{id}}/re-score/"): spot_check_rescore,
     ("post", f"{V1}/spot-checks/{{id}}/object/"): spot_check_object,
     ("post", f"{V1}/spot-checks/{{id}}/decide/"): spot_check_decide,
+    ("get", f"{V1}/publications/"): publication_read,
+    ("post", f"{V1}/publications/"): publication_package,
 }
 for _kind in (
     "units",

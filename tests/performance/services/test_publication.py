@@ -66,7 +66,7 @@ def test_publication_contains_only_approved_targets_and_evaluations(dept305):
     ).first()
     SelfEvaluation.objects.filter(pk=evaluation.pk).update(status=Status.RETURNED)
     after = sheets(publication.publication_download(actor=None, unit="305004", year=YEAR).content)
-    targets = list(after)[0]
+    targets = next(iter(after))
     assert after[targets] == before[targets]
     assert "调整中的新指标" not in cells(after[targets])
     current = export_table(actor=None, kind="project_targets", unit="305004", year=YEAR)
