@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Count, Model, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Model, Q, QuerySet, Sum
 
-from projects.permissions import may_spot_check, visible_units
+from projects.choices import UnitKind
+from projects.models import Membership
+from projects.permissions import SPOT_CHECKERS, visible_units
 
 from ..choices import AttachmentKind, Status
 from ..models import (
@@ -81,12 +83,14 @@ def attachments_for(user) -> QuerySet[Attachment]:
     queryset = Attachment.objects.select_related("unit", "uploaded_by")
     if user is not None and user.is_superuser:
         return queryset
-    queryset = queryset.filter(unit__in=visible_units(user))
-    if not may_spot_check(user):  # an unpublished spot check's files are the finance bureau's
-        queryset = queryset.filter(
-            Q(spot_check__isnull=True) | Q(spot_check__status=Status.APPROVED)
-        )
-    return queryset
+    # An unpublished spot check's files are the finance bureau's (``may_spot_check``, asked
+    # inside the same query: a 财政审核人 membership on a finance bureau).
+    spot_checker = Membership.objects.filter(
+        user=user, role__in=SPOT_CHECKERS, unit__kind=UnitKind.FINANCE
+    )
+    return queryset.filter(unit__in=visible_units(user)).filter(
+        Q(spot_check__isnull=True) | Q(spot_check__status=Status.APPROVED) | Exists(spot_checker)
+    )
 
 
 def attachments_of(*, kind: str, pk: int) -> QuerySet[Attachment]:
