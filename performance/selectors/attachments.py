@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Count, Exists, Model, Q, QuerySet, Sum
+from django.db.models import Count, Model, Q, QuerySet, Sum
 
-from projects.choices import UnitKind
-from projects.models import Membership
-from projects.permissions import SPOT_CHECKERS, visible_units
+from projects.permissions import spot_checker_condition, visible_units
 
 from ..choices import AttachmentKind, Status
 from ..models import (
@@ -85,11 +83,10 @@ def attachments_for(user) -> QuerySet[Attachment]:
         return queryset
     # An unpublished spot check's files are the finance bureau's (``may_spot_check``, asked
     # inside the same query: a 财政审核人 membership on a finance bureau).
-    spot_checker = Membership.objects.filter(
-        user=user, role__in=SPOT_CHECKERS, unit__kind=UnitKind.FINANCE
-    )
     return queryset.filter(unit__in=visible_units(user)).filter(
-        Q(spot_check__isnull=True) | Q(spot_check__status=Status.APPROVED) | Exists(spot_checker)
+        Q(spot_check__isnull=True)
+        | Q(spot_check__status=Status.APPROVED)
+        | spot_checker_condition(user)
     )
 
 
