@@ -140,6 +140,7 @@ class JobKind(models.TextChoices):
     IMPORT_TARGETS = "import_targets", "导入绩效目标"
     EXPORT_TABLE = "export_table", "导出报表"
     RECOMPUTE = "recompute", "重新计算"
+    PUBLICATION = "publication", "绩效公开打包"
 
 
 class JobStatus(models.TextChoices):
@@ -168,6 +169,10 @@ class AttachmentKind(models.TextChoices):
     REPORT = "report", "监控表（整体）"
     SCORE = "score", "指标自评"
     EVALUATION = "evaluation", "绩效自评（整体）"
+    # 财政复核 (issue 17): the reviewer's evidence for a re-score, and the unit's evidence with
+    # its objection; both governed by the spot check.
+    SPOT_CHECK = "spot_check", "复核依据"
+    OBJECTION = "objection", "异议材料"
 
 
 # --- 财政复核 (spot checks, issue 17) ---------------------------------------------------------

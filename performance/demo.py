@@ -533,3 +533,136 @@ def load_demo_monitoring():
 
     finance = get_user_model().objects.get(username="finance")
     return monitoring_round_open(actor=finance, **DEMO_ROUND)
+
+
+# --- after the score (issue 17): 财政复核 with evidence, objection, decision ---------------------
+# The finance bureau draws a risk sample of 305004's 2023 evaluations (high score, low
+# execution: 职业年金 scored 93.57 with 35.7 % executed), ``finance`` re-scores 年度工作任务完成率
+# 30 → 18 with its 复核依据, ``finance2`` approves (four-eyes), 305004's 单位审核人 objects with
+# 异议说明, and ``finance2`` upholds the result. Everything goes through the services as the demo
+# users; every step checks its object first, so a second run changes nothing. The evaluations
+# themselves are not touched (the golden exports stay byte-identical).
+DEMO_SPOT_CHECK = {
+    "unit": "305004",
+    "year": 2023,
+    "rule": {"rule": "high_score_low_execution", "min_total": "90"},
+    "indicator": "年度工作任务完成率",
+    "review_score": "18",
+    "reason": "抽查工作台账：年度补记任务完成约60%，按完成比例计分。",
+    "summary": "年度补记任务未全部完成，产出指标按台账完成比例重新评分。",
+    "objection": "第四季度补记的1,200笔已于次年1月入账，台账未及时更新，请按全年完成情况评分。",
+    "decision": "维持复核结论：入账发生在年度之后，不计入本年度完成量。",
+}
+
+
+def demo_pdf(title: str) -> bytes:
+    """A small, valid PDF naming ``title`` (the demo's evidence files, generated in code)."""
+    text = f"(Demo evidence {title.encode('unicode_escape').decode('ascii')})"
+    stream = f"BT /F1 12 Tf 72 720 Td {text} Tj ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _demo_file(name: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, demo_pdf(name), content_type="application/pdf")
+
+
+def load_demo_after_score() -> dict[str, object]:
+    """Play the demo's 财政复核 through the services (idempotent); returns what it shows."""
+    from .choices import AttachmentKind, SpotCheckOutcome
+    from .models import Attachment, IndicatorEvaluation, SpotCheck
+    from .services import attachments, spot_checks, workflow
+
+    spec = DEMO_SPOT_CHECK
+    users = get_user_model().objects.in_bulk(
+        ["finance", SPOT_CHECK_REVIEWER.username, "reviewer305"], field_name="username"
+    )
+    finance, second, unit_reviewer = (
+        users["finance"],
+        users[SPOT_CHECK_REVIEWER.username],
+        users["reviewer305"],
+    )
+    unit = Unit.objects.get(code=spec["unit"])
+    spot_check = SpotCheck.objects.filter(unit=unit, year=spec["year"]).order_by("pk").first()
+    if spot_check is None:
+        drawn = spot_checks.spot_check_draw(
+            actor=finance,
+            year=spec["year"],
+            method="risk",
+            unit=unit,
+            rules=[spec["rule"]],
+            note="演示：高分低执行率风险抽查",
+        )
+        spot_check = SpotCheck.objects.get(pk=drawn.created[0])
+    if spot_check.status == Status.DRAFT and not spot_check.scores.exists():
+        indicator = IndicatorEvaluation.objects.get(
+            evaluation=spot_check.evaluation, indicator__level3=spec["indicator"]
+        ).indicator_id
+        spot_checks.spot_check_rescore(
+            actor=finance,
+            spot_check=spot_check,
+            scores=[
+                {
+                    "indicator": indicator,
+                    "review_score": spec["review_score"],
+                    "reason": spec["reason"],
+                }
+            ],
+            summary=spec["summary"],
+        )
+    if spot_check.status == Status.DRAFT and not spot_check.attachments.exists():
+        attachments.attachment_add(
+            actor=finance,
+            anchor=attachments.Anchor(kind=AttachmentKind.SPOT_CHECK, obj=spot_check),
+            files=[_demo_file("复核依据.pdf")],
+            description="抽查工作台账摘录",
+        )
+    if spot_check.status == Status.DRAFT:
+        workflow.submit(obj=spot_check, actor=finance)
+    if spot_check.status == Status.SUBMITTED:
+        workflow.approve(obj=spot_check, actor=second)
+    spot_check.refresh_from_db()
+    if spot_check.outcome == SpotCheckOutcome.PUBLISHED:
+        spot_checks.spot_check_object(
+            actor=unit_reviewer,
+            spot_check=spot_check,
+            reason=spec["objection"],
+            files=[_demo_file("异议说明.pdf")],
+        )
+    if spot_check.outcome == SpotCheckOutcome.OBJECTED:
+        spot_checks.spot_check_decide(
+            actor=second,
+            spot_check=spot_check,
+            decision=SpotCheckOutcome.UPHELD,
+            comment=spec["decision"],
+        )
+    spot_check.refresh_from_db()
+    # --- hook: 整改 (rectification, s23-rect) -----------------------------------------------
+    # The rectification helper's demo steps go here, after the decision: e.g. a
+    # ``review_difference`` task for this spot check (final difference 12 ≥ threshold) and the
+    # red-light tasks of the closed 2023-12 round, answered with a file and closed.
+    return {
+        "spot_check": spot_check,
+        "files": Attachment.objects.filter(spot_check=spot_check).count(),
+    }

@@ -155,3 +155,15 @@ def spot_checks_finalize(today: str | None = None) -> int:
     from .services.spot_checks import spot_checks_finalize as finalize
 
     return finalize(today=dt.date.fromisoformat(today) if today else None)
+
+
+# --- 绩效公开 (issue 17) ---------------------------------------------------------------------
+
+
+@shared_task(name=dispatch.PUBLICATION_JOB, acks_late=True, **RETRY)
+def publication_job(job_id: int) -> int:
+    """A department's 绩效公开 package: one workbook per unit, zipped, progress per unit.
+    Re-running writes the package again from scratch (same content)."""
+    from .services.publication import publication_job as run
+
+    return run(job_id=job_id).processed

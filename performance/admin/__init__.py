@@ -20,6 +20,8 @@ registers their ModelAdmins on ``admin.site``. Every write calls a service.
 - ``workflow``      the 提交/审核/退回/调整 buttons and pages (``WorkflowAdminMixin``)
 - ``excel``         the import/export buttons and pages (``TargetImportExportMixin``)
 - ``forms``         admin forms outside a ModelAdmin (``TableForm``: which table, unit, year)
+- ``publication``   绩效公开 (/admin/publication/): a unit's published workbook, a department's
+                    package as a background job (mounted by ``dashboard.urls``)
 - ``dashboard/``    数据看板 (``views``, ``charts``) and 打印报表 (``printing``), mounted by
                     ``dashboard.urls`` under /admin/; their reads are ``performance.selectors``
 

@@ -98,14 +98,18 @@ def _limits_text() -> str:
     )
 
 
-def panel_context(request, *, kind: str, obj, files, show_where: bool) -> dict[str, Any]:
+def panel_context(
+    request, *, kind: str, obj, files, show_where: bool, title: str = "佐证材料"
+) -> dict[str, Any]:
     """What ``includes/evidence_panel.html`` shows for one anchor and the ``files`` listed."""
     anchor = attachment_services.Anchor(kind=kind, obj=obj)
     document = anchor.document
-    may_change = attachment_services.may_change_files(document, request.user)
+    may_change = attachment_services.may_change_files(document, request.user, kind)
     back = request.get_full_path()
-    refusal = "" if may_change else attachment_services.files_refusal(document)
+    refusal = "" if may_change else attachment_services.files_refusal(document, kind)
     return {
+        "title": title,
+        "panel_id": "evidence-panel" if title == "佐证材料" else f"evidence-panel-{kind}",
         "files": _rows(files, back=back),
         "show_where": show_where,
         "may_change": may_change,
@@ -128,6 +132,26 @@ def document_panel(request, document) -> dict[str, Any]:
         files=list(document_attachments(document)),
         show_where=True,
     )
+
+
+def spot_check_panels(request, spot_check) -> list[dict[str, Any]]:
+    """The spot check page's panels: the reviewer's 复核依据, and once the unit has objected
+    (or files exist) its 异议材料; each with its own rule for who may change what, when."""
+    files = list(document_attachments(spot_check))
+    panels = []
+    for kind, title in (
+        (AttachmentKind.SPOT_CHECK, "复核依据"),
+        (AttachmentKind.OBJECTION, "异议材料"),
+    ):
+        own = [file for file in files if file.kind == kind]
+        if kind == AttachmentKind.OBJECTION and not own and not spot_check.objected_at:
+            continue
+        panels.append(
+            panel_context(
+                request, kind=kind, obj=spot_check, files=own, show_where=False, title=title
+            )
+        )
+    return panels
 
 
 class EvidenceColumnMixin:

@@ -45,6 +45,7 @@ from ..models import IndicatorEvaluation, SpotCheck, SpotCheckDraw
 from ..selectors.spot_checks import spot_checks_for
 from ..services import spot_checks as spot_check_services
 from ..services import workflow
+from .evidence import spot_check_panels
 from .workflow import WorkflowAdminMixin
 
 
@@ -325,6 +326,7 @@ class SpotCheckAdmin(WorkflowAdminMixin, ScopedAdminMixin, WritesThroughServices
         may_decide = obj.outcome == SpotCheckOutcome.OBJECTED and may_spot_check(user)
         info = self.opts.app_label, self.opts.model_name
         return {
+            "evidence_panels": spot_check_panels(request, obj),
             "indicator_rows": rows,
             "rescore_editable": editable,
             "may_object": may_object,
@@ -393,6 +395,7 @@ class SpotCheckAdmin(WorkflowAdminMixin, ScopedAdminMixin, WritesThroughServices
                 actor=request.user,
                 spot_check=obj,
                 reason=request.POST.get("reason", ""),
+                files=request.FILES.getlist("files"),
                 expected_version=self._version(request),
             )
         except (ValidationError, PermissionDenied) as error:

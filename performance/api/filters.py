@@ -244,10 +244,14 @@ class AttachmentFilter(ScopedUnitFilterSet):
     report = IdFilter(field_name="report__id", label="监控表 ID")
     score = IdFilter(field_name="score__id", label="指标自评 ID")
     evaluation = IdFilter(field_name="evaluation__id", label="绩效自评 ID")
+    spot_check = IdFilter(field_name="spot_check__id", label="财政复核 ID")
 
     class Meta:
         model = Attachment
-        fields = ["year", "kind", "entry", "report", "score", "evaluation", "unit", "department"]
+        fields = [
+            *("year", "kind", "entry", "report", "score", "evaluation", "spot_check"),
+            *("unit", "department"),
+        ]
 
 
 class SpotCheckFilter(ScopedUnitFilterSet):

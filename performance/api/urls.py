@@ -15,6 +15,7 @@ from .views.goals import GoalViewSet, IndicatorViewSet
 from .views.jobs import JobViewSet, RecomputeView
 from .views.library import LibraryEntryViewSet
 from .views.monitoring import ReportViewSet, RoundViewSet
+from .views.publication import PublicationView
 from .views.spot_checks import SpotCheckViewSet
 from .views.summaries import SummaryView
 from .views.todo import TodoView
@@ -51,6 +52,7 @@ v1 = [
     # before exports/<kind>/: "figures" is the bulk feed, not a table kind
     path("exports/figures/", FiguresFeedView.as_view(), name="figures-feed"),
     path("exports/<str:kind>/", ExportView.as_view(), name="export"),
+    path("publications/", PublicationView.as_view(), name="publications"),  # 绩效公开 (issue 17)
     *router.urls,
 ]
 

@@ -1,5 +1,6 @@
 """Evidence files (佐证材料) attached to a monitoring value, a report, an indicator's
-self-evaluation or a self-evaluation as a whole.
+self-evaluation, a self-evaluation as a whole, or a spot check (财政复核: the reviewer's 复核依据
+and the unit's 异议材料).
 
 One table with explicit nullable foreign keys (not a generic relation): scoping is one indexed
 filter on the denormalised ``unit``, the governing document's state comes with the row through
@@ -70,8 +71,10 @@ KIND_FIELDS = {
     AttachmentKind.REPORT: ("report",),
     AttachmentKind.SCORE: ("score", "evaluation"),
     AttachmentKind.EVALUATION: ("evaluation",),
+    AttachmentKind.SPOT_CHECK: ("spot_check",),
+    AttachmentKind.OBJECTION: ("spot_check",),
 }
-ANCHOR_FIELDS = ("entry", "report", "score", "evaluation")
+ANCHOR_FIELDS = ("entry", "report", "score", "evaluation", "spot_check")
 
 
 def _kind_matches() -> Q:
@@ -121,6 +124,14 @@ class Attachment(models.Model):
     score = models.ForeignKey(
         "performance.IndicatorEvaluation",
         verbose_name="指标自评",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
+    spot_check = models.ForeignKey(
+        "performance.SpotCheck",
+        verbose_name="财政复核",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

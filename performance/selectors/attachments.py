@@ -10,25 +10,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Count, Model, QuerySet, Sum
+from django.db.models import Count, Model, Q, QuerySet, Sum
 
-from projects.permissions import visible_units
+from projects.permissions import spot_checker_condition, visible_units
 
-from ..choices import AttachmentKind
+from ..choices import AttachmentKind, Status
 from ..models import (
     Attachment,
     IndicatorEvaluation,
     MonitoringEntry,
     MonitoringReport,
     SelfEvaluation,
+    SpotCheck,
 )
+from .spot_checks import spot_checks_for
 
 ANCHOR_MODELS: dict[str, type[Model]] = {
     AttachmentKind.ENTRY: MonitoringEntry,
     AttachmentKind.REPORT: MonitoringReport,
     AttachmentKind.SCORE: IndicatorEvaluation,
     AttachmentKind.EVALUATION: SelfEvaluation,
+    AttachmentKind.SPOT_CHECK: SpotCheck,
+    AttachmentKind.OBJECTION: SpotCheck,
 }
+SPOT_CHECK_KINDS = (AttachmentKind.SPOT_CHECK, AttachmentKind.OBJECTION)
 # Where each anchor's unit is, and what its description and frozen check read.
 _UNIT = {
     AttachmentKind.ENTRY: "report__unit",
@@ -41,11 +46,18 @@ _RELATED = {
     AttachmentKind.REPORT: ("round", "unit", "project"),
     AttachmentKind.SCORE: ("evaluation__unit", "evaluation__project", "indicator"),
     AttachmentKind.EVALUATION: ("unit", "project"),
+    AttachmentKind.SPOT_CHECK: ("unit", "project"),
+    AttachmentKind.OBJECTION: ("unit", "project"),
 }
 
 
 def anchors_for(user, kind: str) -> QuerySet:
-    """The objects of ``kind`` the user may see, with what an anchor needs (one query)."""
+    """The objects of ``kind`` the user may see, with what an anchor needs (one query).
+
+    A spot check's files are seen by whoever sees the spot check (a draft is the finance
+    bureau's)."""
+    if kind in SPOT_CHECK_KINDS and user is not None and not user.is_superuser:
+        return spot_checks_for(user).select_related(*_RELATED[kind])
     model = ANCHOR_MODELS[kind]
     queryset = model.objects.select_related(*_RELATED[kind])
     if user is not None and user.is_superuser:
@@ -69,7 +81,13 @@ def attachments_for(user) -> QuerySet[Attachment]:
     queryset = Attachment.objects.select_related("unit", "uploaded_by")
     if user is not None and user.is_superuser:
         return queryset
-    return queryset.filter(unit__in=visible_units(user))
+    # An unpublished spot check's files are the finance bureau's (``may_spot_check``, asked
+    # inside the same query: a 财政审核人 membership on a finance bureau).
+    return queryset.filter(unit__in=visible_units(user)).filter(
+        Q(spot_check__isnull=True)
+        | Q(spot_check__status=Status.APPROVED)
+        | spot_checker_condition(user)
+    )
 
 
 def attachments_of(*, kind: str, pk: int) -> QuerySet[Attachment]:
@@ -84,7 +102,9 @@ def attachments_of(*, kind: str, pk: int) -> QuerySet[Attachment]:
 def document_attachments(document: Model) -> QuerySet[Attachment]:
     """Every file of a report or self-evaluation: the whole document's and each row's, with the
     indicator a row's file belongs to (one query)."""
-    if isinstance(document, MonitoringReport):
+    if isinstance(document, SpotCheck):
+        queryset = Attachment.objects.filter(spot_check=document)
+    elif isinstance(document, MonitoringReport):
         queryset = Attachment.objects.filter(report=document).select_related("entry__indicator")
     else:
         queryset = Attachment.objects.filter(evaluation=document).select_related("score__indicator")

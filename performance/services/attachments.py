@@ -31,16 +31,35 @@ from django.db import models, transaction
 
 from projects import audit
 from projects.models import AuditAction, Unit
-from projects.permissions import may_edit_unit, require_editor, roles_for
+from projects.permissions import (
+    SPOT_CHECK_OBJECTORS,
+    SPOT_CHECKERS,
+    has_role,
+    may_edit_unit,
+    may_spot_check,
+    require_editor,
+    require_role,
+    roles_for,
+)
 
 from .. import filetypes
-from ..choices import EDITABLE_STATUSES, AttachmentKind, RoundStatus, Status
-from ..models import Attachment, MonitoringReport, SelfEvaluation
+from ..choices import (
+    EDITABLE_STATUSES,
+    SPOT_CHECK_DECISIONS,
+    AttachmentKind,
+    RoundStatus,
+    SpotCheckOutcome,
+    Status,
+)
+from ..models import Attachment, MonitoringReport, SelfEvaluation, SpotCheck
 from ..models.attachments import attachment_path, attachment_storage
 from ..selectors.attachments import anchor_totals
 from . import typed_values
 
 CHUNK = 1 << 20
+# The kinds a spot check governs: the reviewer's 复核依据 and the unit's 异议材料.
+SPOT_CHECK_KINDS = (AttachmentKind.SPOT_CHECK, AttachmentKind.OBJECTION)
+Document = MonitoringReport | SelfEvaluation | SpotCheck
 
 
 @dataclass(frozen=True)
@@ -51,7 +70,7 @@ class Anchor:
     obj: models.Model
 
     @property
-    def document(self) -> MonitoringReport | SelfEvaluation:
+    def document(self) -> Document:
         if self.kind == AttachmentKind.ENTRY:
             return self.obj.report
         if self.kind == AttachmentKind.SCORE:
@@ -75,10 +94,14 @@ class Anchor:
         """The anchor as people name it: 监控指标“…” / 指标自评“…” / the document itself."""
         if self.kind in (AttachmentKind.ENTRY, AttachmentKind.SCORE):
             return f"{AttachmentKind(self.kind).label}“{self.obj.indicator.level3}”"
+        if self.kind in SPOT_CHECK_KINDS:
+            return f"{AttachmentKind(self.kind).label}“{self.obj}”"
         return f"“{self.obj}”"
 
     def foreign_keys(self) -> dict[str, models.Model]:
         """The Attachment columns this anchor sets (the anchor and its governing document)."""
+        if self.kind in SPOT_CHECK_KINDS:
+            return {"spot_check": self.obj}
         keys = {self.kind: self.obj}
         if self.kind == AttachmentKind.ENTRY:
             keys["report"] = self.obj.report
@@ -87,13 +110,45 @@ class Anchor:
         return keys
 
 
-def files_refusal(document: MonitoringReport | SelfEvaluation) -> str:
+def _spot_check_refusal(spot_check: SpotCheck, kind: str) -> str:
+    """The rule for a spot check's files. 复核依据 change while the re-scoring is the reviewer's
+    (复核中 or 已退回) and are frozen once it is submitted and published; 异议材料 change only
+    while the objection waits for the decision (they come with the objection), and are frozen
+    once the decision (or the confirmation without objection) is final."""
+    if kind == AttachmentKind.OBJECTION:
+        outcome = spot_check.outcome
+        if outcome == SpotCheckOutcome.OBJECTED:
+            return ""
+        if outcome in SPOT_CHECK_DECISIONS or outcome == SpotCheckOutcome.CONFIRMED:
+            return (
+                f"“{spot_check}”已{SpotCheckOutcome(outcome).label}，结论为最终结论，"
+                "异议材料已封存，不能增加或删除。"
+            )
+        return f"“{spot_check}”尚未提出异议；异议材料请在提出异议时一并上传。"
+    status = spot_check.status
+    label = Status(status).label
+    if status in EDITABLE_STATUSES:
+        return ""
+    if status == Status.APPROVED:
+        return f"“{spot_check}”已公开，复核依据已封存，不能增加、删除或替换。"
+    return (
+        f"“{spot_check}”当前状态为“{label}”，审核期间复核依据不能增加或删除；"
+        "如需补充，请由审核人退回后重新提交。"
+    )
+
+
+def files_refusal(document: Document, kind: str = "") -> str:
     """Why the files of ``document`` cannot change now; ``""`` when they can.
+
+    ``kind`` matters only for a spot check, which governs two kinds of files
+    (:func:`_spot_check_refusal`).
 
     The one rule for evidence: files change only while the document is editable (草稿 or
     已退回, and a report's round is still open). Submitted, they wait for the review; approved
     (or superseded), they are frozen for good — more files only through a new submission,
     which needs a reviewer's return."""
+    if isinstance(document, SpotCheck):
+        return _spot_check_refusal(document, kind or AttachmentKind.SPOT_CHECK)
     status = document.status
     label = Status(status).label
     if status in EDITABLE_STATUSES:
@@ -108,13 +163,26 @@ def files_refusal(document: MonitoringReport | SelfEvaluation) -> str:
     )
 
 
-def may_change_files(document: MonitoringReport | SelfEvaluation, user) -> bool:
+def _may_handle(user, document: Document, kind: str) -> bool:
+    """Whether ``user`` holds the role that adds and deletes files of ``kind`` on ``document``:
+    a unit editor for the unit's own documents, a finance 财政审核人 for 复核依据, the unit's
+    单位审核人 or 管理员 for 异议材料."""
+    if kind == AttachmentKind.SPOT_CHECK:
+        return may_spot_check(user) and has_role(user, document.unit, SPOT_CHECKERS)
+    if kind == AttachmentKind.OBJECTION:
+        return has_role(user, document.unit, SPOT_CHECK_OBJECTORS)
+    return may_edit_unit(user, document.unit)
+
+
+def may_change_files(document: Document, user, kind: str = "") -> bool:
     """Whether ``user`` may add or delete files of ``document`` now (what the admin shows)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    if not may_edit_unit(user, document.unit):
+    if isinstance(document, SpotCheck):
+        kind = kind or AttachmentKind.SPOT_CHECK
+    if not _may_handle(user, document, kind):
         return False
-    return not files_refusal(document)
+    return not files_refusal(document, kind)
 
 
 def limits() -> filetypes.Limits:
@@ -127,7 +195,7 @@ def limits() -> filetypes.Limits:
     )
 
 
-def _lock(document: MonitoringReport | SelfEvaluation) -> MonitoringReport | SelfEvaluation:
+def _lock(document: Document) -> Document:
     """The governing document, locked: uploads to one document run one after the other."""
     model = type(document)
     related = ("round", "unit", "project") if model is MonitoringReport else ("unit", "project")
@@ -136,9 +204,16 @@ def _lock(document: MonitoringReport | SelfEvaluation) -> MonitoringReport | Sel
     )
 
 
-def _check_editable(document, actor, action: str) -> None:
-    require_editor(actor, document.unit, action)
-    refusal = files_refusal(document)
+def _check_editable(document, actor, action: str, kind: str = "") -> None:
+    if kind == AttachmentKind.SPOT_CHECK:
+        if actor is not None and not may_spot_check(actor):
+            raise PermissionDenied(f"只有财政审核人可以{action}（复核依据）。")
+        require_role(actor, document.unit, SPOT_CHECKERS, action)
+    elif kind == AttachmentKind.OBJECTION:
+        require_role(actor, document.unit, SPOT_CHECK_OBJECTORS, action)
+    else:
+        require_editor(actor, document.unit, action)
+    refusal = files_refusal(document, kind)
     if refusal:
         raise typed_values.refuse({"status": refusal}, "frozen")
 
@@ -236,7 +311,15 @@ def attachment_add(
     ``actor`` must be an editor of the anchor's unit (``None``: the system, e.g. the demo
     loader); the governing document must let files change (:func:`files_refusal`)."""
     document = _lock(anchor.document)
-    _check_editable(document, actor, "上传佐证材料")
+    _check_editable(document, actor, "上传佐证材料", anchor.kind)
+    return attach_locked(
+        actor=actor, anchor=anchor, document=document, files=files, description=description
+    )
+
+
+def attach_locked(*, actor, anchor: Anchor, document: Document, files: Sequence, description: str):
+    """Check and store ``files`` on ``anchor`` of ``document``, which the caller has locked and
+    checked (``attachment_add``; ``spot_check_object`` with the objection's files); audited."""
     description = (description or "").strip()
     checked = _check_files(anchor, files, description)
     storage = attachment_storage()
@@ -289,9 +372,8 @@ def attachment_add(
 @transaction.atomic
 def attachment_delete(*, actor, attachment: Attachment) -> None:
     """Delete a file while its document is editable; the stored file goes after commit."""
-    document = attachment.report if attachment.report_id else attachment.evaluation
-    document = _lock(document)
-    _check_editable(document, actor, "删除佐证材料")
+    document = _lock(governing_document(attachment))
+    _check_editable(document, actor, "删除佐证材料", attachment.kind)
     summary = _summary(attachment)
     path = attachment.file.name
     Attachment.objects.filter(pk=attachment.pk).delete()
@@ -306,6 +388,13 @@ def attachment_delete(*, actor, attachment: Attachment) -> None:
     transaction.on_commit(lambda: storage.delete(path))
 
 
+def governing_document(attachment: Attachment) -> Document:
+    """The document whose state decides whether ``attachment`` may change."""
+    if attachment.spot_check_id:
+        return attachment.spot_check
+    return attachment.report if attachment.report_id else attachment.evaluation
+
+
 def attachment_open(*, actor, attachment: Attachment) -> File:
     """The stored file, opened for reading; the download is audited on the attachment.
 
@@ -315,6 +404,13 @@ def attachment_open(*, actor, attachment: Attachment) -> File:
     if actor is not None and not (
         actor.is_superuser or roles_for(actor, Unit.objects.get(pk=attachment.unit_id))
     ):
+        raise PermissionDenied("您无权查看该佐证材料。")
+    if (
+        actor is not None
+        and attachment.spot_check_id
+        and not (actor.is_superuser or may_spot_check(actor))
+        and attachment.spot_check.status != Status.APPROVED
+    ):  # a spot check is the finance bureau's until published
         raise PermissionDenied("您无权查看该佐证材料。")
     stored = attachment_storage().open(attachment.file.name, "rb")
     audit.record(

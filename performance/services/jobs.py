@@ -151,6 +151,10 @@ def require_requeue_permission(actor, job: Job) -> None:
         from .recompute_jobs import require_recompute_permission
 
         require_recompute_permission(actor, job.unit)
+    elif job.kind == JobKind.PUBLICATION:
+        from .publication import require_publication_permission
+
+        require_publication_permission(actor, job.unit)
     elif import_kind_of(job) is not None:
         from .imports.framework import require_importer
 
@@ -195,6 +199,9 @@ def job_requeue(*, actor, job_id: int) -> Job:
         from .recompute_jobs import recompute_resend
 
         changes["chunks"] = [None, recompute_resend(job)]
+    elif job.kind == JobKind.PUBLICATION:  # written again from scratch
+        job.status = JobStatus.PENDING
+        transaction.on_commit(lambda: dispatch.enqueue(dispatch.PUBLICATION_JOB, job.pk))
     else:  # an import: one task, all or nothing, from the uploaded file
         stored = job.input_file
         if not stored or not stored.storage.exists(stored.name):

@@ -45,6 +45,7 @@ from projects.services.locking import check_lock_version
 from .. import scoring
 from ..choices import (
     SPOT_CHECK_DECISIONS,
+    AttachmentKind,
     DrawMethod,
     GoalScope,
     NotificationKind,
@@ -54,7 +55,7 @@ from ..choices import (
 )
 from ..models import IndicatorEvaluation, SelfEvaluation, SpotCheck, SpotCheckDraw, SpotCheckScore
 from ..selectors.spot_checks import population, risk_candidates
-from . import notifications
+from . import attachments, notifications
 from .typed_values import refuse
 from .workflow import APPROVE, require_edit
 
@@ -551,9 +552,15 @@ def after_transition(spot_check: SpotCheck, row, actor) -> None:
 
 @transaction.atomic
 def spot_check_object(
-    *, actor, spot_check: SpotCheck, reason: str, expected_version: int | None = None
+    *,
+    actor,
+    spot_check: SpotCheck,
+    reason: str,
+    files: Sequence = (),
+    expected_version: int | None = None,
 ) -> SpotCheck:
-    """The unit objects, once, before the deadline, with a reason (单位审核人 or 管理员)."""
+    """The unit objects, once, before the deadline, with a reason (单位审核人 or 管理员) and its
+    evidence (``files``, 异议材料): all of it or, when a file is refused, nothing."""
     locked = _lock(spot_check)
     if locked.status != Status.APPROVED:  # unpublished: the unit does not see it
         raise PermissionDenied(f"“{locked}”不在您的管辖范围内，无权访问。")
@@ -587,6 +594,14 @@ def spot_check_object(
         comment=reason,
         changes={"outcome": [SpotCheckOutcome.PUBLISHED, SpotCheckOutcome.OBJECTED]},
     )
+    if files:
+        attachments.attach_locked(
+            actor=actor,
+            anchor=attachments.Anchor(kind=AttachmentKind.OBJECTION, obj=locked),
+            document=locked,
+            files=files,
+            description="",
+        )
     notifications.notify_many(
         recipients=users_with_roles(locked.unit, SPOT_CHECKERS),
         kind=NotificationKind.SPOT_CHECK_OBJECTED,

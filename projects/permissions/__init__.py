@@ -50,6 +50,7 @@ from .roles import (
     may_open_rounds,
     may_spot_check,
     require_editor,
+    spot_checker_condition,
     users_with_roles,
 )
 from .scope import (
@@ -101,6 +102,7 @@ __all__ = [
     "role_labels",
     "roles_for",
     "root_paths",
+    "spot_checker_condition",
     "users_with_roles",
     "visible_units",
 ]

@@ -39,6 +39,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
+from django.db.models import Exists
 
 from ..choices import Role, UnitKind
 from ..models import Membership, Unit
@@ -162,6 +163,14 @@ def may_spot_check(user) -> bool:
         return False
     return any(
         has_role(user, root, SPOT_CHECKERS) for root in Unit.objects.filter(kind=UnitKind.FINANCE)
+    )
+
+
+def spot_checker_condition(user) -> Exists:
+    """:func:`may_spot_check` as an SQL condition, for filtering rows inside one query (the
+    attachment list shows unpublished spot checks' files to the finance bureau only)."""
+    return Exists(
+        Membership.objects.filter(user=user, role__in=SPOT_CHECKERS, unit__kind=UnitKind.FINANCE)
     )
 
 

@@ -108,7 +108,9 @@ def test_loading_twice_changes_nothing(demo):
     assert _counts() == before
 
 
-def test_the_command_opens_a_year_end_round_with_the_published_execution_rates(demo):
+def test_the_command_opens_a_year_end_round_with_the_published_execution_rates(
+    demo, evidence_storage
+):
     """`manage.py load_demo` also opens 2023年1-12月 monitoring: 305004's five reports carry
     the published year-end budget, execution and 预算执行率, with their lights; idempotent."""
     from django.core.management import call_command
@@ -156,3 +158,42 @@ def test_demo_second_finance_reviewer_is_loaded_once(demo):
     assert list(Membership.objects.filter(user=user).values_list("unit__kind", "role")) == [
         ("finance", "finance_reviewer")
     ]
+
+
+def test_demo_after_score_scenario_runs_and_is_idempotent(demo, evidence_storage):
+    """The finance bureau's 财政复核 of 305004: drawn by risk, 职业年金 re-scored 30 → 18 with
+    its 复核依据 (93.57 → 81.57, 良), the unit's objection with 异议说明, upheld — through the
+    services, twice without a change; the public file shows none of it."""
+    from performance.choices import AttachmentKind, SpotCheckOutcome
+    from performance.demo import load_demo_after_score, load_demo_spot_check_reviewer
+    from performance.models import Attachment, SpotCheck
+    from performance.services.publication import publication_download
+    from projects.models import AuditEntry
+
+    load_demo_spot_check_reviewer()
+    before = publication_download(actor=None, unit="305004", year=2023)
+    load_demo_after_score()
+    counts = _counts()
+    audit_rows = AuditEntry.objects.count()
+    load_demo_after_score()
+    assert _counts() == counts and AuditEntry.objects.count() == audit_rows
+    (spot_check,) = SpotCheck.objects.all()
+    assert "职业年金" in spot_check.evaluation.project.name
+    assert (spot_check.self_total, spot_check.review_total) == (Decimal("93.57"), Decimal("81.57"))
+    assert spot_check.difference == Decimal("12") and spot_check.review_grade == "good"
+    assert spot_check.outcome == SpotCheckOutcome.UPHELD
+    assert spot_check.final_total == Decimal("81.57")
+    kinds = sorted(Attachment.objects.filter(spot_check=spot_check).values_list("kind", flat=True))
+    assert kinds == [AttachmentKind.OBJECTION, AttachmentKind.SPOT_CHECK]
+    assert len([path for path in evidence_storage.rglob("*") if path.is_file()]) == 2
+    after = publication_download(actor=None, unit="305004", year=2023)
+    # 复核 results are not part of the public file: the same cells before and after
+    assert _cells(after.content) == _cells(before.content)
+    assert "81.57" not in str(_cells(after.content))
+
+
+def _cells(content: bytes) -> dict[str, list[tuple]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}

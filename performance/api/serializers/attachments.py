@@ -10,7 +10,7 @@ from ...choices import AttachmentKind
 from ...models import Attachment
 from .common import UnitBriefSerializer
 
-ANCHOR_FIELDS = ("entry", "report", "score", "evaluation")
+ANCHOR_FIELDS = ("entry", "report", "score", "evaluation", "spot_check", "objection")
 
 
 class AnchorSerializer(serializers.Serializer):
@@ -75,6 +75,18 @@ class AttachmentUploadSerializer(serializers.Serializer):
     evaluation = serializers.IntegerField(
         label="绩效自评 ID", required=False, min_value=1, help_text="绩效自评整体的佐证材料。"
     )
+    spot_check = serializers.IntegerField(
+        label="财政复核 ID（复核依据）",
+        required=False,
+        min_value=1,
+        help_text="财政审核人在复核中或已退回时上传的复核依据。",
+    )
+    objection = serializers.IntegerField(
+        label="财政复核 ID（异议材料）",
+        required=False,
+        min_value=1,
+        help_text="单位已提出异议、尚未裁定时，单位审核人或管理员补充的异议材料。",
+    )
     files = serializers.ListField(
         child=serializers.FileField(allow_empty_file=True, use_url=False),
         label="文件",
@@ -92,7 +104,8 @@ class AttachmentUploadSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {
                     "non_field_errors": [
-                        "请且只能指定一个附着对象：entry、report、score 或 evaluation。"
+                        "请且只能指定一个附着对象：entry、report、score、evaluation、"
+                        "spot_check 或 objection。"
                     ]
                 }
             )

@@ -211,6 +211,14 @@ class RescoreSerializer(serializers.Serializer):
 class ObjectSerializer(serializers.Serializer):
     lock_version = serializers.IntegerField(label="版本号", min_value=1)
     reason = serializers.CharField(label="异议理由", allow_blank=True, max_length=5000)
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True, use_url=False),
+        label="异议材料",
+        required=False,
+        default=list,
+        help_text="multipart/form-data 时可附一个或多个文件（重复 files 字段），与异议一并保存；"
+        "任一文件被拒绝则异议也不保存。",
+    )
 
 
 class DecidedRowSerializer(serializers.Serializer):

@@ -36,6 +36,8 @@ ANCHOR_LABELS = {
     "report": "监控表",
     "score": "指标自评",
     "evaluation": "绩效自评",
+    "spot_check": "财政复核",
+    "objection": "财政复核",
 }
 
 
@@ -93,7 +95,8 @@ class AttachmentViewSet(
         summary="上传佐证材料",
         description=(
             "multipart/form-data：指定一个附着对象（entry 监控指标、report 监控表整体、score 指标自评、"
-            "evaluation 自评整体，值为其 ID），files 可重复以一次上传多个文件。文件类型按内容判断"
+            "evaluation 自评整体，spot_check 财政复核的复核依据，objection 财政复核的异议材料，"
+            "值为其 ID），files 可重复以一次上传多个文件。文件类型按内容判断"
             "（PDF、PNG/JPEG/GIF/WebP/TIFF、Word/Excel/PowerPoint、OFD，或只含这些文件的 ZIP），"
             "扩展名须与内容一致；可执行程序、脚本、含宏或加密的文件、压缩炸弹、空文件、"
             "含路径分隔符或控制字符的文件名均被拒绝（400，errors 中 files.<序号> 说明原因），"

@@ -26,6 +26,7 @@ from ...selectors.spot_checks import review_difference_distribution, spot_checks
 from ...services import spot_checks as spot_check_services
 from ..filters import FILTER_BACKENDS, SpotCheckFilter
 from ..pagination import LargeListCursorPagination
+from ..parsers import FormParser, JSONParser, MultiPartParser
 from ..schema import CREATE, LIST, READ, WRITE, responses
 from ..serializers.spot_checks import (
     DecideSerializer,
@@ -159,12 +160,23 @@ class SpotCheckViewSet(
         summary="对复核结果提出异议",
         description=(
             "单位审核人或管理员在异议截止日期前对已公开的复核结果提出异议，须填写理由；"
-            "每项复核结果只能提出一次异议。"
+            "每项复核结果只能提出一次异议。以 multipart/form-data 提交时可附异议材料（files，"
+            "可重复），文件类型按内容判断；任一文件被拒绝则异议和文件都不保存。"
+            "异议材料在裁定前可经 /api/v1/attachments/（objection）补充，裁定后封存。"
         ),
-        request=ObjectSerializer,
+        request={
+            "application/json": ObjectSerializer,
+            "multipart/form-data": ObjectSerializer,
+        },
         responses=responses(SpotCheckDetailSerializer, *WRITE),
     )
-    @action(detail=True, methods=["post"], url_path="object", filter_backends=[])
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="object",
+        filter_backends=[],
+        parser_classes=[JSONParser, MultiPartParser, FormParser],
+    )
     def object_(self, request: Request, pk=None) -> Response:
         spot_check = self.get_object()
         serializer = ObjectSerializer(data=request.data)
@@ -174,6 +186,7 @@ class SpotCheckViewSet(
             actor=request.user,
             spot_check=spot_check,
             reason=values["reason"],
+            files=values.get("files") or [],
             expected_version=values["lock_version"],
         )
         return self.detail_response(spot_check)

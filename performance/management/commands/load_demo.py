@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from performance.demo import (
     DEMO_PASSWORD,
     load_demo,
+    load_demo_after_score,
     load_demo_monitoring,
     load_demo_spot_check_reviewer,
 )
@@ -26,6 +27,13 @@ class Command(BaseCommand):
             "待财政审核、被退回和草稿，日期相对今天）。",
         )
 
+        parser.add_argument(
+            "--no-after-score",
+            action="store_true",
+            help="不演示财政复核（默认演示：财政局抽查 305004 的 2023 年自评，复核职业年金项目并上传"
+            "复核依据，单位附异议说明提出异议，财政局裁定维持）。",
+        )
+
     def handle(self, *args, **options):
         users = [*load_demo(), load_demo_spot_check_reviewer()]
         if not options["no_workday"]:
@@ -34,6 +42,14 @@ class Command(BaseCommand):
         if not options["no_monitoring"]:
             round_ = load_demo_monitoring()
             self.stdout.write(f"监控轮次“{round_}”：{round_.reports.count()} 张监控表。")
+        if not options["no_after_score"]:
+            shown = load_demo_after_score()
+            spot_check = shown["spot_check"]
+            self.stdout.write(
+                f"财政复核“{spot_check.evaluation}”：自评 {spot_check.self_total} → 复核 "
+                f"{spot_check.review_total}（{spot_check.get_outcome_display()}），"
+                f"佐证材料 {shown['files']} 个。"
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 "演示数据已就绪。服务启动后在其地址的 /admin/ 登录（make run 会打印地址）："

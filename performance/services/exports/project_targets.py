@@ -16,7 +16,7 @@ from django.db.models import QuerySet, Sum
 from projects.choices import FundSource
 from projects.models import Project, ProjectBudget, Unit
 
-from ...choices import GoalScope
+from ...choices import GoalScope, Status
 from ...models import Indicator, PerformanceGoal
 from ...selectors.versions import current_goals
 from .workbook import AMOUNT_FORMAT, Merge, SheetWriter, open_sheet
@@ -88,17 +88,27 @@ def _header(year: int, pairs: list[tuple[str, str]]):
     return header, merges, [22, 30, 11, 11, 11, 11] + [26, 14] * len(pairs)
 
 
-def write(workbook, *, root: Unit, units: QuerySet[Unit], year: int) -> list[SheetWriter]:
+def write(
+    workbook, *, root: Unit, units: QuerySet[Unit], year: int, published: bool = False
+) -> list[SheetWriter]:
+    """``published``: only projects with an approved goal, and that approved version (never an
+    adjustment still under review) — what 绩效公开 may show."""
     unit_list = list(units)
     by_unit = {u.pk: u for u in unit_list}
-    projects = list(
-        Project.objects.filter(unit__in=unit_list, year=year).order_by("unit__path", "code")
-    )
+    projects = Project.objects.filter(unit__in=unit_list, year=year)
+    if published:
+        projects = projects.filter(
+            goals__scope=GoalScope.PROJECT, goals__status=Status.APPROVED
+        ).distinct()
+    projects = list(projects.order_by("unit__path", "code"))
     funds = _funds(projects)
+    project_goals = PerformanceGoal.objects.filter(scope=GoalScope.PROJECT, project__in=projects)
     goals = {
         g.project_id: g
-        for g in current_goals(
-            PerformanceGoal.objects.filter(scope=GoalScope.PROJECT, project__in=projects)
+        for g in (
+            project_goals.filter(status=Status.APPROVED)
+            if published
+            else current_goals(project_goals)
         )
     }
     indicators = Indicator.objects.filter(goal__in=list(goals.values())).order_by(

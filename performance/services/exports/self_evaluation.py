@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 
 from projects.models import Unit
 
-from ...choices import GoalScope
+from ...choices import GoalScope, Status
 from ...models import SelfEvaluation
 from ..imports.columns import PROJECT_TYPE_LABELS
 from .workbook import Merge, SheetWriter, open_sheet, percent_format
@@ -53,11 +53,15 @@ def _percent(writer: SheetWriter, value) -> object:
     return writer.cell(fraction, number_format=percent_format(fraction))
 
 
-def write(workbook, *, root: Unit, units: QuerySet[Unit], year: int) -> list[SheetWriter]:
-    evaluations = (
-        SelfEvaluation.objects.filter(scope=GoalScope.PROJECT, year=year, unit__in=units)
-        .select_related("project", "unit", "unit__parent")
-        .order_by("unit__path", "project__code")
+def write(
+    workbook, *, root: Unit, units: QuerySet[Unit], year: int, published: bool = False
+) -> list[SheetWriter]:
+    """``published``: approved self-evaluations only."""
+    evaluations = SelfEvaluation.objects.filter(scope=GoalScope.PROJECT, year=year, unit__in=units)
+    if published:
+        evaluations = evaluations.filter(status=Status.APPROVED)
+    evaluations = evaluations.select_related("project", "unit", "unit__parent").order_by(
+        "unit__path", "project__code"
     )
     width = len(COLUMNS)
     writer = open_sheet(

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from projects.models import Unit
 
-from ...choices import GoalScope
+from ...choices import GoalScope, Status
 from ...models import GoalTask, Indicator, PerformanceGoal
 from ...selectors.versions import current_goals
 from .workbook import AMOUNT_FORMAT, Merge, SheetWriter, open_sheet
@@ -31,11 +31,13 @@ def _runs(values: list) -> list[tuple[int, int]]:
     return runs
 
 
-def write(workbook, *, root: Unit, units: QuerySet[Unit], year: int) -> list[SheetWriter]:
+def write(
+    workbook, *, root: Unit, units: QuerySet[Unit], year: int, published: bool = False
+) -> list[SheetWriter]:
+    """``published``: the approved goal only (never an adjustment under review)."""
+    unit_goals = PerformanceGoal.objects.filter(scope=GoalScope.UNIT, unit__in=units, year=year)
     goals = list(
-        current_goals(
-            PerformanceGoal.objects.filter(scope=GoalScope.UNIT, unit__in=units, year=year)
-        )
+        (unit_goals.filter(status=Status.APPROVED) if published else current_goals(unit_goals))
         .select_related("unit")
         .order_by("unit__path")
     )

@@ -141,3 +141,41 @@ def test_draft_spot_check_is_a_404_for_the_unit(login, finance_reviewer):
         "职业年金"
         not in unit.get(reverse("admin:performance_spotcheck_changelist")).content.decode()
     )
+
+
+def test_spot_check_page_takes_reviewer_evidence_and_the_objection_with_its_files(
+    login, finance_reviewer, finance2, evidence_storage
+):
+    from performance.services import workflow
+    from tests.support import evidence_files as ef
+    from tests.support.spot_checks import spot_check_of
+
+    spot_check = spot_check_of(pension())
+    change = reverse("admin:performance_spotcheck_change", args=[spot_check.pk])
+    finance = login(finance_reviewer)
+    page = finance.get(change).content.decode()
+    assert 'id="evidence-panel-spot_check"' in page and "复核依据（0 个）" in page
+    upload = reverse("admin:performance_attachment_for", args=["spot_check", spot_check.pk])
+    finance.post(
+        upload, {"files": [ef.upload("复核依据.pdf", ef.pdf_bytes("依据"))], "next": change}
+    )
+    assert "复核依据（1 个）" in finance.get(change).content.decode()
+    workflow.submit(obj=spot_check, actor=finance_reviewer)
+    workflow.approve(obj=spot_check, actor=finance2)
+    spot_check.refresh_from_db()
+    unit = login(get_user_model().objects.get(username="reviewer305"))
+    page = unit.get(change).content.decode()
+    assert "复核依据.pdf" in page and "已公开，复核依据已封存" in page
+    unit.post(
+        reverse("admin:performance_spotcheck_object", args=[spot_check.pk]),
+        {
+            "lock_version": spot_check.lock_version,
+            "reason": "台账漏记",
+            "files": [ef.upload("异议说明.pdf", ef.pdf_bytes("异议"))],
+        },
+    )
+    spot_check.refresh_from_db()
+    assert spot_check.outcome == "objected"
+    page = unit.get(change).content.decode()
+    assert "异议材料（1 个）" in page and "异议说明.pdf" in page
+    assert 'id="evidence-panel-objection"' in page and "evidence-upload" in page  # may add more

@@ -359,6 +359,33 @@ def export_read(template, method, persona, world):
         )
 
 
+def publication_read(template, method, persona, world):
+    """A unit's 绩效公开 file: whoever sees the unit."""
+    for owner in (OWN, FOREIGN):
+        unit = world.get("units", owner)
+        yield Call(
+            method,
+            template,
+            visible(persona, owner),
+            owner,
+            data={"unit": unit.code, "year": YEAR[owner]},
+        )
+
+
+def publication_package(template, method, persona, world):
+    """A department's 绩效公开 package: whoever sees the department."""
+    for owner in (OWN, FOREIGN):
+        department = world.get("units", owner).parent
+        sees = persona.unit_codes is None or department.code in persona.unit_codes
+        yield Call(
+            method,
+            template,
+            persona.username is not None and sees,
+            owner,
+            data={"unit": department.code, "year": YEAR[owner]},
+        )
+
+
 EDIT_BODIES = {
     "goals": lambda obj: {"lock_version": version(obj), "overall_goal": "矩阵修改的目标"},
     "indicators": lambda obj: {"lock_version": version(obj), "raw_value": "≥2%"},
@@ -595,6 +622,46 @@ def upload_attachment(template, method, persona, world):
                 multipart=True,
                 setup=lambda evaluation=evaluation, state=state: set_status(evaluation, state),
                 label=f"in state {state}",
+            )
+    yield from upload_spot_check_evidence(template, method, persona, world)
+
+
+def upload_spot_check_evidence(template, method, persona, world):
+    """Evidence on a spot check: 复核依据 by finance reviewers while it is a draft; 异议材料 by
+    the unit's 单位审核人 or 管理员 once they have objected (not before, not after)."""
+    for owner in (OWN, FOREIGN):
+        spot_check = world.get("spot-checks", owner)
+        for state in (Status.DRAFT, Status.APPROVED):
+            yield Call(
+                method,
+                template,
+                is_spot_checker(persona) and state == Status.DRAFT,
+                owner,
+                data=lambda s=spot_check: {
+                    "spot_check": s.pk,
+                    "files": [evidence_upload("复核依据.pdf", pdf_bytes("矩阵复核"))],
+                },
+                multipart=True,
+                setup=lambda s=spot_check, state=state: set_outcome(
+                    s, state, "published" if state == Status.APPROVED else ""
+                ),
+                label=f"复核依据 in state {state}",
+            )
+        for outcome in ("published", "objected"):
+            yield Call(
+                method,
+                template,
+                bool(persona.roles_on(owner) & set(SPOT_CHECK_OBJECTORS)) and outcome == "objected",
+                owner,
+                data=lambda s=spot_check: {
+                    "objection": s.pk,
+                    "files": [evidence_upload("异议材料.pdf", pdf_bytes("矩阵异议"))],
+                },
+                multipart=True,
+                setup=lambda s=spot_check, outcome=outcome: set_outcome(
+                    s, Status.APPROVED, outcome
+                ),
+                label=f"异议材料 outcome {outcome}",
             )
 
 
@@ -848,6 +915,8 @@ RULES: dict[tuple[str, str], Callable] = {
     ("post", f"{V1}/spot-checks/{{id}}/re-score/"): spot_check_rescore,
     ("post", f"{V1}/spot-checks/{{id}}/object/"): spot_check_object,
     ("post", f"{V1}/spot-checks/{{id}}/decide/"): spot_check_decide,
+    ("get", f"{V1}/publications/"): publication_read,
+    ("post", f"{V1}/publications/"): publication_package,
 }
 for _kind in (
     "units",

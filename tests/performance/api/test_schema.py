@@ -393,6 +393,11 @@ def test_every_documented_operation_answers_as_documented(
         )
     )
 
+    # 绩效公开: a unit's published workbook, a department's package (a job).
+    published = finance.get("/api/v1/publications/", {"unit": "305004", "year": 2023})
+    assert published.status_code == 200 and b"".join(published.streaming_content)[:2] == b"PK"
+    ok(finance.post("/api/v1/publications/", {"unit": "305", "year": 2023}, format="json"), 202)
+
     # Errors are documented too.
     assert api().get("/api/v1/goals/").status_code == 401
     assert finance.get("/api/v1/goals/999999/").status_code == 404

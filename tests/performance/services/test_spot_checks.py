@@ -19,35 +19,6 @@ YEAR = 2023
 PENSION = "职业年金"
 
 
-@pytest.fixture
-def finance2(demo):
-    """A second 财政审核人 at the finance root (four-eyes)."""
-    from performance.demo import DEMO_PASSWORD
-    from projects.choices import Role, UnitKind
-    from projects.services import accounts
-
-    existing = get_user_model().objects.filter(username="finance2").first()
-    if existing is not None:
-        return existing
-    return accounts.user_create(
-        username="finance2",
-        password=DEMO_PASSWORD,
-        first_name="财政局绩效科科长",
-        unit=Unit.objects.get(kind=UnitKind.FINANCE),
-        role=Role.FINANCE_REVIEWER,
-    )
-
-
-@pytest.fixture
-def unit305(demo):
-    return Unit.objects.get(code="305004")
-
-
-@pytest.fixture
-def reviewer305(demo):
-    return get_user_model().objects.get(username="reviewer305")
-
-
 def pension_evaluation() -> SelfEvaluation:
     return SelfEvaluation.objects.get(year=YEAR, project__name__contains=PENSION)
 

@@ -509,6 +509,7 @@ SITE_RULES: dict[str, Callable[[Persona], int]] = {
     "performance_dashboard": lambda p: 200,  # every role sees its own units' figures
     "performance_print": lambda p: 200,
     "performance_todo": lambda p: 200,  # every role has its own (possibly empty) to-do list
+    "performance_publication": lambda p: 200,  # 绩效公开: the form, scoped to its units
     "logout": lambda p: 405,  # POST only
 }
 
