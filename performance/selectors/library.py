@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from projects.permissions import root_paths, visible_units
 
-from ..choices import LibraryStatus
+from ..choices import LIBRARY_OPEN, LibraryStatus
 from ..models import LibraryEntry
 
 PUBLISHED = (LibraryStatus.APPROVED, LibraryStatus.SUPERSEDED, LibraryStatus.RETIRED)
@@ -36,3 +36,18 @@ def entries_for(user) -> QuerySet[LibraryEntry]:
 def entry_versions(entry: LibraryEntry) -> QuerySet[LibraryEntry]:
     """Every version of the entry's code, oldest first."""
     return LibraryEntry.objects.filter(code=entry.code).order_by("version")
+
+
+def visible_for_goal(user, goal) -> QuerySet[LibraryEntry]:
+    """Entries ``user`` may see while writing ``goal``: the library (``entries_for``) plus the
+    open 个性 proposals of the goal's own department (§12.5: pickable with a warning)."""
+    codes = [code for code in goal.unit.path.split("/") if code]
+    own = Q(pk__in=[])
+    if len(codes) > 1:
+        own = Q(unit__code=codes[1], is_common=False, status__in=LIBRARY_OPEN)
+    if user is None:  # the system (the demo's filler): every entry; the service checks the root
+        return LibraryEntry.objects.select_related("unit")
+    mine = entries_for(user)
+    if not getattr(user, "is_authenticated", False):
+        return mine
+    return LibraryEntry.objects.select_related("unit").filter(Q(pk__in=mine.values("pk")) | own)
