@@ -37,6 +37,11 @@ def _filters(params) -> dict[str, Any]:
     return values
 
 
+def _first_filled(values: list[str]) -> str:
+    """An entry listed twice (suggested and found) posts its inputs twice: the filled one."""
+    return next((v.strip() for v in values if v and v.strip()), "")
+
+
 class LibraryPickerAdminMixin:
     """``…/performancegoal/<id>/library/``: pick entries into an editable goal."""
 
@@ -126,7 +131,7 @@ class LibraryPickerAdminMixin:
             if pk not in found:
                 self.message_user(request, library_services.NOT_PICKABLE, level=messages.ERROR)
                 return HttpResponseRedirect(back)
-            weight_text = (request.POST.get(f"weight_{pk}") or "").strip()
+            weight_text = _first_filled(request.POST.getlist(f"weight_{pk}"))
             try:
                 weight = Decimal(weight_text) if weight_text else None
             except InvalidOperation:
@@ -135,7 +140,7 @@ class LibraryPickerAdminMixin:
             picks.append(
                 library_services.Pick(
                     entry=found[pk],
-                    raw_value=(request.POST.get(f"value_{pk}") or "").strip()[:300],
+                    raw_value=_first_filled(request.POST.getlist(f"value_{pk}"))[:300],
                     weight=weight,
                 )
             )

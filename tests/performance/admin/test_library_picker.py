@@ -43,7 +43,8 @@ def test_picker_adds_ticked_entries_with_values(login, filler):
         _url(goal),
         {
             "pick": [e.pk for e in entries],
-            f"value_{entries[0].pk}": entries[0].reference_value or "≥90%",
+            # listed twice (suggested and found): the filled input counts, whichever comes first
+            f"value_{entries[0].pk}": [entries[0].reference_value or "≥90%", ""],
             f"weight_{entries[0].pk}": "5",
         },
         follow=True,
@@ -55,6 +56,7 @@ def test_picker_adds_ticked_entries_with_values(login, filler):
     linked = Indicator.objects.filter(goal=goal, library_entry__in=entries).order_by("order")
     assert [i.library_entry_id for i in linked] == [e.pk for e in entries]
     assert str(linked[0].weight) == "5.00" and linked[1].raw_value == ""
+    assert linked[0].raw_value == (entries[0].reference_value or "≥90%")
 
 
 def test_picker_refusal_is_shown_and_changes_nothing(login, filler):
