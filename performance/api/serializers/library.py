@@ -228,18 +228,31 @@ class LibraryFiltersSerializer(serializers.Serializer):
     """Filters of search (and the picker): 一级, 二级, 行业 (支出功能分类 prefix), project type,
     共性/个性."""
 
-    level1 = serializers.CharField(label="一级指标", max_length=50, required=False)
-    level2 = serializers.CharField(label="二级指标", max_length=50, required=False)
+    level1 = serializers.CharField(
+        label="一级指标", max_length=50, required=False, help_text="只看该一级指标下的指标。"
+    )
+    level2 = serializers.CharField(
+        label="二级指标", max_length=50, required=False, help_text="只看该二级指标下的指标。"
+    )
     function_class = serializers.RegexField(
         r"^[0-9]{3}([0-9]{2}){0,2}$",
         label="行业（支出功能分类前缀）",
         required=False,
+        help_text="支出功能分类的类、款或项编码前缀，如 208（社会保障和就业）。",
         error_messages={"invalid": _("支出功能分类应为 3、5 或 7 位数字，如 208。")},
     )
     project_category = serializers.ChoiceField(
-        label="适用项目类型", choices=["personnel", "operating", "special"], required=False
+        label="适用项目类型",
+        choices=["personnel", "operating", "special"],
+        required=False,
+        help_text="只看适用于该项目类型的指标（含适用全部类型的）。",
     )
-    is_common = serializers.BooleanField(label="共性指标", required=False, allow_null=True)
+    is_common = serializers.BooleanField(
+        label="共性指标",
+        required=False,
+        allow_null=True,
+        help_text="true 只看共性，false 只看个性。",
+    )
 
 
 class LibrarySearchQuerySerializer(LibraryFiltersSerializer):
@@ -251,8 +264,12 @@ class LibrarySearchQuerySerializer(LibraryFiltersSerializer):
     goal = serializers.IntegerField(
         label="绩效目标ID", required=False, help_text="给出时只返回该目标可以引用、尚未引用的指标。"
     )
-    limit = serializers.IntegerField(label="条数", min_value=1, max_value=50, default=20)
-    offset = serializers.IntegerField(label="起始位置", min_value=0, max_value=200, default=0)
+    limit = serializers.IntegerField(
+        label="条数", min_value=1, max_value=50, default=20, help_text="每页条数，1–50。"
+    )
+    offset = serializers.IntegerField(
+        label="起始位置", min_value=0, max_value=200, default=0, help_text="跳过的条数，0–200。"
+    )
 
 
 class LibrarySearchHitSerializer(serializers.Serializer):
@@ -274,9 +291,17 @@ class LibrarySearchSerializer(serializers.Serializer):
 
 
 class LibrarySuggestionQuerySerializer(serializers.Serializer):
-    project = serializers.IntegerField(label="项目ID", required=False)
-    goal = serializers.IntegerField(label="绩效目标ID", required=False)
-    limit = serializers.IntegerField(label="条数", min_value=1, max_value=50, default=20)
+    project = serializers.IntegerField(
+        label="项目ID", required=False, help_text="为该项目推荐（与 goal 二选一）。"
+    )
+    goal = serializers.IntegerField(
+        label="绩效目标ID",
+        required=False,
+        help_text="为该项目绩效目标推荐，不含已引用的指标（与 project 二选一）。",
+    )
+    limit = serializers.IntegerField(
+        label="条数", min_value=1, max_value=50, default=20, help_text="最多返回条数，1–50。"
+    )
 
     def validate(self, attrs):
         if ("project" in attrs) == ("goal" in attrs):
