@@ -36,6 +36,7 @@ from ..services import goals as goal_services
 from .common import LastYearFormSet, render_findings, with_last_year, with_second_line
 from .documents import ReviewedDocumentAdmin, may_edit
 from .excel import TargetImportExportMixin
+from .library_picker import LibraryPickerAdminMixin
 from .workflow import GoalWorkflowAdminMixin
 
 
@@ -271,7 +272,9 @@ class StartFromLastYearForm(forms.Form):
 
 
 @admin.register(PerformanceGoal)
-class PerformanceGoalAdmin(TargetImportExportMixin, GoalWorkflowAdminMixin, ReviewedDocumentAdmin):
+class PerformanceGoalAdmin(
+    LibraryPickerAdminMixin, TargetImportExportMixin, GoalWorkflowAdminMixin, ReviewedDocumentAdmin
+):
     spec = GOAL
     add_fields = ("scope", "project", "unit", "year")
     # Fits 1366 px: 目标类型 is a filter, 单位 and 版本 sit under the name, 错误/提示 share a cell.

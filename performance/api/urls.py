@@ -14,6 +14,7 @@ from .views.feeds import FiguresFeedView
 from .views.goals import GoalViewSet, IndicatorViewSet
 from .views.jobs import JobViewSet, RecomputeView
 from .views.library import LibraryEntryViewSet
+from .views.library_picking import LibraryPickingViewSet
 from .views.monitoring import ReportViewSet, RoundViewSet
 from .views.publication import PublicationView
 from .views.spot_checks import SpotCheckViewSet
@@ -37,6 +38,7 @@ router.register("jobs", JobViewSet, basename="job")
 router.register("attachments", AttachmentViewSet, basename="attachment")
 router.register("spot-checks", SpotCheckViewSet, basename="spot-check")
 router.register("library/entries", LibraryEntryViewSet, basename="library-entry")
+router.register("library", LibraryPickingViewSet, basename="library")
 
 v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),

@@ -14,12 +14,14 @@ from __future__ import annotations
 import csv
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from projects import audit
@@ -51,6 +53,7 @@ from ..choices import (
 from ..models import Indicator, LibraryEntry, PerformanceGoal
 from ..models.library import project_category_mask
 from . import notifications, workflow
+from .goals import apply_parsed_target
 from .typed_values import refuse
 
 COMMON_PREFIX = "GX"
@@ -650,3 +653,142 @@ def library_seed_common(*, finance: Unit, actor=None, path: Path = COMMON_SEED) 
         existing.add(key)
         created += 1
     return created
+
+
+# --- 引用: picking entries into a goal ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One entry a unit picks into a goal: the 指标值 it sets now (blank: later), or the
+    entry's 参考值 with ``use_reference``; the 分值 defaults to the entry's 参考分值."""
+
+    entry: LibraryEntry
+    raw_value: str = ""
+    weight: Decimal | None = None
+    use_reference: bool = False
+
+
+@dataclass
+class Picked:
+    """What picking created, and the warnings to show (unconfirmed 个性 entries)."""
+
+    indicators: list[Indicator] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+NOT_PICKABLE = "指标库指标不存在或不可引用。"
+
+
+def _path_codes(unit: Unit) -> list[str]:
+    return [code for code in unit.path.split("/") if code]
+
+
+def department_code(unit: Unit) -> str | None:
+    """The code of the 主管部门 a unit belongs to (``None`` for a finance bureau)."""
+    codes = _path_codes(unit)
+    return codes[1] if len(codes) > 1 else None
+
+
+def pick_problem(entry: LibraryEntry, goal: PerformanceGoal, codes_in_goal: set[str]) -> str:
+    """Why ``entry`` cannot be picked into ``goal`` (``""`` when it can): another root, a
+    status that is not pickable, another goal scope or project type, already in the goal.
+    Unconfirmed 个性 entries are pickable only by units of their owner department (§12.5)."""
+    root = _path_codes(goal.unit)[0]
+    if _path_codes(entry.unit)[0] != root:
+        return NOT_PICKABLE
+    name = f"「{entry.level3}」（{entry.code}）"
+    if entry.status != LibraryStatus.APPROVED:
+        own_proposal = (
+            entry.status in LIBRARY_OPEN
+            and not entry.is_common
+            and entry.unit.kind == UnitKind.DEPARTMENT
+            and department_code(goal.unit) == entry.unit.code
+        )
+        if not own_proposal:
+            return f"{name}当前状态为“{entry.get_status_display()}”，不能引用。"
+    if entry.goal_scope != LibraryGoalScope.BOTH and entry.goal_scope != goal.scope:
+        return f"{name}只适用于{LibraryGoalScope(entry.goal_scope).label}。"
+    if goal.project_id is not None and entry.project_categories:
+        category = goal.project.category
+        if category not in entry.project_category_codes:
+            return f"{name}不适用于{ProjectCategory(category).label}项目。"
+    if entry.code in codes_in_goal:
+        return f"{name}已在该目标中。"
+    return ""
+
+
+@transaction.atomic
+def goal_add_library_entries(
+    *, goal: PerformanceGoal, actor, picks: Sequence[Pick], visible=None
+) -> Picked:
+    """Each pick becomes an indicator of ``goal`` linked to the picked entry version, with the
+    entry's 一级/二级/三级, 指标解释 and 参考分值 copied; the unit sets the 指标值 (a blank one is
+    the review's existing ``empty`` finding, so submission waits for it). All or nothing:
+    refusals are per pick (field ``entries[i]``). ``visible`` is the entry ids the caller may
+    see (``None``: the selector is asked)."""
+    from ..selectors.library import visible_for_goal
+
+    locked = PerformanceGoal.objects.select_for_update().select_related("unit", "project")
+    goal = locked.get(pk=goal.pk)
+    workflow.require_edit(goal, actor=actor, action="引用指标库指标")
+    if not picks:
+        raise refuse({"entries": "请至少选择一个指标库指标。"}, "required")
+    if visible is None:
+        ids = [p.entry.pk for p in picks]
+        visible = visible_for_goal(actor, goal).filter(pk__in=ids).values_list("pk", flat=True)
+        visible = set(visible)
+    codes = set(
+        Indicator.objects.filter(goal=goal)
+        .exclude(library_code="")
+        .values_list("library_code", flat=True)
+    )
+    errors: dict[str, str] = {}
+    warnings: list[str] = []
+    for i, pick in enumerate(picks):
+        entry = pick.entry
+        problem = NOT_PICKABLE if entry.pk not in visible else pick_problem(entry, goal, codes)
+        if problem:
+            errors[f"entries[{i}]"] = problem
+            continue
+        codes.add(entry.code)
+        if entry.status != LibraryStatus.APPROVED:
+            warnings.append(
+                f"「{entry.level3}」（{entry.code}）尚未经财政确认：目标报财政批复前须先确认该指标。"
+            )
+    if errors:
+        raise refuse(errors, "library_not_pickable")
+    last = Indicator.objects.filter(goal=goal).aggregate(last=Max("order"))["last"] or 0
+    created = []
+    for order, pick in enumerate(picks, start=last + 1):
+        entry = pick.entry
+        raw = (pick.raw_value or "").strip()
+        if not raw and pick.use_reference:
+            raw = entry.reference_value
+        indicator = Indicator(
+            goal=goal,
+            level1=entry.level1,
+            level2=entry.level2,
+            level3=entry.level3,
+            raw_value=raw,
+            weight=pick.weight if pick.weight is not None else entry.reference_weight,
+            explanation=entry.explanation,
+            order=order,
+            library_entry=entry,
+            library_code=entry.code,
+        )
+        apply_parsed_target(indicator)
+        indicator.full_clean()
+        created.append(indicator)
+    Indicator.objects.bulk_create(created)
+    audit.record(
+        obj=goal,
+        actor=actor,
+        action=AuditAction.CREATE,
+        changes={
+            f"indicator[{i.pk}]": [None, {"library_code": i.library_code, "level3": i.level3}]
+            for i in created
+        },
+        comment=f"引用指标库指标 {len(created)} 个"[:300],
+    )
+    return Picked(indicators=created, warnings=warnings)

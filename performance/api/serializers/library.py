@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ...choices import LibraryGoalScope
 from ...models import LibraryEntry
 from ...services import workflow
 from .common import UnitBriefSerializer
+from .goals import IndicatorSerializer
 from .jobs import ImportIssueSerializer
 
 
@@ -217,3 +219,140 @@ class LibraryUploadSerializer(serializers.Serializer):
         label="仅校验", required=False, default=False, help_text="true：只校验并报告，不写入。"
     )
     submit = serializers.BooleanField(label="导入后提交财政确认", required=False, default=False)
+
+
+# --- search, suggestions, 引用 ----------------------------------------------------------------
+
+
+class LibraryFiltersSerializer(serializers.Serializer):
+    """Filters of search (and the picker): 一级, 二级, 行业 (支出功能分类 prefix), project type,
+    共性/个性."""
+
+    level1 = serializers.CharField(
+        label="一级指标", max_length=50, required=False, help_text="只看该一级指标下的指标。"
+    )
+    level2 = serializers.CharField(
+        label="二级指标", max_length=50, required=False, help_text="只看该二级指标下的指标。"
+    )
+    function_class = serializers.RegexField(
+        r"^[0-9]{3}([0-9]{2}){0,2}$",
+        label="行业（支出功能分类前缀）",
+        required=False,
+        help_text="支出功能分类的类、款或项编码前缀，如 208（社会保障和就业）。",
+        error_messages={"invalid": _("支出功能分类应为 3、5 或 7 位数字，如 208。")},
+    )
+    project_category = serializers.ChoiceField(
+        label="适用项目类型",
+        choices=["personnel", "operating", "special"],
+        required=False,
+        help_text="只看适用于该项目类型的指标（含适用全部类型的）。",
+    )
+    is_common = serializers.BooleanField(
+        label="共性指标",
+        required=False,
+        allow_null=True,
+        help_text="true 只看共性，false 只看个性。",
+    )
+
+
+class LibrarySearchQuerySerializer(LibraryFiltersSerializer):
+    q = serializers.CharField(
+        label="检索词",
+        max_length=50,
+        help_text="1–50 个字符；空格分隔最多 5 个词，每个词都须出现在编码或一、二、三级指标中。",
+    )
+    goal = serializers.IntegerField(
+        label="绩效目标ID", required=False, help_text="给出时只返回该目标可以引用、尚未引用的指标。"
+    )
+    limit = serializers.IntegerField(
+        label="条数", min_value=1, max_value=50, default=20, help_text="每页条数，1–50。"
+    )
+    offset = serializers.IntegerField(
+        label="起始位置", min_value=0, max_value=200, default=0, help_text="跳过的条数，0–200。"
+    )
+
+
+class LibrarySearchHitSerializer(serializers.Serializer):
+    entry = LibraryEntrySerializer(label="指标库指标")
+    tier = serializers.IntegerField(
+        label="匹配层级",
+        help_text="0 三级指标与检索词相同，1 以其开头，2 包含，3 其他（各词分别出现）。",
+    )
+    similarity = serializers.FloatField(
+        label="名称相似度", help_text="三级指标与检索词的三元组相似度（0–1）。"
+    )
+
+
+class LibrarySearchSerializer(serializers.Serializer):
+    results = LibrarySearchHitSerializer(many=True, label="结果")
+    next_offset = serializers.IntegerField(
+        label="下一页起始位置", allow_null=True, help_text="没有更多结果时为 null。"
+    )
+
+
+class LibrarySuggestionQuerySerializer(serializers.Serializer):
+    project = serializers.IntegerField(
+        label="项目ID", required=False, help_text="为该项目推荐（与 goal 二选一）。"
+    )
+    goal = serializers.IntegerField(
+        label="绩效目标ID",
+        required=False,
+        help_text="为该项目绩效目标推荐，不含已引用的指标（与 project 二选一）。",
+    )
+    limit = serializers.IntegerField(
+        label="条数", min_value=1, max_value=50, default=20, help_text="最多返回条数，1–50。"
+    )
+
+    def validate(self, attrs):
+        if ("project" in attrs) == ("goal" in attrs):
+            raise serializers.ValidationError({"project": _("请给出 project 或 goal 其中之一。")})
+        return attrs
+
+
+class LibrarySuggestionRowSerializer(serializers.Serializer):
+    entry = LibraryEntrySerializer(label="指标库指标")
+    n = serializers.IntegerField(label="同类项目引用数")
+    n_department = serializers.IntegerField(label="其中本部门")
+    n_similar_name = serializers.IntegerField(label="其中名称相近")
+    reason = serializers.CharField(
+        label="推荐理由", help_text="如“同类项目 12 个使用（本部门 9 个、名称相近 5 个）”。"
+    )
+
+
+class LibrarySuggestionsSerializer(serializers.Serializer):
+    project = serializers.IntegerField(label="项目ID")
+    reference_year = serializers.IntegerField(label="参照年度", help_text="项目年度的上一年。")
+    results = LibrarySuggestionRowSerializer(many=True, label="推荐指标")
+
+
+class LibraryPickSerializer(serializers.Serializer):
+    entry = serializers.IntegerField(label="指标库指标ID")
+    raw_value = serializers.CharField(
+        label="指标值", max_length=300, required=False, allow_blank=True, default=""
+    )
+    weight = serializers.DecimalField(
+        label="分值",
+        max_digits=7,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    use_reference = serializers.BooleanField(
+        label="采用参考值",
+        required=False,
+        default=False,
+        help_text="指标值留空时以指标库参考值作为指标值。",
+    )
+
+
+class LibraryAddToGoalSerializer(serializers.Serializer):
+    goal = serializers.IntegerField(label="绩效目标ID")
+    entries = LibraryPickSerializer(many=True, label="引用的指标", min_length=1, max_length=50)
+
+
+class LibraryAddedSerializer(serializers.Serializer):
+    goal = serializers.IntegerField(label="绩效目标ID")
+    indicators = IndicatorSerializer(many=True, label="新增的指标")
+    warnings = serializers.ListField(child=serializers.CharField(), label="提示")

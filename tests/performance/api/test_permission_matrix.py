@@ -883,6 +883,59 @@ def library_import(template, method, persona, world):
         )
 
 
+def _pickable_entry(world) -> LibraryEntry:
+    """A confirmed 共性 entry either side's draft goal may pick (every project type)."""
+    taken = set(
+        Indicator.objects.filter(
+            goal__in=[world.get("goals", OWN), world.get("goals", FOREIGN)]
+        ).values_list("library_code", flat=True)
+    )
+    return (
+        LibraryEntry.objects.filter(
+            status=Status.APPROVED,
+            is_common=True,
+            goal_scope__in=("project", "both"),
+            project_categories=0,
+        )
+        .exclude(code__in=taken)
+        .order_by("code")
+        .first()
+    )
+
+
+def library_search(template, method, persona, world):
+    """Search is open to every member; with a goal, only to whoever sees it (else 400)."""
+    yield Call(method, template, anyone(persona), data={"q": "满意度"}, label="library")
+    for owner in (OWN, FOREIGN):
+        goal = world.get("goals", owner)
+        data = {"q": "满意度", "goal": goal.pk}
+        yield Call(method, template, visible(persona, owner), owner, data=data, label="goal")
+
+
+def library_suggestions(template, method, persona, world):
+    for owner in (OWN, FOREIGN):
+        project = world.get("new-projects", owner)
+        data = {"project": project.pk}
+        yield Call(method, template, visible(persona, owner), owner, data=data)
+
+
+def library_add_to_goal(template, method, persona, world):
+    """Picking into a draft goal: its unit's editors (a reviewer or outsider changes nothing)."""
+    for owner in (OWN, FOREIGN):
+        goal = world.get("goals", owner)
+        yield Call(
+            method,
+            template,
+            visible(persona, owner) and may_edit(persona, owner),
+            owner,
+            data=lambda goal=goal: {
+                "goal": goal.pk,
+                "entries": [{"entry": _pickable_entry(world).pk, "raw_value": "≥90%"}],
+            },
+            setup=lambda goal=goal: set_status(goal, Status.DRAFT),
+        )
+
+
 V1 = "/api/v1"
 RULES: dict[tuple[str, str], Callable] = {
     ("post", f"{V1}/auth/token/"): token_login,
@@ -980,6 +1033,13 @@ RULES.update(
         ("post", f"{LIBRARY}/{{id}}/revise/"): library_step(
             "revise", Status.APPROVED, lambda e: {"reason": "修订"}, LIBRARY_EDITS
         ),
+    }
+)
+RULES.update(
+    {
+        ("get", f"{V1}/library/search/"): library_search,
+        ("get", f"{V1}/library/suggestions/"): library_suggestions,
+        ("post", f"{V1}/library/add-to-goal/"): library_add_to_goal,
     }
 )
 

@@ -71,6 +71,8 @@ GET_ACTIONS_NOT_LISTS = {
     "attachments-download": "the evidence file",
     "spot-checks-distribution": "one row per department (spot checks of one year are few)",
     "library/entries-export": "the library's xlsx file",
+    "library-search": "at most 50 ranked hits (limit ≤ 50, offset ≤ 200), not a paginated list",
+    "library-suggestions": "at most 50 suggestions of one project, not a paginated list",
 }
 
 # Every key this module stores (``test_the_table_holds_exactly_this_modules_pages``).

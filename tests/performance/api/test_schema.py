@@ -22,6 +22,7 @@ from performance.demo import DEMO_PASSWORD
 from performance.models import Indicator, Job, MonitoringReport, PerformanceGoal
 from projects.models import Project, Unit
 from tests.support.evidence_files import pdf_bytes, png_bytes
+from tests.support.goal_helpers import new_goal
 from tests.support.import_helpers import csv_bytes, rows
 
 from .schema_check import schema_document
@@ -397,6 +398,17 @@ def test_every_documented_operation_answers_as_documented(
     published = finance.get("/api/v1/publications/", {"unit": "305004", "year": 2023})
     assert published.status_code == 200 and b"".join(published.streaming_content)[:2] == b"PK"
     ok(finance.post("/api/v1/publications/", {"unit": "305", "year": 2023}, format="json"), 202)
+    # 引用: search and suggestions for a new project goal, then picking two entries into it.
+    draft = new_goal(filler)
+    hits = ok(unit_api.get("/api/v1/library/search/", {"q": "满意度", "goal": draft.pk}))
+    suggested = ok(unit_api.get("/api/v1/library/suggestions/", {"goal": draft.pk}))
+    first = hits["results"][0]["entry"]
+    second = next(r["entry"] for r in suggested["results"] if r["entry"]["code"] != first["code"])
+    picks = [
+        {"entry": first["id"], "raw_value": "≥90%"},
+        {"entry": second["id"], "use_reference": True},
+    ]
+    ok(unit_api.post("/api/v1/library/add-to-goal/", {"goal": draft.pk, "entries": picks}), 201)
 
     # Errors are documented too.
     assert api().get("/api/v1/goals/").status_code == 401

@@ -284,6 +284,11 @@ def goal_diff(p: Persona, owner: str | None) -> int:
     return status(owner in p.sees, 404)  # any version the caller sees, with its predecessor
 
 
+def goal_library_picker(p: Persona, owner: str | None) -> int:
+    """从指标库选取: the goal's editors while it is a draft; a reviewer who sees it 403."""
+    return status(bool(p.roles_on(owner) & EDITORS), 403) if owner in p.sees else 404
+
+
 def targets_io(kind: str) -> dict[str, Callable[[Persona, str | None], int]]:
     """Excel import/export of goals or indicators: export for every role (scoped by the
     service), import for the editors."""
@@ -362,9 +367,14 @@ RULES: dict[str, Rule] = {
             "performance_performancegoal_start_last_year": lambda p, o: status(
                 editor_somewhere(p) or p.superuser
             ),
+            "performance_performancegoal_library": goal_library_picker,
         },
         needs_object=frozenset(
-            {"performance_performancegoal_diff", "performance_performancegoal_workflow"}
+            {
+                "performance_performancegoal_diff",
+                "performance_performancegoal_workflow",
+                "performance_performancegoal_library",
+            }
         ),
     ),
     "performance.Indicator": Rule(
