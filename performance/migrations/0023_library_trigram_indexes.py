@@ -44,6 +44,6 @@ def backwards(apps, schema_editor) -> None:
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("performance", "0021_spot_check_status_choices")]
+    dependencies = [("performance", "0022_spot_check_evidence_and_publication_job")]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]
