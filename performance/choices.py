@@ -140,6 +140,8 @@ class JobKind(models.TextChoices):
     IMPORT_TARGETS = "import_targets", "导入绩效目标"
     EXPORT_TABLE = "export_table", "导出报表"
     RECOMPUTE = "recompute", "重新计算"
+    IMPORT_UNITS = "import_units", "导入单位"
+    IMPORT_PEOPLE = "import_people", "导入人员和角色"
 
 
 class JobStatus(models.TextChoices):
