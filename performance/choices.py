@@ -134,6 +134,8 @@ class NotificationKind(models.TextChoices):
     REVIEW_WAITING = "review_waiting", "待您审核"
     APPROVED = "approved", "审核通过"
     REVIEW_OVERDUE = "review_overdue", "审核超时"
+    # issue 18: a user created by the people import is invited to set his password
+    ACCOUNT_INVITE = "account_invite", "账号开通（设置密码）"
 
 
 class JobKind(models.TextChoices):

@@ -20,7 +20,7 @@ from .choices import Continuity, FundSource, ProjectCategory, Role, UnitKind
 from .fields import AmountField
 from .numbers import AMOUNT as AMOUNT_FIGURE
 from .numbers import figure
-from .units_tree import unit_parent_refusal
+from .units_tree import role_unit_refusal, unit_parent_refusal
 from .years import year_in_range
 
 AMOUNT = {"max_digits": 20, "decimal_places": 6}
@@ -144,17 +144,9 @@ class Membership(models.Model):
     def clean(self) -> None:
         if not self.unit_id or self.role not in Role.values:
             return  # the field's own error says what is missing
-        expected = {
-            Role.FINANCE_REVIEWER: {UnitKind.FINANCE},
-            Role.DEPT_REVIEWER: {UnitKind.DEPARTMENT},
-            Role.FILLER: {UnitKind.UNIT, UnitKind.DEPARTMENT},
-            Role.UNIT_REVIEWER: {UnitKind.UNIT, UnitKind.DEPARTMENT},
-            Role.ADMIN: {UnitKind.FINANCE, UnitKind.DEPARTMENT, UnitKind.UNIT},
-        }.get(self.role, set())
-        if self.unit.kind not in expected:
-            raise ValidationError(
-                {"role": f"“{Role(self.role).label}”不能设在{self.unit.get_kind_display()}上。"}
-            )
+        refusal = role_unit_refusal(self.role, self.unit.kind)
+        if refusal:
+            raise ValidationError({"role": refusal})
 
 
 class Project(models.Model):

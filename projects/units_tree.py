@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .choices import UnitKind
+from .choices import Role, UnitKind
 
 ALLOWED_PARENTS = {
     UnitKind.FINANCE: frozenset(),
@@ -33,6 +33,25 @@ def unit_parent_refusal(kind: str, parent_kind: str | None) -> str | None:
         return "主管部门和预算单位必须指定上级单位。"
     if parent_kind not in ALLOWED_PARENTS.get(kind, frozenset()):
         return f"{UnitKind(kind).label}的上级不能是{UnitKind(parent_kind).label}。"
+    return None
+
+
+ROLE_UNIT_KINDS = {
+    Role.FINANCE_REVIEWER: frozenset({UnitKind.FINANCE}),
+    Role.DEPT_REVIEWER: frozenset({UnitKind.DEPARTMENT}),
+    Role.FILLER: frozenset({UnitKind.UNIT, UnitKind.DEPARTMENT}),
+    Role.UNIT_REVIEWER: frozenset({UnitKind.UNIT, UnitKind.DEPARTMENT}),
+    Role.ADMIN: frozenset({UnitKind.FINANCE, UnitKind.DEPARTMENT, UnitKind.UNIT}),
+}
+
+
+def role_unit_refusal(role: str, unit_kind: str) -> str | None:
+    """Why ``role`` may not be held on a unit of ``unit_kind`` (``Membership.clean`` and the
+    people import ask it); an unknown role or kind is left to the field's own error."""
+    if role not in ROLE_UNIT_KINDS or unit_kind not in ALLOWED_PARENTS:
+        return None
+    if unit_kind not in ROLE_UNIT_KINDS[role]:
+        return f"“{Role(role).label}”不能设在{UnitKind(unit_kind).label}上。"
     return None
 
 

@@ -52,6 +52,7 @@ from .framework import (
     import_submit,
     register,
 )
+from .kinds.people import PEOPLE
 from .kinds.targets import TARGETS
 from .kinds.units import UNITS
 from .result import ImportFileError, ImportIssue, ImportResult
@@ -77,6 +78,7 @@ __all__ = [
 
 register(TARGETS)
 register(UNITS)
+register(PEOPLE)
 
 
 def targets_import(
