@@ -11,48 +11,9 @@ from ..cell_cleaning import Bad
 from ..columns import Column
 from ..reading import Table
 from ..result import ImportFileError, ImportIssue, ImportResult
+from ..validation import map_columns
 
 Progress = Callable[[int], None]
-
-
-def map_columns(table: Table, columns: tuple[Column, ...], result: ImportResult) -> dict[str, int]:
-    """Positions of ``columns`` in the header; missing or doubled ones are file errors, unknown
-    ones are ignored with a warning."""
-    by_header = {column.header: column for column in columns}
-    index: dict[str, int] = {}
-    issues = []
-    for position, name in enumerate(table.headers):
-        if not name:
-            continue
-        column = by_header.get(name)
-        if column is None:
-            result.warn(
-                f"未知列「{name}」不属于该导入格式，已忽略。", "unknown_column", table.header_row
-            )
-        elif column.key in index:
-            issues.append(
-                ImportIssue(
-                    f"列「{name}」出现了两次，请删除重复的列。",
-                    "duplicate_column",
-                    table.header_row,
-                    name,
-                )
-            )
-        else:
-            index[column.key] = position
-    missing = [c.header for c in columns if c.required and c.key not in index]
-    if missing:
-        issues.append(
-            ImportIssue(
-                f"缺少必需的列：{'、'.join(missing)}。表头应为："
-                f"{'，'.join(c.header for c in columns)}。",
-                "missing_columns",
-                table.header_row,
-            )
-        )
-    if issues:
-        raise ImportFileError(*issues)
-    return index
 
 
 def clean_rows(
