@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from config.health import healthz, readyz
 from projects.admin.login import ThrottledAdminAuthenticationForm
+from projects.invitation_views import SetPasswordDoneView, SetPasswordView
 
 admin.site.site_header = "预算绩效目标管理"
 admin.site.site_title = "绩效目标管理"
@@ -24,4 +25,7 @@ urlpatterns = [
     path("admin/", include("performance.admin.dashboard.urls")),  # 数据看板, 打印报表
     path("admin/", admin.site.urls),
     path("api/", include("performance.api.urls")),
+    # the e-mailed link of a user created by the people import (projects.services.invitations)
+    path("accounts/set-password/<uidb64>/<token>/", SetPasswordView.as_view(), name="set-password"),
+    path("accounts/set-password/done/", SetPasswordDoneView.as_view(), name="set-password-done"),
 ]

@@ -134,6 +134,8 @@ class NotificationKind(models.TextChoices):
     REVIEW_WAITING = "review_waiting", "待您审核"
     APPROVED = "approved", "审核通过"
     REVIEW_OVERDUE = "review_overdue", "审核超时"
+    # issue 18: a user created by the people import is invited to set his password
+    ACCOUNT_INVITE = "account_invite", "账号开通（设置密码）"
 
 
 class JobKind(models.TextChoices):
@@ -141,6 +143,8 @@ class JobKind(models.TextChoices):
     EXPORT_TABLE = "export_table", "导出报表"
     RECOMPUTE = "recompute", "重新计算"
     PUBLICATION = "publication", "绩效公开打包"
+    IMPORT_UNITS = "import_units", "导入单位"
+    IMPORT_PEOPLE = "import_people", "导入人员和角色"
 
 
 class JobStatus(models.TextChoices):

@@ -20,12 +20,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
 
-from projects.choices import Continuity, FundSource, ProjectCategory, Role, UnitKind
+from projects.choices import Continuity, FundSource, ProjectCategory, Role
 from projects.models import Project, Unit
 from projects.numbers import PLAIN, figure
 from projects.services import accounts
 from projects.services import projects as project_services
-from projects.services import units as unit_services
 
 from .choices import GoalScope, Status
 from .models import PerformanceGoal, SchemeAssignment, ScoringScheme
@@ -129,41 +128,40 @@ def load_schemes() -> dict[str, ScoringScheme]:
     return schemes
 
 
+def _import_master_data(kind: str, **options) -> None:
+    """Run the shipped example file of ``kind`` through the import as the system (issue 18:
+    the demo's units and people are rebuilt from files); a second run changes nothing."""
+    from .services.imports import get_kind, import_run
+
+    declared = get_kind(kind)
+    result = import_run(
+        kind=kind,
+        actor=None,
+        file=declared.example_path,
+        filename=declared.example,
+        options=options,
+    )
+    if not result.ok:
+        raise RuntimeError("\n".join([result.summary(), *map(str, result.errors[:20])]))
+
+
 def load_units() -> dict[str, Unit]:
-    finance = unit_services.unit_upsert(
-        code=FINANCE_CODE, name=FINANCE_NAME, kind=UnitKind.FINANCE, parent=None
-    )
-    units = {FINANCE_CODE: finance}
-    for code, name in DEPARTMENTS.items():
-        units[code] = unit_services.unit_upsert(
-            code=code, name=name, kind=UnitKind.DEPARTMENT, parent=finance
-        )
-    overview = _read_json("2022_027001_unit_overview.json")
-    units["027001"] = unit_services.unit_upsert(
-        code="027001", name=overview["unit_name"], kind=UnitKind.UNIT, parent=units["027"]
-    )
-    evaluation = _read_json("2023_305004_self_evaluation.json")
-    units["305004"] = unit_services.unit_upsert(
-        code="305004", name=evaluation["unit_name"], kind=UnitKind.UNIT, parent=units["305"]
-    )
-    return units
+    """The finance bureau, 027, 305, 027001 and 305004 from ``import_examples/units.csv``."""
+    _import_master_data("units")
+    return {
+        unit.code: unit
+        for unit in Unit.objects.filter(code__in=[FINANCE_CODE, *DEPARTMENTS, "027001", "305004"])
+    }
 
 
 def load_users(units: dict[str, Unit]) -> list[DemoUser]:
+    """The eight demo users from ``import_examples/people.csv`` (no invitations), then the demo
+    password for those who have none yet (a demo-only step: files never carry passwords)."""
+    _import_master_data("people", send_invites=False)
     User = get_user_model()
-    for demo in DEMO_USERS:
-        user = User.objects.filter(username=demo.username).first()
-        if user is None:
-            accounts.user_create(
-                username=demo.username,
-                password=DEMO_PASSWORD,
-                first_name=demo.name,
-                email=f"{demo.username}@example.invalid",
-                unit=units[demo.unit_code],
-                role=demo.role,
-            )
-        else:
-            accounts.membership_add(user=user, unit=units[demo.unit_code], role=demo.role)
+    for user in User.objects.filter(username__in=[d.username for d in DEMO_USERS]):
+        if not user.has_usable_password():
+            accounts.user_set_password(user=user, password=DEMO_PASSWORD)
     if not User.objects.filter(username="admin").exists():
         accounts.user_create(
             username="admin",

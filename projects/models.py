@@ -20,6 +20,7 @@ from .choices import Continuity, FundSource, ProjectCategory, Role, UnitKind
 from .fields import AmountField
 from .numbers import AMOUNT as AMOUNT_FIGURE
 from .numbers import figure
+from .units_tree import role_unit_refusal, unit_parent_refusal
 from .years import year_in_range
 
 AMOUNT = {"max_digits": 20, "decimal_places": 6}
@@ -93,25 +94,12 @@ class Unit(models.Model):
                 Unit.objects.filter(pk=child.pk).update(path=child.path)
 
     def clean(self) -> None:
-        allowed_parents = {
-            UnitKind.FINANCE: set(),
-            UnitKind.DEPARTMENT: {UnitKind.FINANCE},
-            UnitKind.UNIT: {UnitKind.DEPARTMENT, UnitKind.UNIT},
-        }.get(self.kind, set())
-        if self.kind == UnitKind.FINANCE and self.parent_id:
-            raise ValidationError({"parent": "财政局是最上级单位，不能有上级单位。"})
-        if self.kind != UnitKind.FINANCE:
-            if not self.parent_id:
-                raise ValidationError({"parent": "主管部门和预算单位必须指定上级单位。"})
-            if self.parent.kind not in allowed_parents:
-                raise ValidationError(
-                    {
-                        "parent": f"{self.get_kind_display()}的上级不能是"
-                        f"{self.parent.get_kind_display()}。"
-                    }
-                )
-            if self.pk and self.path and self.parent.path.startswith(self.path):
-                raise ValidationError({"parent": "上级单位不能是本单位或其下级单位。"})
+        parent = self.parent if self.parent_id else None
+        refusal = unit_parent_refusal(self.kind, parent.kind if parent else None)
+        if refusal:
+            raise ValidationError({"parent": refusal})
+        if parent is not None and self.pk and self.path and parent.path.startswith(self.path):
+            raise ValidationError({"parent": "上级单位不能是本单位或其下级单位。"})
 
     def compute_path(self) -> str:
         prefix = self.parent.path if self.parent_id else "/"
@@ -156,17 +144,9 @@ class Membership(models.Model):
     def clean(self) -> None:
         if not self.unit_id or self.role not in Role.values:
             return  # the field's own error says what is missing
-        expected = {
-            Role.FINANCE_REVIEWER: {UnitKind.FINANCE},
-            Role.DEPT_REVIEWER: {UnitKind.DEPARTMENT},
-            Role.FILLER: {UnitKind.UNIT, UnitKind.DEPARTMENT},
-            Role.UNIT_REVIEWER: {UnitKind.UNIT, UnitKind.DEPARTMENT},
-            Role.ADMIN: {UnitKind.FINANCE, UnitKind.DEPARTMENT, UnitKind.UNIT},
-        }.get(self.role, set())
-        if self.unit.kind not in expected:
-            raise ValidationError(
-                {"role": f"“{Role(self.role).label}”不能设在{self.unit.get_kind_display()}上。"}
-            )
+        refusal = role_unit_refusal(self.role, self.unit.kind)
+        if refusal:
+            raise ValidationError({"role": refusal})
 
 
 class Project(models.Model):

@@ -287,6 +287,8 @@ REVIEW_ESCALATION_WORKING_DAYS = int(os.environ.get("REVIEW_ESCALATION_WORKING_D
 # Absolute address of the site (https://perf.example.org) for links in notification mails;
 # empty: mails carry no link.
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+# How long the e-mailed set-password link of a user created by the people import stays valid.
+ACCOUNT_INVITE_SECONDS = int(os.environ.get("ACCOUNT_INVITE_SECONDS", str(7 * 24 * 3600)))
 
 # --- e-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -30,6 +30,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from projects import audit
 from projects.models import AuditAction, Unit
 from projects.permissions import DEPT_REVIEWERS, UNIT_STAFF, users_with_roles
+from projects.services.invitations import invite_link
 
 from .. import dispatch
 from ..choices import NotificationKind
@@ -232,6 +233,10 @@ def _mail_text(notification: Notification) -> str:
     parts = [notification.title]
     if notification.body and notification.body != notification.title:
         parts.append(notification.body)
+    if notification.kind == NotificationKind.ACCOUNT_INVITE:
+        # built now, never stored: the token is only in the mail
+        parts.append(f"设置密码：{invite_link(notification.recipient)}")
+        return "\n".join(parts)
     url = open_url(notification)
     if url:
         parts.append(f"查看：{url}")

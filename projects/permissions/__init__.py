@@ -16,6 +16,8 @@ declares a set of roles or queries memberships by role (a test walks the code fo
 """
 
 from .administration import (
+    MASTER_DATA_IMPORTERS,
+    administered_paths,
     administered_units,
     administered_users,
     grant_refusal,
@@ -28,6 +30,7 @@ from .administration import (
     may_manage_schemes,
     may_manage_tokens,
     may_manage_windows,
+    unit_import_refusal,
 )
 from .roles import (
     DEPT_REVIEWERS,
@@ -68,6 +71,7 @@ __all__ = [
     "FINANCE_REVIEWERS",
     "LIBRARY_CONFIRMERS",
     "LIBRARY_EDITORS",
+    "MASTER_DATA_IMPORTERS",
     "RECOMPUTERS",
     "ROUND_OPENERS",
     "SPOT_CHECKERS",
@@ -78,6 +82,7 @@ __all__ = [
     "UNIT_STAFF",
     "WHOLE_YEAR_RECOMPUTERS",
     "RoleHolders",
+    "administered_paths",
     "administered_units",
     "administered_users",
     "forget_cached_memberships",
@@ -103,6 +108,7 @@ __all__ = [
     "roles_for",
     "root_paths",
     "spot_checker_condition",
+    "unit_import_refusal",
     "users_with_roles",
     "visible_units",
 ]

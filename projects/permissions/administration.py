@@ -152,3 +152,52 @@ def may_manage_schedules(user) -> bool:
 def may_manage_tokens(user) -> bool:
     """API tokens act as their user everywhere, without a password: superusers only."""
     return _active(user) and user.is_superuser
+
+
+# --- master-data imports (units, people) --------------------------------------------------------
+
+# Who may import each master-data kind at all (the rows are then checked one by one below).
+MASTER_DATA_IMPORTERS: tuple[str, ...] = UNIT_ADMINS
+
+
+def administered_paths(actor) -> frozenset[str] | None:
+    """The paths of the subtrees ``actor`` administers; ``None`` for no limit (the system,
+    ``actor=None``, and superusers). A bulk planner checks thousands of rows against these
+    in memory instead of asking per row."""
+    if actor is None or (_active(actor) and actor.is_superuser):
+        return None
+    if not _active(actor):
+        return frozenset()
+    return frozenset(path for path, role in _membership_paths(actor) if role == Role.ADMIN)
+
+
+def _inside(paths: frozenset[str], path: str) -> bool:
+    return any(path.startswith(prefix) for prefix in paths)
+
+
+def unit_import_refusal(
+    paths: frozenset[str] | None,
+    *,
+    kind: str,
+    path: str | None,
+    parent_path: str | None,
+    moved: bool,
+) -> str | None:
+    """Why an importer administering ``paths`` may not write one unit row; None when he may.
+
+    ``path`` is the unit's present path (None: the row creates it), ``parent_path`` its final
+    parent's path. Creating needs 管理员 of the new parent; changing name/kind, deactivating or
+    reactivating 管理员 of the unit; a move both; a 财政局 only superusers (as ``unit_save``)."""
+    if paths is None:
+        return None
+    if kind == UnitKind.FINANCE or parent_path is None:
+        return "只有系统管理员可以新增或修改财政局。"
+    if path is None:
+        if not _inside(paths, parent_path):
+            return "您不是上级单位的管理员，不能在其下新增单位。"
+        return None
+    if not _inside(paths, path):
+        return "您不是该单位或其上级单位的管理员，不能修改该单位。"
+    if moved and not _inside(paths, parent_path):
+        return "您不是新上级单位的管理员，不能把单位移到其下。"
+    return None

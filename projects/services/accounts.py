@@ -274,7 +274,7 @@ def user_update(*, user, data: Mapping[str, Any], actor=None):
 
 
 @transaction.atomic
-def user_set_password(*, user, password: str | None, actor=None):
+def user_set_password(*, user, password: str | None, actor=None, comment: str | None = None):
     """Set (or, with ``None``, disable) a user's password: the user himself or whoever manages
     him. Someone else's reset also revokes the user's API tokens."""
     user = get_user_model().objects.select_for_update().get(pk=user.pk)
@@ -296,7 +296,7 @@ def user_set_password(*, user, password: str | None, actor=None):
         actor=actor,
         action=AuditAction.UPDATE,
         changes={"password": [None, PASSWORD_UNUSABLE if password is None else PASSWORD_SET]},
-        comment="修改本人密码" if own else "重置密码",
+        comment=comment or ("修改本人密码" if own else "重置密码"),
         unit=_home_unit(user),
     )
     return user

@@ -162,3 +162,37 @@ class TargetsUploadSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(
         label="仅校验", required=False, default=False, help_text="true：只校验并报告，不写入。"
     )
+
+
+class MasterDataUploadSerializer(TargetsUploadSerializer):
+    """The upload of a master-data kind (units, people): the file and the complete-import
+    options (``complete``, ``root`` and the guard ``expected_deactivations`` /
+    ``expected_revocations``), and for people ``send_invites``."""
+
+    complete = serializers.BooleanField(
+        label="完整导入",
+        required=False,
+        default=False,
+        help_text="true：文件列出了根单位下的全部单位，未列出的单位将停用（不删除）。",
+    )
+    root = serializers.CharField(
+        label="根单位编码",
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="完整导入的根单位；只管理一个单位的管理员可省略。",
+    )
+    expected_deactivations = serializers.IntegerField(
+        label="确认停用数",
+        required=False,
+        min_value=0,
+        help_text="完整导入将停用的单位数（先 dry_run 查看）；与实际不符时不导入。",
+    )
+    send_invites = serializers.BooleanField(
+        label="发送设置密码邮件",
+        required=False,
+        default=True,
+        help_text="人员导入：为新用户发送设置密码邮件；只有系统管理员可以设为 false。",
+    )
+
+    OPTIONS = ("complete", "root", "expected_deactivations", "send_invites")

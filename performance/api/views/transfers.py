@@ -30,8 +30,11 @@ from ..serializers.jobs import (
     GenericImportResultSerializer,
     ImportResultSerializer,
     JobSerializer,
+    MasterDataUploadSerializer,
     TargetsUploadSerializer,
 )
+
+MASTER_DATA_KINDS = frozenset({"units", "people"})  # uploads with the complete-import options
 
 
 class ImportView(APIView):
@@ -40,17 +43,24 @@ class ImportView(APIView):
     parser_classes = [MultiPartParser, FormParser]
     kind = "targets"
     result_serializer = ImportResultSerializer
+    upload_serializer = TargetsUploadSerializer
 
     def post(self, request: Request) -> Response:
-        upload = TargetsUploadSerializer(data=request.data)
+        upload = self.upload_serializer(data=request.data)
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]
+        options = {
+            key: upload.validated_data[key]
+            for key in getattr(self.upload_serializer, "OPTIONS", ())
+            if key in upload.validated_data
+        }
         outcome = import_submit(
             kind=self.kind,
             actor=request.user,
             file=file,
             filename=file.name,
             dry_run=upload.validated_data["dry_run"],
+            options=options,
         )
         if isinstance(outcome, Job):
             return Response(JobSerializer(outcome, context={"request": request}).data, status=202)
@@ -92,9 +102,11 @@ def import_view(kind: str) -> type[ImportView]:
     if kind == "targets":
         return TargetsImportView
     declared = KINDS[kind]
+    upload = MasterDataUploadSerializer if kind in MASTER_DATA_KINDS else TargetsUploadSerializer
 
     class KindImportView(ImportView):
         result_serializer = GenericImportResultSerializer
+        upload_serializer = upload
 
         @extend_schema(
             summary=f"导入{declared.title}",
@@ -105,7 +117,7 @@ def import_view(kind: str) -> type[ImportView]:
                 + "、".join(column.header for column in declared.columns)
                 + "。"
             ),
-            request={"multipart/form-data": TargetsUploadSerializer},
+            request={"multipart/form-data": upload},
             responses=_import_responses(GenericImportResultSerializer),
         )
         def post(self, request: Request) -> Response:

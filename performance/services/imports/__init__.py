@@ -5,7 +5,8 @@ Public interface
 import_run / import_submit / import_job (``framework``), KINDS, get_kind
     The framework every kind plugs into (``framework.ImportKind``); the admin, the API
     (``/api/v1/imports/<kind>/``) and ``manage.py import_data <kind> FILE`` call these.
-    Registered kinds: ``targets`` (``kinds/targets.py``).
+    Registered kinds: ``targets`` (``kinds/targets.py``), ``units`` and ``people``
+    (``kinds/units.py``, ``kinds/people.py``: master data, README "Units and people").
 targets_import(*, actor, file, filename, dry_run=False, job=None) -> ImportResult
     Reads the file (bytes, a path or a binary file object), validates every row and reports
     every problem at once (row number, column, Chinese reason). Only when there is none, and
@@ -51,7 +52,9 @@ from .framework import (
     import_submit,
     register,
 )
+from .kinds.people import PEOPLE
 from .kinds.targets import TARGETS
+from .kinds.units import UNITS
 from .result import ImportFileError, ImportIssue, ImportResult
 
 __all__ = [
@@ -74,6 +77,8 @@ __all__ = [
 ]
 
 register(TARGETS)
+register(UNITS)
+register(PEOPLE)
 
 
 def targets_import(

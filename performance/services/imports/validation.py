@@ -17,7 +17,7 @@ from openpyxl.utils.cell import range_boundaries
 from ... import targets
 from ...choices import GoalScope
 from . import cell_cleaning
-from .columns import COLUMNS, HEADER_OF, PROJECT_TYPE_LABELS, UNIT_COLUMNS
+from .columns import COLUMNS, HEADER_OF, PROJECT_TYPE_LABELS, UNIT_COLUMNS, Column
 from .reading import Table
 from .result import ImportFileError, ImportIssue, ImportResult
 
@@ -72,20 +72,13 @@ class Layout:
 # --- header ----------------------------------------------------------------------------------
 
 
-def map_header(table: Table, result: ImportResult) -> Layout:
-    """Positions of the template's columns; missing or doubled columns are file errors,
-    unknown columns are ignored with a warning (a unit's own notes column is common).
-
-    A header without any project column (项目编码, 项目名称, 项目类型, 资金总额) is the 整体
-    layout: its rows go into their unit's 部门（单位）整体绩效目标."""
-    project_headers = {HEADER_OF[k] for k in ("project_code", "project_name", "project_type")}
-    unit_layout = not project_headers.intersection(table.headers) and HEADER_OF[
-        "amount"
-    ] not in set(table.headers)
-    columns = UNIT_COLUMNS if unit_layout else COLUMNS
+def map_columns(table: Table, columns: tuple[Column, ...], result: ImportResult) -> dict[str, int]:
+    """Positions of ``columns`` in the header (every kind's rule): missing or doubled columns
+    are file errors, unknown ones are ignored with a warning (a unit's own notes column is
+    common)."""
     by_header = {column.header: column for column in columns}
     index: dict[str, int] = {}
-    issues: list[ImportIssue] = []
+    issues = []
     for position, name in enumerate(table.headers):
         if not name:
             continue
@@ -94,8 +87,7 @@ def map_header(table: Table, result: ImportResult) -> Layout:
             result.warn(
                 f"未知列「{name}」不属于导入模板，已忽略。", "unknown_column", table.header_row
             )
-            continue
-        if column.key in index:
+        elif column.key in index:
             issues.append(
                 ImportIssue(
                     f"列「{name}」出现了两次，请删除重复的列。",
@@ -104,9 +96,9 @@ def map_header(table: Table, result: ImportResult) -> Layout:
                     name,
                 )
             )
-            continue
-        index[column.key] = position
-    missing = [column.header for column in columns if column.required and column.key not in index]
+        else:
+            index[column.key] = position
+    missing = [c.header for c in columns if c.required and c.key not in index]
     if missing:
         issues.append(
             ImportIssue(
@@ -118,6 +110,21 @@ def map_header(table: Table, result: ImportResult) -> Layout:
         )
     if issues:
         raise ImportFileError(*issues)
+    return index
+
+
+def map_header(table: Table, result: ImportResult) -> Layout:
+    """Positions of the template's columns; missing or doubled columns are file errors,
+    unknown columns are ignored with a warning (a unit's own notes column is common).
+
+    A header without any project column (项目编码, 项目名称, 项目类型, 资金总额) is the 整体
+    layout: its rows go into their unit's 部门（单位）整体绩效目标."""
+    project_headers = {HEADER_OF[k] for k in ("project_code", "project_name", "project_type")}
+    unit_layout = not project_headers.intersection(table.headers) and HEADER_OF[
+        "amount"
+    ] not in set(table.headers)
+    columns = UNIT_COLUMNS if unit_layout else COLUMNS
+    index = map_columns(table, columns, result)
     scope = GoalScope.UNIT if unit_layout else GoalScope.PROJECT
     return Layout(index, "explanation" in index, "weight" in index, scope)
 

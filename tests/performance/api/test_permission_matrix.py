@@ -576,6 +576,36 @@ def import_targets(template, method, persona, world):
         )
 
 
+def import_master_data(kind: str):
+    """``imports/units|people``: 管理员 of the row's unit (and superusers); a foreign row is a
+    400 that writes nothing, everybody else a 403 (issue 18, §6.3)."""
+
+    def rule(template, method, persona, world):
+        for owner in (OWN, FOREIGN):
+            unit = world.get("units", owner)
+            if kind == "units":
+                header = "单位编码,单位名称,单位类型,上级单位编码"
+                line = f"{unit.code}9,矩阵测试单位,预算单位,{unit.code}"
+            else:
+                header = "用户名,姓名,电子邮箱,单位编码,角色"
+                line = (
+                    f"matrix{unit.code},矩阵测试,matrix{unit.code}@example.org,{unit.code},填报人"
+                )
+            content = f"{header}\n{line}\n".encode()
+            yield Call(
+                method,
+                template,
+                Role.ADMIN in persona.roles_on(owner),
+                owner,
+                data=lambda content=content: {
+                    "file": SimpleUploadedFile(f"{kind}.csv", content, content_type="text/csv")
+                },
+                multipart=True,
+            )
+
+    return rule
+
+
 def request_recompute(template, method, persona, world):
     for owner in (OWN, FOREIGN):
         unit = world.get("units", owner)
@@ -951,6 +981,8 @@ RULES: dict[tuple[str, str], Callable] = {
     ("post", f"{V1}/recompute/"): request_recompute,
     ("post", f"{V1}/jobs/{{id}}/requeue/"): requeue_job,
     ("post", f"{V1}/imports/targets/"): import_targets,
+    ("post", f"{V1}/imports/units/"): import_master_data("units"),
+    ("post", f"{V1}/imports/people/"): import_master_data("people"),
     ("get", f"{V1}/exports/{{kind}}/"): export_read,
     ("get", f"{V1}/exports/figures/"): figures_feed,
     ("post", f"{V1}/goals/"): create_goal,

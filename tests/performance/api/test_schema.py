@@ -11,6 +11,7 @@ import json
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from performance.choices import JobKind, Status
 from performance.demo import DEMO_PASSWORD
 from performance.models import Indicator, Job, MonitoringReport, PerformanceGoal
+from performance.services.imports import KINDS
 from projects.models import Project, Unit
 from tests.support.evidence_files import pdf_bytes, png_bytes
 from tests.support.goal_helpers import new_goal
@@ -325,6 +327,16 @@ def test_every_documented_operation_answers_as_documented(
     # Imports of the target template.
     upload = SimpleUploadedFile("targets.csv", csv_bytes(rows(2)), content_type="text/csv")
     ok(unit_api.post("/api/v1/imports/targets/", {"file": upload, "dry_run": True}, "multipart"))
+    # Master data (issue 18): the finance bureau's 管理员 checks the shipped example files.
+    sysadmin = api(get_user_model().objects.get(username="sysadmin"))
+    for kind in ("units", "people"):
+        example = KINDS[kind].example_path
+        upload = SimpleUploadedFile(example.name, example.read_bytes(), content_type="text/csv")
+        ok(
+            sysadmin.post(
+                f"/api/v1/imports/{kind}/", {"file": upload, "dry_run": True}, "multipart"
+            )
+        )
 
     # Exports of the official tables.
     table = unit_api.get("/api/v1/exports/project_targets/", {"unit": "027001", "year": 2022})
