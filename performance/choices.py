@@ -140,6 +140,9 @@ class JobKind(models.TextChoices):
     IMPORT_TARGETS = "import_targets", "导入绩效目标"
     EXPORT_TABLE = "export_table", "导出报表"
     RECOMPUTE = "recompute", "重新计算"
+    # issue 18, WP-B2 (projects and execution imports)
+    IMPORT_PROJECTS = "import_projects", "导入项目库和预算"
+    IMPORT_EXECUTION = "import_execution", "导入支出执行"
 
 
 class JobStatus(models.TextChoices):
