@@ -208,7 +208,11 @@ def test_resend_in_other_order_and_line_endings_is_unchanged(outsider):
     rows = [exec_row("R1"), exec_row("R2", "2.25")]
     run("execution", outsider, table(EXEC_HEADER, rows))
     before = fingerprint()
-    other = table(EXEC_HEADER, rows).replace(b"\r\n", b"\n")
+    order = [2, 0, 1, *range(3, len(EXEC_HEADER))]  # other column order, other row order
+    other = table(
+        [EXEC_HEADER[i] for i in order], [[r[i] for i in order] for r in reversed(rows)]
+    ).replace(b"\r\n", b"\n")
+    other = "\ufeff".encode() + other  # with a BOM
     again = run("execution", outsider, other)
     assert again.ok and not again.changed
     assert fingerprint() == before

@@ -58,6 +58,9 @@ DEFAULT_SOURCE = "treasury"
 STAGE_BLOCK = 50_000
 ERRORS_KEPT = 1000
 ROW_ID_MAX = 64
+# The rows digest is the sum of the rows' sha256 values (mod 2**256): a multiset hash, so the
+# same rows re-sent in another order, encoding or column order give the same digest.
+DIGEST_MODULUS = 2**256
 
 
 def budget_multiple() -> Decimal:
@@ -84,6 +87,7 @@ class ExecutionPlan:
     new: int = 0
     unchanged: int = 0
     unchanged_batch: ExecutionBatch | None = None
+    stored_batch: ExecutionBatch | None = None
     years: list[int] = field(default_factory=list)
     recompute_jobs: list[int] = field(default_factory=list)
 
@@ -127,9 +131,10 @@ def _row_id(value) -> str:
 def _stage(rows: Rows, plan: ExecutionPlan, errors: _Errors) -> None:
     """Clean every row, stage it, digest it; file-level identity (one batch) checked here."""
     index, in_yuan = rows.index, rows.in_yuan
-    digest = hashlib.sha256()
+    digest = 0
     block: list[tuple] = []
     batch_ids: dict[tuple[str, str], int] = {}
+    staging = True
     for number, values in rows.table.rows:
         try:
             source = money_cells.text(_cell(values, index, "source"), max_length=50)
@@ -140,6 +145,13 @@ def _stage(rows: Rows, plan: ExecutionPlan, errors: _Errors) -> None:
         except Bad as problem:
             errors.add(problem.message, problem.code, number, "batch_id")
             continue
+        if not batch_ids:
+            # A batch id already imported is either a re-send (nothing to stage) or a
+            # conflict: either way only the digest of its rows is needed.
+            plan.stored_batch = ExecutionBatch.objects.filter(
+                source=source, batch_id=batch_id
+            ).first()
+            staging = plan.stored_batch is None
         batch_ids.setdefault((source, batch_id), number)
         cleaned = {}
         bad = False
@@ -195,20 +207,24 @@ def _stage(rows: Rows, plan: ExecutionPlan, errors: _Errors) -> None:
             cleaned["note"],
             cleaned["reverses"],
         )
-        digest.update(
-            "\x1f".join(
-                [
-                    row[1],
-                    str(row[2]),
-                    row[3],
-                    row[4],
-                    row[5].isoformat(),
-                    plain(row[6]),
-                    *row[7:],
-                ]
-            ).encode()
-            + b"\x1e"
+        digest += int.from_bytes(
+            hashlib.sha256(
+                "\x1f".join(
+                    [
+                        row[1],
+                        str(row[2]),
+                        row[3],
+                        row[4],
+                        row[5].isoformat(),
+                        plain(row[6]),
+                        *row[7:],
+                    ]
+                ).encode()
+            ).digest()
         )
+        if not staging:
+            plan.staged += 1
+            continue
         block.append(row)
         if len(block) >= STAGE_BLOCK:
             ingest.staging_write(block)
@@ -230,7 +246,7 @@ def _stage(rows: Rows, plan: ExecutionPlan, errors: _Errors) -> None:
             )
     if batch_ids:
         plan.source, plan.batch_id = min(batch_ids, key=batch_ids.get)
-    plan.rows_digest = digest.hexdigest()
+    plan.rows_digest = f"{digest % DIGEST_MODULUS:064x}"
 
 
 def _fetch(sql: str, params: list | tuple = ()) -> list[tuple]:
@@ -260,9 +276,8 @@ def plan(rows: Rows, context: PlanContext) -> ExecutionPlan:
             result.error("文件中没有任何支出执行行。", "empty_file")
         errors.close()
         return out
-    stored = ExecutionBatch.objects.filter(source=out.source, batch_id=out.batch_id).first()
-    if stored is not None:
-        _check_resend(stored, out, actor, errors)
+    if out.stored_batch is not None:
+        _check_resend(out.stored_batch, out, actor, errors)
         errors.close()
         return out
     _check_units(out, actor, errors)
