@@ -402,3 +402,15 @@ def test_demo_projects_budgets_and_execution_rebuild_from_files(demo):
     for kind in ("projects", "execution"):
         result = run(kind, None, (EXAMPLES_DIR / f"{kind}.csv").read_bytes())
         assert result.ok and not result.changed
+
+
+def test_resend_with_other_spellings_of_the_same_values_is_unchanged(outsider):
+    """A date as 2023/3/5 and an amount as 1.50 are the same row as 2023-03-05 and 1.5 (the
+    plain spellings take the fast cleaning path, the others the general one)."""
+    run("execution", outsider, table(EXEC_HEADER, [exec_row("R1", "1.5", date="2023-03-05")]))
+    before = fingerprint()
+    again = run(
+        "execution", outsider, table(EXEC_HEADER, [exec_row("R1", " 1.50", date="2023/3/5")])
+    )
+    assert again.ok and not again.changed, codes(again)
+    assert fingerprint() == before
