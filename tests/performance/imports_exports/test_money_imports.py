@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
 
 from performance.choices import JobKind
@@ -414,3 +415,23 @@ def test_resend_with_other_spellings_of_the_same_values_is_unchanged(outsider):
     )
     assert again.ok and not again.changed, codes(again)
     assert fingerprint() == before
+
+
+def test_imported_execution_record_is_read_only_in_admin(outsider, login):
+    from projects.services.projects import execution_update
+
+    run("execution", outsider, table(EXEC_HEADER, [exec_row("R1", "1.5")]))
+    record = ExecutionRecord.objects.get(source="treasury", source_row_id="R1")
+    client = login(outsider)
+    url = f"/admin/projects/executionrecord/{record.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b'name="amount"' not in page.content  # shown, not editable
+    response = client.post(url, {"date": "2023-03-05", "amount": "9", "note": "改"})
+    assert response.status_code == 403
+    delete = client.post(f"/admin/projects/executionrecord/{record.pk}/delete/", {"post": "yes"})
+    assert delete.status_code == 403
+    with pytest.raises(ValidationError, match="发送冲销行"):
+        execution_update(record=record, data={"amount": Decimal("9")}, actor=outsider)
+    record.refresh_from_db()
+    assert record.amount == Decimal("1.5")

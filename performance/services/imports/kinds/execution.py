@@ -417,19 +417,24 @@ def _check_rows(out: ExecutionPlan, errors: _Errors) -> None:
     record, project, unit, budget = (
         m._meta.db_table for m in (ExecutionRecord, Project, Unit, ProjectBudget)
     )
+    if connection.vendor == "postgresql":
+        _execute(f"ANALYZE {staging}")  # temporary tables get no statistics otherwise
+    # One join (not a lookup per row) from (unit code, year, code) to the project.
     _execute(
-        f"UPDATE {staging} SET project_id = (SELECT p.id FROM {project} p JOIN {unit} u "
-        f"ON u.id = p.unit_id WHERE u.code = {staging}.unit_code AND p.year = {staging}.year "
-        f"AND p.code = {staging}.project_code)"
+        f"UPDATE {staging} SET project_id = k.id FROM (SELECT p.id, u.code AS unit_code, "
+        f"p.year, p.code FROM {project} p JOIN {unit} u ON u.id = p.unit_id WHERE u.code IN "
+        f"(SELECT DISTINCT unit_code FROM {staging})) k WHERE k.unit_code = {staging}.unit_code "
+        f"AND k.year = {staging}.year AND k.code = {staging}.project_code"
     )
     _check_unknown_projects(errors)
     # In-batch duplicate row ids: different content names both rows; equal rows are skipped.
-    for row_id, first, last, variants in _fetch(
+    duplicates = _fetch(
         f"SELECT row_id, MIN(row_no), MAX(row_no), COUNT(DISTINCT project_code || '|' || "
         f"CAST(date AS varchar(10)) || '|' || CAST(amount AS varchar(40)) || '|' || reverses) "
         f"FROM {staging} GROUP BY row_id HAVING COUNT(*) > 1 ORDER BY MIN(row_no) LIMIT %s",
         [ERRORS_KEPT],
-    ):
+    )
+    for row_id, first, last, variants in duplicates:
         if variants > 1:
             errors.add(
                 f"行号 {row_id} 在第 {first} 行和第 {last} 行内容不同（金额、日期或项目）；"
@@ -445,20 +450,26 @@ def _check_rows(out: ExecutionPlan, errors: _Errors) -> None:
                 last,
                 HEADER["row_id"],
             )
-    _execute(
-        f"UPDATE {staging} SET skip = 1 WHERE row_no NOT IN "
-        f"(SELECT MIN(row_no) FROM {staging} GROUP BY row_id)"
-    )
+    if duplicates:
+        _execute(
+            f"UPDATE {staging} SET skip = 1 WHERE row_no NOT IN "
+            f"(SELECT MIN(row_no) FROM {staging} GROUP BY row_id)"
+        )
     # Row ids stored before (any batch of this source): same content unchanged, else conflict.
     same = (
-        "r.project_id = t.project_id AND r.date = t.date AND r.amount = t.amount AND "
-        f"COALESCE((SELECT o.source_row_id FROM {record} o WHERE o.id = r.reverses_id), '') "
-        "= t.reverses"
+        f"r.project_id = {staging}.project_id AND r.date = {staging}.date AND "
+        f"r.amount = {staging}.amount AND COALESCE((SELECT o.source_row_id FROM {record} o "
+        f"WHERE o.id = r.reverses_id), '') = {staging}.reverses"
+    )
+    # One join marks them: skip 1 = stored with the same content, 2 = stored differently.
+    _execute(
+        f"UPDATE {staging} SET skip = CASE WHEN {same} THEN 1 ELSE 2 END FROM {record} r "
+        f"WHERE {staging}.skip = 0 AND r.source = %s AND r.source_row_id = {staging}.row_id",
+        [out.source],
     )
     for row_no, row_id in _fetch(
-        f"SELECT t.row_no, t.row_id FROM {staging} t JOIN {record} r ON r.source = %s AND "
-        f"r.source_row_id = t.row_id WHERE t.skip = 0 AND NOT ({same}) ORDER BY t.row_no LIMIT %s",
-        [out.source, ERRORS_KEPT],
+        f"SELECT row_no, row_id FROM {staging} WHERE skip = 2 ORDER BY row_no LIMIT %s",
+        [ERRORS_KEPT],
     ):
         errors.add(
             f"行号 {row_id} 已在此前的批次中导入且内容不同；更正请发送冲销行。",
@@ -466,11 +477,6 @@ def _check_rows(out: ExecutionPlan, errors: _Errors) -> None:
             row_no,
             "row_id",
         )
-    _execute(
-        f"UPDATE {staging} SET skip = 1 WHERE skip = 0 AND EXISTS (SELECT 1 FROM {record} r "
-        f"WHERE r.source = %s AND r.source_row_id = {staging}.row_id)",
-        [out.source],
-    )
     _check_reversals(out, errors)
     multiple = budget_multiple()
     for row_no, amount, adjusted in _fetch(
