@@ -145,6 +145,9 @@ class JobKind(models.TextChoices):
     PUBLICATION = "publication", "绩效公开打包"
     IMPORT_UNITS = "import_units", "导入单位"
     IMPORT_PEOPLE = "import_people", "导入人员和角色"
+    # issue 18, WP-B2 (projects and execution imports)
+    IMPORT_PROJECTS = "import_projects", "导入项目库和预算"
+    IMPORT_EXECUTION = "import_execution", "导入支出执行"
 
 
 class JobStatus(models.TextChoices):

@@ -244,8 +244,49 @@ class ProjectBudget(models.Model):
         return f"{self.project.name} · {self.get_fund_source_display()} · {figure(self.adjusted_amount, AMOUNT_FIGURE)}万元"
 
 
+class ExecutionBatch(models.Model):
+    """One batch of the treasury payment feed (支出执行导入): its identity and what it added.
+
+    A batch is ``(source, batch_id)``; ``rows_digest`` (of the normalised rows) tells a re-send
+    of the same rows (nothing to do) from a different batch under a used id (refused)."""
+
+    source = models.CharField("来源系统", max_length=50)
+    batch_id = models.CharField("批次号", max_length=64)
+    file_digest = models.CharField("文件摘要", max_length=64, blank=True)
+    rows_digest = models.CharField("内容摘要", max_length=64)
+    row_count = models.PositiveIntegerField("行数", default=0)
+    reversal_count = models.PositiveIntegerField("冲销行数", default=0)
+    amount_total = AmountField("金额合计（万元）", **AMOUNT, default=Decimal("0"))
+    project_count = models.PositiveIntegerField("涉及项目数", default=0)
+    filename = models.CharField("文件名", max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="导入人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("导入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "支出执行批次"
+        verbose_name_plural = "支出执行批次"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "batch_id"], name="execution_batch_unique")
+        ]
+        indexes = [models.Index(fields=["-created_at"], name="execution_batch_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.source} 批次 {self.batch_id}"
+
+
 class ExecutionRecord(models.Model):
-    """A payment (or a correction, negative) against a project; their sum is executed-to-date."""
+    """A payment (or a correction, negative) against a project; their sum is executed-to-date.
+
+    Rows of the treasury feed carry their batch, source and row id; a reversal (冲销) row
+    points at the row it corrects."""
 
     project = models.ForeignKey(
         Project, verbose_name="项目", on_delete=models.CASCADE, related_name="executions"
@@ -265,6 +306,25 @@ class ExecutionRecord(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
+    batch = models.ForeignKey(
+        ExecutionBatch,
+        verbose_name="导入批次",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="records",
+    )
+    source = models.CharField("来源系统", max_length=50, blank=True)
+    source_row_id = models.CharField("来源行号", max_length=64, blank=True)
+    reverses = models.ForeignKey(
+        "self",
+        verbose_name="冲销的记录",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversals",
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = "支出执行记录"
@@ -272,8 +332,28 @@ class ExecutionRecord(models.Model):
         ordering = ["project", "date", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="execution_amount_non_zero"),
+            models.UniqueConstraint(
+                fields=["source", "source_row_id"],
+                condition=~Q(source_row_id=""),
+                name="execution_unique_source_row",
+            ),
+            models.CheckConstraint(
+                condition=Q(reverses__isnull=True) | Q(amount__lt=0),
+                name="execution_reversal_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(batch__isnull=True) | ~Q(source_row_id=""),
+                name="execution_batch_row_has_id",
+            ),
         ]
-        indexes = [models.Index(fields=["project", "date"], name="execution_project_date")]
+        indexes = [
+            models.Index(fields=["project", "date"], name="execution_project_date"),
+            models.Index(
+                fields=["reverses"],
+                condition=Q(reverses__isnull=False),
+                name="execution_reverses",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project.name} {self.date} {figure(self.amount, AMOUNT_FIGURE)}万元"

@@ -64,12 +64,13 @@ def recompute_year(
     *,
     year: int,
     unit_ids: list[int] | None = None,
+    project_ids: list[int] | None = None,
     actor=None,
     batch_size: int = 1000,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Recompute every self-evaluation and monitoring report of ``year`` (of ``unit_ids`` only,
-    when given). Results are identical to the single-object services. Returns counts:
+    when given; of ``project_ids`` only, when given). Results are identical to the single-object services. Returns counts:
     ``evaluations``, ``evaluations_changed``, ``scores_changed``, ``reports``,
     ``reports_changed``, ``entries_changed`` and ``errors`` (evaluations left unsaved)."""
     batch_size = max(1, int(batch_size))
@@ -78,6 +79,9 @@ def recompute_year(
     if unit_ids is not None:
         evaluations = evaluations.filter(unit_id__in=list(unit_ids))
         reports = reports.filter(unit_id__in=list(unit_ids))
+    if project_ids is not None:  # an execution batch's projects only
+        evaluations = evaluations.filter(project_id__in=list(project_ids))
+        reports = reports.filter(project_id__in=list(project_ids))
     evaluation_ids = list(evaluations.order_by("pk").values_list("pk", flat=True))
     report_ids = list(
         reports.order_by("round_id", "pk").values_list(

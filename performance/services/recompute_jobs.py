@@ -72,7 +72,12 @@ def recompute_request(*, actor, year: int, unit: Unit | None = None) -> Job:
     year = _check_year(year)
     require_recompute_permission(actor, unit)
     unit_id = unit.pk if unit is not None else None
-    same = Job.objects.filter(kind=JobKind.RECOMPUTE, params__year=year, params__unit=unit_id)
+    same = Job.objects.filter(
+        kind=JobKind.RECOMPUTE,
+        params__year=year,
+        params__unit=unit_id,
+        params__execution_batch__isnull=True,  # a batch's job covers its projects only
+    )
     now = timezone.now()
     running = same.live(now).order_by("-created_at").first()
     if running is not None:
@@ -175,7 +180,9 @@ def recompute_dispatch(*, job_id: int) -> list[int]:
     result = dict(job.result or {})
     job.progress_at = timezone.now()
     if job.status == JobStatus.PENDING or "chunks" not in result:
-        unit_ids = units_in_scope(year=job.params["year"], unit=job.unit)
+        unit_ids = job.params.get("unit_ids") or units_in_scope(
+            year=job.params["year"], unit=job.unit
+        )
         size = units_per_task()
         result = {
             "chunks": [unit_ids[i : i + size] for i in range(0, len(unit_ids), size)],
@@ -241,7 +248,11 @@ def _recompute_chunk(*, job_id: int, chunk: int) -> bool:
         return False
     unit_ids = job.result["chunks"][chunk]
     counts = recompute_year(
-        year=job.params["year"], unit_ids=unit_ids, actor=job.created_by, progress=_progress
+        year=job.params["year"],
+        unit_ids=unit_ids,
+        project_ids=job.params.get("project_ids"),
+        actor=job.created_by,
+        progress=_progress,
     )
     job = Job.objects.select_for_update().get(pk=job_id)
     result = dict(job.result)
@@ -272,6 +283,38 @@ def _recompute_chunk(*, job_id: int, chunk: int) -> bool:
         fields += ["finished_at"]
     job.save(update_fields=fields)
     return True
+
+
+def recompute_for_execution_batch(*, batch, actor) -> list[int]:
+    """One recompute job per year of an imported execution batch, for its projects only.
+
+    Created inside the import's transaction (so it exists exactly when the batch does); the
+    caller queues the returned job ids after commit. Never one job per row."""
+    rows = (
+        batch.records.values_list("project__year", "project__unit_id", "project_id")
+        .distinct()
+        .order_by("project__year", "project__unit_id", "project_id")
+    )
+    by_year: dict[int, tuple[set[int], set[int]]] = {}
+    for year, unit_id, project_id in rows:
+        units, projects = by_year.setdefault(year, (set(), set()))
+        units.add(unit_id)
+        projects.add(project_id)
+    created = []
+    for year, (units, projects) in sorted(by_year.items()):
+        job = job_create(
+            kind=JobKind.RECOMPUTE,
+            actor=actor,
+            params={
+                "year": year,
+                "unit": None,
+                "execution_batch": batch.pk,
+                "unit_ids": sorted(units),
+                "project_ids": sorted(projects),
+            },
+        )
+        created.append(job.pk)
+    return created
 
 
 def recompute_failed(*, job_id: int, chunk: int | None, error: BaseException) -> None:

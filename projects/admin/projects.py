@@ -243,7 +243,19 @@ class ExecutionRecordAdmin(ScopedAdminMixin, WritesThroughServices, admin.ModelA
     list_select_related = ["project", "created_by"]
     autocomplete_fields = ["project"]
     date_hierarchy = "date"
-    readonly_fields = ["created_by", "created_at"]
+    # The feed's identity fields are the import's (issue 18): shown, never typed in.
+    readonly_fields = ["created_by", "created_at", "batch", "source", "source_row_id", "reverses"]
+
+    def has_change_permission(self, request, obj=None):
+        # A record of an imported batch is read-only (corrected by a reversal row).
+        if obj is not None and obj.batch_id:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.batch_id:
+            return False
+        return super().has_delete_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         # ``execution_update`` corrects date, amount, source and note; the project stays.

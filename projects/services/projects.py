@@ -236,6 +236,13 @@ def project_budget_delete(*, budget: ProjectBudget, actor=None) -> None:
 
 
 EXECUTION_FIELDS = ("date", "amount", "fund_source", "note")
+IMPORTED_RECORD_FIXED = "来自国库支付系统的记录不能修改，请由来源系统发送冲销行。"
+
+
+def refuse_imported(record: ExecutionRecord) -> None:
+    """A record of an imported batch is the source system's: corrected only by its reversal."""
+    if record.batch_id:
+        raise ValidationError(IMPORTED_RECORD_FIXED, code="imported_record")
 
 
 @transaction.atomic
@@ -245,6 +252,7 @@ def execution_update(
     """Correct a recorded payment; the audit keeps the old values."""
     record = ExecutionRecord.objects.select_for_update().get(pk=record.pk)
     require_editor(actor, record.project.unit, "修改支出记录")
+    refuse_imported(record)
     before = audit.snapshot(record, EXECUTION_FIELDS)
     for key in EXECUTION_FIELDS:
         if key in data:
@@ -266,6 +274,7 @@ def execution_update(
 @transaction.atomic
 def execution_delete(*, record: ExecutionRecord, actor=None) -> None:
     require_editor(actor, record.project.unit, "删除支出记录")
+    refuse_imported(record)
     before = audit.snapshot(record, EXECUTION_FIELDS)
     pk = record.pk
     record.delete()

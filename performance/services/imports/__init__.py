@@ -6,7 +6,9 @@ import_run / import_submit / import_job (``framework``), KINDS, get_kind
     The framework every kind plugs into (``framework.ImportKind``); the admin, the API
     (``/api/v1/imports/<kind>/``) and ``manage.py import_data <kind> FILE`` call these.
     Registered kinds: ``targets`` (``kinds/targets.py``), ``units`` and ``people``
-    (``kinds/units.py``, ``kinds/people.py``: master data, README "Units and people").
+    (``kinds/units.py``, ``kinds/people.py``: master data, README "Units and people"),
+    ``projects`` and ``execution`` (``kinds/projects.py``, ``kinds/execution.py``: the year's
+    project library with budgets, and the treasury payment feed, streamed and set-based).
 targets_import(*, actor, file, filename, dry_run=False, job=None) -> ImportResult
     Reads the file (bytes, a path or a binary file object), validates every row and reports
     every problem at once (row number, column, Chinese reason). Only when there is none, and
@@ -52,7 +54,9 @@ from .framework import (
     import_submit,
     register,
 )
+from .kinds.execution import EXECUTION
 from .kinds.people import PEOPLE
+from .kinds.projects import PROJECTS
 from .kinds.targets import TARGETS
 from .kinds.units import UNITS
 from .result import ImportFileError, ImportIssue, ImportResult
@@ -79,6 +83,8 @@ __all__ = [
 register(TARGETS)
 register(UNITS)
 register(PEOPLE)
+register(PROJECTS)  # issue 18 WP-B2
+register(EXECUTION)  # issue 18 WP-B2
 
 
 def targets_import(

@@ -606,6 +606,40 @@ def import_master_data(kind: str):
     return rule
 
 
+def import_money(kind: str):
+    """``POST imports/projects|execution/`` (issue 18): editors of the file's unit; a file of a
+    unit the caller may not edit is a 400 naming its rows, and changes nothing."""
+
+    def rule(template, method, persona, world):
+        for owner in (OWN, FOREIGN):
+            unit, project, year = (
+                world.get("units", owner),
+                world.get("projects", owner),
+                YEAR[owner],
+            )
+            if kind == "projects":
+                header = "年度,单位编码,项目编码,项目名称,项目类型,资金来源,年初预算(万元)"
+                line = f"{year},{unit.code},{unit.code}MX01,矩阵导入项目,特定目标类,一般公共预算,1"
+            else:
+                header = "批次号,行号,年度,单位编码,项目编码,支出日期,金额(万元)"
+                line = (
+                    f"MX-{owner},MX-{owner}-1,{year},{unit.code},{project.code},{year}-03-05,0.01"
+                )
+            content = f"{header}\n{line}\n".encode()
+            yield Call(
+                method,
+                template,
+                visible(persona, owner) and may_edit(persona, owner),
+                owner,
+                data=lambda content=content: {
+                    "file": SimpleUploadedFile(f"{kind}.csv", content, content_type="text/csv")
+                },
+                multipart=True,
+            )
+
+    return rule
+
+
 def request_recompute(template, method, persona, world):
     for owner in (OWN, FOREIGN):
         unit = world.get("units", owner)
@@ -983,6 +1017,8 @@ RULES: dict[tuple[str, str], Callable] = {
     ("post", f"{V1}/imports/targets/"): import_targets,
     ("post", f"{V1}/imports/units/"): import_master_data("units"),
     ("post", f"{V1}/imports/people/"): import_master_data("people"),
+    ("post", f"{V1}/imports/projects/"): import_money("projects"),  # issue 18 WP-B2
+    ("post", f"{V1}/imports/execution/"): import_money("execution"),  # issue 18 WP-B2
     ("get", f"{V1}/exports/{{kind}}/"): export_read,
     ("get", f"{V1}/exports/figures/"): figures_feed,
     ("post", f"{V1}/goals/"): create_goal,

@@ -22,6 +22,7 @@ from performance.choices import JobKind, Status
 from performance.demo import DEMO_PASSWORD
 from performance.models import Indicator, Job, MonitoringReport, PerformanceGoal
 from performance.services.imports import KINDS
+from performance.services.imports.framework import EXAMPLES_DIR
 from projects.models import Project, Unit
 from tests.support.evidence_files import pdf_bytes, png_bytes
 from tests.support.goal_helpers import new_goal
@@ -337,6 +338,15 @@ def test_every_documented_operation_answers_as_documented(
                 f"/api/v1/imports/{kind}/", {"file": upload, "dry_run": True}, "multipart"
             )
         )
+    # Imports of the project library (issue 18 WP-B2): the example's rows of 027001.
+    lines = (EXAMPLES_DIR / "projects.csv").read_text(encoding="utf-8").splitlines()
+    mine = "\n".join([lines[0], *(line for line in lines if ",027001," in line)]) + "\n"
+    example = SimpleUploadedFile("projects.csv", mine.encode(), content_type="text/csv")
+    ok(unit_api.post("/api/v1/imports/projects/", {"file": example, "dry_run": True}, "multipart"))
+    feed = "批次号,行号,年度,单位编码,项目编码,支出日期,金额(万元)\n"
+    feed += f"SCHEMA-1,SCHEMA-1-1,2022,027001,{CLEAN_PROJECT},2022-03-05,0.5\n"
+    upload = SimpleUploadedFile("execution.csv", feed.encode(), content_type="text/csv")
+    ok(unit_api.post("/api/v1/imports/execution/", {"file": upload, "dry_run": True}, "multipart"))
 
     # Exports of the official tables.
     table = unit_api.get("/api/v1/exports/project_targets/", {"unit": "027001", "year": 2022})
