@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0005_audit_download_action'),
+        ('projects', '0006_project_year_name_trigram'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
