@@ -295,6 +295,10 @@ class ImportRunAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return import_runs_for(request.user)
 
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # another unit's run must look exactly like one that does not exist
+        raise Http404(f"导入记录 {object_id} 不存在或无权访问。")
+
     def has_module_permission(self, request) -> bool:
         return request.user.is_active and request.user.is_staff
 
