@@ -335,9 +335,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         kind = KINDS.get(obj.kind)
         keys = kind.change_counts if kind else ()
         labels = self._labels(obj)
-        parts = [
-            f"{labels.get(key, key)} {obj.counts[key]}" for key in keys if obj.counts.get(key)
-        ]
+        parts = [f"{labels.get(key, key)} {obj.counts[key]}" for key in keys if obj.counts.get(key)]
         return "，".join(parts) or "—"
 
     @admin.display(description="统计")

@@ -141,7 +141,9 @@ class ImportResultSerializer(serializers.Serializer):
     notices = serializers.ListField(child=serializers.CharField(), label="说明")
     job_id = serializers.IntegerField(allow_null=True, label="任务ID")
     run_id = serializers.IntegerField(
-        allow_null=True, label="导入记录ID", help_text="本次导入的导入记录（/api/v1/imports/runs/）。"
+        allow_null=True,
+        label="导入记录ID",
+        help_text="本次导入的导入记录（/api/v1/imports/runs/）。",
     )
     new_projects = NewProjectSerializer(
         many=True,

@@ -83,6 +83,8 @@ class ImportKind:
     ``write(plan, context)`` carries the plan out through the services inside the
     transaction; ``after_commit(plan, context)`` queues follow-up work (by task name).
     ``counts`` are (key, Chinese label) pairs; ``change_counts`` the keys that mean a write.
+    ``open(data, filename, columns) -> Table`` reads the file (``reading.open_table`` unless
+    the kind has a layout of its own to detect, as the printed 整体 form of ``targets``).
     """
 
     name: str
@@ -101,6 +103,8 @@ class ImportKind:
     refusal_message: str = "您没有导入该类数据的权限。"
     summarize: Callable[[ImportResult], str] | None = None
     async_rows_setting: str = "IMPORT_ASYNC_ROWS"
+    # reads the file into a Table (a kind with a form layout reads it here); default open_table
+    open: Callable[[bytes, str, tuple[Column, ...]], Table] = open_table
 
     @property
     def example_path(self) -> Path:
@@ -213,7 +217,7 @@ def _run(
     filename = result.filename
     progress = _progress(job)
     try:
-        table = open_table(data, filename, declared.columns)
+        table = declared.open(data, filename, declared.columns)
         result.notices.extend(table.notices)
         rows, layout = declared.validate(table, result, progress)
     except ImportFileError as error:

@@ -18,6 +18,7 @@ from ...support.import_helpers import csv_bytes, rows
 
 pytestmark = pytest.mark.django_db
 
+
 def _run(actor, data: bytes, **kwargs):
     return import_run(kind="targets", actor=actor, file=data, filename="目标.csv", **kwargs)
 
@@ -60,7 +61,9 @@ def test_an_unreadable_file_is_recorded_as_failed(filler):
 @override_settings(IMPORT_ASYNC_ROWS=3)
 def test_a_background_import_records_its_job(filler, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        job = import_submit(kind="targets", actor=filler, file=csv_bytes(rows(5)), filename="大.csv")
+        job = import_submit(
+            kind="targets", actor=filler, file=csv_bytes(rows(5)), filename="大.csv"
+        )
     assert isinstance(job, Job)
     run = ImportRun.objects.get()
     assert (run.job, run.status, run.filename) == (job, ImportRunStatus.COMMITTED, "大.csv")
