@@ -17,9 +17,9 @@ from performance.choices import AttachmentKind, GoalScope, JobKind, Status
 from performance.models import (
     Attachment,
     GoalTask,
+    ImportRun,
     Indicator,
     IndicatorEvaluation,
-    ImportRun,
     Job,
     LibraryEntry,
     MonitoringEntry,
