@@ -33,6 +33,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from projects.admin.writes import ReadOnlyAdminMixin
+
 from ..choices import ImportRunStatus
 from ..models import ImportRun, Job
 from ..selectors.scoping import import_runs_for
@@ -254,7 +256,7 @@ class KindFilter(admin.SimpleListFilter):
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """导入记录: read-only; each run is written by ``import_run`` whatever the path."""
 
     list_display = [
@@ -304,15 +306,6 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_active and request.user.is_staff
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # history: nobody rewrites it
 
     @admin.display(description="导入类型", ordering="kind")
     def kind_display(self, obj: ImportRun) -> str:
