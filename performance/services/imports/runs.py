@@ -11,7 +11,7 @@ import hashlib
 
 from django.utils import timezone
 
-from projects.models import Membership, Unit
+from projects.permissions import highest_unit_with_role
 
 from ...choices import ImportRunStatus
 from ...models import ImportRun, Job
@@ -30,20 +30,6 @@ def run_status(result: ImportResult) -> str:
     if not result.changed:
         return ImportRunStatus.UNCHANGED
     return ImportRunStatus.VALIDATED if result.dry_run else ImportRunStatus.COMMITTED
-
-
-def importer_unit(actor, roles) -> Unit | None:
-    """The unit a run belongs to: the highest unit where ``actor`` holds one of the kind's
-    roles (None for the system and for a superuser without such a membership)."""
-    if getattr(actor, "pk", None) is None:
-        return None
-    membership = (
-        Membership.objects.filter(user=actor, role__in=roles)
-        .select_related("unit")
-        .order_by("unit__path")
-        .first()
-    )
-    return membership.unit if membership else None
 
 
 def import_run_record(
@@ -69,7 +55,7 @@ def import_run_record(
         warning_count=len(result.warnings),
         summary=result.summary(),
         job=job,
-        unit=importer_unit(actor, roles),
+        unit=highest_unit_with_role(actor, roles),
         created_by=actor if getattr(actor, "pk", None) else None,
         finished_at=timezone.now(),
     )

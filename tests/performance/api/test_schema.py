@@ -312,6 +312,8 @@ def test_every_documented_operation_answers_as_documented(
     # Imports of the target template.
     upload = SimpleUploadedFile("targets.csv", csv_bytes(rows(2)), content_type="text/csv")
     ok(unit_api.post("/api/v1/imports/targets/", {"file": upload, "dry_run": True}, "multipart"))
+    runs = ok(unit_api.get("/api/v1/imports/runs/", {"kind": "targets"}))
+    ok(unit_api.get(f"/api/v1/imports/runs/{runs['results'][0]['id']}/"))
 
     # Exports of the official tables.
     table = unit_api.get("/api/v1/exports/project_targets/", {"unit": "027001", "year": 2022})
