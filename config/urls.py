@@ -23,6 +23,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),  # liveness
     path("readyz", readyz, name="readyz"),  # readiness: database and broker
     path("admin/", include("performance.admin.dashboard.urls")),  # 数据看板, 打印报表
+    path("admin/", include("performance.admin.imports")),  # 数据导入 (every import kind)
     path("admin/", admin.site.urls),
     path("api/", include("performance.api.urls")),
     # the e-mailed link of a user created by the people import (projects.services.invitations)

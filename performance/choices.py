@@ -267,3 +267,13 @@ class LibraryGoalScope(models.TextChoices):
     PROJECT = "project", "项目绩效目标"
     UNIT = "unit", "部门（单位）整体绩效目标"
     BOTH = "both", "通用"
+
+
+# --- import history (issue 18: ImportRun) ---------------------------------------------------
+class ImportRunStatus(models.TextChoices):
+    """What one import run came to (``performance.models.ImportRun.status``)."""
+
+    VALIDATED = "validated", "校验通过"
+    COMMITTED = "committed", "已导入"
+    UNCHANGED = "unchanged", "无变化"
+    FAILED = "failed", "有错误未导入"

@@ -18,7 +18,9 @@ registers their ModelAdmins on ``admin.site``. Every write calls a service.
 - ``common``        what the monitoring and evaluation admins share: service saving, badges,
                     the one ``render_findings``
 - ``workflow``      the 提交/审核/退回/调整 buttons and pages (``WorkflowAdminMixin``)
-- ``excel``         the import/export buttons and pages (``TargetImportExportMixin``)
+- ``excel``         the goal list's import/export buttons and pages (``TargetImportExportMixin``)
+- ``imports``       数据导入: one page for every import kind (/admin/imports/, mounted by
+                    ``config.urls``) and 导入记录 (``ImportRunAdmin``)
 - ``forms``         admin forms outside a ModelAdmin (``TableForm``: which table, unit, year)
 - ``publication``   绩效公开 (/admin/publication/): a unit's published workbook, a department's
                     package as a background job (mounted by ``dashboard.urls``)
@@ -34,6 +36,7 @@ from . import (  # noqa: F401
     evaluations,
     evidence,
     goals,
+    imports,
     jobs,
     library,
     monitoring,

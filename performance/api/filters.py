@@ -25,6 +25,7 @@ from ..choices import (
     DrawMethod,
     GoalScope,
     Grade,
+    ImportRunStatus,
     JobKind,
     JobStatus,
     LibraryGoalScope,
@@ -36,6 +37,7 @@ from ..choices import (
 )
 from ..models import (
     Attachment,
+    ImportRun,
     Indicator,
     Job,
     LibraryEntry,
@@ -290,3 +292,12 @@ class LibraryEntryFilter(df.FilterSet):
     class Meta:
         model = LibraryEntry
         fields: list[str] = []
+
+
+class ImportRunFilter(df.FilterSet):
+    kind = df.CharFilter(label="导入类型", help_text="如 targets。")
+    status = df.ChoiceFilter(label="结果", choices=ImportRunStatus.choices)
+
+    class Meta:
+        model = ImportRun
+        fields = ["kind", "status"]

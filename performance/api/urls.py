@@ -12,7 +12,7 @@ from .views.auth import MeView, TokenView
 from .views.evaluations import EvaluationViewSet, SchemeViewSet
 from .views.feeds import FiguresFeedView
 from .views.goals import GoalViewSet, IndicatorViewSet
-from .views.jobs import JobViewSet, RecomputeView
+from .views.jobs import ImportRunViewSet, JobViewSet, RecomputeView
 from .views.library import LibraryEntryViewSet
 from .views.library_picking import LibraryPickingViewSet
 from .views.monitoring import ReportViewSet, RoundViewSet
@@ -35,6 +35,7 @@ router.register("monitoring-reports", ReportViewSet, basename="report")
 router.register("evaluations", EvaluationViewSet, basename="evaluation")
 router.register("schemes", SchemeViewSet, basename="scheme")
 router.register("jobs", JobViewSet, basename="job")
+router.register("imports/runs", ImportRunViewSet, basename="import-run")
 router.register("attachments", AttachmentViewSet, basename="attachment")
 router.register("spot-checks", SpotCheckViewSet, basename="spot-check")
 router.register("library/entries", LibraryEntryViewSet, basename="library-entry")

@@ -4,6 +4,7 @@ abstract columns every reviewed document shares."""
 from .attachments import Attachment
 from .evaluation import IndicatorEvaluation, SelfEvaluation
 from .goals import GoalTask, Indicator, PerformanceGoal
+from .imports import ImportRun
 from .jobs import Job
 from .library import LibraryEntry
 from .monitoring import MonitoringEntry, MonitoringReport, MonitoringRound
@@ -18,6 +19,7 @@ __all__ = [
     "BureauPolicy",
     "FilledDocument",
     "GoalTask",
+    "ImportRun",
     "Indicator",
     "IndicatorEvaluation",
     "Job",

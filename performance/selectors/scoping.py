@@ -1,4 +1,5 @@
-"""Scoped querysets: what a user may see of goals, monitoring reports and self-evaluations.
+"""Scoped querysets: what a user may see of goals, monitoring reports, self-evaluations and
+the import history.
 
 Scope always comes from ``projects.permissions.visible_units``, so a foreign object is simply
 absent (a 404 at the edges).
@@ -6,11 +7,12 @@ absent (a 404 at the edges).
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from projects.permissions import visible_units
 
 from ..models import (
+    ImportRun,
     Indicator,
     IndicatorEvaluation,
     MonitoringEntry,
@@ -62,3 +64,14 @@ def evaluations_for(user) -> QuerySet[SelfEvaluation]:
             )
         )
     )
+
+
+def import_runs_for(user) -> QuerySet[ImportRun]:
+    """Import history the user may see: his own runs and the runs of units he may see (a
+    unit's staff see their unit's runs; the scope of jobs); a superuser sees all."""
+    runs = ImportRun.objects.select_related("created_by", "unit", "job")
+    if not user.is_authenticated:
+        return runs.none()
+    if user.is_superuser:
+        return runs
+    return runs.filter(Q(created_by=user) | Q(unit__in=visible_units(user)))

@@ -215,3 +215,17 @@ class RoleHolders:
             for role in roles:
                 ids |= self.by_code.get(code, {}).get(role, set())
         return [self.users[pk] for pk in sorted(ids) if pk in self.users]
+
+
+# --- import history (issue 18: the unit an ImportRun belongs to) -----------------------------
+def highest_unit_with_role(user, roles: Iterable[str]) -> Unit | None:
+    """The highest unit (shortest path, then path order) where ``user`` holds one of ``roles``;
+    None for the system, a superuser without such a membership, or anyone else without one."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    wanted = set(roles)
+    paths = sorted(
+        (path for path, role in _membership_paths(user) if role in wanted),
+        key=lambda path: (path.count("/"), path),
+    )
+    return Unit.objects.filter(path=paths[0]).first() if paths else None

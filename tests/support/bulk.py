@@ -17,6 +17,7 @@ from performance.choices import AttachmentKind, GoalScope, JobKind, Status
 from performance.models import (
     Attachment,
     GoalTask,
+    ImportRun,
     Indicator,
     IndicatorEvaluation,
     Job,
@@ -210,8 +211,20 @@ def create_many(n: int, *, actor, recipients=()) -> dict:
     ScoringScheme.objects.bulk_create(
         ScoringScheme(code=f"bulk-{i}", name=f"方案{i}") for i in range(n)
     )
-    Job.objects.bulk_create(
+    jobs = Job.objects.bulk_create(
         Job(kind=JobKind.RECOMPUTE, created_by=actor, unit=units[i], params={"year": YEAR})
+        for i in range(n)
+    )
+    ImportRun.objects.bulk_create(
+        ImportRun(
+            kind="targets",
+            filename=f"导入{i}.csv",
+            status="committed",
+            counts={"rows": 1},
+            job=jobs[i],
+            unit=units[i],
+            created_by=actor,
+        )
         for i in range(n)
     )
     users = get_user_model().objects.bulk_create(

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from projects.models import Unit
 
 from ...choices import JobStatus
-from ...models import Job
+from ...models import ImportRun, Job
 from .common import UnitBriefSerializer, year_field
 
 
@@ -140,6 +140,11 @@ class ImportResultSerializer(serializers.Serializer):
     warnings = ImportIssueSerializer(many=True, label="提示")
     notices = serializers.ListField(child=serializers.CharField(), label="说明")
     job_id = serializers.IntegerField(allow_null=True, label="任务ID")
+    run_id = serializers.IntegerField(
+        allow_null=True,
+        label="导入记录ID",
+        help_text="本次导入的导入记录（/api/v1/imports/runs/）。",
+    )
     new_projects = NewProjectSerializer(
         many=True,
         label="将新建的项目",
@@ -196,3 +201,37 @@ class MasterDataUploadSerializer(TargetsUploadSerializer):
     )
 
     OPTIONS = ("complete", "root", "expected_deactivations", "send_invites")
+
+
+class ImportRunSerializer(serializers.ModelSerializer):
+    """One import run of the history (``/api/v1/imports/runs/``)."""
+
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, allow_null=True, label="发起人"
+    )
+    counts = serializers.DictField(
+        child=serializers.IntegerField(), label="统计", help_text="键随导入类型而定。"
+    )
+    options = serializers.DictField(label="选项")
+
+    class Meta:
+        model = ImportRun
+        fields = [
+            "id",
+            "kind",
+            "filename",
+            "file_digest",
+            "status",
+            "dry_run",
+            "changed",
+            "options",
+            "counts",
+            "error_count",
+            "warning_count",
+            "summary",
+            "job",
+            "created_by",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields

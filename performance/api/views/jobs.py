@@ -1,4 +1,5 @@
-"""Background jobs: status and progress, result downloads, and the recompute request."""
+"""Background jobs: status and progress, result downloads, the recompute request; and the
+import history (``imports/runs/``)."""
 
 from __future__ import annotations
 
@@ -18,15 +19,16 @@ from rest_framework.views import APIView
 
 from projects.permissions import visible_units
 
-from ...models import Job
+from ...models import ImportRun, Job
+from ...selectors.scoping import import_runs_for
 from ...services.jobs import RequeueRefused, job_requeue
 from ...services.recompute_jobs import recompute_request
 from ..exceptions import Conflict, FilesExpired
-from ..filters import JobFilter
+from ..filters import ImportRunFilter, JobFilter
 from ..pagination import SmallListPagination
 from ..permissions import scope_jobs
 from ..schema import CREATE, LIST, READ, ErrorSerializer, errors, responses
-from ..serializers.jobs import JobSerializer, RecomputeSerializer
+from ..serializers.jobs import ImportRunSerializer, JobSerializer, RecomputeSerializer
 
 FILES_EXPIRED = _(
     "该任务的文件已于 %(date)s 按保留期限（任务结束后 %(days)d 天）清理，请重新发起导出或导入。"
@@ -136,3 +138,29 @@ class RecomputeView(APIView):
             unit=serializer.validated_data.get("unit"),
         )
         return Response(JobSerializer(job, context={"request": request}).data, status=202)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="导入记录列表",
+        description=(
+            "每次导入（管理后台、API、命令、后台任务；含只校验和有错误未导入的）的记录，最新的在前："
+            "导入类型、文件名与 sha256 摘要、结果、统计、错误数。您自己的记录，以及您可见单位"
+            "人员的记录；可按 kind、status 筛选。"
+        ),
+        responses=responses(ImportRunSerializer(many=True), *LIST),
+    ),
+    retrieve=extend_schema(
+        summary="导入记录",
+        description="一次导入的结果、统计和结果说明。",
+        responses=responses(ImportRunSerializer, *READ),
+    ),
+)
+class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ImportRunSerializer
+    pagination_class = SmallListPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ImportRunFilter
+
+    def get_queryset(self) -> QuerySet[ImportRun]:
+        return import_runs_for(self.request.user).order_by("-created_at", "-id")

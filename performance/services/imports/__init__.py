@@ -2,7 +2,7 @@
 
 Public interface
 ----------------
-import_run / import_submit / import_job (``framework``), KINDS, get_kind
+import_run / import_submit / import_job (``framework``), KINDS, get_kind, importable_kinds
     The framework every kind plugs into (``framework.ImportKind``); the admin, the API
     (``/api/v1/imports/<kind>/``) and ``manage.py import_data <kind> FILE`` call these.
     Registered kinds: ``targets`` (``kinds/targets.py``), ``units`` and ``people``
@@ -52,6 +52,7 @@ from .framework import (
     import_refusal,
     import_run,
     import_submit,
+    importable_kinds,
     register,
 )
 from .kinds.execution import EXECUTION
@@ -74,6 +75,7 @@ __all__ = [
     "import_refusal",
     "import_run",
     "import_submit",
+    "importable_kinds",
     "register",
     "targets_import",
     "targets_import_job",

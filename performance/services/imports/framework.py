@@ -41,6 +41,7 @@ from .. import jobs
 from .columns import Column
 from .reading import Table, estimate_rows, limit, open_table, read_bytes
 from .result import ImportFileError, ImportIssue, ImportResult
+from .runs import file_digest, import_run_record
 
 VALIDATED_SHARE = 0.8  # progress: reading and validating fill 80 %, writing the rest
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "import_examples"
@@ -82,6 +83,8 @@ class ImportKind:
     ``write(plan, context)`` carries the plan out through the services inside the
     transaction; ``after_commit(plan, context)`` queues follow-up work (by task name).
     ``counts`` are (key, Chinese label) pairs; ``change_counts`` the keys that mean a write.
+    ``open(data, filename, columns) -> Table`` reads the file (``reading.open_table`` unless
+    the kind has a layout of its own to detect, as the printed 整体 form of ``targets``).
     """
 
     name: str
@@ -100,6 +103,8 @@ class ImportKind:
     refusal_message: str = "您没有导入该类数据的权限。"
     summarize: Callable[[ImportResult], str] | None = None
     async_rows_setting: str = "IMPORT_ASYNC_ROWS"
+    # reads the file into a Table (a kind with a form layout reads it here); default open_table
+    open: Callable[[bytes, str, tuple[Column, ...]], Table] = open_table
 
     @property
     def example_path(self) -> Path:
@@ -141,6 +146,11 @@ def import_refusal(actor, kind: ImportKind) -> str | None:
     return None
 
 
+def importable_kinds(actor) -> list[ImportKind]:
+    """The registered kinds ``actor`` may import (the admin's 数据导入 lists these)."""
+    return [kind for kind in KINDS.values() if import_refusal(actor, kind) is None]
+
+
 def require_importer(actor, kind: ImportKind) -> None:
     refusal = import_refusal(actor, kind)
     if refusal:
@@ -179,15 +189,40 @@ def import_run(
     options = dict(options or {})
     filename = os.path.basename(filename or "upload")
     result = new_result(declared, filename, dry_run, job)
-    progress = _progress(job)
+    digest = ""
     try:
         data = read_bytes(file, limit("IMPORT_MAX_BYTES"))
-        table = open_table(data, filename, declared.columns)
+        digest = file_digest(data)
+        _run(declared, data, result, actor=actor, dry_run=dry_run, job=job, options=options)
+    except ImportFileError as error:
+        result.errors.extend(error.issues)
+    run = import_run_record(
+        result=result, actor=actor, roles=declared.roles, digest=digest, options=options, job=job
+    )
+    result.run_id = run.pk
+    return result
+
+
+def _run(
+    declared: ImportKind,
+    data: bytes,
+    result: ImportResult,
+    *,
+    actor,
+    dry_run: bool,
+    job: Job | None,
+    options: dict,
+) -> None:
+    """The pipeline of :func:`import_run` on the file's bytes; everything lands in ``result``."""
+    filename = result.filename
+    progress = _progress(job)
+    try:
+        table = declared.open(data, filename, declared.columns)
         result.notices.extend(table.notices)
         rows, layout = declared.validate(table, result, progress)
     except ImportFileError as error:
         result.errors.extend(error.issues)
-        return result
+        return
     plan = None
     try:
         with transaction.atomic():
@@ -199,10 +234,10 @@ def import_run(
             )
             result.errors.sort(key=lambda issue: issue.row or 0)
             if result.errors:
-                return result
+                return
             declared.count(plan, result)
             if dry_run:
-                return result
+                return
             if job is not None:
                 jobs.job_progress(
                     job_id=job.pk, processed=int(job.total * VALIDATED_SHARE), total=job.total
@@ -217,7 +252,6 @@ def import_run(
             "保存时与其他用户同时进行的修改冲突（如同一项目被同时创建），本次未导入任何数据；请重新导入。",
             "conflict",
         )
-    return result
 
 
 def _progress(job: Job | None) -> Progress | None:

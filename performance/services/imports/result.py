@@ -97,6 +97,7 @@ class ImportResult:
     change_keys: tuple[str, ...] = CHANGE_KEYS
     summarize: Callable[[ImportResult], str] | None = None
     new_projects: list[NewProject] = field(default_factory=list)
+    run_id: int | None = None  # the ImportRun row (import history) of this run
 
     @property
     def ok(self) -> bool:
@@ -174,5 +175,6 @@ class ImportResult:
             "warnings": [i.as_dict() for i in self.warnings[:limit]],
             "notices": list(self.notices),
             "job_id": self.job_id,
+            "run_id": self.run_id,
             "new_projects": [p.as_dict() for p in self.new_projects[:limit]],
         }

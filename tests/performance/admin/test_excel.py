@@ -31,7 +31,8 @@ def test_changelist_shows_import_export_and_report_buttons(login, filler, admin_
     page = login(filler).get(reverse(admin_url.format("changelist")))
     html = page.content.decode()
     assert page.status_code == 200
-    assert reverse(admin_url.format("import")) in html
+    # 导入 is the 数据导入 page of kind targets (one page for every kind)
+    assert reverse("performance_import", args=["targets"]) in html
     assert reverse(admin_url.format("export")) in html
     assert reverse(admin_url.format("export_table")) in html
 
@@ -40,6 +41,7 @@ def test_a_department_reviewer_may_export_but_not_import(login, dept_reviewer):
     client = login(dept_reviewer)
     html = client.get(reverse(GOAL.format("changelist"))).content.decode()
     assert reverse(GOAL.format("import")) not in html
+    assert reverse("performance_import", args=["targets"]) not in html
     assert reverse(GOAL.format("export_table")) in html
     assert client.get(reverse(GOAL.format("import"))).status_code == 403
 

@@ -31,6 +31,7 @@ from schemathesis.generation import GenerationMode
 
 from performance.choices import AttachmentKind
 from performance.models import (
+    ImportRun,
     LibraryEntry,
     MonitoringReport,
     PerformanceGoal,
@@ -112,6 +113,9 @@ def real_ids(filler, finance_reviewer, evidence_storage) -> dict[str, dict[str, 
         "attachments": attachment,
         "spot-checks": spot_check,
         "library": LibraryEntry.objects.filter(unit__code="027", status="approved").first(),
+        "imports": ImportRun.objects.create(  # /imports/runs/{id}/: a run of the unit
+            kind="targets", filename="模糊测试.csv", status="committed", unit=project.unit
+        ),
     }
     return {resource: {"id": obj.pk} for resource, obj in objects.items()} | {
         "exports": {"kind": "project_targets"}

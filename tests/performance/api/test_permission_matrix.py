@@ -38,6 +38,7 @@ from performance.demo import DEMO_PASSWORD
 from performance.models import (
     Attachment,
     BureauPolicy,
+    ImportRun,
     Indicator,
     Job,
     LibraryEntry,
@@ -193,6 +194,9 @@ def world(demo, finance_reviewer, filler, evidence_storage) -> World:
                 ("indicators", owner): draft.indicators.order_by("pk").first(),
                 ("monitoring-reports", owner): MonitoringReport.objects.get(project=project),
                 ("jobs", owner): job,
+                ("imports/runs", owner): ImportRun.objects.create(
+                    kind="targets", filename=f"{owner}.csv", status="committed", unit=unit
+                ),
                 ("new-projects", owner): new_project(
                     None, unit_code=unit_code, year=2024, code=f"{unit_code}2024990001"
                 ),
@@ -1048,6 +1052,7 @@ for _kind in (
     "evaluations",
     "jobs",
     "attachments",
+    "imports/runs",
 ):
     RULES[("get", f"{V1}/{_kind}/")] = scoped_list
     RULES[("get", f"{V1}/{_kind}/{{id}}/")] = object_read(_kind)
@@ -1120,6 +1125,7 @@ LIST_UNIT = {
     f"{V1}/monitoring-reports/": (MonitoringReport, "unit__code"),
     f"{V1}/evaluations/": (SelfEvaluation, "unit__code"),
     f"{V1}/jobs/": (Job, "unit__code"),
+    f"{V1}/imports/runs/": (ImportRun, "unit__code"),
     f"{V1}/attachments/": (Attachment, "unit__code"),
     f"{V1}/spot-checks/": (SpotCheck, "unit__code"),
 }
@@ -1212,7 +1218,7 @@ def test_no_role_succeeds_where_the_rules_forbid_it(who, unit_review, request, a
                         )
                     elif call.label == "list" and persona.unit_codes is not None:
                         outside = set(row_units(template, response, client)) - persona.unit_codes
-                        if template == f"{V1}/jobs/":
+                        if template in (f"{V1}/jobs/", f"{V1}/imports/runs/"):
                             outside -= {None}  # the caller's own jobs without a unit
                         if outside:
                             problems.append(f"{where}: rows of units {sorted(outside)}")

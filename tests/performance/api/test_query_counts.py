@@ -38,6 +38,7 @@ LIST_ENDPOINTS = {
     "evaluations": "/api/v1/evaluations/",
     "schemes": "/api/v1/schemes/",
     "jobs": "/api/v1/jobs/",
+    "imports/runs": "/api/v1/imports/runs/",
     "attachments": "/api/v1/attachments/",
     "spot-checks": "/api/v1/spot-checks/",
     "goals-history": "/api/v1/goals/{goal}/history/",

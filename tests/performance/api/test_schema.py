@@ -347,6 +347,8 @@ def test_every_documented_operation_answers_as_documented(
     feed += f"SCHEMA-1,SCHEMA-1-1,2022,027001,{CLEAN_PROJECT},2022-03-05,0.5\n"
     upload = SimpleUploadedFile("execution.csv", feed.encode(), content_type="text/csv")
     ok(unit_api.post("/api/v1/imports/execution/", {"file": upload, "dry_run": True}, "multipart"))
+    runs = ok(unit_api.get("/api/v1/imports/runs/", {"kind": "targets"}))
+    ok(unit_api.get(f"/api/v1/imports/runs/{runs['results'][0]['id']}/"))
 
     # Exports of the official tables.
     table = unit_api.get("/api/v1/exports/project_targets/", {"unit": "027001", "year": 2022})

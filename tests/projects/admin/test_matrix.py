@@ -48,6 +48,7 @@ from rest_framework.authtoken.models import Token, TokenProxy
 from performance.choices import JobKind, NotificationKind
 from performance.models import (
     BureauPolicy,
+    ImportRun,
     Job,
     MonitoringReport,
     MonitoringRound,
@@ -350,6 +351,8 @@ RULES: dict[str, Rule] = {
         "unit", staff, editor_somewhere, superuser_only, rows="project__unit__code"
     ),
     "projects.AuditEntry": Rule("unit", staff, nobody, nobody, rows="unit__code"),
+    # 导入记录: history, read-only; own runs and the runs of visible units
+    "performance.ImportRun": Rule("unit", staff, nobody, nobody, rows="unit__code"),
     "performance.ScoringScheme": Rule("global", staff, scheme_manager, scheme_manager),
     "performance.SchemeAssignment": Rule(
         "unit", staff, scheme_manager, scheme_manager, rows="unit__code"
@@ -578,6 +581,9 @@ def world(demo, dept_admin, finance_reviewer, evidence_storage) -> dict[tuple[st
                 ).first(),
                 ("projects.ExecutionRecord", owner): record,
                 ("projects.AuditEntry", owner): AuditEntry.objects.filter(unit=unit).first(),
+                ("performance.ImportRun", owner): ImportRun.objects.create(
+                    kind="targets", filename=f"{owner}.csv", status="committed", unit=unit
+                ),
                 ("performance.SchemeAssignment", owner): SchemeAssignment.objects.filter(
                     unit=unit
                 ).first()

@@ -1,4 +1,5 @@
-"""Kind ``targets`` (绩效目标): the flat project template, as a declaration on the framework.
+"""Kind ``targets`` (绩效目标): the flat project template, the 整体 flat layout and the printed
+部门(单位)整体绩效目标表 (``unit_form``), as a declaration on the framework.
 
 Validation, planning and writing are the template's modules (``validation``, ``planning``,
 ``writing``); this only wires them into :class:`~..framework.ImportKind`.
@@ -12,6 +13,7 @@ from ....choices import JobKind
 from ..columns import COLUMNS
 from ..framework import ImportKind, PlanContext, WriteContext
 from ..planning import Plan, build_plan
+from ..unit_form import open_targets_table
 from ..validation import validate_rows
 from ..writing import count_plan, write_plan
 
@@ -59,4 +61,5 @@ TARGETS = ImportKind(
     count=count_plan,
     write=_write,
     refusal_message="您没有导入绩效目标的权限（需要：填报人、单位审核人或管理员）。",
+    open=open_targets_table,  # the printed 部门(单位)整体绩效目标表 too
 )
