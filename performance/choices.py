@@ -134,6 +134,10 @@ class NotificationKind(models.TextChoices):
     REVIEW_WAITING = "review_waiting", "待您审核"
     APPROVED = "approved", "审核通过"
     REVIEW_OVERDUE = "review_overdue", "审核超时"
+    # 整改 (issue 17, rectification)
+    RECTIFICATION_RAISED = "rectification_raised", "整改任务"
+    RECTIFICATION_DUE = "rectification_due", "整改即将到期"
+    RECTIFICATION_OVERDUE = "rectification_overdue", "整改逾期"
 
 
 class JobKind(models.TextChoices):
@@ -168,6 +172,7 @@ class AttachmentKind(models.TextChoices):
     REPORT = "report", "监控表（整体）"
     SCORE = "score", "指标自评"
     EVALUATION = "evaluation", "绩效自评（整体）"
+    RECTIFICATION = "rectification", "整改任务"
 
 
 # --- 财政复核 (spot checks, issue 17) ---------------------------------------------------------
@@ -255,3 +260,24 @@ class LibraryGoalScope(models.TextChoices):
     PROJECT = "project", "项目绩效目标"
     UNIT = "unit", "部门（单位）整体绩效目标"
     BOTH = "both", "通用"
+
+
+# --- 整改 (issue 17, rectification) ------------------------------------------------------------
+
+
+class RectificationCause(models.TextChoices):
+    """Why a rectification task was raised: one automatic cause per source, or by hand."""
+
+    RED_LIGHT = "red_light", "红灯预警"
+    IMPOSSIBLE = "impossible", "预计完全不可能完成"
+    POOR_GRADE = "poor_grade", "自评等级为差"
+    REVIEW_DIFFERENCE = "review_difference", "复核差异"
+    DEVIATION = "deviation", "存在偏差"
+    MANUAL = "manual", "其他（人工发起）"
+
+
+class RectificationReviewer(models.TextChoices):
+    """Who accepts (验收) a rectification: the department (or finance), or finance only."""
+
+    DEPT_REVIEWER = "dept_reviewer", "主管部门审核人"
+    FINANCE_REVIEWER = "finance_reviewer", "财政审核人"

@@ -25,6 +25,7 @@ RUN_IMPORT = "performance.run_import"  # an import of any kind (services.imports
 RECOMPUTE_JOB = "performance.recompute_job"
 RECOMPUTE_CHUNK = "performance.recompute_chunk"
 SEND_NOTIFICATION_DIGEST = "performance.send_notification_digest"
+RAISE_RECTIFICATIONS = "performance.raise_rectifications"
 
 
 def enqueue(name: str, *args) -> None:

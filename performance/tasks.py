@@ -155,3 +155,19 @@ def spot_checks_finalize(today: str | None = None) -> int:
     from .services.spot_checks import spot_checks_finalize as finalize
 
     return finalize(today=dt.date.fromisoformat(today) if today else None)
+
+
+@shared_task(name=dispatch.RAISE_RECTIFICATIONS, acks_late=True, **RETRY)
+def raise_rectifications(
+    year: int | None = None, round_id: int | None = None, today: str | None = None
+) -> int:
+    """Raise the automatic 整改 tasks not raised yet: of one closed round, one year, or (beat,
+    daily, the safety net) the recent years; returns how many. A re-run creates nothing."""
+    from .services.rectifications import rectifications_raise
+
+    result = rectifications_raise(
+        year=year,
+        rounds=[round_id] if round_id is not None else None,
+        today=dt.date.fromisoformat(today) if today else None,
+    )
+    return result.total

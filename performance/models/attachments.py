@@ -70,8 +70,9 @@ KIND_FIELDS = {
     AttachmentKind.REPORT: ("report",),
     AttachmentKind.SCORE: ("score", "evaluation"),
     AttachmentKind.EVALUATION: ("evaluation",),
+    AttachmentKind.RECTIFICATION: ("rectification",),
 }
-ANCHOR_FIELDS = ("entry", "report", "score", "evaluation")
+ANCHOR_FIELDS = ("entry", "report", "score", "evaluation", "rectification")
 
 
 def _kind_matches() -> Q:
@@ -121,6 +122,14 @@ class Attachment(models.Model):
     score = models.ForeignKey(
         "performance.IndicatorEvaluation",
         verbose_name="指标自评",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
+    rectification = models.ForeignKey(
+        "performance.Rectification",
+        verbose_name="整改任务",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -20,6 +20,7 @@ from ..models import (
     IndicatorEvaluation,
     MonitoringEntry,
     MonitoringReport,
+    Rectification,
     SelfEvaluation,
 )
 
@@ -28,6 +29,7 @@ ANCHOR_MODELS: dict[str, type[Model]] = {
     AttachmentKind.REPORT: MonitoringReport,
     AttachmentKind.SCORE: IndicatorEvaluation,
     AttachmentKind.EVALUATION: SelfEvaluation,
+    AttachmentKind.RECTIFICATION: Rectification,
 }
 # Where each anchor's unit is, and what its description and frozen check read.
 _UNIT = {
@@ -35,12 +37,14 @@ _UNIT = {
     AttachmentKind.REPORT: "unit",
     AttachmentKind.SCORE: "evaluation__unit",
     AttachmentKind.EVALUATION: "unit",
+    AttachmentKind.RECTIFICATION: "unit",
 }
 _RELATED = {
     AttachmentKind.ENTRY: ("report__round", "report__unit", "report__project", "indicator"),
     AttachmentKind.REPORT: ("round", "unit", "project"),
     AttachmentKind.SCORE: ("evaluation__unit", "evaluation__project", "indicator"),
     AttachmentKind.EVALUATION: ("unit", "project"),
+    AttachmentKind.RECTIFICATION: ("unit", "project"),
 }
 
 
