@@ -36,6 +36,7 @@ from . import (  # noqa: F401
     library,
     monitoring,
     notifications,
+    rectifications,
     schedules,
     schemes,
     spot_checks,

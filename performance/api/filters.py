@@ -30,6 +30,7 @@ from ..choices import (
     LibraryGoalScope,
     LibraryStatus,
     Light,
+    RectificationCause,
     SpotCheckOutcome,
     Status,
     TargetKind,
@@ -41,6 +42,7 @@ from ..models import (
     LibraryEntry,
     MonitoringReport,
     PerformanceGoal,
+    Rectification,
     SelfEvaluation,
     SpotCheck,
 )
@@ -286,3 +288,16 @@ class LibraryEntryFilter(df.FilterSet):
     class Meta:
         model = LibraryEntry
         fields: list[str] = []
+
+
+class RectificationFilter(ScopedUnitFilterSet):
+    """整改: by year, unit, department, state, cause, and those past their deadline."""
+
+    year = IdFilter(label="年度")
+    status = df.MultipleChoiceFilter(label="状态", choices=Status.choices)
+    cause = df.MultipleChoiceFilter(label="整改原因", choices=RectificationCause.choices)
+    deadline_before = df.DateFilter(field_name="deadline", lookup_expr="lt", label="整改期限早于")
+
+    class Meta:
+        model = Rectification
+        fields = ["year", "unit", "department", "status", "cause"]

@@ -15,6 +15,7 @@ from .views.goals import GoalViewSet, IndicatorViewSet
 from .views.jobs import JobViewSet, RecomputeView
 from .views.library import LibraryEntryViewSet
 from .views.monitoring import ReportViewSet, RoundViewSet
+from .views.rectifications import RectificationViewSet
 from .views.spot_checks import SpotCheckViewSet
 from .views.summaries import SummaryView
 from .views.todo import TodoView
@@ -36,6 +37,7 @@ router.register("jobs", JobViewSet, basename="job")
 router.register("attachments", AttachmentViewSet, basename="attachment")
 router.register("spot-checks", SpotCheckViewSet, basename="spot-check")
 router.register("library/entries", LibraryEntryViewSet, basename="library-entry")
+router.register("rectifications", RectificationViewSet, basename="rectification")
 
 v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),

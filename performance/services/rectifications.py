@@ -52,6 +52,7 @@ from ..choices import (
     RoundStatus,
     Status,
 )
+from ..field_specs import RECTIFICATION
 from ..models import (
     MonitoringEntry,
     MonitoringReport,
@@ -74,8 +75,8 @@ ESCALATED_CAUSES = (
     RectificationCause.IMPOSSIBLE,
     RectificationCause.POOR_GRADE,
 )
-UNIT_FIELDS = ("measures", "result")
-REVIEWER_FIELDS = ("requirement", "deadline")
+UNIT_FIELDS = RECTIFICATION.filled  # the unit's answer
+REVIEWER_FIELDS = ("requirement", "deadline")  # the 验收方's, while the task is open
 BATCH = 1000
 
 

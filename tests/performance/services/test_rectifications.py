@@ -179,8 +179,8 @@ def test_new_task_tells_unit_staff_and_department_once(demo):
 
 def test_review_difference_at_threshold_raises_a_finance_task(
     finance_reviewer,
-    finance2,
-    settings,  # noqa: F811
+    finance2,  # noqa: F811
+    settings,
 ):
     settings.SPOT_CHECK_DIFFERENCE_THRESHOLD = 100
     spot_check = published(finance_reviewer, finance2)
@@ -200,8 +200,8 @@ def test_review_difference_at_threshold_raises_a_finance_task(
 
 def test_an_understated_self_score_raises_no_review_task(
     finance_reviewer,
-    finance2,
-    settings,  # noqa: F811
+    finance2,  # noqa: F811
+    settings,
 ):
     spot_check = published(finance_reviewer, finance2)
     spot_checks_finalize(today=spot_check.objection_deadline + dt.timedelta(days=1))
@@ -210,7 +210,11 @@ def test_an_understated_self_score_raises_no_review_task(
     assert rs.rectifications_raise(spot_checks=[spot_check]).total == 0
 
 
-def test_final_spot_check_raises_its_task_inline(finance_reviewer, finance2, settings):  # noqa: F811
+def test_final_spot_check_raises_its_task_inline(
+    finance_reviewer,
+    finance2,  # noqa: F811
+    settings,
+):
     settings.SPOT_CHECK_DIFFERENCE_THRESHOLD = 0
     spot_check = published(finance_reviewer, finance2)
     spot_checks_finalize(today=spot_check.objection_deadline + dt.timedelta(days=1))
