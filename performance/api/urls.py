@@ -16,6 +16,7 @@ from .views.jobs import JobViewSet, RecomputeView
 from .views.library import LibraryEntryViewSet
 from .views.monitoring import ReportViewSet, RoundViewSet
 from .views.rectifications import RectificationViewSet
+from .views.results import ResultsView
 from .views.spot_checks import SpotCheckViewSet
 from .views.summaries import SummaryView
 from .views.todo import TodoView
@@ -44,6 +45,7 @@ v1 = [
     path("me/", MeView.as_view(), name="me"),
     path("summaries/", SummaryView.as_view(), name="summaries"),
     path("todo/", TodoView.as_view(), name="todo"),
+    path("results/", ResultsView.as_view(), name="results"),  # 结果应用
     path("recompute/", RecomputeView.as_view(), name="recompute"),
     # one route per registered import kind (services.imports.KINDS): imports/targets/ …
     *(

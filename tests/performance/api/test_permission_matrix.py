@@ -815,6 +815,14 @@ def library_import(template, method, persona, world):
         )
 
 
+def results_read(template, method, persona, world):
+    """结果应用 of a unit and year: whoever sees the unit (another unit's is a 400)."""
+    for owner, code in ((OWN, OWN_UNIT), (FOREIGN, FOREIGN_UNIT)):
+        yield Call(
+            method, template, visible(persona, owner), owner, data={"unit": code, "year": 2023}
+        )
+
+
 def rectification_raise(template, method, persona, world):
     """Raising a task by hand: a 主管部门审核人 or 财政审核人 of the unit."""
     for owner, code in ((OWN, OWN_UNIT), (FOREIGN, FOREIGN_UNIT)):
@@ -897,6 +905,7 @@ RULES: dict[tuple[str, str], Callable] = {
     ("post", f"{V1}/spot-checks/{{id}}/object/"): spot_check_object,
     ("post", f"{V1}/spot-checks/{{id}}/decide/"): spot_check_decide,
     ("post", f"{V1}/rectifications/"): rectification_raise,
+    ("get", f"{V1}/results/"): results_read,
     ("post", f"{V1}/rectifications/{{id}}/answer/"): rectification_answer,
     ("patch", f"{V1}/rectifications/{{id}}/"): rectification_change,
 }

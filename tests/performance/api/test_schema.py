@@ -423,6 +423,10 @@ def rectifications(unit_api, dept_api) -> None:
     assert task["status"] == "approved" and task["closed_at"]
     ok(unit_api.get(f"{url}{task['id']}/"))
     ok(unit_api.get(f"{url}{task['id']}/history/"))
+    results = ok(unit_api.get("/api/v1/results/", {"unit": "027001", "year": 2023}))
+    assert results["summary"]["rectifications_closed"] == 1
+    assert [row["id"] for row in results["rectifications"]] == [task["id"]]
+    assert results["rectifications"][0]["history"]
 
 
 def spot_checks(api, finance) -> None:

@@ -430,3 +430,37 @@ def test_finance_approval_of_a_poor_evaluation_raises_its_task_at_once(finance_r
     workflow.approve(obj=evaluation, actor=finance_reviewer)
     task = Rectification.objects.get(evaluation=evaluation)
     assert task.cause == RectificationCause.POOR_GRADE
+
+
+# --- 待办 -----------------------------------------------------------------------------------------
+
+
+def test_open_task_is_a_todo_line_of_the_unit_with_its_deadline(filler, dept_reviewer, unit027):
+    from performance.selectors.todo import todo_for
+
+    task = _task(dept_reviewer, unit027)
+    (item,) = todo_for(filler, kind="rectification.open").items
+    assert item.key == f"rectification.open:{task.pk}"
+    assert item.due == task.deadline
+    assert "整改任务（其他（人工发起））" in item.title
+    assert item.link == f"/admin/performance/rectification/{task.pk}/change/"
+    assert todo_for(dept_reviewer, kind="rectification.open").items == []
+
+
+def test_submitted_task_waits_for_its_reviewers_only(
+    filler, dept_reviewer, finance_reviewer, outsider_dept_reviewer, unit027
+):
+    from performance.selectors.todo import todo_for
+
+    dept_task = _task(dept_reviewer, unit027)
+    finance_task = _task(finance_reviewer, unit027)
+    for task in (dept_task, finance_task):
+        workflow.submit(obj=task, actor=filler)
+    assert todo_for(filler, kind="rectification.open").items == []
+
+    def keys(user):
+        return {i.object_id for i in todo_for(user, kind="rectification.review").items}
+
+    assert keys(dept_reviewer) == {dept_task.pk}
+    assert keys(finance_reviewer) == {dept_task.pk, finance_task.pk}
+    assert keys(outsider_dept_reviewer) == set()
