@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from projects.admin.versioning import EXPECTED_VERSION
+from projects.permissions import RECTIFICATION_RAISERS, holds_any_role
 
 from ..choices import Status
 from ..field_specs import RECTIFICATION
@@ -85,6 +86,15 @@ class RectificationAdmin(ReviewedDocumentAdmin):
     @admin.display(description="整改状态", ordering="status")
     def state(self, obj):
         return STATUS_WORDS.get(obj.status, obj.get_status_display())
+
+    def has_add_permission(self, request):
+        # raised by hand by a 主管部门审核人 or 财政审核人 (the service checks the unit)
+        return holds_any_role(request.user, RECTIFICATION_RAISERS) and super().has_add_permission(
+            request
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # no cancel: a task raised wrongly is accepted with a comment
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:

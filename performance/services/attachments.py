@@ -286,11 +286,20 @@ def attachment_add(
     return created
 
 
+def governing_document(attachment: Attachment):
+    """The document whose state decides whether ``attachment`` may change: its report, its
+    self-evaluation or its rectification."""
+    if attachment.report_id:
+        return attachment.report
+    if attachment.rectification_id:
+        return attachment.rectification
+    return attachment.evaluation
+
+
 @transaction.atomic
 def attachment_delete(*, actor, attachment: Attachment) -> None:
     """Delete a file while its document is editable; the stored file goes after commit."""
-    document = attachment.report if attachment.report_id else attachment.evaluation
-    document = _lock(document)
+    document = _lock(governing_document(attachment))
     _check_editable(document, actor, "删除佐证材料")
     summary = _summary(attachment)
     path = attachment.file.name

@@ -18,17 +18,18 @@ hand), let the unit fill its measures, remind before the deadline and when overd
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from projects import audit
+from projects.bulk_writes import bulk_insert_rows
 from projects.models import AuditAction, Project, Unit
 from projects.numbers import RATE, SCORE, figure
 from projects.permissions import (
@@ -238,6 +239,60 @@ def _review_difference_rows(spot_checks: QuerySet) -> Iterable[dict[str, Any]]:
         }
 
 
+# What the raise reads back of the tasks it created (plain values: no model per row).
+CREATED = ("pk", "unit_id", "unit__path", "unit__name", "year", "cause", "problem", "deadline")
+INSERTED = (
+    "unit",
+    "project",
+    "year",
+    "cause",
+    "report",
+    "evaluation",
+    "spot_check",
+    "review_by",
+    "problem",
+    "requirement",
+    "deadline",
+    "measures",
+    "result",
+    "raised_at",
+    "status",
+    "last_comment",
+    "lock_version",
+    "step_entered_at",
+    "created_at",
+    "updated_at",
+)
+
+
+def _insert(rows: list[tuple]) -> None:
+    """Insert a batch in one ``COPY``; should a concurrent raise have inserted one of them
+    first (a unique constraint), insert the batch again skipping the conflicts."""
+    try:
+        with transaction.atomic():
+            bulk_insert_rows(Rectification, INSERTED, rows)
+    except IntegrityError:
+        Rectification.objects.bulk_create(
+            [Rectification(**dict(zip(_ATTNAMES, row, strict=True))) for row in rows],
+            ignore_conflicts=True,
+        )
+
+
+_ATTNAMES = tuple(
+    f"{name}_id" if name in ("unit", "project", "report", "evaluation", "spot_check") else name
+    for name in INSERTED
+)
+
+
+def _audited(created: Sequence[tuple], cause: str) -> Iterator[tuple[Rectification, dict]]:
+    """The audit entries of created tasks: one model shell re-pointed per row (``record_many``
+    reads each entry's pk and unit before it takes the next), so no model is built per task."""
+    shell = Rectification()
+    for row in created:
+        shell.pk, shell.unit_id = row[0], row[1]
+        yield shell, {"cause": [None, cause], "deadline": [None, row[7]]}
+
+
 def _create(cause: str, rows: Iterable[dict[str, Any]], *, now, deadline, result) -> None:
     """Insert one cause's tasks in batches; re-read what this run created (a concurrent run's
     rows are skipped by the unique constraints and are not counted twice)."""
@@ -247,72 +302,88 @@ def _create(cause: str, rows: Iterable[dict[str, Any]], *, now, deadline, result
         else RectificationReviewer.DEPT_REVIEWER
     )
     source = CAUSE_SOURCE[cause]
-    batch: list[Rectification] = []
+    label = RectificationCause(cause).label
+    batch: list[tuple] = []
+    sources: list[int] = []
 
     def flush() -> None:
         if not batch:
             return
-        Rectification.objects.bulk_create(batch, ignore_conflicts=True)
-        sources = [getattr(r, f"{source}_id") for r in batch]
+        _insert(batch)
         created = list(
             Rectification.objects.filter(
                 cause=cause, raised_at=now, **{f"{source}_id__in": sources}
-            ).select_related("unit")
+            ).values_list(*CREATED)
         )
         if created:
             audit.record_many(
-                entries=[
-                    (r, {"cause": [None, cause], "deadline": [None, r.deadline]}) for r in created
-                ],
+                entries=_audited(created, cause),
                 actor=None,
                 action=AuditAction.CREATE,
                 comment="系统自动发起整改任务",
-                reprs={
-                    r.pk: f"{r.year}年 整改任务 #{r.pk}（{r.get_cause_display()}）" for r in created
-                },
+                reprs={row[0]: f"{row[4]}年 整改任务 #{row[0]}（{label}）" for row in created},
             )
             _announce(created)
             result.created[cause] = result.created.get(cause, 0) + len(created)
-            result.ids.extend(r.pk for r in created)
+            result.ids.extend(row[0] for row in created)
         batch.clear()
+        sources.clear()
 
     for row in rows:
-        batch.append(
-            Rectification(
-                cause=cause,
-                review_by=review_by,
-                deadline=deadline,
-                raised_at=now,
-                status=Status.DRAFT,
-                step_entered_at=now,
-                **row,
-            )
-        )
+        values = {
+            "report": None,
+            "evaluation": None,
+            "spot_check": None,
+            "unit": row["unit_id"],
+            "project": row["project_id"],
+            "year": row["year"],
+            "cause": cause,
+            "review_by": review_by,
+            "problem": row["problem"],
+            "requirement": "",
+            "deadline": deadline,
+            "measures": "",
+            "result": "",
+            "raised_at": now,
+            "status": Status.DRAFT,
+            "last_comment": "",
+            "lock_version": 1,
+            "step_entered_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        values[source] = row[f"{source}_id"]
+        batch.append(tuple(values[name] for name in INSERTED))
+        sources.append(row[f"{source}_id"])
         if len(batch) >= BATCH:
             flush()
     flush()
 
 
-def _announce(tasks: Sequence[Rectification]) -> int:
-    """Tell each task's unit staff (and the department, for the causes it reviews) once."""
-    holders = RoleHolders([t.unit.path for t in tasks], (*UNIT_STAFF, *DEPT_REVIEWERS))
+def _announce(created: Sequence[tuple]) -> int:
+    """Tell each task's unit staff (and the department, for the causes it reviews) once;
+    ``created`` rows are :data:`CREATED` values."""
+    holders = RoleHolders([row[2] for row in created], (*UNIT_STAFF, *DEPT_REVIEWERS))
     existing: set = set()
-    created = 0
-    for task in tasks:
-        recipients = holders.of(task.unit, UNIT_STAFF)
-        if task.cause in ESCALATED_CAUSES:
-            recipients += holders.of(task.unit, DEPT_REVIEWERS)
-        created += notify_once(
+    link = _link(0)
+    count = 0
+    for pk, unit_id, path, unit_name, _year, cause, problem, deadline in created:
+        recipients = holders.of_path(path, UNIT_STAFF)
+        if cause in ESCALATED_CAUSES:
+            recipients += holders.of_path(path, DEPT_REVIEWERS)
+        if not recipients:
+            continue
+        count += notify_once(
             recipients=list({u.pk: u for u in recipients}.values()),
-            occasion_key=f"rectification:{task.pk}:raised",
+            occasion_key=f"rectification:{pk}:raised",
             existing=existing,
             kind=NotificationKind.RECTIFICATION_RAISED,
-            title=f"整改任务：{task.get_cause_display()}（{task.unit.name}）"[:200],
-            body=f"{task.problem}\n整改期限：{task.deadline}",
-            link=_link(task.pk),
-            unit=task.unit,
+            title=f"整改任务：{RectificationCause(cause).label}（{unit_name}）"[:200],
+            body=f"{problem}\n整改期限：{deadline}",
+            link=link.replace("/0/", f"/{pk}/"),
+            unit=Unit(pk=unit_id, path=path, name=unit_name),
         )
-    return created
+    return count
 
 
 @transaction.atomic
@@ -442,8 +513,20 @@ def rectification_raise(
         ),
         comment="人工发起整改任务",
     )
-    task.unit = unit
-    _announce([task])
+    _announce(
+        [
+            (
+                task.pk,
+                unit.pk,
+                unit.path,
+                unit.name,
+                task.year,
+                task.cause,
+                task.problem,
+                task.deadline,
+            )
+        ]
+    )
     return task
 
 

@@ -464,3 +464,33 @@ def test_submitted_task_waits_for_its_reviewers_only(
     assert keys(dept_reviewer) == {dept_task.pk}
     assert keys(finance_reviewer) == {dept_task.pk, finance_task.pk}
     assert keys(outsider_dept_reviewer) == set()
+
+
+# --- evidence -----------------------------------------------------------------------------------
+
+
+def test_unit_attaches_evidence_while_open_and_files_freeze_on_acceptance(
+    filler, dept_reviewer, unit027, evidence_storage
+):
+    from performance.choices import AttachmentKind
+    from performance.services import attachments
+    from tests.support.evidence_files import pdf_bytes
+    from tests.support.evidence_files import upload as evidence_upload
+
+    task = _task(dept_reviewer, unit027)
+    anchor = attachments.Anchor(kind=AttachmentKind.RECTIFICATION, obj=task)
+    [stored] = attachments.attachment_add(
+        actor=filler, anchor=anchor, files=[evidence_upload("整改报告.pdf", pdf_bytes("a"))]
+    )
+    assert (stored.rectification_id, stored.unit_id, stored.year) == (task.pk, unit027.pk, 2023)
+    workflow.submit(obj=task, actor=filler)
+    workflow.approve(obj=task, actor=dept_reviewer)
+    task.refresh_from_db()
+    with pytest.raises(ValidationError):
+        attachments.attachment_add(
+            actor=filler,
+            anchor=attachments.Anchor(kind=AttachmentKind.RECTIFICATION, obj=task),
+            files=[evidence_upload("补充.pdf", pdf_bytes("b"))],
+        )
+    with pytest.raises(ValidationError):
+        attachments.attachment_delete(actor=filler, attachment=stored)
