@@ -136,6 +136,10 @@ class NotificationKind(models.TextChoices):
     REVIEW_OVERDUE = "review_overdue", "审核超时"
     # issue 18: a user created by the people import is invited to set his password
     ACCOUNT_INVITE = "account_invite", "账号开通（设置密码）"
+    # 整改 (issue 17, rectification)
+    RECTIFICATION_RAISED = "rectification_raised", "整改任务"
+    RECTIFICATION_DUE = "rectification_due", "整改即将到期"
+    RECTIFICATION_OVERDUE = "rectification_overdue", "整改逾期"
 
 
 class JobKind(models.TextChoices):
@@ -180,6 +184,7 @@ class AttachmentKind(models.TextChoices):
     # its objection; both governed by the spot check.
     SPOT_CHECK = "spot_check", "复核依据"
     OBJECTION = "objection", "异议材料"
+    RECTIFICATION = "rectification", "整改任务"
 
 
 # --- 财政复核 (spot checks, issue 17) ---------------------------------------------------------
@@ -277,3 +282,24 @@ class ImportRunStatus(models.TextChoices):
     COMMITTED = "committed", "已导入"
     UNCHANGED = "unchanged", "无变化"
     FAILED = "failed", "有错误未导入"
+
+
+# --- 整改 (issue 17, rectification) ------------------------------------------------------------
+
+
+class RectificationCause(models.TextChoices):
+    """Why a rectification task was raised: one automatic cause per source, or by hand."""
+
+    RED_LIGHT = "red_light", "红灯预警"
+    IMPOSSIBLE = "impossible", "预计完全不可能完成"
+    POOR_GRADE = "poor_grade", "自评等级为差"
+    REVIEW_DIFFERENCE = "review_difference", "复核差异"
+    DEVIATION = "deviation", "存在偏差"
+    MANUAL = "manual", "其他（人工发起）"
+
+
+class RectificationReviewer(models.TextChoices):
+    """Who accepts (验收) a rectification: the department (or finance), or finance only."""
+
+    DEPT_REVIEWER = "dept_reviewer", "主管部门审核人"
+    FINANCE_REVIEWER = "finance_reviewer", "财政审核人"

@@ -26,6 +26,7 @@ RECOMPUTE_JOB = "performance.recompute_job"
 RECOMPUTE_CHUNK = "performance.recompute_chunk"
 SEND_NOTIFICATION_DIGEST = "performance.send_notification_digest"
 PUBLICATION_JOB = "performance.publication_job"  # 绩效公开: a department's package (issue 17)
+RAISE_RECTIFICATIONS = "performance.raise_rectifications"
 
 
 def enqueue(name: str, *args) -> None:

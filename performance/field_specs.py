@@ -243,3 +243,29 @@ LIBRARY_ENTRY = DocumentSpec(
     computed=("category", "direction", "search_text", "frozen_at"),
     review=(*REVIEW_COLUMNS, "retire_reason"),
 )
+
+
+# --- 整改 (rectification) ---------------------------------------------------------------------
+
+RECTIFICATION = DocumentSpec(
+    # set when the task is raised (by the system or a reviewer)
+    fixed=(
+        "unit",
+        "year",
+        "project",
+        "cause",
+        "report",
+        "evaluation",
+        "spot_check",
+        "review_by",
+        "problem",
+        "raised_by",
+        "raised_at",
+    ),
+    # the unit's answer
+    filled=("measures", "result"),
+    computed=(),
+    # the 验收方 may change the requirement and the deadline while the task is open; 销号 sets
+    # closed_at
+    review=(*REVIEW_COLUMNS, "requirement", "deadline", "closed_at"),
+)

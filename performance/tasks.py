@@ -167,3 +167,19 @@ def publication_job(job_id: int) -> int:
     from .services.publication import publication_job as run
 
     return run(job_id=job_id).processed
+
+
+@shared_task(name=dispatch.RAISE_RECTIFICATIONS, acks_late=True, **RETRY)
+def raise_rectifications(
+    year: int | None = None, round_id: int | None = None, today: str | None = None
+) -> int:
+    """Raise the automatic 整改 tasks not raised yet: of one closed round, one year, or (beat,
+    daily, the safety net) the recent years; returns how many. A re-run creates nothing."""
+    from .services.rectifications import rectifications_raise
+
+    result = rectifications_raise(
+        year=year,
+        rounds=[round_id] if round_id is not None else None,
+        today=dt.date.fromisoformat(today) if today else None,
+    )
+    return result.total

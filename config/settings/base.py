@@ -193,6 +193,13 @@ SPOT_CHECK_RISK_DEFAULTS = {
     "poor_last_year": {},
 }
 
+# --- 整改 (rectification) ----------------------------------------------------------------------
+# An automatic task's deadline is this many days after it is raised; its unit is reminded this
+# many days before. A 复核 difference (self − final) at or above SPOT_CHECK_DIFFERENCE_THRESHOLD
+# raises a task.
+RECTIFICATION_DAYS = int(os.environ.get("RECTIFICATION_DAYS", "30"))
+RECTIFICATION_LEAD_DAYS = int(os.environ.get("RECTIFICATION_LEAD_DAYS", "7"))
+
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 # Background jobs' uploaded and result files (media/jobs/) are deleted by the nightly
 # housekeeping this many days after the job finished; the job row and its figures stay.

@@ -41,6 +41,7 @@ from . import (  # noqa: F401
     library,
     monitoring,
     notifications,
+    rectifications,
     schedules,
     schemes,
     spot_checks,

@@ -31,6 +31,7 @@ from ..choices import (
     LibraryGoalScope,
     LibraryStatus,
     Light,
+    RectificationCause,
     SpotCheckOutcome,
     Status,
     TargetKind,
@@ -43,6 +44,7 @@ from ..models import (
     LibraryEntry,
     MonitoringReport,
     PerformanceGoal,
+    Rectification,
     SelfEvaluation,
     SpotCheck,
 )
@@ -301,3 +303,16 @@ class ImportRunFilter(df.FilterSet):
     class Meta:
         model = ImportRun
         fields = ["kind", "status"]
+
+
+class RectificationFilter(ScopedUnitFilterSet):
+    """整改: by year, unit, department, state, cause, and those past their deadline."""
+
+    year = IdFilter(label="年度")
+    status = df.MultipleChoiceFilter(label="状态", choices=Status.choices)
+    cause = df.MultipleChoiceFilter(label="整改原因", choices=RectificationCause.choices)
+    deadline_before = df.DateFilter(field_name="deadline", lookup_expr="lt", label="整改期限早于")
+
+    class Meta:
+        model = Rectification
+        fields = ["year", "unit", "department", "status", "cause"]

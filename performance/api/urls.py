@@ -17,6 +17,8 @@ from .views.library import LibraryEntryViewSet
 from .views.library_picking import LibraryPickingViewSet
 from .views.monitoring import ReportViewSet, RoundViewSet
 from .views.publication import PublicationView
+from .views.rectifications import RectificationViewSet
+from .views.results import ResultsView
 from .views.spot_checks import SpotCheckViewSet
 from .views.summaries import SummaryView
 from .views.todo import TodoView
@@ -40,12 +42,14 @@ router.register("attachments", AttachmentViewSet, basename="attachment")
 router.register("spot-checks", SpotCheckViewSet, basename="spot-check")
 router.register("library/entries", LibraryEntryViewSet, basename="library-entry")
 router.register("library", LibraryPickingViewSet, basename="library")
+router.register("rectifications", RectificationViewSet, basename="rectification")
 
 v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("me/", MeView.as_view(), name="me"),
     path("summaries/", SummaryView.as_view(), name="summaries"),
     path("todo/", TodoView.as_view(), name="todo"),
+    path("results/", ResultsView.as_view(), name="results"),  # 结果应用
     path("recompute/", RecomputeView.as_view(), name="recompute"),
     # one route per registered import kind (services.imports.KINDS): imports/targets/ …
     *(

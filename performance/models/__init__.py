@@ -9,6 +9,7 @@ from .jobs import Job
 from .library import LibraryEntry
 from .monitoring import MonitoringEntry, MonitoringReport, MonitoringRound
 from .policies import BureauPolicy, WorkCalendarDay
+from .rectifications import Rectification
 from .reminders import Notification, ReportingWindow
 from .review import FilledDocument, ReviewedDocument
 from .schemes import SchemeAssignment, ScoringScheme
@@ -29,6 +30,7 @@ __all__ = [
     "MonitoringRound",
     "Notification",
     "PerformanceGoal",
+    "Rectification",
     "ReportingWindow",
     "ReviewedDocument",
     "SchemeAssignment",

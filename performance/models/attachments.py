@@ -73,8 +73,9 @@ KIND_FIELDS = {
     AttachmentKind.EVALUATION: ("evaluation",),
     AttachmentKind.SPOT_CHECK: ("spot_check",),
     AttachmentKind.OBJECTION: ("spot_check",),
+    AttachmentKind.RECTIFICATION: ("rectification",),
 }
-ANCHOR_FIELDS = ("entry", "report", "score", "evaluation", "spot_check")
+ANCHOR_FIELDS = ("entry", "report", "score", "evaluation", "spot_check", "rectification")
 
 
 def _kind_matches() -> Q:
@@ -132,6 +133,14 @@ class Attachment(models.Model):
     spot_check = models.ForeignKey(
         "performance.SpotCheck",
         verbose_name="财政复核",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
+    rectification = models.ForeignKey(
+        "performance.Rectification",
+        verbose_name="整改任务",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

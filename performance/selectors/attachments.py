@@ -20,6 +20,7 @@ from ..models import (
     IndicatorEvaluation,
     MonitoringEntry,
     MonitoringReport,
+    Rectification,
     SelfEvaluation,
     SpotCheck,
 )
@@ -32,6 +33,7 @@ ANCHOR_MODELS: dict[str, type[Model]] = {
     AttachmentKind.EVALUATION: SelfEvaluation,
     AttachmentKind.SPOT_CHECK: SpotCheck,
     AttachmentKind.OBJECTION: SpotCheck,
+    AttachmentKind.RECTIFICATION: Rectification,
 }
 SPOT_CHECK_KINDS = (AttachmentKind.SPOT_CHECK, AttachmentKind.OBJECTION)
 # Where each anchor's unit is, and what its description and frozen check read.
@@ -40,6 +42,7 @@ _UNIT = {
     AttachmentKind.REPORT: "unit",
     AttachmentKind.SCORE: "evaluation__unit",
     AttachmentKind.EVALUATION: "unit",
+    AttachmentKind.RECTIFICATION: "unit",
 }
 _RELATED = {
     AttachmentKind.ENTRY: ("report__round", "report__unit", "report__project", "indicator"),
@@ -48,6 +51,7 @@ _RELATED = {
     AttachmentKind.EVALUATION: ("unit", "project"),
     AttachmentKind.SPOT_CHECK: ("unit", "project"),
     AttachmentKind.OBJECTION: ("unit", "project"),
+    AttachmentKind.RECTIFICATION: ("unit", "project"),
 }
 
 

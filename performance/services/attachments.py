@@ -51,7 +51,7 @@ from ..choices import (
     SpotCheckOutcome,
     Status,
 )
-from ..models import Attachment, MonitoringReport, SelfEvaluation, SpotCheck
+from ..models import Attachment, MonitoringReport, Rectification, SelfEvaluation, SpotCheck
 from ..models.attachments import attachment_path, attachment_storage
 from ..selectors.attachments import anchor_totals
 from . import typed_values
@@ -59,7 +59,7 @@ from . import typed_values
 CHUNK = 1 << 20
 # The kinds a spot check governs: the reviewer's 复核依据 and the unit's 异议材料.
 SPOT_CHECK_KINDS = (AttachmentKind.SPOT_CHECK, AttachmentKind.OBJECTION)
-Document = MonitoringReport | SelfEvaluation | SpotCheck
+Document = MonitoringReport | SelfEvaluation | SpotCheck | Rectification
 
 
 @dataclass(frozen=True)
@@ -389,9 +389,12 @@ def attachment_delete(*, actor, attachment: Attachment) -> None:
 
 
 def governing_document(attachment: Attachment) -> Document:
-    """The document whose state decides whether ``attachment`` may change."""
+    """The document whose state decides whether ``attachment`` may change: its report, its
+    self-evaluation, its spot check or its rectification."""
     if attachment.spot_check_id:
         return attachment.spot_check
+    if attachment.rectification_id:
+        return attachment.rectification
     return attachment.report if attachment.report_id else attachment.evaluation
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from projects import audit
 from projects.bulk_writes import bulk_update_rows
@@ -25,6 +26,7 @@ from projects.services import projects as project_services
 from projects.services.locking import check_lock_version
 from projects.years import is_budget_year, year_out_of_range_message
 
+from .. import dispatch
 from ..choices import (
     GoalScope,
     RoundStatus,
@@ -390,3 +392,35 @@ def monitoring_report_add_execution(
         project=report.project, date=date, amount=amount, note=note, actor=actor
     )
     return monitoring_report_compute(report=report, actor=actor)
+
+
+@transaction.atomic
+def monitoring_round_close(*, actor, round_: MonitoringRound) -> MonitoringRound:
+    """End a round (财政审核人 or 管理员 of the finance bureau): its reports become final, its
+    reporting window stops reminding, and its red lights and 完全不可能 forecasts raise 整改
+    tasks (queued after commit). Audited; a closed round stays closed."""
+    if not may_open_rounds(actor):
+        raise PermissionDenied("只有财政审核人或管理员可以结束监控轮次。")
+    locked = MonitoringRound.objects.select_for_update().get(pk=round_.pk)
+    if locked.status == RoundStatus.CLOSED:
+        when = timezone.localtime(locked.closed_at).date() if locked.closed_at else ""
+        raise typed_values.refuse({"status": f"“{locked}”已于{when}结束。"}, "round_closed")
+    locked.status = RoundStatus.CLOSED
+    locked.closed_at = timezone.now()
+    locked.closed_by = actor if getattr(actor, "pk", None) else None
+    locked.save(update_fields=["status", "closed_at", "closed_by"])
+    ReportingWindow.objects.filter(
+        kind=WindowKind.MONITORING, monitoring_round=locked, is_active=True
+    ).update(is_active=False)
+    audit.record(
+        obj=locked,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        changes={"status": [RoundStatus.OPEN, RoundStatus.CLOSED]},
+        comment="结束监控轮次",
+    )
+    round_id = locked.pk
+    transaction.on_commit(lambda: dispatch.enqueue(dispatch.RAISE_RECTIFICATIONS, None, round_id))
+    for name in ("status", "closed_at", "closed_by"):
+        setattr(round_, name, getattr(locked, name))
+    return locked

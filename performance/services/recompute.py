@@ -26,7 +26,7 @@ from django.db.models import F, prefetch_related_objects
 from projects import audit
 from projects.models import AuditAction
 
-from ..choices import Grade, Light
+from ..choices import Grade, Light, RoundStatus
 from ..models import MonitoringReport, MonitoringRound, Notification, SelfEvaluation
 from ..selectors import light_rows
 from . import derived_figures
@@ -75,7 +75,10 @@ def recompute_year(
     ``reports_changed``, ``entries_changed`` and ``errors`` (evaluations left unsaved)."""
     batch_size = max(1, int(batch_size))
     evaluations = SelfEvaluation.objects.filter(year=year)
-    reports = MonitoringReport.objects.filter(round__year=year)
+    # A closed round's reports are final (its red lights may have raised 整改): left alone.
+    reports = MonitoringReport.objects.filter(round__year=year).exclude(
+        round__status=RoundStatus.CLOSED
+    )
     if unit_ids is not None:
         evaluations = evaluations.filter(unit_id__in=list(unit_ids))
         reports = reports.filter(unit_id__in=list(unit_ids))

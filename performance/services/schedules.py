@@ -36,6 +36,7 @@ RECOMPUTE = "夜间重新计算（当年）"
 HOUSEKEEPING = "夜间清理（过期的导入预览和任务文件）"
 STALLED_JOBS = "检查停滞的后台任务（每 5 分钟）"
 SPOT_CHECKS = "每日财政复核确认（异议期届满）"
+RECTIFICATIONS = "每日整改任务生成（兜底）"
 # Earlier name of the same schedule: renamed in place (keeping an administrator's changes).
 RENAMED = {"夜间清理（过期的导入预览文件）": HOUSEKEEPING}
 SCHEDULES = {
@@ -70,6 +71,14 @@ SCHEDULES = {
         "hour": "6",
         "description": "每天早上将异议期（SPOT_CHECK_OBJECTION_DAYS，默认 15 天）已过、单位未提出异议的"
         "财政复核结果确认为最终结论（无异议，已确认）；重复运行不会重复确认。",
+    },
+    RECTIFICATIONS: {
+        "task": "performance.raise_rectifications",
+        "hour": "6",
+        "minute": "30",
+        "description": "每天早上为近两年已结束监控轮次的红灯和“完全不可能”、财政批复的“差”和偏差自评、"
+        "差异达到阈值的最终复核结果自动生成整改任务（兜底，平时在发生时即生成）；"
+        "每个原因只生成一次，重复运行不会重复生成。",
     },
 }
 

@@ -611,8 +611,16 @@ def spot_check_object(
         link=_link(locked),
         unit=locked.unit,
     )
+    _raise_rectification([locked])
     _mirror(locked, spot_check)
     return spot_check
+
+
+def _raise_rectification(spot_checks: list[SpotCheck]) -> None:
+    """A final result whose difference reaches the threshold raises its 整改 task at once."""
+    from .rectifications import rectifications_raise  # 整改 builds on the spot checks
+
+    rectifications_raise(spot_checks=spot_checks)
 
 
 def _final(locked: SpotCheck, total: Decimal, grade: str) -> None:
@@ -785,4 +793,5 @@ def spot_checks_finalize(*, today: dt.date | None = None) -> int:
             action=AuditAction.TRANSITION,
             comment="异议期届满，无异议，复核结论确认",
         )
+        _raise_rectification(due)
     return len(due)

@@ -41,6 +41,8 @@ VIEW_ALL = [
     "performance.view_libraryentry",
     "performance.view_bureaupolicy",
     "performance.view_workcalendarday",
+    # 整改: each unit sees its own tasks (the queryset scopes them).
+    "performance.view_rectification",
 ]
 UNIT_EDITING = [
     "projects.add_project",
@@ -71,6 +73,8 @@ UNIT_EDITING = [
     # 指标库: the admin further requires a LIBRARY_EDITORS role on a department or the bureau.
     "performance.add_libraryentry",
     "performance.change_libraryentry",
+    # 整改: the unit fills its measures (the services check the state and the role).
+    "performance.change_rectification",
 ]
 REVIEWING = [
     "performance.add_libraryentry",
@@ -80,6 +84,9 @@ REVIEWING = [
     "performance.change_selfevaluation",
     "performance.change_notification",
     "performance.add_job",
+    # 整改: raise by hand, change the requirement and deadline, accept or return.
+    "performance.add_rectification",
+    "performance.change_rectification",
 ]
 # Rounds and windows: the admin classes further require the finance bureau
 # (``permissions.may_open_rounds``, ``permissions.may_manage_windows``).

@@ -67,6 +67,10 @@ LIBRARY_EDITORS: tuple[str, ...] = (
     Role.ADMIN,
 )
 LIBRARY_CONFIRMERS: tuple[str, ...] = (Role.FINANCE_REVIEWER,)
+# 整改 (rectification): who raises a task by hand and who accepts or returns it (a task's
+# 验收方 narrows this: a finance-level task only 财政审核人).
+RECTIFICATION_RAISERS: tuple[str, ...] = (Role.DEPT_REVIEWER, Role.FINANCE_REVIEWER)
+RECTIFICATION_REVIEWERS: tuple[str, ...] = (Role.DEPT_REVIEWER, Role.FINANCE_REVIEWER)
 
 
 __all__ = [  # role_labels lives in scope (require_role names the roles with it)
@@ -75,6 +79,8 @@ __all__ = [  # role_labels lives in scope (require_role names the roles with it)
     "LIBRARY_CONFIRMERS",
     "LIBRARY_EDITORS",
     "RECOMPUTERS",
+    "RECTIFICATION_RAISERS",
+    "RECTIFICATION_REVIEWERS",
     "ROUND_OPENERS",
     "SPOT_CHECKERS",
     "SPOT_CHECK_OBJECTORS",

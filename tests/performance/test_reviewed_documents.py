@@ -20,6 +20,7 @@ from performance.models import (
     LibraryEntry,
     MonitoringReport,
     PerformanceGoal,
+    Rectification,
     ReviewedDocument,
     SelfEvaluation,
     SpotCheck,
@@ -90,6 +91,7 @@ def test_every_reviewed_document_has_one_row_of_the_workflow_table():
         SelfEvaluation,
         SpotCheck,
         LibraryEntry,
+        Rectification,
     }
     assert set(workflow.DOCUMENTS) == reviewed
 

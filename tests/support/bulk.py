@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 from rest_framework.authtoken.models import Token
 
@@ -27,6 +28,7 @@ from performance.models import (
     MonitoringRound,
     Notification,
     PerformanceGoal,
+    Rectification,
     ReportingWindow,
     SchemeAssignment,
     ScoringScheme,
@@ -208,6 +210,20 @@ def create_many(n: int, *, actor, recipients=()) -> dict:
         )
         for e in evaluations
     )
+    rectifications = Rectification.objects.bulk_create(  # 整改 of every evaluation, 整改中
+        Rectification(
+            unit=e.unit,
+            year=YEAR,
+            project=e.project,
+            cause="deviation",
+            evaluation=e,
+            review_by="dept_reviewer",
+            problem=f"批量整改{e.pk}",
+            deadline=dt.date(YEAR + 1, 6, 30),
+            raised_at=timezone.now(),
+        )
+        for e in evaluations
+    )
     ScoringScheme.objects.bulk_create(
         ScoringScheme(code=f"bulk-{i}", name=f"方案{i}") for i in range(n)
     )
@@ -287,7 +303,7 @@ def create_many(n: int, *, actor, recipients=()) -> dict:
         )
         for i in range(n)
     )
-    for obj in (goals[0], projects[0], reports[0], evaluations[0], library[0]):
+    for obj in (goals[0], projects[0], reports[0], evaluations[0], library[0], rectifications[0]):
         audit.record_many(
             entries=((obj, {"n": [None, i]}) for i in range(n)),
             actor=actor,
@@ -300,4 +316,5 @@ def create_many(n: int, *, actor, recipients=()) -> dict:
         "reports": reports,
         "evaluations": evaluations,
         "library": library,
+        "rectifications": rectifications,
     }

@@ -65,7 +65,7 @@ class TodoQuerySerializer(serializers.Serializer):
 
 class TodoObjectSerializer(serializers.Serializer):
     type = serializers.ChoiceField(
-        choices=["goal", "report", "evaluation", "project", "unit"],
+        choices=["goal", "report", "evaluation", "project", "unit", "rectification"],
         source="object_type",
         label="对象类型",
     )

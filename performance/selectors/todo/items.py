@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils import timezone
 
-from ...choices import Status, WindowKind
+from ...choices import RectificationCause, Status, WindowKind
 from .sources import GROUP_CODES, GROUP_LABELS, SOURCES_BY_KIND, TodoGroup
 from .timing import ReviewTiming, local_date
 
@@ -19,6 +19,7 @@ ADMIN_NAMES = {
     "goal": "performance_performancegoal",
     "report": "performance_monitoringreport",
     "evaluation": "performance_selfevaluation",
+    "rectification": "performance_rectification",
 }
 API_PATHS = {
     "goal": "/api/v1/goals/{}/",
@@ -26,6 +27,7 @@ API_PATHS = {
     "evaluation": "/api/v1/evaluations/{}/",
     "project": "/api/v1/projects/{}/",
     "unit": "/api/v1/units/{}/",
+    "rectification": "/api/v1/rectifications/{}/",
 }
 ACTION_LABELS = {
     "approve": "审核",
@@ -113,6 +115,10 @@ def _title(kind: str, values: dict) -> str:
         return f"{name} 监控表（{values['t_extra']}）"
     if kind.startswith("evaluation.") and kind != "evaluation.start":
         return f"{year}年 {name} 绩效自评"
+    if kind.startswith("rectification."):
+        cause = values["t_extra"]
+        label = RectificationCause(cause).label if cause in RectificationCause.values else cause
+        return f"{year}年 {name} 整改任务（{label}）"
     if kind == "goal.start":
         return f"{year}年 {name}：填报绩效目标"
     if kind == "evaluation.start":

@@ -35,8 +35,14 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from projects.models import Project, ProjectBudget
 from projects.permissions import DEPT_REVIEWERS, FINANCE_REVIEWERS, UNIT_REVIEWERS, UNIT_STAFF
 
-from ...choices import EDITABLE_STATUSES, GoalScope, Status, WindowKind
-from ...models import MonitoringReport, PerformanceGoal, ReportingWindow, SelfEvaluation
+from ...choices import EDITABLE_STATUSES, GoalScope, RectificationReviewer, Status, WindowKind
+from ...models import (
+    MonitoringReport,
+    PerformanceGoal,
+    Rectification,
+    ReportingWindow,
+    SelfEvaluation,
+)
 from ...models.goals import OPEN_STATUSES
 from ..work_due import GOAL_HANDED_IN, HANDED_IN
 from .timing import last_actor_name, step_entered_at
@@ -496,6 +502,64 @@ def _overdue_units(scope: Scope) -> list[QuerySet]:
     ]
 
 
+# --- 整改 (rectification): tasks to answer, and tasks waiting for acceptance ----------------
+
+# Who accepts a task (the model's ``reviewer_roles``: a department-level task its department's
+# reviewers or finance, a finance-level one finance only).
+RECTIFICATION_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (RectificationReviewer.DEPT_REVIEWER, (*DEPT_REVIEWERS, *FINANCE_REVIEWERS)),
+    (RectificationReviewer.FINANCE_REVIEWER, FINANCE_REVIEWERS),
+)
+
+
+def _rectification_columns() -> dict:
+    return {
+        "t_object": F("pk"),
+        **_unit_columns(),
+        "t_year": F("year"),
+        "t_status": F("status"),
+        "t_name": _subject(),
+        "t_extra": F("cause"),
+        "t_due": F("deadline"),
+    }
+
+
+def _rectification_open(scope: Scope) -> list[QuerySet]:
+    where = scope.units_with(EDITOR_ROLES)
+    if where is None:
+        return []
+    rows = Rectification.objects.filter(where, status__in=EDITABLE_STATUSES)
+    return [
+        shape(
+            rows,
+            TodoGroup.SUBMIT,
+            "rectification.open",
+            **_rectification_columns(),
+            t_since=F("raised_at"),
+            t_note=F("last_comment"),
+        )
+    ]
+
+
+def _rectification_review(scope: Scope) -> list[QuerySet]:
+    result = []
+    for review_by, roles in RECTIFICATION_STEPS:
+        where = scope.units_with(roles)
+        if where is None:
+            continue
+        rows = Rectification.objects.filter(where, status=Status.SUBMITTED, review_by=review_by)
+        result.append(
+            shape(
+                rows,
+                TodoGroup.REVIEW,
+                "rectification.review",
+                **_rectification_columns(),
+                t_since=F("step_entered_at"),
+            )
+        )
+    return result
+
+
 REVIEW_ACTIONS = ("approve", "return")
 EDIT_ACTIONS = ("edit", "submit")
 
@@ -551,6 +615,23 @@ SOURCES: tuple[TodoSource, ...] = (
         "unit",
         ("open",),
         in_header=False,
+    ),
+    # 整改 (issue 17)
+    TodoSource(
+        "rectification.open",
+        "待整改",
+        TodoGroup.SUBMIT,
+        _rectification_open,
+        "rectification",
+        EDIT_ACTIONS,
+    ),
+    TodoSource(
+        "rectification.review",
+        "待验收的整改",
+        TodoGroup.REVIEW,
+        _rectification_review,
+        "rectification",
+        REVIEW_ACTIONS,
     ),
 )
 SOURCES_BY_KIND = {source.kind: source for source in SOURCES}

@@ -83,5 +83,9 @@ def reminders_sweep(*, today: dt.date | None = None) -> int:
         created += events_sweep(today=today)
     with transaction.atomic():
         created += review_escalation_sweep(today=today)
+    with transaction.atomic():
+        from ..rectifications import rectification_reminders  # builds on the reminders
+
+        created += rectification_reminders(today=today)
     mail_catch_up()
     return created

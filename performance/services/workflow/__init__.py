@@ -41,6 +41,7 @@ from .table import (
     ensure_editable,
     kind_of,
     require_edit,
+    row_roles,
     transition_for,
     transitions_of,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "retire",
     "return_",
     "review_many",
+    "row_roles",
     "same_scope",
     "submit",
     "transition_for",

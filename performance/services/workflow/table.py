@@ -24,6 +24,7 @@ from projects.permissions import (
     FINANCE_REVIEWERS,
     LIBRARY_CONFIRMERS,
     LIBRARY_EDITORS,
+    RECTIFICATION_REVIEWERS,
     UNIT_ADMINS,
     UNIT_EDITORS,
     UNIT_REVIEWERS,
@@ -36,6 +37,7 @@ from ...models import (
     LibraryEntry,
     MonitoringReport,
     PerformanceGoal,
+    Rectification,
     ReviewedDocument,
     SelfEvaluation,
     SpotCheck,
@@ -79,6 +81,9 @@ class Transition:
     label: str
     distinct_from_submitter: bool = False
     when: str = ALWAYS
+    # The roles are further narrowed by the document's ``reviewer_roles()`` (a rectification's
+    # 验收方): see :func:`row_roles`.
+    narrow: bool = False
 
 
 # state            action    → next state      who (roles on the object's unit or above)
@@ -342,6 +347,52 @@ def four_eyes_refusal(row: Transition, document: Any, actor) -> str:
     return ""
 
 
+# 整改 (rectification): the unit fills its measures and submits; the 验收方 accepts (销号) or
+# returns. 整改中 draft → 待验收 submitted → 已销号 approved; 退回重新整改 → returned. A
+# department-level task is accepted by the department's 主管部门审核人 or a 财政审核人, a
+# finance-level one (复核差异, finance's own) only by a 财政审核人 (``narrow``).
+RECTIFICATION_REVIEW: tuple[Transition, ...] = (
+    Transition(
+        SUBMIT, Status.DRAFT, Status.SUBMITTED, UNIT_EDITORS, "rectification_submit", "提交整改情况"
+    ),
+    Transition(
+        SUBMIT,
+        Status.RETURNED,
+        Status.SUBMITTED,
+        UNIT_EDITORS,
+        "rectification_resubmit",
+        "重新提交整改情况",
+    ),
+    Transition(
+        APPROVE,
+        Status.SUBMITTED,
+        Status.APPROVED,
+        RECTIFICATION_REVIEWERS,
+        "rectification_accept",
+        "验收销号",
+        narrow=True,
+    ),
+    Transition(
+        RETURN,
+        Status.SUBMITTED,
+        Status.RETURNED,
+        RECTIFICATION_REVIEWERS,
+        "rectification_return",
+        "退回重新整改",
+        narrow=True,
+    ),
+)
+
+
+def row_roles(row: Transition, obj: Any) -> tuple[str, ...]:
+    """The roles that may take ``row`` on ``obj``: the row's, narrowed by the document's
+    ``reviewer_roles()`` where the row says so."""
+    if not row.narrow:
+        return row.roles
+    allowed = set(obj.reviewer_roles())
+    return tuple(role for role in row.roles if role in allowed)
+
+
 def _round_closed(report: MonitoringReport) -> tuple[str, str] | None:
     """A report of a closed round is final, whatever its state."""
     if report.round.status == RoundStatus.CLOSED:
@@ -359,7 +410,13 @@ DOCUMENTS: dict[type[models.Model], DocumentKind] = {
             locked_hint="不能直接修改；已批复的目标请通过“调整”生成新版本。",
         ),
         DocumentKind(MonitoringReport, "监控表", REVIEW, frozen=_round_closed),
-        DocumentKind(SelfEvaluation, "绩效自评", REVIEW),
+        DocumentKind(
+            SelfEvaluation,
+            "绩效自评",
+            REVIEW,
+            # 财政批复 of a 差 or deviation evaluation raises its 整改 task at once
+            after_transition="performance.services.rectifications.after_evaluation_transition",
+        ),
         DocumentKind(
             SpotCheck,
             "财政复核",
@@ -370,6 +427,12 @@ DOCUMENTS: dict[type[models.Model], DocumentKind] = {
             notify_unit_on_return=False,
             announce_step=False,
             announce_approval=False,
+        ),
+        DocumentKind(
+            Rectification,
+            "整改任务",
+            RECTIFICATION_REVIEW,
+            locked_hint="不能修改；需要修改请由验收方退回。",
         ),
         DocumentKind(
             LibraryEntry,
@@ -428,7 +491,7 @@ def transition_for(obj: Any, action: str, roles: set[str] | None = None) -> Tran
     rows = [row for row in rows if _applies(row, obj)]
     if roles is not None:
         for row in rows:
-            if roles & set(row.roles):
+            if roles & set(row_roles(row, obj)):
                 return row
     return rows[0] if rows else None
 
@@ -471,7 +534,11 @@ def allowed_actions(obj: Any, user) -> set[str]:
         allowed.add(EDIT)
     for action in dict.fromkeys(row.action for row in kind.transitions):
         row = transition_for(obj, action, roles)
-        if row is not None and roles & set(row.roles) and not four_eyes_refusal(row, obj, user):
+        if (
+            row is not None
+            and roles & set(row_roles(row, obj))
+            and not four_eyes_refusal(row, obj, user)
+        ):
             allowed.add(action)
     if ADJUST in allowed:
         # List endpoints may annotate ``has_open_version`` to spare a query per approved goal.

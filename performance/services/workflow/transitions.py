@@ -46,6 +46,7 @@ from .table import (
     four_eyes_refusal,
     kind_of,
     review_roles,
+    row_roles,
     transition_for,
 )
 
@@ -86,10 +87,11 @@ def _actor_roles(actor, obj: models.Model) -> set[str] | None:
 
 
 def _require(roles: set[str] | None, row: Transition, obj: models.Model) -> None:
-    if roles is None or roles & set(row.roles):
+    needed = row_roles(row, obj)
+    if roles is None or roles & set(needed):
         return
     raise PermissionDenied(
-        f"您没有对“{obj}”执行“{row.label}”的权限（需要：{role_labels(row.roles)}）。"
+        f"您没有对“{obj}”执行“{row.label}”的权限（需要：{role_labels(needed)}）。"
     )
 
 
@@ -257,6 +259,8 @@ def approve(
         )[0]
         library.library_entries_freeze(goal=approved, actor=actor)
         return approved
+    if row.target == Status.APPROVED and hasattr(locked, "closed_at"):
+        extra["closed_at"] = timezone.now()  # a rectification is closed (销号) by its acceptance
     if row.target == LibraryStatus.APPROVED and isinstance(locked, LibraryEntry):
         _supersede_library_versions(entry=locked, actor=actor)
     return _apply(

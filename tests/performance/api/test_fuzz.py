@@ -42,6 +42,7 @@ from performance.services import evaluation as evaluation_services
 from performance.services import monitoring as monitoring_services
 from performance.services import workflow
 from performance.services.recompute_jobs import recompute_request
+from performance.services.rectifications import rectification_raise
 from projects.models import Project
 from tests.support.evidence_files import pdf_bytes
 from tests.support.spot_checks import spot_check_of
@@ -112,6 +113,13 @@ def real_ids(filler, finance_reviewer, evidence_storage) -> dict[str, dict[str, 
         "jobs": job,
         "attachments": attachment,
         "spot-checks": spot_check,
+        "rectifications": rectification_raise(
+            actor=None,
+            unit=evaluation.unit,
+            year=evaluation.year,
+            problem="模糊测试",
+            deadline=dt.date.today() + dt.timedelta(days=30),
+        ),
         "library": LibraryEntry.objects.filter(unit__code="027", status="approved").first(),
         "imports": ImportRun.objects.create(  # /imports/runs/{id}/: a run of the unit
             kind="targets", filename="模糊测试.csv", status="committed", unit=project.unit

@@ -45,6 +45,7 @@ from performance.models import (
     MonitoringReport,
     MonitoringRound,
     PerformanceGoal,
+    Rectification,
     ScoringScheme,
     SelfEvaluation,
     SpotCheck,
@@ -58,7 +59,14 @@ from performance.services import workflow
 from performance.services.recompute_jobs import recompute_request
 from projects.choices import Role
 from projects.models import Project, Unit
-from projects.permissions import RECOMPUTERS, SPOT_CHECK_OBJECTORS, SPOT_CHECKERS, UNIT_EDITORS
+from projects.permissions import (
+    RECOMPUTERS,
+    RECTIFICATION_RAISERS,
+    RECTIFICATION_REVIEWERS,
+    SPOT_CHECK_OBJECTORS,
+    SPOT_CHECKERS,
+    UNIT_EDITORS,
+)
 from projects.services import accounts
 from tests.support.evidence_files import pdf_bytes
 from tests.support.evidence_files import upload as evidence_upload
@@ -236,6 +244,18 @@ def world(demo, finance_reviewer, filler, evidence_storage) -> World:
             actor=None,
             owner=Unit.objects.get(code=department),
             data={**LIBRARY_ENTRY, "level3": f"矩阵指标{department}"},
+        )
+    # 整改: a department-level task of each side (the tests set the state they need).
+    for owner in (OWN, FOREIGN):
+        evaluation = world.get("evaluations", owner)
+        world.objects[("rectifications", owner)] = Rectification.objects.create(
+            unit=evaluation.unit,
+            year=evaluation.year,
+            cause="manual",
+            review_by="dept_reviewer",
+            problem="权限矩阵",
+            deadline=dt.date.today() + dt.timedelta(days=30),
+            raised_at=dt.datetime.now(dt.UTC),
         )
     world.extra[("library-confirmed", "-")] = LibraryEntry.objects.filter(
         unit__code="027", status=Status.APPROVED
@@ -437,6 +457,7 @@ DOCUMENT_MODELS = {
     "monitoring-reports": MonitoringReport,
     "evaluations": SelfEvaluation,
     "spot-checks": SpotCheck,
+    "rectifications": Rectification,
 }
 
 
@@ -1004,6 +1025,64 @@ def library_add_to_goal(template, method, persona, world):
         )
 
 
+def results_read(template, method, persona, world):
+    """结果应用 of a unit and year: whoever sees the unit (another unit's is a 400)."""
+    for owner, code in ((OWN, OWN_UNIT), (FOREIGN, FOREIGN_UNIT)):
+        yield Call(
+            method, template, visible(persona, owner), owner, data={"unit": code, "year": 2023}
+        )
+
+
+def rectification_raise(template, method, persona, world):
+    """Raising a task by hand: a 主管部门审核人 or 财政审核人 of the unit."""
+    for owner, code in ((OWN, OWN_UNIT), (FOREIGN, FOREIGN_UNIT)):
+        data = {
+            "unit": code,
+            "year": 2023,
+            "problem": "矩阵发起",
+            "deadline": (dt.date.today() + dt.timedelta(days=10)).isoformat(),
+        }
+        allowed = visible(persona, owner) and bool(
+            persona.roles_on(owner) & set(RECTIFICATION_RAISERS)
+        )
+        yield Call(method, template, allowed, owner, data=data)
+
+
+def rectification_answer(template, method, persona, world):
+    """The unit's answer: its editors, while the task is 整改中 (not once submitted)."""
+    for owner in (OWN, FOREIGN):
+        task = world.get("rectifications", owner)
+        for state in (Status.DRAFT, Status.SUBMITTED):
+            yield Call(
+                method,
+                url_for(template, task),
+                visible(persona, owner) and may_edit(persona, owner) and state == Status.DRAFT,
+                owner,
+                in_path=True,
+                data=lambda t=task: {"lock_version": version(t), "measures": "矩阵措施"},
+                setup=lambda t=task, state=state: set_status(t, state),
+                label=f"in state {state}",
+            )
+
+
+def rectification_change(template, method, persona, world):
+    """The 验收方's change of the deadline: a department-level task's reviewers, while open."""
+    for owner in (OWN, FOREIGN):
+        task = world.get("rectifications", owner)
+        yield Call(
+            method,
+            url_for(template, task),
+            visible(persona, owner)
+            and bool(persona.roles_on(owner) & set(RECTIFICATION_REVIEWERS)),
+            owner,
+            in_path=True,
+            data=lambda t=task: {
+                "lock_version": version(t),
+                "deadline": (dt.date.today() + dt.timedelta(days=60)).isoformat(),
+            },
+        )
+
+
 V1 = "/api/v1"
 RULES: dict[tuple[str, str], Callable] = {
     ("post", f"{V1}/auth/token/"): token_login,
@@ -1042,6 +1121,10 @@ RULES: dict[tuple[str, str], Callable] = {
     ("post", f"{V1}/spot-checks/{{id}}/decide/"): spot_check_decide,
     ("get", f"{V1}/publications/"): publication_read,
     ("post", f"{V1}/publications/"): publication_package,
+    ("post", f"{V1}/rectifications/"): rectification_raise,
+    ("get", f"{V1}/results/"): results_read,
+    ("post", f"{V1}/rectifications/{{id}}/answer/"): rectification_answer,
+    ("patch", f"{V1}/rectifications/{{id}}/"): rectification_change,
 }
 for _kind in (
     "units",
@@ -1053,6 +1136,7 @@ for _kind in (
     "jobs",
     "attachments",
     "imports/runs",
+    "rectifications",
 ):
     RULES[("get", f"{V1}/{_kind}/")] = scoped_list
     RULES[("get", f"{V1}/{_kind}/{{id}}/")] = object_read(_kind)
@@ -1066,11 +1150,12 @@ for _kind, _tail in (
     ("evaluations", "history"),
     ("jobs", "download"),
     ("attachments", "download"),
+    ("rectifications", "history"),
 ):
     RULES[("get", f"{V1}/{_kind}/{{id}}/{_tail}/")] = object_read(_kind)
 for _kind in ("goals", "indicators", "monitoring-reports", "evaluations"):
     RULES[("patch", f"{V1}/{_kind}/{{id}}/")] = object_edit(_kind)
-for _kind in ("goals", "monitoring-reports", "evaluations", "spot-checks"):
+for _kind in ("goals", "monitoring-reports", "evaluations", "spot-checks", "rectifications"):
     for _action, _path in (
         (workflow.SUBMIT, "submit"),
         (workflow.APPROVE, "approve"),
@@ -1078,7 +1163,10 @@ for _kind in ("goals", "monitoring-reports", "evaluations", "spot-checks"):
     ):
         RULES[("post", f"{V1}/{_kind}/{{id}}/{_path}/")] = transition(_kind, _action)
     for _action, _path in ((workflow.APPROVE, "bulk-approve"), (workflow.RETURN, "bulk-return")):
-        if _kind != "spot-checks":  # a 审定 is decided one by one (no bulk endpoints)
+        if _kind not in (
+            "spot-checks",
+            "rectifications",
+        ):  # a 审定 is decided one by one (no bulk endpoints)
             RULES[("post", f"{V1}/{_kind}/{_path}/")] = bulk_transition(_kind, _action)
 
 LIBRARY = f"{V1}/library/entries"
@@ -1128,6 +1216,7 @@ LIST_UNIT = {
     f"{V1}/imports/runs/": (ImportRun, "unit__code"),
     f"{V1}/attachments/": (Attachment, "unit__code"),
     f"{V1}/spot-checks/": (SpotCheck, "unit__code"),
+    f"{V1}/rectifications/": (Rectification, "unit__code"),
 }
 
 

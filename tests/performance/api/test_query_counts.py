@@ -47,6 +47,8 @@ LIST_ENDPOINTS = {
     "evaluations-history": "/api/v1/evaluations/{evaluation}/history/",
     "library/entries": "/api/v1/library/entries/",
     "library/entries-history": "/api/v1/library/entries/{entry}/history/",
+    "rectifications": "/api/v1/rectifications/",
+    "rectifications-history": "/api/v1/rectifications/{rectification}/history/",
 }
 # Filters, search and ordering must not add queries per row either.
 FILTERED = {
@@ -61,6 +63,7 @@ FILTERED = {
         "year": YEAR,
         "ordering": "-difference",
     },
+    "rectifications": {"department": "027", "status": "draft", "year": YEAR, "cause": "deviation"},
 }
 SUMMARIES = {"one-unit": {"group_by": "unit", "unit": "027001"}, "every-unit": {"group_by": "unit"}}
 EXPORT_UNIT, EXPORT_YEAR = "027001", 2022
@@ -123,6 +126,7 @@ def test_list_costs_its_stored_query_count_for_any_page_size(name, api, finance_
         report=many["reports"][0].pk,
         evaluation=many["evaluations"][0].pk,
         entry=many["library"][0].pk,
+        rectification=many["rectifications"][0].pk,
     )
     queries = page_costs(api(finance_reviewer), name, url, {})
     assert_query_count(f"api:{name}", queries)

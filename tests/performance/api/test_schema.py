@@ -378,6 +378,8 @@ def test_every_documented_operation_answers_as_documented(
         assert [(row["id"], row["code"]) for row in done["failed"]] == [(999999, "not_found")]
     # 财政复核: a draw, a re-score, the review (four-eyes), the unit's objection, the decision.
     spot_checks(api, finance)
+    # 整改: raised by the department, answered by the unit, returned, answered again, accepted.
+    rectifications(unit_api, dept_api)
     # The indicator library: a department proposes, finance returns, the department proposes
     # again, finance confirms; then a revision, a correction and a retirement.
     library = "/api/v1/library/entries/"
@@ -442,6 +444,42 @@ def test_every_documented_operation_answers_as_documented(
     missing = schema_validator.operations() - called
     assert not missing, f"operations never exercised: {sorted(missing)}"
     assert Indicator.objects.filter(goal_id=goal["id"]).count() == 1
+
+
+def rectifications(unit_api, dept_api) -> None:
+    """Every /rectifications/ operation once, as 027's department and 027001 use them."""
+    import datetime as dt
+
+    url = "/api/v1/rectifications/"
+    deadline = (dt.date.today() + dt.timedelta(days=20)).isoformat()
+    body = {"unit": "027001", "year": 2023, "problem": "资料不全", "deadline": deadline}
+    task = ok(dept_api.post(url, body, format="json"), 201)
+    ok(unit_api.get(url, {"year": 2023, "status": "draft"}))
+    task = ok(
+        dept_api.patch(
+            f"{url}{task['id']}/",
+            {"lock_version": task["lock_version"], "requirement": "补齐台账"},
+            format="json",
+        )
+    )
+    task = ok(
+        unit_api.post(
+            f"{url}{task['id']}/answer/",
+            {"lock_version": task["lock_version"], "measures": "补齐", "result": "已补齐"},
+            format="json",
+        )
+    )
+    ok(unit_api.post(f"{url}{task['id']}/submit/", {}))
+    ok(dept_api.post(f"{url}{task['id']}/return/", {"comment": "佐证不足"}))
+    ok(unit_api.post(f"{url}{task['id']}/submit/", {}))
+    task = ok(dept_api.post(f"{url}{task['id']}/approve/", {}))
+    assert task["status"] == "approved" and task["closed_at"]
+    ok(unit_api.get(f"{url}{task['id']}/"))
+    ok(unit_api.get(f"{url}{task['id']}/history/"))
+    results = ok(unit_api.get("/api/v1/results/", {"unit": "027001", "year": 2023}))
+    assert results["summary"]["rectifications_closed"] == 1
+    assert [row["id"] for row in results["rectifications"]] == [task["id"]]
+    assert results["rectifications"][0]["history"]
 
 
 def spot_checks(api, finance) -> None:

@@ -54,6 +54,7 @@ from performance.models import (
     MonitoringRound,
     Notification,
     PerformanceGoal,
+    Rectification,
     ReportingWindow,
     SchemeAssignment,
     ScoringScheme,
@@ -242,6 +243,11 @@ def sees_department(p: Persona, owner: str | None) -> bool:
 def library_writer(p: Persona) -> bool:
     """LIBRARY_EDITORS on a department or the finance bureau (not a budget unit's staff)."""
     return p.superuser or sees_department(p, OWN)
+
+
+def rectification_raiser(p: Persona) -> bool:
+    """整改 raised by hand: a 主管部门审核人 or 财政审核人 (not a superuser as such)."""
+    return bool(p.roles & {Role.DEPT_REVIEWER, Role.FINANCE_REVIEWER})
 
 
 def unit_admin_of(p: Persona) -> bool:
@@ -468,6 +474,16 @@ RULES: dict[str, Rule] = {
             }
         ),
     ),
+    # 整改: each unit's tasks; raised by hand by a reviewer; never deleted.
+    "performance.Rectification": Rule(
+        "unit",
+        staff,
+        rectification_raiser,
+        nobody,
+        rows="unit__code",
+        custom={"performance_rectification_workflow": post_only},
+        needs_object=frozenset({"performance_rectification_workflow"}),
+    ),
     "performance.Notification": Rule(
         "personal",
         staff,
@@ -624,6 +640,17 @@ def world(demo, dept_admin, finance_reviewer, evidence_storage) -> dict[tuple[st
         evaluation = objects[("performance.SelfEvaluation", owner)]
         objects[("performance.SpotCheck", owner)] = spot_check_of(
             evaluation, draw=draw, published=True
+        )
+    for owner in (OWN, FOREIGN):  # 整改 of each side's self-evaluation's unit
+        evaluation = objects[("performance.SelfEvaluation", owner)]
+        objects[("performance.Rectification", owner)] = Rectification.objects.create(
+            unit=evaluation.unit,
+            year=evaluation.year,
+            cause="manual",
+            review_by="dept_reviewer",
+            problem="管理后台矩阵",
+            deadline=dt.date(2030, 1, 1),
+            raised_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
         )
     every = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
     singletons = {
