@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('performance', '0021_spot_check_status_choices'),
+        ('performance', '0026_import_runs'),
         ('projects', '0005_audit_download_action'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
