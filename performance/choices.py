@@ -255,3 +255,12 @@ class LibraryGoalScope(models.TextChoices):
     PROJECT = "project", "项目绩效目标"
     UNIT = "unit", "部门（单位）整体绩效目标"
     BOTH = "both", "通用"
+
+
+# --- interim (period) targets (issue 16 WP-C): built from the engine's enums -----------------
+
+PeriodKind = engine_choices("PeriodKind", scoring.PeriodKind, scoring.PERIOD_KIND_LABELS)
+PeriodMode = engine_choices("PeriodMode", scoring.PeriodMode, scoring.PERIOD_MODE_LABELS)
+ExpectationBasis = engine_choices(
+    "ExpectationBasis", scoring.ExpectationBasis, scoring.EXPECTATION_BASIS_LABELS
+)
