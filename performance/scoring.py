@@ -85,26 +85,40 @@ __all__ = [
     "CATEGORIES",
     "CATEGORY_LABELS",
     "COST_VARIANT_SCHEME",
+    # interim (period) targets
+    "EXPECTATION_BASIS_LABELS",
     "GRADE_LABELS",
     "HENAN_2023_SCHEME",
     "LIGHT_LABELS",
     "NATIONAL_SCHEME",
+    "PERIOD_ENDS",
+    "PERIOD_KIND_LABELS",
+    "PERIOD_MODE_LABELS",
     "ROUNDING_LABELS",
+    "Expectation",
+    "ExpectationBasis",
     "Grade",
     "IndicatorScore",
     "Light",
+    "PeriodKind",
+    "PeriodMode",
+    "PeriodPlan",
     "ProjectResult",
     "QualitativeBand",
     "Rounding",
     "Scheme",
     "band_range",
     "budget_light",
+    "describe_expectation",
     "execution_rate",
     "execution_score",
+    "expected_to_date",
     "grade_for",
     "indicator_light",
     "indicator_score",
     "meets_target",
+    "period_plan_problems",
+    "progress_light",
     "project_result",
     "round_to",
     "summary_text",
@@ -112,20 +126,6 @@ __all__ = [
     "unit_summary",
     "weights_check",
     "worst_light",
-    # interim (period) targets
-    "EXPECTATION_BASIS_LABELS",
-    "PERIOD_ENDS",
-    "PERIOD_KIND_LABELS",
-    "PERIOD_MODE_LABELS",
-    "Expectation",
-    "ExpectationBasis",
-    "PeriodKind",
-    "PeriodMode",
-    "PeriodPlan",
-    "describe_expectation",
-    "expected_to_date",
-    "period_plan_problems",
-    "progress_light",
 ]
 
 ZERO = Decimal(0)
@@ -886,9 +886,8 @@ def expected_to_date(
         return Expectation(target * month / 12, ExpectationBasis.PRORATED)
     ends = PERIOD_ENDS[PeriodKind(plan.kind)]
     series = plan.cumulative()
-    for index, end in enumerate(ends):
-        if month <= end:
-            break
+    index = next(k for k, end in enumerate(ends) if month <= end)
+    end = ends[index]
     start_month = ends[index - 1] if index else 0
     start = series[index - 1] if index else ZERO
     if month == end:

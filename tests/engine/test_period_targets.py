@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from performance import scoring
-from performance.scoring import ExpectationBasis, Light, PeriodPlan
+from performance.scoring import Light, PeriodPlan
 
 SCHEME = scoring.NATIONAL_SCHEME
 
