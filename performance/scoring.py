@@ -756,7 +756,7 @@ _PERIOD_NAMES = {
     PeriodKind.QUARTER: ("第1季度", "第2季度", "第3季度", "第4季度"),
     PeriodKind.HALF: ("上半年", "下半年"),
 }
-PERIOD_FIELDS = tuple(f"period_target_{n}" for n in range(1, 5))
+PERIOD_TARGET_FIELDS = tuple(f"period_target_{n}" for n in range(1, 5))
 
 
 @dataclass(frozen=True)
@@ -826,15 +826,15 @@ def period_plan_problems(
         return {"period_kind": "定性指标不能设置分期目标。"}
     count = len(PERIOD_ENDS[PeriodKind(kind)])
     if kind == PeriodKind.HALF and any(v is not None for v in values[2:]):
-        return {PERIOD_FIELDS[2]: "按半年只能填写第1、2期目标值。"}
+        return {PERIOD_TARGET_FIELDS[2]: "按半年只能填写第1、2期目标值。"}
     for index, value in enumerate(values[:count]):
         if value is None:
             message = "按季度须填写第1至第4期目标值。"
             if kind == PeriodKind.HALF:
                 message = "按半年须填写第1、2期目标值。"
-            return {PERIOD_FIELDS[index]: message}
+            return {PERIOD_TARGET_FIELDS[index]: message}
         if _dec(value) < 0:
-            return {PERIOD_FIELDS[index]: f"第{index + 1}期目标值不能为负数。"}
+            return {PERIOD_TARGET_FIELDS[index]: f"第{index + 1}期目标值不能为负数。"}
     if unit == "%" and mode != PeriodMode.CUMULATIVE:
         return {"period_mode": "百分比指标只能按累计口径设置分期目标。"}
     plan = PeriodPlan(kind, mode, tuple(values))
@@ -844,7 +844,7 @@ def period_plan_problems(
             previous, current = _dec(values[index - 1]), _dec(values[index])
             if current < previous:
                 return {
-                    PERIOD_FIELDS[index]: (
+                    PERIOD_TARGET_FIELDS[index]: (
                         f"累计口径的分期目标应逐期不减（第{index + 1}期 {_plain(current)} "
                         f"小于第{index}期 {_plain(previous)}）。"
                     )
@@ -852,7 +852,7 @@ def period_plan_problems(
         last = plan.cumulative()[-1]
         if last != annual:
             return {
-                PERIOD_FIELDS[count - 1]: (
+                PERIOD_TARGET_FIELDS[count - 1]: (
                     f"第{count}期累计目标 {_plain(last)} 应等于全年目标值 {_plain(annual)}。"
                 )
             }
@@ -860,7 +860,7 @@ def period_plan_problems(
         total = plan.cumulative()[-1]
         if total != annual:
             return {
-                PERIOD_FIELDS[count - 1]: (
+                PERIOD_TARGET_FIELDS[count - 1]: (
                     f"当期口径的分期目标合计 {_plain(total)} 应等于全年目标值 {_plain(annual)}。"
                 )
             }
