@@ -4,16 +4,19 @@ the annual 指标值, and monitoring lights a value against the period target of
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from openpyxl import load_workbook
 
 from performance.choices import Light
 from performance.models import Indicator, MonitoringEntry, MonitoringReport
 from performance.services import goals as goal_services
 from performance.services import workflow
 from performance.services.derived_figures import describe_entry_expectation
+from performance.services.exports import export_table
 from performance.services.monitoring import monitoring_report_update, monitoring_round_open
 from performance.services.recompute import recompute_year
 from tests.support.goal_helpers import GOOD_INDICATORS, new_goal, state
@@ -209,3 +212,17 @@ def test_an_adjusted_goal_keeps_the_period_plan(filler, dept_reviewer, finance_r
         60,
         100,
     )
+
+
+def test_printed_monitoring_table_says_which_target_was_used(
+    filler, dept_reviewer, finance_reviewer
+):
+    entry = _june_light(_goal_with(filler, FRONT_LOADED), filler, dept_reviewer, finance_reviewer)
+    year = entry.indicator.goal.year
+    result = export_table(actor=finance_reviewer, kind="monitoring", unit="027001", year=year)
+    sheet = load_workbook(io.BytesIO(result.content)).worksheets[0]
+    table = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert table[3][13] == "本期比较值"
+    line = next(row for row in table if row[11] == "走访户数")
+    assert line[12:15] == ["≥100个", "第2季度累计目标 80个", "45"]
+    assert line[20] == "红灯"
