@@ -17,9 +17,11 @@ from performance.services import goals as goal_services
 from performance.services import workflow
 from performance.services.derived_figures import describe_entry_expectation
 from performance.services.exports import export_table
+from performance.services.imports import targets_import
 from performance.services.monitoring import monitoring_report_update, monitoring_round_open
 from performance.services.recompute import recompute_year
 from tests.support.goal_helpers import GOOD_INDICATORS, new_goal, state
+from tests.support.import_helpers import NEW_CODE, csv_bytes, row
 
 pytestmark = pytest.mark.django_db
 
@@ -226,3 +228,23 @@ def test_printed_monitoring_table_says_which_target_was_used(
     line = next(row for row in table if row[11] == "走访户数")
     assert line[12:15] == ["≥100个", "第2季度累计目标 80个", "45"]
     assert line[20] == "红灯"
+
+
+def test_reimporting_an_annual_target_that_breaks_the_plan_is_a_row_error(filler):
+    first = targets_import(actor=filler, file=csv_bytes([row()]), filename="t.csv")
+    assert first.ok, [str(i) for i in first.errors]
+    indicator = Indicator.objects.get(goal__project__code=NEW_CODE, level3="培训人次")
+    goal_services.indicator_save(
+        goal=indicator.goal,
+        indicator=indicator,
+        actor=filler,
+        data={"period_targets": {"kind": "half", "mode": "cumulative", "values": [40, 100]}},
+    )
+    again = targets_import(
+        actor=filler, file=csv_bytes([row(指标值="≥120人次")]), filename="t2.csv"
+    )
+    assert not again.ok
+    (issue,) = again.errors
+    assert (issue.row, issue.column) == (2, "指标值")
+    assert "第2期累计目标 100 应等于全年目标值 120。" in issue.message
+    assert Indicator.objects.get(pk=indicator.pk).raw_value == "≥100人次"
