@@ -84,9 +84,7 @@ GOAL_PAGE_SQL = """
 INDICATORS_SQL = """
     SELECT id, goal_id, "order", level1, level2, level3, category, raw_value, operator,
            target_value, target_unit, kind, direction, relative_to, weight, explanation,
-           findings, library_code, library_entry_id, lock_version, updated_at,
-           period_kind, period_mode, period_target_1, period_target_2, period_target_3,
-           period_target_4
+           findings, library_code, library_entry_id, lock_version, updated_at
     FROM performance_indicator WHERE goal_id = ANY(%s) ORDER BY "order", id
 """
 GOAL_BUDGETS = (
@@ -179,13 +177,6 @@ def goal_list_floor(context: Context, path: str) -> bytes:
                 },
                 "weight": _decimal(row[14]),
                 "explanation": row[15],
-                "period_targets": None
-                if not row[21]
-                else {
-                    "kind": row[21],
-                    "mode": row[22],
-                    "values": [_decimal(v) for v in row[23:27] if v is not None],
-                },
                 "findings": _findings(findings, FINDING_KEYS),
                 "needs_attention": any(f.get("severity") == "error" for f in findings),
                 "library_code": row[17],

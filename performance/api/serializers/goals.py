@@ -148,10 +148,6 @@ class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
     needs_attention = serializers.BooleanField(
         read_only=True, label="需要人工处理", help_text="解析提示中有错误（error）时为 true。"
     )
-    period_targets = PeriodTargetsField(
-        label="分期目标",
-        help_text="按季度或按半年的分期目标；监控按数据月份所在期的目标计算预警。未设置时为 null。",
-    )
 
     class Meta:
         model = Indicator
@@ -167,7 +163,6 @@ class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
             "target",
             "weight",
             "explanation",
-            "period_targets",
             "findings",
             "needs_attention",
             "library_code",
@@ -177,6 +172,19 @@ class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
         ]
         read_only_fields = ["library_code", "library_entry"]
         list_serializer_class = PrefetchedListSerializer
+
+
+class IndicatorDetailSerializer(IndicatorSerializer):
+    """An indicator as detail responses show it: with its period plan (lists keep their payload,
+    the figures feed and the list floor theirs)."""
+
+    period_targets = PeriodTargetsField(
+        label="分期目标",
+        help_text="按季度或按半年的分期目标；监控按数据月份所在期的目标计算预警。未设置时为 null。",
+    )
+
+    class Meta(IndicatorSerializer.Meta):
+        fields = [*IndicatorSerializer.Meta.fields, "period_targets"]
 
 
 class GoalTaskSerializer(FastRepresentation, serializers.ModelSerializer):
@@ -230,6 +238,7 @@ class GoalSerializer(FastRepresentation, serializers.ModelSerializer):
 class GoalDetailSerializer(GoalSerializer):
     shared_plan = True
     request_fields = ("allowed_actions",)  # depends on the request's user
+    indicators = IndicatorDetailSerializer(many=True, read_only=True, label="绩效指标")
     allowed_actions = serializers.SerializerMethodField(
         label="可执行操作",
         help_text="当前用户对该目标可执行的操作：edit、submit、approve、return、adjust 的子集。",

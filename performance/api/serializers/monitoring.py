@@ -51,9 +51,6 @@ class RoundCreateSerializer(serializers.ModelSerializer):
 class EntrySerializer(serializers.ModelSerializer):
     indicator = IndicatorBriefSerializer(read_only=True)
     findings = FindingSerializer(many=True, read_only=True, label="解析提示")
-    expected_basis_display = serializers.CharField(
-        source="get_expected_basis_display", read_only=True, label="比较基准（中文）"
-    )
 
     class Meta:
         model = MonitoringEntry
@@ -73,7 +70,6 @@ class EntrySerializer(serializers.ModelSerializer):
             "findings",
             "expected_value",
             "expected_basis",
-            "expected_basis_display",
             "expected_period",
         ]
         extra_kwargs = {
