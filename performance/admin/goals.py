@@ -447,9 +447,16 @@ class IndicatorAdmin(
         return render_findings(obj.findings)
 
     def get_fieldsets(self, request, obj=None):
-        fields = [f for f in self.get_fields(request, obj) if f not in INDICATOR.grouped]
+        # the page's own fieldsets (技术信息 for superusers only), the period plan moved to its own
+        fieldsets = [
+            (
+                name,
+                {**options, "fields": [f for f in options["fields"] if f not in INDICATOR.grouped]},
+            )
+            for name, options in super().get_fieldsets(request, obj)
+        ]
         return [
-            (None, {"fields": fields}),
+            *fieldsets,
             ("分期目标", {"fields": INDICATOR.grouped, "description": PERIOD_HELP}),
         ]
 
