@@ -104,7 +104,8 @@ def reset_outputs(unit_ids: list[int]) -> None:
         )
         cursor.execute(
             "UPDATE performance_monitoringentry s SET value = NULL, forecast_value = NULL,"
-            " light = '', findings = '[]' FROM performance_monitoringreport r,"
+            " light = '', findings = '[]', expected_value = NULL, expected_basis = '',"
+            " expected_period = NULL FROM performance_monitoringreport r,"
             " performance_monitoringround m WHERE r.id = s.report_id AND m.id = r.round_id"
             " AND m.year = %s AND r.unit_id = ANY(%s)",
             [YEAR, unit_ids],
@@ -174,7 +175,10 @@ def read_inputs(unit_ids: list[int]) -> dict:
             WHERE m.year = %s AND r.unit_id = ANY(%s)""",
         "entries": """
             SELECT s.id, s.report_id, s.value_raw, s.forecast_raw, s.band, i.raw_value, i.level1,
-                   s.value, s.forecast_value, s.light, s.findings
+                   i.period_kind, i.period_mode, i.period_target_1, i.period_target_2,
+                   i.period_target_3, i.period_target_4,
+                   s.value, s.forecast_value, s.light, s.findings, s.expected_value,
+                   s.expected_basis, s.expected_period
             FROM performance_monitoringentry s
             JOIN performance_monitoringreport r ON r.id = s.report_id
             JOIN performance_monitoringround m ON m.id = r.round_id
@@ -275,36 +279,52 @@ def engine_outputs(inputs: dict, schemes: tuple[dict, dict]) -> dict:
             )
         )
     lights_of: dict[int, list] = {}
-    for pk, report_id, value_raw, forecast_raw, band, raw, level1 in (
-        r[:7] for r in inputs["entries"]
+    for pk, report_id, value_raw, forecast_raw, band, raw, level1, kind, mode, *periods in (
+        r[:13] for r in inputs["entries"]
     ):
         target = targets.parse_target(raw, level1=level1)
+        plan = scoring.PeriodPlan(kind, mode, tuple(periods)) if kind else None
         read = {}
         for field, text in (("value_raw", value_raw), ("forecast_raw", forecast_raw)):
             read[field] = (None, ())
             if text.strip() and target.operator is not None:
                 read[field] = targets.parse_actual(text, target=target)
-        lights_of.setdefault(report_id, []).append((pk, target, read, band))
+        lights_of.setdefault(report_id, []).append((pk, target, read, band, plan))
     for pk, unit_id, month, budget, executed in (r[:5] for r in inputs["reports"]):
         scheme = by_unit[unit_id]
         rate = scoring.execution_rate(budget=budget, executed=executed, scheme=scheme)
         budget_light = scoring.budget_light(rate=rate, month=month, scheme=scheme)
         lights = [budget_light]
-        for entry_pk, target, read, band in lights_of.get(pk, ()):
+        for entry_pk, target, read, band, plan in lights_of.get(pk, ()):
             value = read["value_raw"][0]
-            light = scoring.indicator_light(
+            light, expected = scoring.progress_light(
                 operator=target.operator,
                 target=target.value,
+                unit=target.unit,
                 value=value,
                 month=month,
                 scheme=scheme,
                 band=band or None,
-                pro_rate=target.unit != "%",
+                plan=plan,
             )
             lights.append(light)
             findings = [{**asdict(f), "field": field} for field in read for f in read[field][1]]
+            expectation = (None, "", None)
+            if expected is not None:
+                expectation = (
+                    scoring.round_to(expected.value, 6, scoring.Rounding.HALF_UP),
+                    expected.basis.value,
+                    expected.period,
+                )
             out["entries"].append(
-                (entry_pk, value, read["forecast_raw"][0], light.value if light else "", findings)
+                (
+                    entry_pk,
+                    value,
+                    read["forecast_raw"][0],
+                    light.value if light else "",
+                    findings,
+                    *expectation,
+                )
             )
         worst = scoring.worst_light(lights)
         out["reports"].append(
@@ -344,7 +364,15 @@ OUTPUT_FIELDS = {
         "light",
         "computed_at",
     ),
-    "entries": ("value", "forecast_value", "light", "findings"),
+    "entries": (
+        "value",
+        "forecast_value",
+        "light",
+        "findings",
+        "expected_value",
+        "expected_basis",
+        "expected_period",
+    ),
 }
 
 
@@ -390,7 +418,7 @@ def audit_rows(inputs: dict, outputs: dict) -> list[tuple]:
     rows = []
     plan = (
         ("evaluations", "scores", "scores", SelfEvaluation, 6, 10),
-        ("reports", "entries", "entries", MonitoringReport, 5, 7),
+        ("reports", "entries", "entries", MonitoringReport, 5, 13),
     )
     for parents, children, label, model, width, child_width in plan:
         fields = [f for f in OUTPUT_FIELDS[parents] if f != "computed_at"]

@@ -303,3 +303,12 @@ class RectificationReviewer(models.TextChoices):
 
     DEPT_REVIEWER = "dept_reviewer", "主管部门审核人"
     FINANCE_REVIEWER = "finance_reviewer", "财政审核人"
+
+
+# --- interim (period) targets (issue 16 WP-C): built from the engine's enums -----------------
+
+PeriodKind = engine_choices("PeriodKind", scoring.PeriodKind, scoring.PERIOD_KIND_LABELS)
+PeriodMode = engine_choices("PeriodMode", scoring.PeriodMode, scoring.PERIOD_MODE_LABELS)
+ExpectationBasis = engine_choices(
+    "ExpectationBasis", scoring.ExpectationBasis, scoring.EXPECTATION_BASIS_LABELS
+)

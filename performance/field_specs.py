@@ -45,7 +45,10 @@ class RowSpec:
     (``entries[12].light``); ``parent`` the foreign key to the document; ``fixed`` what else a
     row is about (its indicator); ``typed`` the filled fields read against the indicator's
     target (a value typed by a person: refused when it cannot be read); ``reserved`` fields
-    nobody writes yet (carried over to a new version).
+    nobody writes yet (carried over to a new version); ``groups`` fields the unit fills only
+    together, under one input name (an indicator's period plan, ``period_targets``): the
+    service and the API take the group, the row's own page edits its fields, a new version
+    copies them.
     """
 
     name: str
@@ -55,11 +58,17 @@ class RowSpec:
     fixed: tuple[str, ...] = ()
     typed: tuple[str, ...] = ()
     reserved: tuple[str, ...] = ()
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def grouped(self) -> tuple[str, ...]:
+        """The fields of every group, in order."""
+        return tuple(name for fields in self.groups.values() for name in fields)
 
     @property
     def fields(self) -> tuple[str, ...]:
         """Every field the spec names (the parent link aside)."""
-        return (*self.fixed, *self.filled, *self.computed, *self.reserved)
+        return (*self.fixed, *self.filled, *self.grouped, *self.computed, *self.reserved)
 
 
 @dataclass(frozen=True)
@@ -133,6 +142,15 @@ PARSED_FIELDS = (
     "findings",
 )
 TASK_FIELDS = ("name", "content", "order")
+# An indicator's interim (period) targets: one plan, validated as a whole.
+PERIOD_FIELDS = (
+    "period_kind",
+    "period_mode",
+    "period_target_1",
+    "period_target_2",
+    "period_target_3",
+    "period_target_4",
+)
 
 INDICATOR = RowSpec(
     name="indicator",
@@ -141,6 +159,7 @@ INDICATOR = RowSpec(
     computed=PARSED_FIELDS,  # by the 指标值 parser
     # set by the indicator library's services only: the version picked and its lineage code
     reserved=("library_code", "library_entry"),
+    groups=MappingProxyType({"period_targets": PERIOD_FIELDS}),
 )
 TASK = RowSpec(name="task", parent="goal", filled=TASK_FIELDS)
 GOAL = DocumentSpec(
@@ -168,7 +187,15 @@ MONITORING_ENTRY = RowSpec(
         "likelihood",
         "measures",
     ),
-    computed=("value", "forecast_value", "light", "findings"),
+    computed=(
+        "value",
+        "forecast_value",
+        "light",
+        "findings",
+        "expected_value",
+        "expected_basis",
+        "expected_period",
+    ),
     typed=("value_raw", "forecast_raw"),
 )
 MONITORING_REPORT = DocumentSpec(

@@ -85,26 +85,40 @@ __all__ = [
     "CATEGORIES",
     "CATEGORY_LABELS",
     "COST_VARIANT_SCHEME",
+    # interim (period) targets
+    "EXPECTATION_BASIS_LABELS",
     "GRADE_LABELS",
     "HENAN_2023_SCHEME",
     "LIGHT_LABELS",
     "NATIONAL_SCHEME",
+    "PERIOD_ENDS",
+    "PERIOD_KIND_LABELS",
+    "PERIOD_MODE_LABELS",
     "ROUNDING_LABELS",
+    "Expectation",
+    "ExpectationBasis",
     "Grade",
     "IndicatorScore",
     "Light",
+    "PeriodKind",
+    "PeriodMode",
+    "PeriodPlan",
     "ProjectResult",
     "QualitativeBand",
     "Rounding",
     "Scheme",
     "band_range",
     "budget_light",
+    "describe_expectation",
     "execution_rate",
     "execution_score",
+    "expected_to_date",
     "grade_for",
     "indicator_light",
     "indicator_score",
     "meets_target",
+    "period_plan_problems",
+    "progress_light",
     "project_result",
     "round_to",
     "summary_text",
@@ -708,6 +722,266 @@ def worst_light(lights: Iterable[Light | str | None]) -> Light | None:
     """The most severe light: red > yellow > blue > green; None when there is none."""
     present = [Light(light) for light in lights if light]
     return max(present, key=_LIGHT_SEVERITY.__getitem__, default=None)
+
+
+# --- interim (period) targets --------------------------------------------------------------
+
+
+class PeriodKind(StrEnum):
+    QUARTER = "quarter"
+    HALF = "half"
+
+
+class PeriodMode(StrEnum):
+    CUMULATIVE = "cumulative"  # each value is the total due by the period's end
+    PER_PERIOD = "per_period"  # each value is due within its own period
+
+
+class ExpectationBasis(StrEnum):
+    PERIOD = "period"  # the period target of the data month (exact, or 期内折算)
+    PRORATED = "prorated"  # no plan: the annual target × 时间进度
+    ANNUAL = "annual"  # no plan, 反向 or a percentage: the annual target itself
+
+
+PERIOD_KIND_LABELS = {PeriodKind.QUARTER: "按季度", PeriodKind.HALF: "按半年"}
+PERIOD_MODE_LABELS = {PeriodMode.CUMULATIVE: "累计（截至期末）", PeriodMode.PER_PERIOD: "当期"}
+EXPECTATION_BASIS_LABELS = {
+    ExpectationBasis.PERIOD: "分期目标",
+    ExpectationBasis.PRORATED: "全年目标按时间进度",
+    ExpectationBasis.ANNUAL: "全年目标",
+}
+# The month each period ends in.
+PERIOD_ENDS = {PeriodKind.QUARTER: (3, 6, 9, 12), PeriodKind.HALF: (6, 12)}
+_PERIOD_NAMES = {
+    PeriodKind.QUARTER: ("第1季度", "第2季度", "第3季度", "第4季度"),
+    PeriodKind.HALF: ("上半年", "下半年"),
+}
+PERIOD_TARGET_FIELDS = tuple(f"period_target_{n}" for n in range(1, 5))
+
+
+@dataclass(frozen=True)
+class PeriodPlan:
+    """An indicator's period targets as typed: ``values[k]`` for period k+1, in its unit."""
+
+    kind: PeriodKind | str
+    mode: PeriodMode | str
+    values: tuple[Decimal | None, ...]
+
+    def cumulative(self) -> tuple[Decimal, ...]:
+        """The total due by the end of each period (per-period values summed up)."""
+        values = [_dec(v) for v in self.values[: len(PERIOD_ENDS[PeriodKind(self.kind)])]]
+        if PeriodMode(self.mode) == PeriodMode.CUMULATIVE:
+            return tuple(values)
+        running, sums = ZERO, []
+        for value in values:
+            running += value
+            sums.append(running)
+        return tuple(sums)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a value should have reached by a data month, and which target said so.
+
+    ``period`` is the period of the data month (1-based) when a plan was used; ``start`` the
+    cumulative target at the start of that period when the month falls inside it (期内折算).
+    """
+
+    value: Decimal
+    basis: ExpectationBasis
+    period: int | None = None
+    start: Decimal | None = None
+    end: Decimal | None = None
+
+
+def period_plan_problems(
+    *,
+    kind: str,
+    mode: str,
+    values: Iterable[Decimal | None],
+    operator: str | None,
+    annual: Decimal | None,
+    unit: str,
+    relative: bool,
+) -> dict[str, str]:
+    """Field-level Chinese errors of a period plan against its indicator's annual target.
+
+    Empty when the plan is valid or absent (no kind, no mode, no values).
+    """
+    values = list(values)
+    values += [None] * (4 - len(values))
+    if not kind and not mode and all(v is None for v in values):
+        return {}
+    if not kind:
+        return {"period_kind": "请选择分期目标：按季度或按半年。"}
+    if kind not in PERIOD_ENDS:
+        return {"period_kind": f"分期目标「{kind}」无法识别，应为按季度或按半年。"}
+    if not mode:
+        return {"period_mode": "请选择分期口径：累计或当期。"}
+    if mode not in PERIOD_MODE_LABELS:
+        return {"period_mode": f"分期口径「{mode}」无法识别，应为累计或当期。"}
+    if relative:
+        return {"period_kind": "相对上年的指标不能设置分期目标。"}
+    if operator is None or annual is None:
+        return {"period_kind": "定性指标不能设置分期目标。"}
+    count = len(PERIOD_ENDS[PeriodKind(kind)])
+    if kind == PeriodKind.HALF and any(v is not None for v in values[2:]):
+        return {PERIOD_TARGET_FIELDS[2]: "按半年只能填写第1、2期目标值。"}
+    for index, value in enumerate(values[:count]):
+        if value is None:
+            message = "按季度须填写第1至第4期目标值。"
+            if kind == PeriodKind.HALF:
+                message = "按半年须填写第1、2期目标值。"
+            return {PERIOD_TARGET_FIELDS[index]: message}
+        if _dec(value) < 0:
+            return {PERIOD_TARGET_FIELDS[index]: f"第{index + 1}期目标值不能为负数。"}
+    if unit == "%" and mode != PeriodMode.CUMULATIVE:
+        return {"period_mode": "百分比指标只能按累计口径设置分期目标。"}
+    plan = PeriodPlan(kind, mode, tuple(values))
+    annual = _dec(annual)
+    if mode == PeriodMode.CUMULATIVE:
+        for index in range(1, count):
+            previous, current = _dec(values[index - 1]), _dec(values[index])
+            if current < previous:
+                return {
+                    PERIOD_TARGET_FIELDS[index]: (
+                        f"累计口径的分期目标应逐期不减（第{index + 1}期 {_plain(current)} "
+                        f"小于第{index}期 {_plain(previous)}）。"
+                    )
+                }
+        last = plan.cumulative()[-1]
+        if last != annual:
+            return {
+                PERIOD_TARGET_FIELDS[count - 1]: (
+                    f"第{count}期累计目标 {_plain(last)} 应等于全年目标值 {_plain(annual)}。"
+                )
+            }
+    else:
+        total = plan.cumulative()[-1]
+        if total != annual:
+            return {
+                PERIOD_TARGET_FIELDS[count - 1]: (
+                    f"当期口径的分期目标合计 {_plain(total)} 应等于全年目标值 {_plain(annual)}。"
+                )
+            }
+    return {}
+
+
+def expected_to_date(
+    *, operator: str | None, target: Decimal | None, unit: str, month: int, plan: PeriodPlan | None
+) -> Expectation | None:
+    """What a value should have reached after ``month`` months; None for 定性 or unread targets.
+
+    With a plan: the cumulative target of the data month's period (reached linearly inside the
+    period when the month is not its end — 期内折算). Without: 正向 non-% targets × month/12,
+    else the annual target (today's rule of :func:`indicator_light`).
+    """
+    _check_month(month)
+    if operator is None or target is None or operator not in OPERATORS:
+        return None
+    target = _dec(target)
+    if plan is None:
+        if operator in NEGATIVE_OPERATORS or unit == "%":
+            return Expectation(target, ExpectationBasis.ANNUAL)
+        return Expectation(target * month / 12, ExpectationBasis.PRORATED)
+    ends = PERIOD_ENDS[PeriodKind(plan.kind)]
+    series = plan.cumulative()
+    index = next(k for k, end in enumerate(ends) if month <= end)
+    end = ends[index]
+    start_month = ends[index - 1] if index else 0
+    start = series[index - 1] if index else ZERO
+    if month == end:
+        return Expectation(series[index], ExpectationBasis.PERIOD, index + 1)
+    value = start + (series[index] - start) * (month - start_month) / (end - start_month)
+    # stored as compared: 6 places, like every figure of a monitoring entry
+    value = round_to(value, 6, Rounding.HALF_UP)
+    return Expectation(value, ExpectationBasis.PERIOD, index + 1, start, series[index])
+
+
+def progress_light(
+    *,
+    operator: str | None,
+    target: Decimal | None,
+    unit: str,
+    value: Decimal | None,
+    month: int,
+    scheme: Scheme,
+    band: QualitativeBand | str | None = None,
+    plan: PeriodPlan | None = None,
+) -> tuple[Light | None, Expectation | None]:
+    """An indicator's monitoring light and the expectation it was judged against.
+
+    Without a plan the light is exactly :func:`indicator_light`'s (rates and percentages are
+    not pro-rated); with one, the value is compared with the period target of the data month.
+    """
+    expectation = expected_to_date(
+        operator=operator, target=target, unit=unit, month=month, plan=plan
+    )
+    if plan is None or expectation is None:
+        light = indicator_light(
+            operator=operator,
+            target=target,
+            value=value,
+            month=month,
+            scheme=scheme,
+            band=band,
+            pro_rate=unit != "%",
+        )
+        return light, expectation
+    light = indicator_light(
+        operator=operator,
+        target=expectation.value,
+        value=value,
+        month=month,
+        scheme=scheme,
+        band=band,
+        pro_rate=False,
+    )
+    return light, expectation
+
+
+def describe_expectation(
+    *,
+    basis: ExpectationBasis | str,
+    value: Decimal | None,
+    period: int | None,
+    month: int,
+    operator: str | None,
+    target: Decimal | None,
+    unit: str,
+    plan: PeriodPlan | None = None,
+) -> str:
+    """The Chinese text saying what a monitoring value was compared with.
+
+    "第2季度累计目标 50个", "第3季度目标期内折算 60个（第2季度末 50 → 第3季度末 80）",
+    "全年目标 100个 × 时间进度 50% = 50个", "全年目标 ≤14.48万元".
+    """
+    if not basis or value is None:
+        return ""
+    basis = ExpectationBasis(basis)
+    shown = f"{_plain(round_to(_dec(value), 2, Rounding.HALF_UP))}{unit}"
+    if basis == ExpectationBasis.ANNUAL:
+        return f"全年目标 {_SYMBOLS.get(operator or '', '')}{_plain(_dec(value))}{unit}"
+    if basis == ExpectationBasis.PRORATED:
+        progress = _plain(time_progress(month))
+        return f"全年目标 {_plain(_dec(target))}{unit} × 时间进度 {progress}% = {shown}"
+    if plan is None or not period:
+        return f"第{period or '?'}期目标 {shown}"
+    names = _PERIOD_NAMES[PeriodKind(plan.kind)]
+    name = names[period - 1]
+    series = plan.cumulative()
+    if month == PERIOD_ENDS[PeriodKind(plan.kind)][period - 1]:
+        label = "累计目标" if plan.mode == PeriodMode.CUMULATIVE else "末各期目标合计"
+        return f"{name}{label} {shown}"
+    start = series[period - 2] if period > 1 else ZERO
+    previous = f"{names[period - 2]}末" if period > 1 else "期初"
+    return (
+        f"{name}目标期内折算 {shown}（{previous} {_plain(start)} → "
+        f"{name}末 {_plain(series[period - 1])}）"
+    )
+
+
+_SYMBOLS = {">=": "≥", ">": "＞", "=": "＝", "<": "＜", "<=": "≤"}
 
 
 # --- helpers -------------------------------------------------------------------------------

@@ -111,8 +111,10 @@ class RowLastYearFormSet(LastYearFormSet):
         return self.instance.goal
 
 
-def with_last_year(main, row) -> str:
+def with_last_year(main, row, before: str = "") -> str:
     """``main`` with last year's target and actual as the small grey second line (s15 layout:
-    a second line, not a new column); just ``main`` where there is no last year."""
+    a second line, not a new column), after ``before`` (another note of the same line, e.g.
+    the period plan); just ``main`` where there is neither."""
     last = getattr(row, "last_year_row", None)
-    return with_second_line(main, last.display if last is not None else "")
+    notes = (before, last.display if last is not None else "")
+    return with_second_line(main, "；".join(note for note in notes if note))

@@ -130,7 +130,8 @@ class IndicatorInline(admin.TabularInline):
             parsed = f"{obj.get_operator_display()} {value}{obj.target_unit}（{obj.get_direction_display()}）"
         else:
             parsed = obj.get_kind_display()
-        return with_last_year(parsed, obj)
+        plan = period_summary(obj)
+        return with_last_year(parsed, obj, before=f"分期：{plan}" if plan else "")
 
     @admin.display(description="解析提示")
     def findings_display(self, obj):
@@ -159,6 +160,29 @@ class IndicatorInline(admin.TabularInline):
     @property
     def media(self):
         return super().media + forms.Media(js=["performance/framework.js"])
+
+
+PERIOD_HELP = (
+    "可选：按季度或按半年设置分期目标，监控时按数据月份所在期的目标计算预警（期内按进度折算），"
+    "未设置的按全年目标×时间进度。累计口径填截至各期末应达到的值，须逐期不减、最后一期等于全年"
+    "目标值；当期口径填各期内应完成的值，合计等于全年目标值；百分比指标只能按累计口径。"
+    "例：全年“≥100个”，按季度累计 20/50/80/100，6月完成45个，与50比较（90%，绿灯）；"
+    "若为 60/80/90/100，则与80比较（56%，红灯）。"
+)
+
+
+def period_summary(indicator) -> str:
+    """An indicator's period plan in one line: "季度累计 20/50/80/100"; "" without one."""
+    if not indicator.period_kind:
+        return ""
+    kind = "季度" if indicator.period_kind == "quarter" else "半年"
+    mode = "累计" if indicator.period_mode == "cumulative" else "当期"
+    values = [
+        figure(getattr(indicator, name), PLAIN)
+        for name in INDICATOR.grouped[2:]
+        if getattr(indicator, name) is not None
+    ]
+    return f"{kind}{mode} {'/'.join(values)}"
 
 
 def spec_read_only(fields, filled) -> list[str]:
@@ -523,8 +547,29 @@ class IndicatorAdmin(
     def findings_display(self, obj):
         return render_findings(obj.findings)
 
+    def get_fieldsets(self, request, obj=None):
+        # the page's own fieldsets (技术信息 for superusers only), the period plan moved to its own
+        fieldsets = [
+            (
+                name,
+                {**options, "fields": [f for f in options["fields"] if f not in INDICATOR.grouped]},
+            )
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+        return [
+            *fieldsets,
+            ("分期目标", {"fields": INDICATOR.grouped, "description": PERIOD_HELP}),
+        ]
+
     def save_model(self, request, obj, form, change):
         data = {k: v for k, v in form.cleaned_data.items() if k in INDICATOR.filled}
+        # the period plan is written whole (and checked against the annual 指标值)
+        plan = {name: form.cleaned_data.get(name) for name in INDICATOR.grouped}
+        data[goal_services.PERIOD_INPUT] = {
+            "kind": plan.pop("period_kind") or "",
+            "mode": plan.pop("period_mode") or "",
+            "values": list(plan.values()),
+        }
         saved = goal_services.indicator_save(
             goal=obj.goal,
             data=data,

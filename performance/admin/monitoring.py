@@ -21,6 +21,7 @@ from projects.permissions import may_open_rounds
 from ..choices import Light, RoundStatus
 from ..field_specs import MONITORING_REPORT
 from ..models import MonitoringEntry, MonitoringReport, MonitoringRound
+from ..services import derived_figures
 from ..services import monitoring as monitoring_services
 from .common import (
     RowLastYearFormSet,
@@ -205,6 +206,12 @@ class MonitoringRoundAdmin(WritesThroughServices, admin.ModelAdmin):
 # --- monitoring reports ------------------------------------------------------------------------
 
 
+EXPECTATION_NOTE = (
+    "预警按各指标的比较基准计算：设有分期目标的，按数据月份所在期的目标（期内按进度折算）；"
+    "其余按全年目标×时间进度（比率类指标和反向指标按全年目标）。"
+)
+
+
 class MonitoringEntryInline(EvidenceColumnMixin, IndicatorRowInline):
     model = MonitoringEntry
     row_spec = MONITORING_REPORT.row
@@ -213,6 +220,7 @@ class MonitoringEntryInline(EvidenceColumnMixin, IndicatorRowInline):
         "target_display",
         *MONITORING_REPORT.row.filled,
         "light_display",
+        "expectation_display",
         "findings_display",
     ]
 
@@ -221,6 +229,15 @@ class MonitoringEntryInline(EvidenceColumnMixin, IndicatorRowInline):
     @admin.display(description="指标值")
     def target_display(self, obj):
         return with_last_year(obj.indicator.raw_value or "—", obj)
+
+    def get_queryset(self, request):
+        # the data month of the round: what the period target is read at
+        return super().get_queryset(request).select_related("report__round")
+
+    @admin.display(description="比较基准")
+    def expectation_display(self, obj):
+        month = obj.report.round.data_month
+        return derived_figures.describe_entry_expectation(obj, month=month) or "—"
 
     @admin.display(description="预警")
     def light_display(self, obj):
@@ -268,7 +285,8 @@ class MonitoringReportAdmin(FilledDocumentAdmin):
                     ("execution_rate", "time_progress"),
                     ("budget_light_badge", "light_badge"),
                     "computed_at",
-                ]
+                ],
+                "description": EXPECTATION_NOTE,
             },
         ),
         ("填报", {"fields": [*MONITORING_REPORT.filled, EXPECTED_VERSION]}),

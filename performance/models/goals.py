@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from projects.fields import AmountField, PlainFigureField, ScoreField
 from projects.models import non_negative_amount
@@ -20,6 +20,8 @@ from ..choices import (
     GoalScope,
     Grade,
     Operator,
+    PeriodKind,
+    PeriodMode,
     Status,
     TargetKind,
 )
@@ -172,6 +174,17 @@ class PerformanceGoal(ReviewedDocument):
         return sum(1 for f in self.quality_findings or [] if f.get("severity") == "warning")
 
 
+_NO_PERIOD_TARGETS = {f"period_target_{n}__isnull": True for n in range(1, 5)}
+_ALL_PERIOD_TARGETS = {f"period_target_{n}__isnull": False for n in range(1, 5)}
+
+
+def _all_of(conditions) -> Q:
+    combined = Q()
+    for condition in conditions:
+        combined &= condition
+    return combined
+
+
 class Indicator(models.Model):
     """One 三级 indicator under its 一级/二级, with the raw 指标值 and its parsed form.
 
@@ -225,6 +238,25 @@ class Indicator(models.Model):
         related_name="indicators",
         db_index=False,
     )
+    # Interim (period) targets: checked against the annual 指标值 by the indicator service.
+    period_kind = models.CharField(
+        "分期目标", max_length=10, choices=PeriodKind.choices, blank=True
+    )
+    period_mode = models.CharField(
+        "分期口径", max_length=12, choices=PeriodMode.choices, blank=True
+    )
+    period_target_1 = PlainFigureField(
+        "第1期目标值", max_digits=24, decimal_places=6, null=True, blank=True
+    )
+    period_target_2 = PlainFigureField(
+        "第2期目标值", max_digits=24, decimal_places=6, null=True, blank=True
+    )
+    period_target_3 = PlainFigureField(
+        "第3期目标值", max_digits=24, decimal_places=6, null=True, blank=True
+    )
+    period_target_4 = PlainFigureField(
+        "第4期目标值", max_digits=24, decimal_places=6, null=True, blank=True
+    )
     lock_version = models.PositiveIntegerField("修改版本号", default=1, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -241,6 +273,38 @@ class Indicator(models.Model):
             models.CheckConstraint(
                 condition=Q(operator="") | Q(operator__in=[">=", ">", "=", "<", "<="]),
                 name="indicator_operator_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_kind="", period_mode="", **_NO_PERIOD_TARGETS)
+                | Q(
+                    period_kind="half",
+                    period_target_1__isnull=False,
+                    period_target_2__isnull=False,
+                    period_target_3__isnull=True,
+                    period_target_4__isnull=True,
+                )
+                & ~Q(period_mode="")
+                | Q(period_kind="quarter", **_ALL_PERIOD_TARGETS) & ~Q(period_mode=""),
+                name="indicator_period_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(period_mode="cumulative")
+                | Q(period_target_2__gte=F("period_target_1"))
+                & (
+                    Q(period_target_3__isnull=True)
+                    | Q(
+                        period_target_3__gte=F("period_target_2"),
+                        period_target_4__gte=F("period_target_3"),
+                    )
+                ),
+                name="indicator_period_cumulative_ordered",
+            ),
+            models.CheckConstraint(
+                condition=_all_of(
+                    Q(**{f"period_target_{n}__isnull": True}) | Q(**{f"period_target_{n}__gte": 0})
+                    for n in range(1, 5)
+                ),
+                name="indicator_period_non_negative",
             ),
         ]
         indexes = [

@@ -10,7 +10,14 @@ from django.db.models import Q
 from projects.fields import AmountField, PlainFigureField, RateField
 from projects.models import non_negative_amount
 
-from ..choices import DeviationCause, Light, Likelihood, QualitativeBand, RoundStatus
+from ..choices import (
+    DeviationCause,
+    ExpectationBasis,
+    Light,
+    Likelihood,
+    QualitativeBand,
+    RoundStatus,
+)
 from .review import FilledDocument, review_queue_index
 
 AMOUNT = {"max_digits": 20, "decimal_places": 6}
@@ -166,6 +173,14 @@ class MonitoringEntry(models.Model):
     measures = models.TextField("纠偏措施", blank=True)
     light = models.CharField("预警", max_length=10, choices=Light.choices, blank=True)
     findings = models.JSONField("解析提示", default=list, blank=True)
+    # What the value was compared with (the light's basis): set by the computation.
+    expected_value = PlainFigureField(
+        "本期比较值", max_digits=24, decimal_places=6, null=True, blank=True
+    )
+    expected_basis = models.CharField(
+        "比较基准", max_length=10, choices=ExpectationBasis.choices, blank=True
+    )
+    expected_period = models.PositiveSmallIntegerField("所在期", null=True, blank=True)
 
     class Meta:
         verbose_name = "监控指标"

@@ -264,6 +264,7 @@ ENTRY = Record(
             " likelihood measures light"
         ),
         Findings("findings", FINDING_KEYS),
+        *_cols("expected_value expected_basis expected_period"),  # what the light compared with
     ),
 )
 REPORT = Record(

@@ -44,6 +44,13 @@ INDICATOR_COLUMNS = (
     "indicator__relative_to",
     "indicator__category",
     "indicator__weight",
+    # the period plan: monitoring compares with the period target of the data month
+    "indicator__period_kind",
+    "indicator__period_mode",
+    "indicator__period_target_1",
+    "indicator__period_target_2",
+    "indicator__period_target_3",
+    "indicator__period_target_4",
 )
 
 
@@ -65,6 +72,12 @@ class IndicatorRow(
             "relative_to",
             "category",
             "weight",
+            "period_kind",
+            "period_mode",
+            "period_target_1",
+            "period_target_2",
+            "period_target_3",
+            "period_target_4",
             "goal",
         ),
     )
@@ -132,6 +145,9 @@ class EntryRow:
 
     __slots__ = (
         "band",
+        "expected_basis",
+        "expected_period",
+        "expected_value",
         "findings",
         "forecast_raw",
         "forecast_value",
@@ -155,6 +171,9 @@ class EntryRow:
         "forecast_value",
         "light",
         "findings",
+        "expected_value",
+        "expected_basis",
+        "expected_period",
     )
 
     def __init__(self, values: Sequence, indicator: IndicatorRow):
@@ -169,6 +188,9 @@ class EntryRow:
             self.forecast_value,
             self.light,
             self.findings,
+            self.expected_value,
+            self.expected_basis,
+            self.expected_period,
         ) = values
         self.indicator = indicator
 

@@ -81,6 +81,22 @@ def indicator_target(indicator: Indicator, *, previous_value: Decimal | None = N
     )
 
 
+def period_plan(indicator: Indicator) -> scoring.PeriodPlan | None:
+    """The engine's ``PeriodPlan`` of an indicator's period targets; None when it has none."""
+    if not indicator.period_kind:
+        return None
+    return scoring.PeriodPlan(
+        indicator.period_kind,
+        indicator.period_mode,
+        (
+            indicator.period_target_1,
+            indicator.period_target_2,
+            indicator.period_target_3,
+            indicator.period_target_4,
+        ),
+    )
+
+
 @lru_cache(maxsize=65536)
 def _target(raw, operator, value, _value_text, unit, kind, findings, relative_to, resolved):
     findings = tuple(targets.Finding(*f) for f in findings)
@@ -94,6 +110,21 @@ def _target(raw, operator, value, _value_text, unit, kind, findings, relative_to
         kind=kind,
         findings=findings,
         relative_to=relative_to,
+    )
+
+
+def describe_entry_expectation(entry: MonitoringEntry, *, month: int) -> str:
+    """The text of what a monitoring entry's value was compared with (admin, API, print)."""
+    indicator = entry.indicator
+    return scoring.describe_expectation(
+        basis=entry.expected_basis,
+        value=entry.expected_value,
+        period=entry.expected_period,
+        month=month,
+        operator=indicator.operator or None,
+        target=indicator.target_value,
+        unit=indicator.target_unit,
+        plan=period_plan(indicator),
     )
 
 
@@ -185,18 +216,26 @@ def apply_report(
         target = indicator_target(indicator, previous_value=previous_values.get(indicator.pk))
         value, value_findings = read_value(entry.value_raw, target=target)
         forecast, forecast_findings = read_value(entry.forecast_raw, target=target)
-        light = scoring.indicator_light(
+        # The period target of the data month where the indicator has a plan, else the annual
+        # target pro-rated (or whole, for rates, percentages and 反向): one engine rule.
+        light, expectation = scoring.progress_light(
             operator=target.operator,
             target=target.value,
+            unit=target.unit,
             value=value,
             month=month,
             scheme=scheme,
             band=entry.band or None,
-            # Rates and percentages do not accumulate over the year (scoring docstring).
-            pro_rate=target.unit != "%",
+            plan=period_plan(indicator),
         )
         entry.value, entry.forecast_value = value, forecast
         entry.light = light.value if light else ""
+        if expectation is None:
+            entry.expected_value, entry.expected_basis, entry.expected_period = None, "", None
+        else:
+            entry.expected_value = scoring.round_to(expectation.value, 6, scoring.Rounding.HALF_UP)
+            entry.expected_basis = expectation.basis.value
+            entry.expected_period = expectation.period
         entry.findings = _finding_rows(value_findings, "value_raw") + _finding_rows(
             forecast_findings, "forecast_raw"
         )

@@ -21,11 +21,19 @@ from projects.models import AuditAction, Project, Unit
 from projects.permissions import require_editor
 from projects.services.locking import check_lock_version
 
-from .. import targets
+from .. import scoring, targets
 from ..choices import GoalScope, Status
-from ..field_specs import GOAL_FIELDS, INDICATOR_FIELDS, PARSED_FIELDS, TASK_FIELDS
+from ..field_specs import (
+    GOAL_FIELDS,
+    INDICATOR,
+    INDICATOR_FIELDS,
+    PARSED_FIELDS,
+    PERIOD_FIELDS,
+    TASK_FIELDS,
+)
 from ..models import GoalTask, Indicator, PerformanceGoal
 from ..selectors.previous_year import previous_year_value
+from . import derived_figures
 from .workflow import require_edit
 
 GOAL_IS_FIXED = "指标创建后不能改挂到其他绩效目标；请在目标下新增指标，再删除原指标。"
@@ -48,6 +56,56 @@ def apply_parsed_target(indicator: Indicator, *, previous_value: Decimal | None 
     indicator.findings = [{**asdict(f), "field": "raw_value"} for f in target.findings] + [
         {**asdict(f), "field": "level2"} for f in level2_findings
     ]
+
+
+# An indicator's audited fields: what the unit fills, its period plan included.
+INDICATOR_AUDITED = (*INDICATOR_FIELDS, *INDICATOR.grouped)
+PERIOD_INPUT = "period_targets"
+
+
+def apply_period_targets(indicator: Indicator, plan: Mapping[str, Any] | None) -> None:
+    """Set an indicator's period plan from ``{"kind", "mode", "values"}`` (None clears it).
+
+    Values may be numbers or text read against the indicator's target ("20个", "0.2万元").
+    Unreadable values raise a field-level ValidationError; the plan as a whole is checked by
+    :func:`period_plan_errors`.
+    """
+    plan = plan or {}
+    indicator.period_kind = plan.get("kind") or ""
+    indicator.period_mode = plan.get("mode") or ""
+    values = list(plan.get("values") or ())
+    if len(values) > len(scoring.PERIOD_TARGET_FIELDS):
+        raise ValidationError({scoring.PERIOD_TARGET_FIELDS[-1]: "分期目标最多 4 期。"})
+    target = derived_figures.indicator_target(indicator)
+    errors = {}
+    for index, name in enumerate(scoring.PERIOD_TARGET_FIELDS):
+        value = values[index] if index < len(values) else None
+        if isinstance(value, str):
+            value = value.strip() or None
+        if isinstance(value, str) and target.operator is not None:
+            parsed, findings = targets.parse_actual(value, target=target)
+            problems = [f.message for f in findings if f.severity == targets.ERROR]
+            if problems or parsed is None:
+                errors[name] = f"第{index + 1}期目标值「{value}」：{'；'.join(problems)}"
+            value = parsed
+        elif isinstance(value, str):
+            value = None if indicator.operator else value  # 定性: refused as a whole below
+        setattr(indicator, name, value)
+    if errors:
+        raise ValidationError(errors)
+
+
+def period_plan_errors(indicator: Indicator) -> dict[str, str]:
+    """The Chinese field errors of an indicator's period plan against its annual 指标值."""
+    return scoring.period_plan_problems(
+        kind=indicator.period_kind,
+        mode=indicator.period_mode,
+        values=[getattr(indicator, name) for name in scoring.PERIOD_TARGET_FIELDS],
+        operator=indicator.operator or None,
+        annual=indicator.target_value,
+        unit=indicator.target_unit,
+        relative=indicator.kind == targets.RELATIVE,
+    )
 
 
 @transaction.atomic
@@ -187,12 +245,16 @@ def indicator_save(
     else:
         indicator = Indicator.objects.select_for_update().get(pk=indicator.pk, goal=goal)
         check_lock_version(indicator, expected_version)
-        before = audit.snapshot(indicator, INDICATOR_FIELDS)
+        before = audit.snapshot(indicator, INDICATOR_AUDITED)
     data = {k: v for k, v in data.items() if not (k == "order" and v in (None, ""))}
+    plan_given = PERIOD_INPUT in data
+    plan = data.pop(PERIOD_INPUT, None)
     if created and "order" not in data:  # 排序 left blank ("自动"): after the goal's last one
         last = Indicator.objects.filter(goal=goal).aggregate(last=Max("order"))["last"]
         indicator.order = (last or 0) + 1
     for key, value in data.items():
+        if key in PERIOD_FIELDS:
+            raise ValidationError({key: "分期目标须整体填写（分期方式、口径和各期目标值）。"})
         if key not in INDICATOR_FIELDS:
             raise ValidationError({key: "该字段由系统根据指标值解析，不能直接填写。"})
         setattr(indicator, key, value if value is not None or key == "weight" else "")
@@ -203,8 +265,14 @@ def indicator_save(
     apply_parsed_target(indicator)
     if indicator.kind == targets.RELATIVE:  # 不低于上年: resolved from last year's actual
         apply_parsed_target(indicator, previous_value=previous_year_value(indicator))
+    if plan_given:
+        apply_period_targets(indicator, plan)
+    # checked on every save: a changed annual 指标值 must still agree with the plan
+    problems = period_plan_errors(indicator)
+    if problems:
+        raise ValidationError(problems)
     indicator.full_clean()
-    changes = audit.diff(before, audit.snapshot(indicator, INDICATOR_FIELDS))
+    changes = audit.diff(before, audit.snapshot(indicator, INDICATOR_AUDITED))
     if created or changes:
         if not created:
             indicator.lock_version += 1
@@ -228,7 +296,7 @@ def indicator_delete(
     goal = indicator.goal
     require_edit(goal, actor=actor, action="删除绩效指标")
     check_lock_version(indicator, expected_version)
-    snapshot = audit.snapshot(indicator, INDICATOR_FIELDS)
+    snapshot = audit.snapshot(indicator, INDICATOR_AUDITED)
     pk = indicator.pk
     indicator.delete()
     audit.record(

@@ -72,6 +72,7 @@ DISPLAYS = {
     "parsed_display": ("operator", "target_value", "target_unit", "kind", "direction"),
     "target_display": (),  # the indicator's 指标值 beside the row
     "evidence_link": (),  # the row's 佐证材料 (files live in their own table)
+    "expectation_display": ("expected_value", "expected_basis", "expected_period"),
 }
 # The API shows an indicator's parsed reading as one nested ``target``.
 API_TARGET = ("operator", "target_value", "target_unit", "kind", "direction", "relative_to")
@@ -144,14 +145,21 @@ def test_the_api_accepts_exactly_what_the_unit_fills(serializer, row_serializer,
 def test_the_goal_api_accepts_exactly_the_goal_and_indicator_fields():
     assert set(goal_serializers.GoalUpdateSerializer().fields) == {"lock_version", *GOAL.filled}
     indicator = goal_serializers.IndicatorUpdateSerializer().fields
-    assert set(indicator) == {"lock_version", "goal", *field_specs.INDICATOR.filled}
+    # … and each group of fields filled together under its one name (``period_targets``)
+    assert set(indicator) == {
+        "lock_version",
+        "goal",
+        *field_specs.INDICATOR.filled,
+        *field_specs.INDICATOR.groups,
+    }
     assert set(goal_serializers.TaskInputSerializer().fields) <= set(field_specs.TASK.filled)
 
 
 @pytest.mark.parametrize(
     ("serializer", "row_serializer", "spec"),
     [
-        (goal_serializers.GoalSerializer, goal_serializers.IndicatorSerializer, GOAL),
+        # the detail: an indicator's period plan is not in the list payload
+        (goal_serializers.GoalDetailSerializer, goal_serializers.IndicatorDetailSerializer, GOAL),
         (
             monitoring_serializers.ReportSerializer,
             monitoring_serializers.EntrySerializer,
@@ -169,6 +177,9 @@ def test_the_api_shows_every_field_of_the_spec(serializer, row_serializer, spec)
     shown = set(row_serializer().fields)
     if "target" in shown:
         shown |= set(API_TARGET)
+    for group, names in spec.rows[0].groups.items():  # shown as one object, like ``target``
+        if group in shown:
+            shown |= set(names)
     assert set(spec.rows[0].fields) <= shown
 
 
@@ -376,6 +387,10 @@ def test_the_service_the_serializer_and_the_admin_let_the_unit_write_the_same_fi
         service = _service_writable(row_obj, row_probe) - {row.parent}
         positional = API_POSITIONAL.get(row.name, set())
         api = _serializer_writable(row_serializers[row.name], spec) | positional
+        # a group is written whole (the API's one name, the row's own page), never column by
+        # column: the service refuses its columns one by one
+        assert set(row.groups) <= api and not set(row.grouped) & service
+        api -= set(row.groups)
         formset = inlines[rows[row.name]].get_formset(request, document)
         form = set(formset.form.base_fields) - {EXPECTED_VERSION}
         assert service == api == form == set(row.filled), (row.name, service, api, form)

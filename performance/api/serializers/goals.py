@@ -8,8 +8,8 @@ from rest_framework import serializers
 
 from projects.models import Project, Unit
 
-from ...choices import GoalScope
-from ...field_specs import GOAL_FIELDS, INDICATOR_FIELDS
+from ...choices import GoalScope, PeriodKind, PeriodMode
+from ...field_specs import GOAL_FIELDS, INDICATOR, INDICATOR_FIELDS
 from ...models import GoalTask, Indicator, PerformanceGoal
 from ...selectors import previous_year
 from ...services import workflow
@@ -94,6 +94,52 @@ class ParsedTargetField(serializers.Field):
         }
 
 
+class PeriodTargetsSerializer(serializers.Serializer):
+    """An indicator's interim (period) targets: quarters or halves, cumulative or per period."""
+
+    kind = serializers.ChoiceField(
+        label="分期方式", choices=PeriodKind.choices, help_text="quarter（按季度）/ half（按半年）"
+    )
+    mode = serializers.ChoiceField(
+        label="分期口径",
+        choices=PeriodMode.choices,
+        help_text="cumulative（累计：截至各期末应达到的值）/ per_period（当期：各期内应完成的值）",
+    )
+    values = serializers.ListField(
+        label="各期目标值",
+        child=serializers.CharField(max_length=100),
+        min_length=1,
+        max_length=4,
+        help_text=(
+            "按季度 4 个、按半年 2 个，单位同指标值（可写“20”或“20个”）。累计口径须逐期不减且"
+            "最后一期等于全年目标值；当期口径各期之和等于全年目标值；百分比指标只能按累计口径。"
+            "错误按列返回：period_kind、period_mode、period_target_1 至 period_target_4。"
+        ),
+    )
+
+
+@extend_schema_field(PeriodTargetsSerializer(allow_null=True))
+class PeriodTargetsField(serializers.Field):
+    """An indicator's period plan as :class:`PeriodTargetsSerializer` shows it, or null."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+        self._value = converter(TargetSerializer().fields["value"])
+
+    def to_representation(self, indicator: Indicator) -> dict | None:
+        if not indicator.period_kind:
+            return None
+        values = [
+            getattr(indicator, name)
+            for name in ("period_target_1", "period_target_2", "period_target_3", "period_target_4")
+        ]
+        return {
+            "kind": str(indicator.period_kind),
+            "mode": str(indicator.period_mode),
+            "values": [self._value(value) for value in values if value is not None],
+        }
+
+
 class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
     shared_plan = True
     target = ParsedTargetField(
@@ -127,6 +173,19 @@ class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
         ]
         read_only_fields = ["library_code", "library_entry"]
         list_serializer_class = PrefetchedListSerializer
+
+
+class IndicatorDetailSerializer(IndicatorSerializer):
+    """An indicator as detail responses show it: with its period plan (lists keep their payload,
+    the figures feed and the list floor theirs)."""
+
+    period_targets = PeriodTargetsField(
+        label="分期目标",
+        help_text="按季度或按半年的分期目标；监控按数据月份所在期的目标计算预警。未设置时为 null。",
+    )
+
+    class Meta(IndicatorSerializer.Meta):
+        fields = [*IndicatorSerializer.Meta.fields, "period_targets"]
 
 
 class GoalTaskSerializer(FastRepresentation, serializers.ModelSerializer):
@@ -309,9 +368,16 @@ class GoalDiffSerializer(serializers.Serializer):
 
 
 class IndicatorInputSerializer(serializers.ModelSerializer):
+    period_targets = PeriodTargetsSerializer(
+        required=False,
+        allow_null=True,
+        label="分期目标",
+        help_text="按季度或按半年的分期目标（可选）；null 清除。",
+    )
+
     class Meta:
         model = Indicator
-        fields = list(INDICATOR_FIELDS)
+        fields = [*INDICATOR_FIELDS, *INDICATOR.groups]
         extra_kwargs = {
             "order": {"required": False},
             "raw_value": {"help_text": "指标值原文，如 “≥90%”“≤14.48万元”“及时”，系统自动解析。"},
@@ -400,7 +466,7 @@ class IndicatorCreateSerializer(IndicatorInputSerializer):
     )
 
     class Meta(IndicatorInputSerializer.Meta):
-        fields = ["goal", *INDICATOR_FIELDS]
+        fields = ["goal", *INDICATOR_FIELDS, *INDICATOR.groups]
 
     def __init__(self, *args, goals=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -419,7 +485,7 @@ class IndicatorUpdateSerializer(IndicatorInputSerializer):
     )
 
     class Meta(IndicatorInputSerializer.Meta):
-        fields = ["lock_version", "goal", *INDICATOR_FIELDS]
+        fields = ["lock_version", "goal", *INDICATOR_FIELDS, *INDICATOR.groups]
         extra_kwargs = {name: {"required": False} for name in INDICATOR_FIELDS}
 
 

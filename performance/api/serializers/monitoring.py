@@ -74,7 +74,22 @@ class EntrySerializer(serializers.ModelSerializer):
             "measures",
             "light",
             "findings",
+            "expected_value",
+            "expected_basis",
+            "expected_period",
         ]
+        extra_kwargs = {
+            "expected_value": {
+                "help_text": "预警所比较的值：设有分期目标的为数据月份所在期的目标（期内按进度折算），"
+                "否则为全年目标×时间进度（比率类指标和反向指标为全年目标）。"
+            },
+            "expected_basis": {
+                "help_text": "period（分期目标）/ prorated（全年目标按时间进度）/ annual（全年目标）"
+            },
+            "expected_period": {
+                "help_text": "数据月份所在的期（第几季度或第几个半年）；无分期目标时为 null。"
+            },
+        }
 
 
 class ReportSerializer(serializers.ModelSerializer):

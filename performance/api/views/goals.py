@@ -34,6 +34,7 @@ from ..serializers.goals import (
     GoalUpdateSerializer,
     GoalVersionSerializer,
     IndicatorCreateSerializer,
+    IndicatorDetailSerializer,
     IndicatorSerializer,
     IndicatorUpdateSerializer,
     StartFromLastYearSerializer,
@@ -264,18 +265,20 @@ class GoalViewSet(
         description=f"您可见单位的绩效指标（含解析结果与提示）。游标分页；search 搜索{INDICATOR_SEARCH}。",
         responses=responses(IndicatorSerializer(many=True), *LIST),
     ),
-    retrieve=extend_schema(summary="绩效指标详情", responses=responses(IndicatorSerializer, *READ)),
+    retrieve=extend_schema(
+        summary="绩效指标详情", responses=responses(IndicatorDetailSerializer, *READ)
+    ),
     create=extend_schema(
         summary="新增绩效指标",
         description="在草稿或已退回的目标下新增指标；指标值保存时自动解析。",
         request=IndicatorCreateSerializer,
-        responses=responses(IndicatorSerializer, *CREATE, status=201, description="已创建"),
+        responses=responses(IndicatorDetailSerializer, *CREATE, status=201, description="已创建"),
     ),
     partial_update=extend_schema(
         summary="修改绩效指标",
         description="修改草稿或已退回目标下的指标；必须提供读取时的 lock_version。",
         request=IndicatorUpdateSerializer,
-        responses=responses(IndicatorSerializer, *WRITE),
+        responses=responses(IndicatorDetailSerializer, *WRITE),
     ),
     destroy=extend_schema(
         summary="删除绩效指标",
@@ -291,7 +294,7 @@ class IndicatorViewSet(
 ):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     serializer_class = IndicatorSerializer
-    detail_serializer_class = IndicatorSerializer
+    detail_serializer_class = IndicatorDetailSerializer
     pagination_class = LargeListCursorPagination
     filter_backends = FILTER_BACKENDS
     filterset_class = IndicatorFilter
@@ -301,6 +304,9 @@ class IndicatorViewSet(
 
     def get_queryset(self) -> QuerySet[Indicator]:
         return scope(Indicator.objects.select_related("goal"), self.request.user, "goal__unit")
+
+    def get_serializer_class(self):
+        return IndicatorDetailSerializer if self.action == "retrieve" else IndicatorSerializer
 
     def create(self, request: Request) -> Response:
         serializer = IndicatorCreateSerializer(

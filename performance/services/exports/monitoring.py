@@ -1,8 +1,10 @@
 """项目绩效监控表: one block per project report of a monitoring round.
 
 Per project (merged down its block): unit, code, name, 全年预算数, 1-N月执行数, 预算执行率,
-全年预计执行数 and the budget light; per indicator: 一级/二级/三级, 年度指标值, 1-N月完成值,
-全年预计完成值, 偏差原因 and its note, 完成目标可能性, 纠偏措施 and the indicator's light.
+全年预计执行数 and the budget light; per indicator: 一级/二级/三级, 年度指标值, 本期比较值 (what
+the light compared the value with: the period target of the data month, or the annual target
+pro-rated or whole — ``derived_figures.describe_entry_expectation``), 1-N月完成值, 全年预计完成值,
+偏差原因 and its note, 完成目标可能性, 纠偏措施 and the indicator's light.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from projects.models import Unit
 from projects.numbers import RATE, figure
 
 from ...models import MonitoringEntry, MonitoringReport, MonitoringRound
+from ..derived_figures import describe_entry_expectation
 from .workbook import AMOUNT_FORMAT, Merge, SheetWriter, open_sheet, percent_format
 
 PROJECT_COLUMNS = 9  # A–I merged down each project's block
@@ -76,6 +79,7 @@ def write(
         "二级指标",
         "三级指标",
         "年度指标值",
+        "本期比较值",
         f"1-{month}月完成值",
         "全年预计完成值",
         "偏差原因",
@@ -90,7 +94,7 @@ def write(
     group += ["绩效指标完成情况", *[None] * (width - PROJECT_COLUMNS - 1)]
     second = [None] * 4 + names[4:]
     progress = reports[0].time_progress if reports and reports[0].time_progress else None
-    subtitle = f"单位：万元　数据截至 {year} 年 {month} 月"
+    subtitle = f"单位：万元　数据截至 {year} 年 {month} 月　预警按本期比较值计算"
     if progress is not None:
         subtitle += f"　时间进度 {figure(progress, RATE)}"
     writer = open_sheet(
@@ -109,7 +113,7 @@ def write(
             Merge(3, 5, 3, PROJECT_COLUMNS),
             Merge(3, PROJECT_COLUMNS + 1, 3, width),
         ],
-        widths=[10, 24, 22, 28, 11, 11, 10, 12, 10, 12, 14, 28, 14, 14, 14, 12, 24, 12, 28, 8],
+        widths=[10, 24, 22, 28, 11, 11, 10, 12, 10, 12, 14, 28, 14, 30, 14, 14, 12, 24, 12, 28, 8],
         freeze="E5",
     )
     for report in reports:
@@ -140,6 +144,7 @@ def write(
                     indicator.level2,
                     indicator.level3,
                     indicator.raw_value,
+                    describe_entry_expectation(entry, month=month),
                     entry.value_raw or (entry.get_band_display() if entry.band else ""),
                     entry.forecast_raw,
                     entry.get_deviation_cause_display() if entry.deviation_cause else "",

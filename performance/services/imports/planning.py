@@ -27,7 +27,7 @@ from ...field_specs import INDICATOR_FIELDS
 from ...models import Indicator, PerformanceGoal
 from ...selectors.previous_year import previous_year_value
 from ...selectors.versions import current_goals
-from ..goals import apply_parsed_target
+from ..goals import apply_parsed_target, period_plan_errors
 from . import indicator_rows
 from .columns import HEADER_OF
 from .result import ImportResult
@@ -415,6 +415,15 @@ def _parse(indicator: Indicator, row: TargetRow, result: ImportResult) -> bool:
         for name, messages in error.message_dict.items():
             column = HEADER_OF.get(name, HEADER_OF["raw_value"])
             result.error("；".join(messages), "invalid_value", row.row, column)
+        return False
+    # an indicator's period targets must still add up to a re-imported annual 指标值
+    for message in period_plan_errors(indicator).values():
+        result.error(
+            f"{message}请先在指标页修改分期目标。",
+            "period_targets",
+            row.row,
+            HEADER_OF["raw_value"],
+        )
         return False
     for finding in indicator.findings:
         if finding.get("severity") == targets.ERROR and finding.get("field") == "raw_value":

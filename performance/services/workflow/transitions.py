@@ -365,9 +365,11 @@ def _supersede_previous(*, goal: PerformanceGoal, actor) -> None:
         )
 
 
-# A new version copies what the unit filled, the parser's reading of it and the reserved fields.
+# A new version copies what the unit filled (its period plan too), the parser's reading of it and
+# the reserved fields.
 COPIED_INDICATOR_FIELDS = (
     *field_specs.INDICATOR.filled,
+    *field_specs.INDICATOR.grouped,
     *field_specs.INDICATOR.computed,
     *field_specs.INDICATOR.reserved,
 )

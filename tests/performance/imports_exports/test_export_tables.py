@@ -166,7 +166,7 @@ def test_monitoring_table_lists_each_report_with_its_indicators(finance_reviewer
     table = _sheet_rows(sheet)
     merged = {str(r) for r in sheet.merged_cells}
     assert table[0][0] == "2022年1-7月项目绩效运行监控表"
-    assert {"E3:I3", "J3:T3", "A3:A4"} <= merged
+    assert {"E3:I3", "J3:U3", "A3:A4"} <= merged
     assert table[2][4] == "预算执行情况（万元）" and table[2][9] == "绩效指标完成情况"
     assert table[3][4:9] == [
         "全年预算数",
@@ -183,8 +183,19 @@ def test_monitoring_table_lists_each_report_with_its_indicators(finance_reviewer
     assert table[start][3:8] == ["社保、医保经办经费", "14.48", "0.00", "0%", "14.48"]
     assert f"C{start + 1}:C{start + count}" in merged and f"I{start + 1}:I{start + count}" in merged
     line = next(row for row in table[start : start + count] if row[11] == "宣传资料")
-    assert line[12:19] == ["≥1批", "0", "1", "经费保障", "", "有可能", "加快采购"]
-    assert line[19] in {"红灯", "黄灯", "绿灯", "蓝灯", ""}
+    # 本期比较值 (issue 16): a 批 count without period targets is pro-rated over 7 months
+    assert line[12:20] == [
+        "≥1批",
+        "全年目标 1批 × 时间进度 58.33% = 0.58批",
+        "0",
+        "1",
+        "经费保障",
+        "",
+        "有可能",
+        "加快采购",
+    ]
+    assert table[3][13] == "本期比较值"
+    assert line[20] in {"红灯", "黄灯", "绿灯", "蓝灯", ""}
 
 
 def test_monitoring_without_a_round_is_a_clear_error(filler):
