@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('performance', '0021_spot_check_status_choices'),
+        ('performance', '0027_rectifications_and_round_close'),
     ]
 
     operations = [
