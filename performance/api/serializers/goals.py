@@ -269,8 +269,9 @@ class LastYearSerializer(serializers.Serializer):
     )
 
 
-class IndicatorDetailSerializer(IndicatorSerializer):
-    """An indicator in a goal's detail: with last year's target and actual beside it."""
+class GoalIndicatorSerializer(IndicatorDetailSerializer):
+    """An indicator in a goal's detail: its period plan, and last year's target and actual
+    beside it (read for the whole goal at once, :func:`attach_last_year`)."""
 
     shared_plan = True
     last_year = LastYearSerializer(
@@ -281,8 +282,8 @@ class IndicatorDetailSerializer(IndicatorSerializer):
         help_text=LAST_YEAR_HELP,
     )
 
-    class Meta(IndicatorSerializer.Meta):
-        fields = [*IndicatorSerializer.Meta.fields, "last_year"]
+    class Meta(IndicatorDetailSerializer.Meta):
+        fields = [*IndicatorDetailSerializer.Meta.fields, "last_year"]
 
 
 def attach_last_year(indicators) -> None:
@@ -306,7 +307,7 @@ def attach_last_year_to_rows(rows, goal: PerformanceGoal) -> None:
 class GoalDetailSerializer(GoalSerializer):
     shared_plan = True
     request_fields = ("allowed_actions",)  # depends on the request's user
-    indicators = IndicatorDetailSerializer(many=True, read_only=True, label="绩效指标")
+    indicators = GoalIndicatorSerializer(many=True, read_only=True, label="绩效指标")
     allowed_actions = serializers.SerializerMethodField(
         label="可执行操作",
         help_text="当前用户对该目标可执行的操作：edit、submit、approve、return、adjust 的子集。",
