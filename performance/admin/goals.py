@@ -27,6 +27,7 @@ from projects.choices import Continuity
 from projects.models import Project, Unit
 from projects.numbers import PLAIN, figure
 from projects.permissions import UNIT_EDITORS, holds_any_role, visible_units
+from projects.years import year_form_field
 
 from .. import targets
 from ..choices import GoalScope
@@ -269,9 +270,7 @@ class StartFromLastYearForm(forms.Form):
         label="单位（整体目标）",
         help_text="不选项目时：复制该单位上年已批复的整体绩效目标。",
     )
-    year = forms.IntegerField(
-        required=False, min_value=2000, max_value=2100, label="年度（整体目标）"
-    )
+    year = year_form_field(required=False, label="年度（整体目标）")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,7 +14,7 @@ from ...models import GoalTask, Indicator, PerformanceGoal
 from ...selectors import previous_year
 from ...services import workflow
 from ...services.imports import indicator_rows
-from .common import ProjectBriefSerializer, UnitBriefSerializer
+from .common import ProjectBriefSerializer, UnitBriefSerializer, year_field
 from .compiled import FastRepresentation, PrefetchedListSerializer, converter
 
 
@@ -505,9 +505,7 @@ class StartFromLastYearSerializer(serializers.Serializer):
         label="单位",
         help_text="整体绩效目标：您可见的单位ID（与 year 一起填写，不填 project）。",
     )
-    year = serializers.IntegerField(
-        required=False, min_value=2000, max_value=2100, label="年度", help_text="整体绩效目标必填。"
-    )
+    year = year_field(required=False, help_text="整体绩效目标必填。")
 
     def __init__(self, *args, projects=None, units=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -239,6 +239,7 @@ def _answer(result, code: str) -> dict:
     """What an importer is told, with the code itself taken out."""
     answer = result.as_dict()
     answer.pop("filename", None)
+    answer.pop("run_id", None)  # each run has its own history row: not about the code
     return {k: str(v).replace(code, "<code>") for k, v in answer.items()}
 
 

@@ -32,7 +32,7 @@ from performance.services.monitoring import monitoring_round_close, monitoring_r
 from performance.services.recompute import recompute_year
 from performance.services.spot_checks import spot_checks_finalize
 from projects.models import AuditEntry, Unit
-from tests.performance.services.test_spot_checks import finance2, published  # noqa: F401
+from tests.performance.services.test_spot_checks import published
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2024, 3, 1)
@@ -179,7 +179,7 @@ def test_new_task_tells_unit_staff_and_department_once(demo):
 
 def test_review_difference_at_threshold_raises_a_finance_task(
     finance_reviewer,
-    finance2,  # noqa: F811
+    finance2,
     settings,
 ):
     settings.SPOT_CHECK_DIFFERENCE_THRESHOLD = 100
@@ -200,7 +200,7 @@ def test_review_difference_at_threshold_raises_a_finance_task(
 
 def test_an_understated_self_score_raises_no_review_task(
     finance_reviewer,
-    finance2,  # noqa: F811
+    finance2,
     settings,
 ):
     spot_check = published(finance_reviewer, finance2)
@@ -212,7 +212,7 @@ def test_an_understated_self_score_raises_no_review_task(
 
 def test_final_spot_check_raises_its_task_inline(
     finance_reviewer,
-    finance2,  # noqa: F811
+    finance2,
     settings,
 ):
     settings.SPOT_CHECK_DIFFERENCE_THRESHOLD = 0

@@ -6,6 +6,7 @@ from decimal import Decimal as D
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from performance.choices import DrawMethod, GoalScope, NotificationKind, SpotCheckOutcome, Status
 from performance.models import IndicatorEvaluation, Notification, SelfEvaluation, SpotCheck
@@ -380,7 +381,10 @@ def test_return_does_not_tell_the_unit(finance_reviewer, finance2):
 def test_publication_notifies_unit_once(finance_reviewer, finance2, reviewer305, clock):
     spot_check = published(finance_reviewer, finance2)
     assert spot_check.published_at is not None
-    assert spot_check.objection_deadline == spot_check.published_at.date() + dt.timedelta(days=15)
+    # The deadline counts from the local (Asia/Shanghai) date of publication, which after 16:00
+    # UTC is the next day's: compare with the local date, or the test fails every evening.
+    published_on = timezone.localdate(spot_check.published_at)
+    assert spot_check.objection_deadline == published_on + dt.timedelta(days=15)
     rows = Notification.objects.filter(kind=NotificationKind.SPOT_CHECK_PUBLISHED)
     recipients = set(rows.values_list("recipient__username", flat=True))
     assert recipients == {"filler305", "reviewer305", "dept305"}

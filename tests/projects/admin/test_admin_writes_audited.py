@@ -893,6 +893,23 @@ def _(client):
     ), lambda: LibraryEntry.objects.get(pk=entry.pk).basis == "业务台账"
 
 
+@case("performance.Rectification", "change")
+def _(client):
+    from performance.models import Rectification
+    from performance.services.rectifications import rectification_raise
+
+    task = rectification_raise(
+        actor=None,
+        unit=Unit.objects.get(code="027001"),
+        year=2022,
+        problem="写入测试：整改问题",
+        deadline=dt.date.today() + dt.timedelta(days=30),
+    )
+    return change(
+        client, task, measures="已建立台账"
+    ), lambda: Rectification.objects.get(pk=task.pk).measures == "已建立台账"
+
+
 # performance: notifications and jobs
 deletes("performance.Notification", notification)
 
@@ -964,6 +981,12 @@ def _spot_check():
     return spot_check_of(evaluation, note="只读检查")
 
 
+def _import_run():
+    from performance.models import ImportRun
+
+    return ImportRun.objects.order_by("pk").first()
+
+
 # Admins whose model pages write nothing. 财政复核 writes only through its own pages (抽取 and the
 # 复核 page's re-score / review / objection / decision views, each a service:
 # tests/performance/admin/test_spot_checks.py), never through add/change/delete.
@@ -972,6 +995,8 @@ READ_ONLY = {
     "projects.AuditEntry": lambda: AuditEntry.objects.order_by("pk").first(),
     "performance.SpotCheck": _spot_check,
     "performance.SpotCheckDraw": lambda: _spot_check().draw,
+    # The import history: written by every import run, never by hand (the demo's own runs).
+    "performance.ImportRun": lambda: _import_run(),
 }
 
 
