@@ -93,7 +93,24 @@ def targets(filler, finance_reviewer, evidence_storage):
             "reference_value": "≥10人",
         },
     )
+    from performance.models import ImportRun
+    from performance.services.imports import import_run
+    from performance.services.rectifications import rectification_raise
+    from tests.support.import_helpers import csv_bytes, rows
+
+    checked = import_run(
+        kind="targets", actor=filler, file=csv_bytes(rows(1)), filename="越权.csv", dry_run=True
+    )
+    task = rectification_raise(
+        actor=None,
+        unit=project.unit,
+        year=2022,
+        problem="越权检查：整改问题",
+        deadline=dt.date.today() + dt.timedelta(days=30),
+    )
     return {
+        "imports": ImportRun.objects.get(pk=checked.run_id),  # /imports/runs/{id}/
+        "rectifications": task,
         "library": library,
         "spot-checks": spot_check,
         "attachments": attachment,
