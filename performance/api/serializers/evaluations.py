@@ -11,7 +11,7 @@ from ...field_specs import SELF_EVALUATION
 from ...models import IndicatorEvaluation, ScoringScheme, SelfEvaluation
 from ...services import workflow
 from .common import ProjectBriefSerializer, UnitBriefSerializer, year_field
-from .goals import LAST_YEAR_HELP, LastYearSerializer, attach_last_year_to_rows
+from .goals import attach_last_year_to_rows, last_year_field
 from .monitoring import IndicatorBriefSerializer
 
 
@@ -111,13 +111,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
 class ScoreDetailSerializer(ScoreSerializer):
     """A row in the detail: with last year's target and actual of its indicator beside it."""
 
-    last_year = LastYearSerializer(
-        source="last_year_row",
-        read_only=True,
-        allow_null=True,
-        label="上年对比",
-        help_text=LAST_YEAR_HELP,
-    )
+    last_year = last_year_field()
 
     class Meta(ScoreSerializer.Meta):
         fields = [*ScoreSerializer.Meta.fields, "last_year"]

@@ -269,18 +269,24 @@ class LastYearSerializer(serializers.Serializer):
     )
 
 
-class GoalIndicatorSerializer(IndicatorDetailSerializer):
-    """An indicator in a goal's detail: its period plan, and last year's target and actual
-    beside it (read for the whole goal at once, :func:`attach_last_year`)."""
-
-    shared_plan = True
-    last_year = LastYearSerializer(
+def last_year_field() -> LastYearSerializer:
+    """``last_year`` of a detail row (a goal's indicator, a monitoring entry, an evaluation
+    score): read from ``last_year_row``, set for the whole page by :func:`attach_last_year`."""
+    return LastYearSerializer(
         source="last_year_row",
         read_only=True,
         allow_null=True,
         label="上年对比",
         help_text=LAST_YEAR_HELP,
     )
+
+
+class GoalIndicatorSerializer(IndicatorDetailSerializer):
+    """An indicator in a goal's detail: its period plan, and last year's target and actual
+    beside it (read for the whole goal at once, :func:`attach_last_year`)."""
+
+    shared_plan = True
+    last_year = last_year_field()
 
     class Meta(IndicatorDetailSerializer.Meta):
         fields = [*IndicatorDetailSerializer.Meta.fields, "last_year"]

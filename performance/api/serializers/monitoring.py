@@ -9,11 +9,10 @@ from ...models import Indicator, MonitoringEntry, MonitoringReport, MonitoringRo
 from ...services import workflow
 from .common import ProjectBriefSerializer, UnitBriefSerializer
 from .goals import (
-    LAST_YEAR_HELP,
     FindingSerializer,
-    LastYearSerializer,
     ParsedTargetField,
     attach_last_year_to_rows,
+    last_year_field,
 )
 
 
@@ -129,13 +128,7 @@ class ReportSerializer(serializers.ModelSerializer):
 class EntryDetailSerializer(EntrySerializer):
     """A row in the detail: with last year's target and actual of its indicator beside it."""
 
-    last_year = LastYearSerializer(
-        source="last_year_row",
-        read_only=True,
-        allow_null=True,
-        label="上年对比",
-        help_text=LAST_YEAR_HELP,
-    )
+    last_year = last_year_field()
 
     class Meta(EntrySerializer.Meta):
         fields = [*EntrySerializer.Meta.fields, "last_year"]
