@@ -18,7 +18,7 @@ from import_export.formats import base_formats
 from .csv_cells import formula_safe
 from .models import Indicator
 from .services.exports.flat import template_indicators, template_row
-from .services.imports.columns import COLUMNS
+from .services.imports.columns import TEMPLATE_COLUMNS
 
 
 class TargetTemplateResource(resources.Resource):
@@ -35,7 +35,7 @@ class TargetTemplateResource(resources.Resource):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.fields = {column.key: Field(column_name=column.header) for column in COLUMNS}
+        self.fields = {column.key: Field(column_name=column.header) for column in TEMPLATE_COLUMNS}
 
     def filter_export(self, queryset, **kwargs):
         return template_indicators(queryset)

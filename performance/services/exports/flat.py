@@ -19,12 +19,22 @@ from projects.models import ProjectBudget, Unit
 from projects.selectors import ZERO
 
 from ...choices import GoalScope
+from ...field_specs import PERIOD_FIELDS
 from ...models import Indicator, PerformanceGoal
 from ...selectors.versions import current_goals
-from ..imports.columns import COLUMNS, HEADERS, PROJECT_TYPE_LABELS, UNIT_COLUMNS
+from ..imports.columns import (
+    PERIOD_COLUMNS,
+    PERIOD_KEYS,
+    PERIOD_LABELS,
+    PROJECT_TYPE_LABELS,
+    TEMPLATE_COLUMNS,
+    UNIT_COLUMNS,
+    Column,
+)
 from .workbook import SheetWriter, new_workbook
 
 WIDTHS = [8, 10, 30, 24, 30, 12, 14, 12, 14, 30, 16, 30, 8]
+PERIOD_WIDTHS = [10, 12, 12, 12, 12]
 
 # What the template reads of an indicator: an export of 300,000 rows otherwise spends most of
 # its time reading timestamps and JSON the template never shows.
@@ -43,6 +53,7 @@ TEMPLATE_FIELDS = (
     "goal__project__code",
     "goal__project__name",
     "goal__project__category",
+    *PERIOD_FIELDS,
 )
 
 
@@ -90,12 +101,27 @@ VALUES: dict[str, Callable[[Indicator], Any]] = {
     "raw_value": lambda i: _text(i.raw_value),
     "explanation": lambda i: _text(i.explanation),
     "weight": lambda i: plain_decimal(i.weight),
+    "period": lambda i: PERIOD_LABELS.get((i.period_kind, i.period_mode), ""),
+    **{key: (lambda i, key=key: plain_decimal(getattr(i, key))) for key in PERIOD_KEYS[1:]},
 }
 
 
-def template_row(indicator: Indicator) -> list:
-    """One indicator as a template row, in the order of ``COLUMNS``."""
-    return [VALUES[column.key](indicator) for column in COLUMNS]
+def template_row(indicator: Indicator, columns: tuple[Column, ...] = TEMPLATE_COLUMNS) -> list:
+    """One indicator as a template row, in the order of ``columns`` (the period-plan columns
+    only where :func:`template_columns` says so)."""
+    return [VALUES[column.key](indicator) for column in columns]
+
+
+def template_columns(indicators: QuerySet[Indicator], base: tuple[Column, ...]) -> tuple:
+    """``base``, with 分期方式 and 第1–4期目标值 when any of ``indicators`` has a period plan.
+
+    Only then: a file without plans keeps the published tables' columns (and re-importing it
+    leaves plans alone, as absent columns do); one with plans carries them all, blanks for the
+    indicators without one (re-importing it leaves those without one).
+    """
+    if not indicators.exclude(period_kind="").exists():
+        return base
+    return (*base, *PERIOD_COLUMNS)
 
 
 def template_indicators(queryset: QuerySet | None = None) -> QuerySet[Indicator]:
@@ -137,11 +163,18 @@ def write(workbook, *, root: Unit, units: QuerySet[Unit], year: int) -> list[She
 
 def write_indicators(workbook, queryset: QuerySet) -> SheetWriter:
     """The template rows of the current project goals in ``queryset`` (goals or indicators)."""
+    indicators = template_indicators(queryset)
+    columns = template_columns(indicators, TEMPLATE_COLUMNS)
+    widths = WIDTHS + PERIOD_WIDTHS[: len(columns) - len(TEMPLATE_COLUMNS)]
     writer = SheetWriter(
-        workbook, "绩效目标", header=[("header", list(HEADERS))], freeze="A2", widths=WIDTHS
+        workbook,
+        "绩效目标",
+        header=[("header", [column.header for column in columns])],
+        freeze="A2",
+        widths=widths,
     )
-    for indicator in template_indicators(queryset).iterator(chunk_size=2000):
-        writer.row(template_row(indicator))
+    for indicator in indicators.iterator(chunk_size=2000):
+        writer.row(template_row(indicator, columns))
     writer.close()
     return writer
 
@@ -160,9 +193,9 @@ def template_xlsx(queryset: QuerySet) -> bytes:
 UNIT_WIDTHS = [8, 10, 30, 14, 16, 30, 16, 40, 8]
 
 
-def unit_template_row(indicator: Indicator) -> list:
-    """One 整体 indicator as a row of the 整体 layout, in the order of ``UNIT_COLUMNS``."""
-    return [VALUES[column.key](indicator) for column in UNIT_COLUMNS]
+def unit_template_row(indicator: Indicator, columns: tuple[Column, ...] = UNIT_COLUMNS) -> list:
+    """One 整体 indicator as a row of the 整体 layout, in the order of ``columns``."""
+    return [VALUES[column.key](indicator) for column in columns]
 
 
 def write_unit(workbook, *, root: Unit, units: QuerySet[Unit], year: int) -> list[SheetWriter]:
@@ -176,14 +209,15 @@ def write_unit(workbook, *, root: Unit, units: QuerySet[Unit], year: int) -> lis
         .select_related("goal", "goal__unit")
         .order_by("goal__unit__code", "order", "pk")
     )
+    columns = template_columns(indicators, UNIT_COLUMNS)
     writer = SheetWriter(
         workbook,
         "整体绩效目标",
-        header=[("header", [column.header for column in UNIT_COLUMNS])],
+        header=[("header", [column.header for column in columns])],
         freeze="A2",
-        widths=UNIT_WIDTHS,
+        widths=UNIT_WIDTHS + PERIOD_WIDTHS[: len(columns) - len(UNIT_COLUMNS)],
     )
     for indicator in indicators.iterator(chunk_size=2000):
-        writer.row(unit_template_row(indicator))
+        writer.row(unit_template_row(indicator, columns))
     writer.close()
     return [writer]

@@ -2,7 +2,8 @@
 
 One row per 三级 indicator: 年度, 单位编码, 单位名称, 项目编码, 项目名称, 项目类型, 资金总额(万元),
 一级指标, 二级指标, 三级指标, 指标值, and optionally 指标值说明 and 分值 — exactly the columns of
-``../shared/fixtures/*_project_targets.csv``. The import (reading, validation, planning) maps
+``../shared/fixtures/*_project_targets.csv`` — and the optional period-plan columns 分期方式 and
+第1期目标值…第4期目标值. The import (reading, validation, planning) maps
 headers with these; the exports of the template (``exports.flat``: the 导出 button's xlsx,
 ``export_table(kind="targets_flat")``, and through it the admin's csv) write the same list, so
 an exported file re-imports unchanged.
@@ -39,18 +40,45 @@ COLUMNS: tuple[Column, ...] = (
     Column("raw_value", "指标值"),
     Column("explanation", "指标值说明", required=False),
     Column("weight", "分值", required=False),
+    # interim (period) targets: absent columns leave an indicator's plan alone
+    Column("period", "分期方式", required=False),
+    *(Column(f"period_target_{n}", f"第{n}期目标值", required=False) for n in range(1, 5)),
 )
+PERIOD_KEYS = ("period", *(f"period_target_{n}" for n in range(1, 5)))
+# What every export writes; the period columns only when an exported indicator has a plan, so a
+# file without plans keeps the published tables' columns.
+TEMPLATE_COLUMNS = tuple(column for column in COLUMNS if column.key not in PERIOD_KEYS)
 # The unit-overall (部门（单位）整体) flat layout: the same columns without the project's
 # (``../shared/fixtures/*_unit_targets.csv``); a file without 项目编码 is read as this layout
 # into the unit's 整体 goal.
 PROJECT_KEYS = ("project_code", "project_name", "project_type", "amount")
 UNIT_COLUMNS: tuple[Column, ...] = tuple(
     Column(c.key, c.header, required=c.required and c.key != "unit_name")
-    for c in COLUMNS
+    for c in TEMPLATE_COLUMNS
     if c.key not in PROJECT_KEYS
 )
+# The optional period-plan columns; both layouts read them, exports add them when a plan exists.
+PERIOD_COLUMNS = tuple(column for column in COLUMNS if column.key in PERIOD_KEYS)
 HEADER_OF = {column.key: column.header for column in COLUMNS}
-HEADERS = tuple(column.header for column in COLUMNS)
+HEADERS = tuple(column.header for column in TEMPLATE_COLUMNS)
+
+# 分期方式 cells ↔ (period_kind, period_mode), as the admin's summary writes them ("季度累计
+# 20/50/80/100"). The first label of each plan is what exports write.
+PERIOD_LABELS = {
+    ("quarter", "cumulative"): "季度累计",
+    ("quarter", "per_period"): "季度当期",
+    ("half", "cumulative"): "半年累计",
+    ("half", "per_period"): "半年当期",
+}
+PERIOD_PLANS = {
+    **{label: plan for plan, label in PERIOD_LABELS.items()},
+    "季度分期": ("quarter", "per_period"),
+    "半年分期": ("half", "per_period"),
+    "按季度累计": ("quarter", "cumulative"),
+    "按季度当期": ("quarter", "per_period"),
+    "按半年累计": ("half", "cumulative"),
+    "按半年当期": ("half", "per_period"),
+}
 
 # Spellings of a header accepted on import (after :func:`normalize_header`).
 HEADER_ALIASES = {

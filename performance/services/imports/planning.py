@@ -8,6 +8,8 @@ recorded as row errors, so a file with any of them writes nothing.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -23,11 +25,11 @@ from projects.permissions import may_edit_unit, visible_units
 
 from ... import targets
 from ...choices import GoalScope, Status
-from ...field_specs import INDICATOR_FIELDS
+from ...field_specs import INDICATOR_FIELDS, PERIOD_FIELDS
 from ...models import Indicator, PerformanceGoal
 from ...selectors.previous_year import previous_year_value
 from ...selectors.versions import current_goals
-from ..goals import apply_parsed_target, period_plan_errors
+from ..goals import apply_parsed_target, apply_period_targets, period_plan_errors
 from . import indicator_rows
 from .columns import HEADER_OF
 from .result import ImportResult
@@ -381,12 +383,15 @@ def _plan_update(
     indicator: Indicator, row: TargetRow, *, has_explanation: bool, has_weight: bool
 ) -> dict | None:
     """Apply the row's values to ``indicator``; the audit changes, or None when nothing differs."""
-    before = audit.snapshot(indicator, INDICATOR_FIELDS)
+    audited = (*INDICATOR_FIELDS, *PERIOD_FIELDS) if row.period is not None else INDICATOR_FIELDS
+    before = audit.snapshot(indicator, audited)
     differs = indicator.raw_value != row.raw_value
     if has_explanation and (indicator.explanation or "") != (row.explanation or ""):
         differs = True
     if has_weight and indicator.weight != row.weight:
         differs = True
+    if row.period is not None and not differs:
+        differs = _plan_differs(indicator, row.period)
     if not differs:
         return None
     indicator.raw_value = row.raw_value
@@ -394,8 +399,23 @@ def _plan_update(
         indicator.explanation = row.explanation or ""
     if has_weight:
         indicator.weight = row.weight
-    changes = audit.diff(before, audit.snapshot(indicator, INDICATOR_FIELDS))
+    if row.period is not None:
+        apply_parsed_target(indicator)
+        # an unreadable plan is reported on the row by ``_parse``, which applies it again
+        with contextlib.suppress(ValidationError):
+            apply_period_targets(indicator, row.period)
+    changes = audit.diff(before, audit.snapshot(indicator, audited))
     return changes or None
+
+
+def _plan_differs(indicator: Indicator, plan: dict) -> bool:
+    """The row's period plan is not the indicator's (its 指标值 unchanged, so its target too)."""
+    probe = copy.copy(indicator)
+    try:
+        apply_period_targets(probe, plan)
+    except ValidationError:
+        return True  # unreadable: the row is planned, and ``_parse`` reports it
+    return any(getattr(probe, name) != getattr(indicator, name) for name in PERIOD_FIELDS)
 
 
 # The columns a parse may fill with something the table cannot hold (an unknown unit's long
@@ -416,6 +436,16 @@ def _parse(indicator: Indicator, row: TargetRow, result: ImportResult) -> bool:
             column = HEADER_OF.get(name, HEADER_OF["raw_value"])
             result.error("；".join(messages), "invalid_value", row.row, column)
         return False
+    if row.period is not None:  # the file's 分期方式/第n期目标值 columns set the plan
+        try:
+            apply_period_targets(indicator, row.period)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                result.error("；".join(messages), "period_targets", row.row, _period_column(name))
+            return False
+        for name, message in period_plan_errors(indicator).items():
+            result.error(message, "period_targets", row.row, _period_column(name))
+            return False
     # an indicator's period targets must still add up to a re-imported annual 指标值
     for message in period_plan_errors(indicator).values():
         result.error(
@@ -434,6 +464,11 @@ def _parse(indicator: Indicator, row: TargetRow, result: ImportResult) -> bool:
                 HEADER_OF["raw_value"],
             )
     return True
+
+
+def _period_column(field_name: str) -> str:
+    """The template column of a period-plan field (period_kind/period_mode → 分期方式)."""
+    return HEADER_OF.get(field_name, HEADER_OF["period"])
 
 
 def _locked_goal_error(goal: PerformanceGoal, row: TargetRow, result: ImportResult) -> None:

@@ -17,8 +17,17 @@ from openpyxl.utils.cell import range_boundaries
 from ... import targets
 from ...choices import GoalScope
 from . import cell_cleaning
-from .columns import COLUMNS, HEADER_OF, PROJECT_TYPE_LABELS, UNIT_COLUMNS, Column
-from .reading import Table
+from .columns import (
+    COLUMNS,
+    HEADER_OF,
+    PERIOD_COLUMNS,
+    PERIOD_KEYS,
+    PERIOD_PLANS,
+    PROJECT_TYPE_LABELS,
+    UNIT_COLUMNS,
+    Column,
+)
+from .reading import PercentNumber, Table
 from .result import ImportFileError, ImportIssue, ImportResult
 
 KNOWN_LEVEL1 = ("cost", "output", "benefit", "satisfaction", "fund_management", "input")
@@ -44,6 +53,9 @@ class TargetRow:
     explanation: str | None
     weight: Decimal | None
     scope: str = GoalScope.PROJECT
+    # the period plan ``{"kind", "mode", "values"}`` as ``goals.apply_period_targets`` takes it
+    # (all blank: no plan); None when the file has no period columns (the plan is left alone)
+    period: dict | None = None
 
     @property
     def project_key(self) -> tuple[int, str]:
@@ -67,6 +79,11 @@ class Layout:
     has_explanation: bool
     has_weight: bool
     scope: str = GoalScope.PROJECT  # GoalScope.UNIT: the 整体 layout (no project columns)
+
+    @property
+    def has_period(self) -> bool:
+        """The file carries the period-plan columns (分期方式, 第1–4期目标值)."""
+        return any(key in self.index for key in PERIOD_KEYS)
 
 
 # --- header ----------------------------------------------------------------------------------
@@ -123,7 +140,7 @@ def map_header(table: Table, result: ImportResult) -> Layout:
     unit_layout = not project_headers.intersection(table.headers) and HEADER_OF[
         "amount"
     ] not in set(table.headers)
-    columns = UNIT_COLUMNS if unit_layout else COLUMNS
+    columns = (*UNIT_COLUMNS, *PERIOD_COLUMNS) if unit_layout else COLUMNS
     index = map_columns(table, columns, result)
     scope = GoalScope.UNIT if unit_layout else GoalScope.PROJECT
     return Layout(index, "explanation" in index, "weight" in index, scope)
@@ -200,6 +217,10 @@ def clean_row(number: int, values: tuple, layout: Layout, result: ImportResult) 
             if v is None or (isinstance(v, str) and not v.strip())
             else cell_cleaning.number(v, places=2, int_digits=5, what="分值")
         )
+    if layout.has_period:
+        cleaners["period"] = _period_plan
+        for key in PERIOD_KEYS[1:]:
+            cleaners[key] = _period_value
     failed = False
     for key, cleaner in cleaners.items():
         try:
@@ -238,7 +259,38 @@ def clean_row(number: int, values: tuple, layout: Layout, result: ImportResult) 
         explanation=clean.get("explanation"),  # type: ignore[arg-type]
         weight=clean.get("weight"),  # type: ignore[arg-type]
         scope=layout.scope,
+        period=_period(clean) if layout.has_period else None,
     )
+
+
+def _period_plan(value) -> tuple[str, str]:
+    """(period_kind, period_mode) of a 分期方式 cell; ("", "") when blank."""
+    text = "".join(cell_cleaning.as_text(value).split())
+    if not text:
+        return ("", "")
+    plan = PERIOD_PLANS.get(text)
+    if plan is None:
+        raise cell_cleaning.Bad(
+            f"分期方式「{text}」无法识别，应为季度累计、季度当期、半年累计、半年当期或留空。",
+            "period_kind",
+        )
+    return plan
+
+
+def _period_value(value) -> Decimal | str | None:
+    """A 第n期目标值 cell: a number, or text read against the indicator's target later (20个)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, PercentNumber):  # a 95% cell: read as "95%" against a % target
+        return cell_cleaning.as_text(value)
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return cell_cleaning.number(value, places=6, int_digits=14, what="分期目标值")
+    return cell_cleaning.as_text(value)
+
+
+def _period(clean: dict) -> dict:
+    kind, mode = clean["period"]  # type: ignore[misc]
+    return {"kind": kind, "mode": mode, "values": [clean[key] for key in PERIOD_KEYS[1:]]}
 
 
 def _level3_required(value) -> str:

@@ -16,7 +16,7 @@ from projects.models import AuditAction
 from projects.services import projects as project_services
 
 from ...choices import GoalScope
-from ...field_specs import INDICATOR_FIELDS, PARSED_FIELDS
+from ...field_specs import INDICATOR_FIELDS, PARSED_FIELDS, PERIOD_FIELDS
 from ...models import Indicator
 from .. import goals as goal_services
 from .planning import Plan, project_data
@@ -26,6 +26,7 @@ BATCH_SIZE = 1000
 UPDATE_FIELDS = [
     *(f for f in INDICATOR_FIELDS if f != "order"),
     *PARSED_FIELDS,
+    *PERIOD_FIELDS,
     "lock_version",
     "updated_at",
 ]
@@ -105,7 +106,7 @@ def write_plan(plan: Plan, *, actor, result: ImportResult) -> None:
     )
 
 
-CREATED_FIELDS = sorted(INDICATOR_FIELDS)
+CREATED_FIELDS = sorted((*INDICATOR_FIELDS, *PERIOD_FIELDS))
 
 
 def _created_changes(indicator: Indicator) -> dict:
@@ -114,6 +115,6 @@ def _created_changes(indicator: Indicator) -> dict:
     changes = {}
     for name in CREATED_FIELDS:
         value = audit.to_jsonable(getattr(indicator, name))
-        if value is not None:
+        if value is not None and not (name in PERIOD_FIELDS and value == ""):
             changes[f"indicator[{indicator.pk}].{name}"] = [None, value]
     return changes
