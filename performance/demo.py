@@ -656,11 +656,59 @@ def load_demo_after_score() -> dict[str, object]:
             comment=spec["decision"],
         )
     spot_check.refresh_from_db()
-    # --- hook: 整改 (rectification, s23-rect) -----------------------------------------------
-    # The rectification helper's demo steps go here, after the decision: e.g. a
-    # ``review_difference`` task for this spot check (final difference 12 ≥ threshold) and the
-    # red-light tasks of the closed 2023-12 round, answered with a file and closed.
+    rectification = load_demo_rectification(spot_check)
     return {
         "spot_check": spot_check,
         "files": Attachment.objects.filter(spot_check=spot_check).count(),
+        "rectification": rectification,
     }
+
+
+# --- 整改 (issue 17): the 复核 difference becomes a task, answered and closed ------------------
+# The upheld result (93.57 → 81.57, difference 12 ≥ SPOT_CHECK_DIFFERENCE_THRESHOLD) raises a
+# 复核差异 task (finance-level); 305004's 填报人 answers it with measures, results and a
+# 整改报告.pdf, submits, and ``finance`` accepts it (销号). With a threshold above the
+# difference there is no task and nothing to show.
+DEMO_RECTIFICATION = {
+    "measures": "重新核对年度补记任务台账，按入账日期归集年度完成量；自评前由单位审核人复核台账。",
+    "result": "已按实际入账情况更正台账，修订自评工作规程并组织经办人员培训。",
+    "file": "整改报告.pdf",
+    "file_description": "整改报告及更正后的台账",
+    "comment": "整改措施到位，同意销号。",
+}
+
+
+def load_demo_rectification(spot_check) -> object | None:
+    """Raise, answer and close the demo spot check's 复核差异 task through the services
+    (idempotent); returns the task, or ``None`` when the difference raises none."""
+    from .choices import AttachmentKind, RectificationCause
+    from .models import Rectification
+    from .services import attachments, rectifications, workflow
+
+    spec = DEMO_RECTIFICATION
+    rectifications.rectifications_raise(spot_checks=[spot_check])
+    task = Rectification.objects.filter(
+        spot_check=spot_check, cause=RectificationCause.REVIEW_DIFFERENCE
+    ).first()
+    if task is None:
+        return None
+    users = get_user_model().objects.in_bulk(["finance", "filler305"], field_name="username")
+    finance, filler = users["finance"], users["filler305"]
+    if task.status in (Status.DRAFT, Status.RETURNED):
+        answer = {name: spec[name] for name in ("measures", "result")}
+        if any(getattr(task, name) != value for name, value in answer.items()):
+            task = rectifications.rectification_update(
+                actor=filler, rectification=task, data=answer, expected_version=task.lock_version
+            )
+        if not task.attachments.exists():
+            attachments.attachment_add(
+                actor=filler,
+                anchor=attachments.Anchor(kind=AttachmentKind.RECTIFICATION, obj=task),
+                files=[_demo_file(spec["file"])],
+                description=spec["file_description"],
+            )
+        workflow.submit(obj=task, actor=filler)
+    if task.status == Status.SUBMITTED:
+        workflow.approve(obj=task, actor=finance, comment=spec["comment"])
+    task.refresh_from_db()
+    return task

@@ -185,11 +185,44 @@ def test_demo_after_score_scenario_runs_and_is_idempotent(demo, evidence_storage
     assert spot_check.final_total == Decimal("81.57")
     kinds = sorted(Attachment.objects.filter(spot_check=spot_check).values_list("kind", flat=True))
     assert kinds == [AttachmentKind.OBJECTION, AttachmentKind.SPOT_CHECK]
-    assert len([path for path in evidence_storage.rglob("*") if path.is_file()]) == 2
+    assert len([path for path in evidence_storage.rglob("*") if path.is_file()]) == 3
     after = publication_download(actor=None, unit="305004", year=2023)
     # 复核 results are not part of the public file: the same cells before and after
     assert _cells(after.content) == _cells(before.content)
     assert "81.57" not in str(_cells(after.content))
+
+
+def test_demo_review_difference_task_is_answered_with_a_file_and_closed(demo, evidence_storage):
+    """Issue 17: the upheld difference (12 ≥ the threshold) raises one 复核差异 task, which
+    filler305 answers with measures and 整改报告.pdf and ``finance`` accepts (销号); audited."""
+    from performance.choices import AttachmentKind, RectificationCause, Status
+    from performance.demo import (
+        DEMO_RECTIFICATION,
+        load_demo_after_score,
+        load_demo_spot_check_reviewer,
+    )
+    from performance.models import Rectification
+    from projects.models import AuditEntry
+
+    load_demo_spot_check_reviewer()
+    shown = load_demo_after_score()
+    (task,) = Rectification.objects.all()
+    assert shown["rectification"] == task
+    assert task.spot_check == shown["spot_check"] and task.unit.code == "305004"
+    assert task.cause == RectificationCause.REVIEW_DIFFERENCE
+    assert task.status == Status.APPROVED and task.closed_at is not None
+    assert (task.measures, task.result) == (
+        DEMO_RECTIFICATION["measures"],
+        DEMO_RECTIFICATION["result"],
+    )
+    (file,) = task.attachments.all()
+    assert file.kind == AttachmentKind.RECTIFICATION and file.uploaded_by.username == "filler305"
+    assert file.name == "整改报告.pdf" and file.file.read().startswith(b"%PDF-")
+    steps = AuditEntry.objects.filter(object_id=str(task.pk), transition__startswith="rect")
+    assert {(e.transition, e.actor.username) for e in steps} == {
+        ("rectification_submit", "filler305"),
+        ("rectification_accept", "finance"),
+    }
 
 
 def _cells(content: bytes) -> dict[str, list[tuple]]:
