@@ -230,3 +230,79 @@ def _cells(content: bytes) -> dict[str, list[tuple]]:
 
     book = load_workbook(io.BytesIO(content), read_only=True)
     return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
+
+
+def test_demo_library_goal_is_picked_from_suggestions_and_search_and_left_a_draft(demo):
+    """Issue 16 D1: filler027's new 2023 goal is built by picking the entries its 同类项目 use
+    and the confirmed proposal found by search, each with its 指标值; a 草稿 in its 待办; a
+    second run changes nothing."""
+    from django.contrib.auth import get_user_model
+
+    from performance.choices import Status
+    from performance.demo import DEMO_LIBRARY_GOAL, DEMO_LIBRARY_PROPOSAL, load_demo_library_goal
+    from performance.selectors.todo import todo_for
+    from projects.models import AuditEntry
+
+    goal = load_demo_library_goal()
+    counts, audit_rows = _counts(), AuditEntry.objects.count()
+    assert load_demo_library_goal() == goal
+    assert _counts() == counts and AuditEntry.objects.count() == audit_rows
+
+    assert (goal.project.code, goal.year, goal.status) == ("0270012023001", 2023, Status.DRAFT)
+    assert goal.project.continuity == "new"  # no last year to start from: picked instead
+    picked = list(goal.indicators.order_by("order"))
+    assert all(i.library_entry_id and i.library_code == i.library_entry.code for i in picked)
+    assert [i.level3 for i in picked] == [
+        *(level3 for level3, _ in DEMO_LIBRARY_GOAL["suggested"]),
+        DEMO_LIBRARY_PROPOSAL["level3"],
+    ]
+    values = {i.level3: i.raw_value for i in picked}
+    assert values["预算资金"] == "≤36.5万元" and values["群众参保满意度"] == "≥92%"
+    assert values["社保信息管理系统正常运行"] == "运行正常"  # the entry's 参考值
+    assert values[DEMO_LIBRARY_PROPOSAL["level3"]] == "≥85%"
+    assert {i.library_entry.unit.code for i in picked} == {"027"}
+    filler = get_user_model().objects.get(username="filler027")
+    assert AuditEntry.objects.filter(
+        object_id=str(goal.pk), actor=filler, comment="引用指标库指标 5 个"
+    ).exists()
+    drafts = [i.title for i in todo_for(filler).items if i.kind == "goal.draft"]
+    assert drafts == [str(goal)]
+
+
+def test_demo_department_proposal_is_confirmed_by_the_finance_bureau(demo):
+    """dept027 proposes 社保业务线上办理率 and ``finance`` confirms it; the fixture's other
+    proposal still waits for the finance bureau."""
+    from performance.choices import LibraryStatus
+    from performance.demo import DEMO_PROPOSAL, load_demo_library_proposal
+    from performance.models import LibraryEntry
+    from projects.models import AuditEntry
+
+    entry = load_demo_library_proposal()
+    assert load_demo_library_proposal() == entry
+    entry.refresh_from_db()
+    assert (entry.unit.code, entry.is_common, entry.status) == ("027", False, "approved")
+    steps = AuditEntry.objects.filter(object_id=str(entry.pk), transition__startswith="library_")
+    assert sorted((e.transition, e.actor.username) for e in steps) == [
+        ("library_confirm", "finance"),
+        ("library_propose", "dept027"),
+    ]
+    waiting = LibraryEntry.objects.get(level3=DEMO_PROPOSAL["level3"])
+    assert waiting.status == LibraryStatus.SUBMITTED
+
+
+def test_the_command_can_leave_the_library_goal_out(demo):
+    from django.core.management import call_command
+
+    call_command(
+        "load_demo",
+        "--no-library-goal",
+        "--no-after-score",
+        "--no-monitoring",
+        "--no-workday",
+        stdout=io.StringIO(),
+    )
+    assert not Project.objects.filter(code="0270012023001").exists()
+    call_command(
+        "load_demo", "--no-after-score", "--no-monitoring", "--no-workday", stdout=io.StringIO()
+    )
+    assert PerformanceGoal.objects.get(project__code="0270012023001").status == "draft"
