@@ -32,7 +32,7 @@ from performance.services.monitoring import monitoring_round_close, monitoring_r
 from performance.services.recompute import recompute_year
 from performance.services.spot_checks import spot_checks_finalize
 from projects.models import AuditEntry, Unit
-from tests.performance.services.test_spot_checks import finance2, published  # noqa: F401
+from tests.performance.services.test_spot_checks import published
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2024, 3, 1)
@@ -179,7 +179,7 @@ def test_new_task_tells_unit_staff_and_department_once(demo):
 
 def test_review_difference_at_threshold_raises_a_finance_task(
     finance_reviewer,
-    finance2,  # noqa: F811
+    finance2,
     settings,
 ):
     settings.SPOT_CHECK_DIFFERENCE_THRESHOLD = 100
@@ -200,7 +200,7 @@ def test_review_difference_at_threshold_raises_a_finance_task(
 
 def test_an_understated_self_score_raises_no_review_task(
     finance_reviewer,
-    finance2,  # noqa: F811
+    finance2,
     settings,
 ):
     spot_check = published(finance_reviewer, finance2)
@@ -212,13 +212,31 @@ def test_an_understated_self_score_raises_no_review_task(
 
 def test_final_spot_check_raises_its_task_inline(
     finance_reviewer,
-    finance2,  # noqa: F811
+    finance2,
     settings,
 ):
     settings.SPOT_CHECK_DIFFERENCE_THRESHOLD = 0
     spot_check = published(finance_reviewer, finance2)
     spot_checks_finalize(today=spot_check.objection_deadline + dt.timedelta(days=1))
     assert Rectification.objects.filter(spot_check=spot_check).count() == 1
+
+
+def test_upheld_objection_raises_its_review_task_at_once(
+    finance_reviewer,
+    finance2,
+    reviewer305,
+):
+    """The decision is as final as the lapsed objection period: 维持 12.00 ≥ 10 raises the
+    复核差异 task inline, not first at the daily sweep; the objection itself raises none."""
+    from performance.services import spot_checks as sc
+
+    spot_check = published(finance_reviewer, finance2)
+    sc.spot_check_object(actor=reviewer305, spot_check=spot_check, reason="已完成")
+    assert not Rectification.objects.filter(spot_check=spot_check).exists()
+    sc.spot_check_decide(actor=finance2, spot_check=spot_check, decision="upheld", comment="维持")
+    task = Rectification.objects.get(spot_check=spot_check)
+    assert task.cause == RectificationCause.REVIEW_DIFFERENCE
+    assert task.review_by == RectificationReviewer.FINANCE_REVIEWER
 
 
 def test_database_refuses_a_second_task_for_the_same_cause(closed_round):
