@@ -131,9 +131,22 @@ def load_schemes() -> dict[str, ScoringScheme]:
 def _import_master_data(kind: str, **options) -> None:
     """Run the shipped example file of ``kind`` through the import as the system (issue 18:
     the demo's units and people are rebuilt from files); a second run changes nothing."""
+    from .choices import ImportRunStatus
+    from .models import ImportRun
     from .services.imports import get_kind, import_run
+    from .services.imports.runs import file_digest
 
     declared = get_kind(kind)
+    # The same file already imported by the system: skip it, or every run would add a history
+    # row (无变化) and a second load_demo would not change nothing.
+    if ImportRun.objects.filter(
+        kind=kind,
+        created_by=None,
+        dry_run=False,
+        status__in=(ImportRunStatus.COMMITTED, ImportRunStatus.UNCHANGED),
+        file_digest=file_digest(declared.example_path.read_bytes()),
+    ).exists():
+        return
     result = import_run(
         kind=kind,
         actor=None,
