@@ -58,6 +58,12 @@ class Command(BaseCommand):
                 f"{spot_check.review_total}（{spot_check.get_outcome_display()}），"
                 f"佐证材料 {shown['files']} 个。"
             )
+            task = shown["rectification"]
+            if task is not None:
+                self.stdout.write(
+                    f"整改任务“{task}”：{'已销号' if task.closed_at else '未销号'}，"
+                    f"整改材料 {task.attachments.count()} 个。"
+                )
         if not options["no_library_goal"]:
             goal = load_demo_library_goal()
             picked = goal.indicators.filter(library_entry__isnull=False).count()
