@@ -131,9 +131,22 @@ def load_schemes() -> dict[str, ScoringScheme]:
 def _import_master_data(kind: str, **options) -> None:
     """Run the shipped example file of ``kind`` through the import as the system (issue 18:
     the demo's units and people are rebuilt from files); a second run changes nothing."""
+    from .choices import ImportRunStatus
+    from .models import ImportRun
     from .services.imports import get_kind, import_run
+    from .services.imports.runs import file_digest
 
     declared = get_kind(kind)
+    # The same file already imported by the system: skip it, or every run would add a history
+    # row (无变化) and a second load_demo would not change nothing.
+    if ImportRun.objects.filter(
+        kind=kind,
+        created_by=None,
+        dry_run=False,
+        status__in=(ImportRunStatus.COMMITTED, ImportRunStatus.UNCHANGED),
+        file_digest=file_digest(declared.example_path.read_bytes()),
+    ).exists():
+        return
     result = import_run(
         kind=kind,
         actor=None,
@@ -656,11 +669,170 @@ def load_demo_after_score() -> dict[str, object]:
             comment=spec["decision"],
         )
     spot_check.refresh_from_db()
-    # --- hook: 整改 (rectification, s23-rect) -----------------------------------------------
-    # The rectification helper's demo steps go here, after the decision: e.g. a
-    # ``review_difference`` task for this spot check (final difference 12 ≥ threshold) and the
-    # red-light tasks of the closed 2023-12 round, answered with a file and closed.
+    rectification = load_demo_rectification(spot_check)
     return {
         "spot_check": spot_check,
         "files": Attachment.objects.filter(spot_check=spot_check).count(),
+        "rectification": rectification,
     }
+
+
+# --- 整改 (issue 17): the 复核 difference becomes a task, answered and closed ------------------
+# The upheld result (93.57 → 81.57, difference 12 ≥ SPOT_CHECK_DIFFERENCE_THRESHOLD) raises a
+# 复核差异 task (finance-level); 305004's 填报人 answers it with measures, results and a
+# 整改报告.pdf, submits, and ``finance`` accepts it (销号). With a threshold above the
+# difference there is no task and nothing to show.
+DEMO_RECTIFICATION = {
+    "measures": "重新核对年度补记任务台账，按入账日期归集年度完成量；自评前由单位审核人复核台账。",
+    "result": "已按实际入账情况更正台账，修订自评工作规程并组织经办人员培训。",
+    "file": "整改报告.pdf",
+    "file_description": "整改报告及更正后的台账",
+    "comment": "整改措施到位，同意销号。",
+}
+
+
+def load_demo_rectification(spot_check) -> object | None:
+    """Raise, answer and close the demo spot check's 复核差异 task through the services
+    (idempotent); returns the task, or ``None`` when the difference raises none."""
+    from .choices import AttachmentKind, RectificationCause
+    from .models import Rectification
+    from .services import attachments, rectifications, workflow
+
+    spec = DEMO_RECTIFICATION
+    rectifications.rectifications_raise(spot_checks=[spot_check])
+    task = Rectification.objects.filter(
+        spot_check=spot_check, cause=RectificationCause.REVIEW_DIFFERENCE
+    ).first()
+    if task is None:
+        return None
+    users = get_user_model().objects.in_bulk(["finance", "filler305"], field_name="username")
+    finance, filler = users["finance"], users["filler305"]
+    if task.status in (Status.DRAFT, Status.RETURNED):
+        answer = {name: spec[name] for name in ("measures", "result")}
+        if any(getattr(task, name) != value for name, value in answer.items()):
+            task = rectifications.rectification_update(
+                actor=filler, rectification=task, data=answer, expected_version=task.lock_version
+            )
+        if not task.attachments.exists():
+            attachments.attachment_add(
+                actor=filler,
+                anchor=attachments.Anchor(kind=AttachmentKind.RECTIFICATION, obj=task),
+                files=[_demo_file(spec["file"])],
+                description=spec["file_description"],
+            )
+        workflow.submit(obj=task, actor=filler)
+    if task.status == Status.SUBMITTED:
+        workflow.approve(obj=task, actor=finance, comment=spec["comment"])
+    task.refresh_from_db()
+    return task
+
+
+# --- from the library (issue 16 D1): a new goal picked from suggestions and search ------------
+# dept027 proposes a 个性 indicator and ``finance`` confirms it; then 027001's 填报人 starts the
+# 2023 goal of a new project (no last year to copy) and fills it mostly by picking: the entries
+# its 同类项目 (027001's 2022 operating projects) use, and the confirmed proposal found by
+# search, each with its 指标值. The goal stays a 草稿, so it waits in filler027's 待办.
+DEMO_LIBRARY_PROPOSAL = {
+    "level1": "产出指标",
+    "level2": "质量指标",
+    "level3": "社保业务线上办理率",
+    "nature": "≥",
+    "measure_unit": "%",
+    "reference_value": "≥80%",
+    "explanation": "当期通过线上渠道办结的社保业务件数/办结总件数×100%",
+    "basis": "社保经办信息系统统计",
+    "scoring_standard": "达到目标值的得满分；每低1个百分点扣该项分值的5%。",
+}
+DEMO_LIBRARY_GOAL = {
+    "code": "0270012023001",
+    "name": "社保经办服务能力提升",
+    "year": 2023,
+    "budget": Decimal("36.5"),
+    "overall_goal": "提升社保经办服务能力，保障信息系统稳定运行，推进社保业务线上办理。",
+    # (三级 of a suggested entry, its 指标值; ``None``: the entry's 参考值)
+    "suggested": (
+        ("预算资金", "≤36.5万元"),
+        ("社保信息管理系统正常运行", None),
+        ("资金支付及时性", None),
+        ("群众参保满意度", "≥92%"),
+    ),
+    "searched": (("线上办理", "≥85%"),),  # (query, 指标值): the first hit is picked
+}
+
+
+def load_demo_library_proposal() -> object:
+    """dept027 proposes ``DEMO_LIBRARY_PROPOSAL`` and ``finance`` confirms it (idempotent)."""
+    from .choices import LibraryStatus
+    from .services import library
+
+    users = get_user_model().objects.in_bulk(["finance", "dept027"], field_name="username")
+    department = Unit.objects.get(code="027")
+    entry = department.library_entries.filter(level3=DEMO_LIBRARY_PROPOSAL["level3"]).first()
+    if entry is None:
+        entry = library.library_entry_create(
+            actor=users["dept027"], owner=department, data=DEMO_LIBRARY_PROPOSAL, propose=True
+        )
+    if entry.status == LibraryStatus.SUBMITTED:
+        entry = library.library_entry_confirm(
+            entry=entry, actor=users["finance"], comment="口径清晰，同意纳入部门个性指标。"
+        )
+    return entry
+
+
+def load_demo_library_goal() -> PerformanceGoal:
+    """The filler's new goal built from the library (idempotent): returns the draft goal."""
+    from .selectors import library as library_selectors
+    from .services import library
+
+    spec = DEMO_LIBRARY_GOAL
+    load_demo_library_proposal()
+    filler = get_user_model().objects.get(username="filler027")
+    unit = Unit.objects.get(code="027001")
+    year = spec["year"]
+    project = Project.objects.filter(unit=unit, year=year, code=spec["code"]).first()
+    if project is None:
+        project = project_services.project_save(
+            actor=filler,
+            data={
+                "code": spec["code"],
+                "name": spec["name"],
+                "unit": unit,
+                "year": year,
+                "category": ProjectCategory.OPERATING,
+                "continuity": Continuity.NEW,
+                "period_start": dt.date(year, 1, 1),
+                "period_end": dt.date(year, 12, 31),
+            },
+        )
+        project_services.project_set_budget(
+            project=project,
+            fund_source=FundSource.GENERAL_PUBLIC,
+            amount=spec["budget"],
+            actor=filler,
+        )
+    goal = PerformanceGoal.objects.filter(project=project, year=year).first()
+    if goal is None:
+        goal = goal_services.goal_create(
+            scope=GoalScope.PROJECT,
+            year=year,
+            project=project,
+            actor=filler,
+            data={"overall_goal": spec["overall_goal"]},
+        )
+    if goal.indicators.filter(library_entry__isnull=False).exists():
+        return goal
+    suggested = {
+        s.entry.level3: s.entry for s in library_selectors.suggestions(filler, goal=goal, limit=50)
+    }
+    picks = [
+        library.Pick(entry=suggested[level3], raw_value=value or "", use_reference=value is None)
+        for level3, value in spec["suggested"]
+        if level3 in suggested
+    ]
+    for query, value in spec["searched"]:
+        hits = library_selectors.search(filler, query, goal=goal, limit=1)
+        if hits:
+            picks.append(library.Pick(entry=hits[0].entry, raw_value=value))
+    if picks:
+        library.goal_add_library_entries(goal=goal, actor=filler, picks=picks)
+    return goal

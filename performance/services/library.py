@@ -729,7 +729,9 @@ def goal_add_library_entries(
     see (``None``: the selector is asked)."""
     from ..selectors.library import visible_for_goal
 
-    locked = PerformanceGoal.objects.select_for_update().select_related("unit", "project")
+    locked = PerformanceGoal.objects.select_for_update(of=("self",)).select_related(
+        "unit", "project"
+    )
     goal = locked.get(pk=goal.pk)
     workflow.require_edit(goal, actor=actor, action="引用指标库指标")
     if not picks:

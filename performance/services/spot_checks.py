@@ -611,7 +611,6 @@ def spot_check_object(
         link=_link(locked),
         unit=locked.unit,
     )
-    _raise_rectification([locked])
     _mirror(locked, spot_check)
     return spot_check
 
@@ -755,6 +754,7 @@ def spot_check_decide(
         link=_link(locked),
         unit=locked.unit,
     )
+    _raise_rectification([locked])
     _mirror(locked, spot_check)
     return spot_check
 

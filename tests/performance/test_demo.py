@@ -94,17 +94,11 @@ def test_one_demo_user_per_role(demo):
     assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
 
 
-# The import history records every run, the demo's second (unchanged) master-data imports too:
-# that is history, not a change; every other table must stay as it was.
-HISTORY = {"performance.ImportRun"}
-
-
 def _counts() -> dict[str, int]:
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
         if model._meta.app_label in {"projects", "performance", "auth"}
-        and model._meta.label not in HISTORY
     }
 
 
@@ -191,11 +185,44 @@ def test_demo_after_score_scenario_runs_and_is_idempotent(demo, evidence_storage
     assert spot_check.final_total == Decimal("81.57")
     kinds = sorted(Attachment.objects.filter(spot_check=spot_check).values_list("kind", flat=True))
     assert kinds == [AttachmentKind.OBJECTION, AttachmentKind.SPOT_CHECK]
-    assert len([path for path in evidence_storage.rglob("*") if path.is_file()]) == 2
+    assert len([path for path in evidence_storage.rglob("*") if path.is_file()]) == 3
     after = publication_download(actor=None, unit="305004", year=2023)
     # 复核 results are not part of the public file: the same cells before and after
     assert _cells(after.content) == _cells(before.content)
     assert "81.57" not in str(_cells(after.content))
+
+
+def test_demo_review_difference_task_is_answered_with_a_file_and_closed(demo, evidence_storage):
+    """Issue 17: the upheld difference (12 ≥ the threshold) raises one 复核差异 task, which
+    filler305 answers with measures and 整改报告.pdf and ``finance`` accepts (销号); audited."""
+    from performance.choices import AttachmentKind, RectificationCause, Status
+    from performance.demo import (
+        DEMO_RECTIFICATION,
+        load_demo_after_score,
+        load_demo_spot_check_reviewer,
+    )
+    from performance.models import Rectification
+    from projects.models import AuditEntry
+
+    load_demo_spot_check_reviewer()
+    shown = load_demo_after_score()
+    (task,) = Rectification.objects.all()
+    assert shown["rectification"] == task
+    assert task.spot_check == shown["spot_check"] and task.unit.code == "305004"
+    assert task.cause == RectificationCause.REVIEW_DIFFERENCE
+    assert task.status == Status.APPROVED and task.closed_at is not None
+    assert (task.measures, task.result) == (
+        DEMO_RECTIFICATION["measures"],
+        DEMO_RECTIFICATION["result"],
+    )
+    (file,) = task.attachments.all()
+    assert file.kind == AttachmentKind.RECTIFICATION and file.uploaded_by.username == "filler305"
+    assert file.name == "整改报告.pdf" and file.file.read().startswith(b"%PDF-")
+    steps = AuditEntry.objects.filter(object_id=str(task.pk), transition__startswith="rect")
+    assert {(e.transition, e.actor.username) for e in steps} == {
+        ("rectification_submit", "filler305"),
+        ("rectification_accept", "finance"),
+    }
 
 
 def _cells(content: bytes) -> dict[str, list[tuple]]:
@@ -203,3 +230,79 @@ def _cells(content: bytes) -> dict[str, list[tuple]]:
 
     book = load_workbook(io.BytesIO(content), read_only=True)
     return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
+
+
+def test_demo_library_goal_is_picked_from_suggestions_and_search_and_left_a_draft(demo):
+    """Issue 16 D1: filler027's new 2023 goal is built by picking the entries its 同类项目 use
+    and the confirmed proposal found by search, each with its 指标值; a 草稿 in its 待办; a
+    second run changes nothing."""
+    from django.contrib.auth import get_user_model
+
+    from performance.choices import Status
+    from performance.demo import DEMO_LIBRARY_GOAL, DEMO_LIBRARY_PROPOSAL, load_demo_library_goal
+    from performance.selectors.todo import todo_for
+    from projects.models import AuditEntry
+
+    goal = load_demo_library_goal()
+    counts, audit_rows = _counts(), AuditEntry.objects.count()
+    assert load_demo_library_goal() == goal
+    assert _counts() == counts and AuditEntry.objects.count() == audit_rows
+
+    assert (goal.project.code, goal.year, goal.status) == ("0270012023001", 2023, Status.DRAFT)
+    assert goal.project.continuity == "new"  # no last year to start from: picked instead
+    picked = list(goal.indicators.order_by("order"))
+    assert all(i.library_entry_id and i.library_code == i.library_entry.code for i in picked)
+    assert [i.level3 for i in picked] == [
+        *(level3 for level3, _ in DEMO_LIBRARY_GOAL["suggested"]),
+        DEMO_LIBRARY_PROPOSAL["level3"],
+    ]
+    values = {i.level3: i.raw_value for i in picked}
+    assert values["预算资金"] == "≤36.5万元" and values["群众参保满意度"] == "≥92%"
+    assert values["社保信息管理系统正常运行"] == "运行正常"  # the entry's 参考值
+    assert values[DEMO_LIBRARY_PROPOSAL["level3"]] == "≥85%"
+    assert {i.library_entry.unit.code for i in picked} == {"027"}
+    filler = get_user_model().objects.get(username="filler027")
+    assert AuditEntry.objects.filter(
+        object_id=str(goal.pk), actor=filler, comment="引用指标库指标 5 个"
+    ).exists()
+    drafts = [i.title for i in todo_for(filler).items if i.kind == "goal.draft"]
+    assert drafts == [str(goal)]
+
+
+def test_demo_department_proposal_is_confirmed_by_the_finance_bureau(demo):
+    """dept027 proposes 社保业务线上办理率 and ``finance`` confirms it; the fixture's other
+    proposal still waits for the finance bureau."""
+    from performance.choices import LibraryStatus
+    from performance.demo import DEMO_PROPOSAL, load_demo_library_proposal
+    from performance.models import LibraryEntry
+    from projects.models import AuditEntry
+
+    entry = load_demo_library_proposal()
+    assert load_demo_library_proposal() == entry
+    entry.refresh_from_db()
+    assert (entry.unit.code, entry.is_common, entry.status) == ("027", False, "approved")
+    steps = AuditEntry.objects.filter(object_id=str(entry.pk), transition__startswith="library_")
+    assert sorted((e.transition, e.actor.username) for e in steps) == [
+        ("library_confirm", "finance"),
+        ("library_propose", "dept027"),
+    ]
+    waiting = LibraryEntry.objects.get(level3=DEMO_PROPOSAL["level3"])
+    assert waiting.status == LibraryStatus.SUBMITTED
+
+
+def test_the_command_can_leave_the_library_goal_out(demo):
+    from django.core.management import call_command
+
+    call_command(
+        "load_demo",
+        "--no-library-goal",
+        "--no-after-score",
+        "--no-monitoring",
+        "--no-workday",
+        stdout=io.StringIO(),
+    )
+    assert not Project.objects.filter(code="0270012023001").exists()
+    call_command(
+        "load_demo", "--no-after-score", "--no-monitoring", "--no-workday", stdout=io.StringIO()
+    )
+    assert PerformanceGoal.objects.get(project__code="0270012023001").status == "draft"

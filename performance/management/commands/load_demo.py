@@ -4,6 +4,7 @@ from performance.demo import (
     DEMO_PASSWORD,
     load_demo,
     load_demo_after_score,
+    load_demo_library_goal,
     load_demo_monitoring,
     load_demo_spot_check_reviewer,
 )
@@ -34,6 +35,13 @@ class Command(BaseCommand):
             "复核依据，单位附异议说明提出异议，财政局裁定维持）。",
         )
 
+        parser.add_argument(
+            "--no-library-goal",
+            action="store_true",
+            help="不演示从指标库编制目标（默认演示：027 主管部门提出个性指标、财政局确认；027001 填报员"
+            "为 2023 年新项目从推荐指标和检索结果中选取指标、填写指标值，目标留作草稿）。",
+        )
+
     def handle(self, *args, **options):
         users = [*load_demo(), load_demo_spot_check_reviewer()]
         if not options["no_workday"]:
@@ -50,6 +58,16 @@ class Command(BaseCommand):
                 f"{spot_check.review_total}（{spot_check.get_outcome_display()}），"
                 f"佐证材料 {shown['files']} 个。"
             )
+            task = shown["rectification"]
+            if task is not None:
+                self.stdout.write(
+                    f"整改任务“{task}”：{'已销号' if task.closed_at else '未销号'}，"
+                    f"整改材料 {task.attachments.count()} 个。"
+                )
+        if not options["no_library_goal"]:
+            goal = load_demo_library_goal()
+            picked = goal.indicators.filter(library_entry__isnull=False).count()
+            self.stdout.write(f"指标库演示：“{goal}”（草稿）从指标库选取 {picked} 个指标。")
         self.stdout.write(
             self.style.SUCCESS(
                 "演示数据已就绪。服务启动后在其地址的 /admin/ 登录（make run 会打印地址）："

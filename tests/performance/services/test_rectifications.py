@@ -221,6 +221,24 @@ def test_final_spot_check_raises_its_task_inline(
     assert Rectification.objects.filter(spot_check=spot_check).count() == 1
 
 
+def test_upheld_objection_raises_its_review_task_at_once(
+    finance_reviewer,
+    finance2,
+    reviewer305,
+):
+    """The decision is as final as the lapsed objection period: 维持 12.00 ≥ 10 raises the
+    复核差异 task inline, not first at the daily sweep; the objection itself raises none."""
+    from performance.services import spot_checks as sc
+
+    spot_check = published(finance_reviewer, finance2)
+    sc.spot_check_object(actor=reviewer305, spot_check=spot_check, reason="已完成")
+    assert not Rectification.objects.filter(spot_check=spot_check).exists()
+    sc.spot_check_decide(actor=finance2, spot_check=spot_check, decision="upheld", comment="维持")
+    task = Rectification.objects.get(spot_check=spot_check)
+    assert task.cause == RectificationCause.REVIEW_DIFFERENCE
+    assert task.review_by == RectificationReviewer.FINANCE_REVIEWER
+
+
 def test_database_refuses_a_second_task_for_the_same_cause(closed_round):
     task = Rectification.objects.filter(cause=RectificationCause.RED_LIGHT).first()
     duplicate = Rectification(
