@@ -96,7 +96,7 @@ def history_text(task: Rectification) -> str:
     lines = []
     for entry in task.history:
         who = entry.actor.username if entry.actor else "系统"
-        what = entry.transition or entry.action
+        what = entry.transition or entry.get_action_display()
         line = f"{entry.created_at:%Y-%m-%d %H:%M} {who} {what}"
         lines.append(f"{line}：{entry.comment}" if entry.comment else line)
     return "\n".join(lines)
