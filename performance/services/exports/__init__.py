@@ -12,6 +12,8 @@ EXPORT_KINDS: dict[str, str]            kind → Chinese title
     "unit_targets_flat" the 整体 flat layout of the target import (re-imports unchanged)
     "spot_checks"       财政复核结果表 (the year's spot checks: self, 复核, difference, outcome,
                         final); published ones only unless the actor is a finance reviewer
+    "results"           结果应用表 (the unit itself, as ``/api/v1/results/``: its evaluations
+                        with grades and visible 复核 differences; its 整改 tasks with history)
 export_table(*, actor, kind, unit, year, stream=None, data_month=None) -> ExportResult
     ``unit`` is a Unit or its code; the export covers the unit and the units below it that
     ``actor`` may see (``visible_units``; ``actor=None`` is the system). A unit the actor may
@@ -41,6 +43,7 @@ from projects.models import Unit
 from projects.permissions import may_spot_check, visible_units
 
 from . import flat, monitoring, project_targets, self_evaluation, spot_checks, unit_targets
+from . import results as results_table
 from .html import HtmlBook, Table
 from .workbook import new_workbook
 
@@ -52,6 +55,7 @@ EXPORT_KINDS = {
     "targets_flat": "绩效目标导入模板",
     "unit_targets_flat": "整体绩效目标导入模板",
     "spot_checks": "财政复核结果表",
+    "results": "结果应用表",
 }
 WRITERS = {
     "project_targets": project_targets.write,
@@ -61,6 +65,7 @@ WRITERS = {
     "targets_flat": flat.write,
     "unit_targets_flat": flat.write_unit,
     "spot_checks": spot_checks.write,
+    "results": results_table.write,
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -112,6 +117,8 @@ def _write(book, *, actor, kind: str, unit: Unit | str, year, data_month: int | 
     options = {"data_month": data_month} if kind == "monitoring" else {}
     if kind == "spot_checks":  # drafts are the finance bureau's until published
         options = {"published_only": actor is not None and not may_spot_check(actor)}
+    if kind == "results":  # which 复核 results show is the selector's rule, per actor
+        options = {"user": actor}
     writers = WRITERS[kind](book, root=root, units=units, year=year, **options)
     return kind, year, root, writers
 
@@ -148,7 +155,7 @@ def export_table(
 PRINTABLE_KINDS = {
     k: v
     for k, v in EXPORT_KINDS.items()
-    if k not in ("targets_flat", "unit_targets_flat", "spot_checks")
+    if k not in ("targets_flat", "unit_targets_flat", "spot_checks", "results")
 }
 
 

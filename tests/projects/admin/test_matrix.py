@@ -539,6 +539,7 @@ SITE_RULES: dict[str, Callable[[Persona], int]] = {
     "performance_print": lambda p: 200,
     "performance_todo": lambda p: 200,  # every role has its own (possibly empty) to-do list
     "performance_publication": lambda p: 200,  # 绩效公开: the form, scoped to its units
+    "performance_results": lambda p: 200,  # 结果应用: the form, scoped to its units
     "logout": lambda p: 405,  # POST only
 }
 
