@@ -117,7 +117,10 @@ def test_the_command_opens_a_year_end_round_with_the_published_execution_rates(
 
     from performance.models import MonitoringReport
 
-    call_command("load_demo", stdout=io.StringIO())
+    said = io.StringIO()
+    call_command("load_demo", stdout=said)
+    # Figures as people write them, never Decimal reprs (93.5700).
+    assert "自评 93.57 → 复核 81.57" in said.getvalue()
     before = _counts()
     call_command("load_demo", stdout=io.StringIO())
     assert _counts() == before

@@ -9,6 +9,7 @@ from performance.demo import (
     load_demo_spot_check_reviewer,
 )
 from performance.demo_workday import load_demo_workday
+from projects.numbers import SCORE, figure
 
 
 class Command(BaseCommand):
@@ -54,8 +55,8 @@ class Command(BaseCommand):
             shown = load_demo_after_score()
             spot_check = shown["spot_check"]
             self.stdout.write(
-                f"财政复核“{spot_check.evaluation}”：自评 {spot_check.self_total} → 复核 "
-                f"{spot_check.review_total}（{spot_check.get_outcome_display()}），"
+                f"财政复核“{spot_check.evaluation}”：自评 {figure(spot_check.self_total, SCORE)}"
+                f" → 复核 {figure(spot_check.review_total, SCORE)}（{spot_check.get_outcome_display()}），"
                 f"佐证材料 {shown['files']} 个。"
             )
             task = shown["rectification"]
