@@ -217,6 +217,31 @@ def _executemany_update(connection, model, columns, rows, batch_size: int) -> No
             cursor.executemany(sql, params[start : start + batch_size])
 
 
+def _prepare_rows(
+    rows: Sequence[Sequence[Any]], preps: Sequence[Callable[[Any], Any] | None]
+) -> list[list[Any]]:
+    """Apply each column's preparer; a value that is the very object of the row before (bulk
+    writers pass one ``now``, one deadline, one ``changes`` dict to every row) is prepared once."""
+    last: list[tuple[Any, Any]] = [(_UNSET, None)] * len(preps)
+    prepared = []
+    for row in rows:
+        out = []
+        for index, (value, prep) in enumerate(zip(row, preps, strict=True)):
+            if prep is None:
+                out.append(value)
+                continue
+            before, done = last[index]
+            if value is not before:
+                done = prep(value)
+                last[index] = (value, done)
+            out.append(done)
+        prepared.append(out)
+    return prepared
+
+
+_UNSET = object()
+
+
 def bulk_insert_rows(
     model: type[Model],
     fields: Sequence[str],
@@ -239,10 +264,7 @@ def bulk_insert_rows(
             for c, prep in zip(columns, preps, strict=True)
         ]
     if any(preps):
-        rows = [
-            [value if prep is None else prep(value) for value, prep in zip(row, preps, strict=True)]
-            for row in rows
-        ]
+        rows = _prepare_rows(rows, preps)
     names = ", ".join(quote(c.column) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -151,6 +151,12 @@ def silenced() -> Iterator[None]:
         _SILENT.reset(token)
 
 
+def is_silenced() -> bool:
+    """Whether notices are being dropped (:func:`silenced`): bulk writers skip finding
+    recipients for notices nobody will get."""
+    return _SILENT.get()
+
+
 # --- digests for bulk operations -------------------------------------------------------------------
 
 # The notification ids created (with a recipient who has an e-mail address) inside the current

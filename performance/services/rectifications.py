@@ -64,6 +64,7 @@ from ..models import (
     SpotCheck,
 )
 from ..models.rectifications import CAUSE_SOURCE
+from . import notifications
 from .reminders.common import notify_once
 from .typed_values import refuse
 from .workflow import APPROVE, require_edit
@@ -284,18 +285,20 @@ _ATTNAMES = tuple(
 )
 
 
-def _audited(created: Sequence[tuple], cause: str) -> Iterator[tuple[Rectification, dict]]:
+def _audited(created: Sequence[tuple], changes: dict) -> Iterator[tuple[Rectification, dict]]:
     """The audit entries of created tasks: one model shell re-pointed per row (``record_many``
-    reads each entry's pk and unit before it takes the next), so no model is built per task."""
+    reads each entry's pk and unit before it takes the next), so no model is built per task;
+    every task of a cause and run has the same ``changes`` (one object, encoded once)."""
     shell = Rectification()
     for row in created:
         shell.pk, shell.unit_id = row[0], row[1]
-        yield shell, {"cause": [None, cause], "deadline": [None, row[7]]}
+        yield shell, changes
 
 
 def _create(cause: str, rows: Iterable[dict[str, Any]], *, now, deadline, result) -> None:
-    """Insert one cause's tasks in batches; re-read what this run created (a concurrent run's
-    rows are skipped by the unique constraints and are not counted twice)."""
+    """Insert one cause's tasks in batches, then read back what this run created (its tasks
+    carry this run's ``raised_at``; a concurrent run's rows are skipped by the unique
+    constraints and are not counted twice), audit them and tell their units."""
     review_by = (
         RectificationReviewer.FINANCE_REVIEWER
         if cause == RectificationCause.REVIEW_DIFFERENCE
@@ -303,66 +306,71 @@ def _create(cause: str, rows: Iterable[dict[str, Any]], *, now, deadline, result
     )
     source = CAUSE_SOURCE[cause]
     label = RectificationCause(cause).label
+    template = {
+        "report": None,
+        "evaluation": None,
+        "spot_check": None,
+        "cause": cause,
+        "review_by": review_by,
+        "requirement": "",
+        "deadline": deadline,
+        "measures": "",
+        "result": "",
+        "raised_at": now,
+        "status": Status.DRAFT,
+        "last_comment": "",
+        "lock_version": 1,
+        "step_entered_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
     batch: list[tuple] = []
-    sources: list[int] = []
-
-    def flush() -> None:
-        if not batch:
-            return
-        _insert(batch)
-        created = list(
-            Rectification.objects.filter(
-                cause=cause, raised_at=now, **{f"{source}_id__in": sources}
-            ).values_list(*CREATED)
-        )
-        if created:
-            audit.record_many(
-                entries=_audited(created, cause),
-                actor=None,
-                action=AuditAction.CREATE,
-                comment="系统自动发起整改任务",
-                reprs={row[0]: f"{row[4]}年 整改任务 #{row[0]}（{label}）" for row in created},
-            )
-            _announce(created)
-            result.created[cause] = result.created.get(cause, 0) + len(created)
-            result.ids.extend(row[0] for row in created)
-        batch.clear()
-        sources.clear()
-
+    inserted = 0
     for row in rows:
         values = {
-            "report": None,
-            "evaluation": None,
-            "spot_check": None,
+            **template,
             "unit": row["unit_id"],
             "project": row["project_id"],
             "year": row["year"],
-            "cause": cause,
-            "review_by": review_by,
             "problem": row["problem"],
-            "requirement": "",
-            "deadline": deadline,
-            "measures": "",
-            "result": "",
-            "raised_at": now,
-            "status": Status.DRAFT,
-            "last_comment": "",
-            "lock_version": 1,
-            "step_entered_at": now,
-            "created_at": now,
-            "updated_at": now,
+            source: row[f"{source}_id"],
         }
-        values[source] = row[f"{source}_id"]
         batch.append(tuple(values[name] for name in INSERTED))
-        sources.append(row[f"{source}_id"])
         if len(batch) >= BATCH:
-            flush()
-    flush()
+            _insert(batch)
+            inserted += len(batch)
+            batch.clear()
+    if batch:
+        _insert(batch)
+        inserted += len(batch)
+    if not inserted:
+        return
+    created = list(
+        Rectification.objects.filter(cause=cause, raised_at=now)
+        .order_by("pk")
+        .values_list(*CREATED)
+    )
+    if not created:
+        return
+    changes = {"cause": [None, cause], "deadline": [None, deadline]}
+    audit.record_many(
+        entries=_audited(created, changes),
+        actor=None,
+        action=AuditAction.CREATE,
+        comment="系统自动发起整改任务",
+        reprs={row[0]: f"{row[4]}年 整改任务 #{row[0]}（{label}）" for row in created},
+    )
+    for start in range(0, len(created), BATCH):
+        _announce(created[start : start + BATCH])
+    result.created[cause] = result.created.get(cause, 0) + len(created)
+    result.ids.extend(row[0] for row in created)
 
 
 def _announce(created: Sequence[tuple]) -> int:
     """Tell each task's unit staff (and the department, for the causes it reviews) once;
     ``created`` rows are :data:`CREATED` values."""
+    if notifications.is_silenced():  # nobody would get them: do not look for recipients
+        return 0
     holders = RoleHolders([row[2] for row in created], (*UNIT_STAFF, *DEPT_REVIEWERS))
     existing: set = set()
     link = _link(0)
