@@ -56,10 +56,20 @@ def prepare(cursor, year: int, args) -> None:
     )
     cursor.execute(
         "update performance_selfevaluation set status = 'approved', "
-        "grade = case when id %% %s = 0 then 'poor' else 'good' end, "
-        "total_score = case when id %% %s = 0 then 52 else 85 end, "
+        "grade = case when id %% %s = 0 then 'poor' when id %% 7 = 0 then 'excellent' "
+        "else 'good' end, "
+        "total_score = case when id %% %s = 0 then 52 when id %% 7 = 0 then 93 else 85 end, "
+        "execution_rate = (id * 37) %% 100, "
         "has_deviation = (id %% %s = 0) where year = %s",
         [args.poor_every, args.poor_every, args.deviation_every, year],
+    )
+    # The risk draw's many-overrides rule: every indicator of every 40th evaluation overridden.
+    cursor.execute(
+        "update performance_indicatorevaluation ie set override_score = "
+        "case when e.id %% 40 = 0 then coalesce(ie.computed_score, 0) end , override_reason = case when e.id %% 40 = 0 then '基准测试：人工调整' "
+        "else '' end "
+        "from performance_selfevaluation e where ie.evaluation_id = e.id and e.year = %s",
+        [year],
     )
 
 
@@ -164,17 +174,191 @@ def floor(cursor, year: int, content_type: int, threshold: int) -> int:
     return created
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--year", type=int, default=2025)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--no-prepare", action="store_true")
-    parser.add_argument("--red-every", type=int, default=10)
-    parser.add_argument("--impossible-every", type=int, default=50)
-    parser.add_argument("--poor-every", type=int, default=20)
-    parser.add_argument("--deviation-every", type=int, default=8)
-    args = parser.parse_args()
-    setup_django()
+DRAW_RULES = (
+    "high_score_low_execution",
+    "many_overrides",
+    "declared_deviation",
+    "poor_last_year",
+)
+DRAW_KEY = (
+    "select evaluation_id, unit_id, coalesce(project_id, 0), scheme_id, reasons::text, "
+    "self_total, self_grade, review_total, review_grade, difference, status "
+    "from performance_spotcheck"
+)
+DRAW_ROW = "select population, population_digest, sample_digest, drawn, skipped from performance_spotcheckdraw"
+
+
+def draw_reset(cursor, content_types: tuple[int, int]) -> None:
+    cursor.execute("delete from performance_rectification where spot_check_id is not null")
+    cursor.execute(
+        "delete from projects_auditentry where content_type_id in (%s, %s)", list(content_types)
+    )
+    cursor.execute("delete from performance_spotcheck")
+    cursor.execute("delete from performance_spotcheckdraw")
+
+
+def draw_project(year: int, actor) -> int:
+    from performance.services.spot_checks import spot_check_draw
+
+    rules = [{"rule": name} for name in DRAW_RULES]
+    return len(spot_check_draw(actor=actor, year=year, method="risk", rules=rules).created)
+
+
+def draw_floor(cursor, year: int, actor_id: int, content_types: tuple[int, int]) -> int:
+    """The same risk draw in one SQL statement: the population with one flag per rule, the
+    draw row (digests by sha256 in SQL), the spot checks with their reasons, their audit rows;
+    then the draw's own audit row."""
+    import json
+
+    from django.conf import settings
+
+    high = settings.SPOT_CHECK_RISK_DEFAULTS["high_score_low_execution"]
+    many = settings.SPOT_CHECK_RISK_DEFAULTS["many_overrides"]
+    rules = [
+        {"rule": name, **settings.SPOT_CHECK_RISK_DEFAULTS.get(name, {})} for name in DRAW_RULES
+    ]
+    now = dt.datetime.now(dt.UTC)
+    params = {
+        "year": year,
+        "actor": actor_id,
+        "now": now,
+        "rules": json.dumps(rules),
+        "min_total": high["min_total"],
+        "max_rate": high["max_execution_rate"],
+        "min_overrides": int(many["min_overrides"]),
+        "ct_check": content_types[0],
+    }
+    cursor.execute(
+        "with pop as (select e.id, e.unit_id, e.year, e.project_id, e.scheme_id, e.total_score, "
+        "e.grade, e.execution_rate, "
+        "coalesce(e.total_score >= %(min_total)s::numeric "
+        "and e.execution_rate < %(max_rate)s::numeric, false) as r1, "
+        "coalesce((select count(*) from performance_indicatorevaluation ie where "
+        "ie.evaluation_id = e.id and ie.override_score is not null), 0) >= %(min_overrides)s "
+        "as r2, e.has_deviation as r3, "
+        "case when e.scope = 'project' and e.project_id is not null then exists (select 1 from "
+        "performance_selfevaluation l join projects_project lp on l.project_id = lp.id where "
+        "l.unit_id = e.unit_id and l.year = e.year - 1 and l.status = 'approved' and "
+        "l.grade = 'poor' and l.scope = e.scope and lp.code = p.code) "
+        "when e.scope = 'unit' then exists (select 1 from performance_selfevaluation l where "
+        "l.unit_id = e.unit_id and l.year = e.year - 1 and l.status = 'approved' and "
+        "l.grade = 'poor' and l.scope = e.scope and l.project_id is null) else false end as r4 "
+        "from performance_selfevaluation e left join projects_project p on p.id = e.project_id "
+        "where e.year = %(year)s and e.status = 'approved' and e.scope in ('project', 'unit')), "
+        "picked as (select * from pop where r1 or r2 or r3 or r4), "
+        "draw as (insert into performance_spotcheckdraw (year, method, scope_unit_id, seed, "
+        "count, rate, rules, scopes, note, population, population_digest, sample_digest, drawn, "
+        "skipped, created_by_id, created_at) select %(year)s, 'risk', null, null, null, null, "
+        "%(rules)s::jsonb, '[\"project\", \"unit\"]'::jsonb, '', (select count(*) from pop), "
+        "encode(sha256(convert_to(coalesce((select string_agg(id::text, ',' order by id) "
+        "from pop), ''), 'UTF8')), 'hex'), encode(sha256(convert_to(coalesce((select "
+        "string_agg(id::text, ',' order by id) from picked), ''), 'UTF8')), 'hex'), "
+        "(select count(*) from picked), 0, %(actor)s, %(now)s returning id), "
+        "ins as (insert into performance_spotcheck (status, last_comment, lock_version, "
+        "created_at, updated_at, step_entered_at, year, reasons, self_total, self_grade, "
+        "review_total, review_grade, review_category_rates, difference, summary, outcome, "
+        "objection_reason, decision_comment, final_grade, evaluation_id, project_id, "
+        "scheme_id, unit_id, draw_id) select 'draft', '', 1, %(now)s, %(now)s, %(now)s, k.year, "
+        "(select jsonb_agg(r order by o) from (values (1, case when k.r1 then "
+        "jsonb_build_object('rule', 'high_score_low_execution', 'score', k.total_score::text, "
+        "'rate', k.execution_rate::text) end), (2, case when k.r2 then "
+        '\'{"rule": "many_overrides"}\'::jsonb end), (3, case when k.r3 then '
+        '\'{"rule": "declared_deviation"}\'::jsonb end), (4, case when k.r4 then '
+        '\'{"rule": "poor_last_year"}\'::jsonb end)) v(o, r) where r is not null), '
+        "k.total_score, k.grade, k.total_score, k.grade, '{}'::jsonb, "
+        "case when k.total_score is not null then 0 end, '', '', '', '', '', k.id, "
+        "k.project_id, k.scheme_id, k.unit_id, (select id from draw) from picked k "
+        "on conflict do nothing returning id, unit_id, year, evaluation_id, draw_id) "
+        "insert into projects_auditentry (content_type_id, object_id, object_repr, unit_id, "
+        "actor_id, action, transition, changes, comment, created_at) select %(ct_check)s, "
+        "ins.id::text, ins.year || '年 财政复核 #' || ins.id, ins.unit_id, %(actor)s, 'create', "
+        "'', jsonb_build_object('draw', jsonb_build_array(null, ins.draw_id), 'evaluation', "
+        "jsonb_build_array(null, ins.evaluation_id)), '抽查记录 #' || ins.draw_id, %(now)s "
+        "from ins",
+        params,
+    )
+    created = cursor.rowcount
+    cursor.execute(
+        "insert into projects_auditentry (content_type_id, object_id, object_repr, unit_id, "
+        "actor_id, action, transition, changes, comment, created_at) select %s, d.id::text, "
+        "d.year || '年 按风险规则（' || d.drawn || ' 项）', null, %s, 'create', '', "
+        "jsonb_build_object('method', jsonb_build_array(null, d.method), 'population', "
+        "jsonb_build_array(null, d.population), 'sample_digest', jsonb_build_array(null, "
+        "d.sample_digest), 'drawn', jsonb_build_array(null, d.drawn)), '', %s "
+        "from performance_spotcheckdraw d",
+        [content_types[1], actor_id, now],
+    )
+    return created
+
+
+def draw_benchmark(args) -> str:
+    """The risk-based draw of a whole year: ``spot_check_draw(method='risk')`` with every rule
+    against :func:`draw_floor`; both must draw the same spot checks with the same reasons."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection, transaction
+
+    from performance.models import SpotCheck, SpotCheckDraw
+
+    actor = get_user_model().objects.get(username=args.draw_actor)
+    content_types = (
+        ContentType.objects.get_for_model(SpotCheck).pk,
+        ContentType.objects.get_for_model(SpotCheckDraw).pk,
+    )
+
+    def run_floor() -> int:
+        with transaction.atomic(), connection.cursor() as cursor:
+            return draw_floor(cursor, args.year, actor.pk, content_types)
+
+    variants = {"draw project": lambda: draw_project(args.year, actor), "draw floor": run_floor}
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    keys: dict[str, tuple] = {}
+    for index, name in rounds(list(variants), args.repeat):
+        with connection.cursor() as cursor:
+            draw_reset(cursor, content_types)
+        clear_caches()
+        start = time.perf_counter()
+        created = variants[name]()
+        elapsed = time.perf_counter() - start
+        times[name].append(elapsed)
+        with connection.cursor() as cursor:
+            cursor.execute(DRAW_KEY)
+            rows = frozenset(cursor.fetchall())
+            cursor.execute(DRAW_ROW)
+            draw_row = tuple(cursor.fetchall())
+            cursor.execute(
+                "select count(*) from projects_auditentry where content_type_id = %s",
+                [content_types[0]],
+            )
+            audited = cursor.fetchone()[0]
+        assert created == len(rows) == audited, (name, created, len(rows), audited)
+        keys.setdefault(name, (rows, draw_row))
+        assert (rows, draw_row) == keys[name], f"{name}: a run drew another sample"
+        print(f"round {index + 1} {name}: {elapsed:.2f} s, {created} spot checks")
+    project_rows, project_draw = keys["draw project"]
+    floor_rows, floor_draw = keys["draw floor"]
+    assert project_draw == floor_draw, f"draw rows differ: {project_draw} != {floor_draw}"
+    assert project_rows == floor_rows, (
+        f"different spot checks: {len(project_rows - floor_rows)} only in the project's, "
+        f"{len(floor_rows - project_rows)} only in the floor's, e.g. "
+        f"{sorted(project_rows - floor_rows)[:1]} / {sorted(floor_rows - project_rows)[:1]}"
+    )
+    with connection.cursor() as cursor:
+        draw_reset(cursor, content_types)
+    for name, values in times.items():
+        print(f"{name}: {describe(values)}")
+    ratio = median(times["draw project"]) / median(times["draw floor"])
+    verdict = "met" if ratio <= 2 else "NOT met"
+    return (
+        f"RESULT after_score risk draw year={args.year} population={project_draw[0][0]} "
+        f"drawn={len(project_rows)}: project/floor "
+        f"{ratio_range(times['draw project'], times['draw floor'])} (target ≤ 2×) → {verdict}"
+    )
+
+
+def rectifications_benchmark(args) -> str:
+    """Automatic 整改 for a whole year: ``rectifications_raise`` against :func:`floor`, same
+    tasks, exactly once under a re-run."""
     from django.conf import settings
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection, transaction
@@ -183,11 +367,6 @@ def main() -> None:
 
     content_type = ContentType.objects.get_for_model(Rectification).pk
     threshold = settings.SPOT_CHECK_DIFFERENCE_THRESHOLD
-    with connection.cursor() as cursor:
-        if not args.no_prepare:
-            with transaction.atomic():
-                prepare(cursor, args.year, args)
-            cursor.execute("analyze")
 
     def run_floor() -> int:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -239,11 +418,43 @@ def main() -> None:
         print(f"{name}: {describe(values)}")
     ratio = median(times["project"]) / median(times["floor"])
     verdict = "met" if ratio <= 2 and again == 0 and duplicates == 0 else "NOT met"
-    print(
+    return (
         f"RESULT after_score rectifications year={args.year} tasks={first}: project/floor "
         f"{ratio_range(times['project'], times['floor'])}, re-run created "
         f"{again}, duplicates {duplicates} (target ≤ 2×, 0, 0) → {verdict}"
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--year", type=int, default=2025)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-prepare", action="store_true")
+    parser.add_argument("--red-every", type=int, default=10)
+    parser.add_argument("--impossible-every", type=int, default=50)
+    parser.add_argument("--poor-every", type=int, default=20)
+    parser.add_argument("--deviation-every", type=int, default=8)
+    parser.add_argument(
+        "--only", choices=("rectifications", "draw"), help="run one of the two benchmarks"
+    )
+    parser.add_argument(
+        "--draw-actor", default="bench_finance", help="the 财政审核人 who draws (risk draw)"
+    )
+    args = parser.parse_args()
+    setup_django()
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        if not args.no_prepare:
+            with transaction.atomic():
+                prepare(cursor, args.year, args)
+            cursor.execute("analyze")
+    results = []
+    if args.only in (None, "rectifications"):
+        results.append(rectifications_benchmark(args))
+    if args.only in (None, "draw"):
+        results.append(draw_benchmark(args))
+    print("\n".join(results))
 
 
 if __name__ == "__main__":

@@ -268,7 +268,10 @@ def bulk_insert_rows(
     names = ", ".join(quote(c.column) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({names}) FROM STDIN") as copy:
+            # The driver's own COPY: wrapped so a constraint violation is Django's IntegrityError
+            # (callers catch it to retry without the conflicting rows), as for execute().
+            sql = f"COPY {quote(meta.db_table)} ({names}) FROM STDIN"
+            with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
@@ -317,7 +320,8 @@ def bulk_create_rows(objects: Sequence[Model], *, batch_size: int = DEFAULT_BATC
             [meta.db_table, meta.pk.column, len(objects)],
         )
         keys = [key for (key,) in cursor.fetchall()]
-        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({names}) FROM STDIN") as copy:
+        sql = f"COPY {quote(meta.db_table)} ({names}) FROM STDIN"
+        with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
             for key, row in zip(keys, values, strict=True):
                 copy.write_row(
                     [key] + [v if p is None else p(v) for v, p in zip(row, preps, strict=True)]

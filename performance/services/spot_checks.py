@@ -25,11 +25,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from projects import audit
+from projects.bulk_writes import bulk_insert_rows
 from projects.models import AuditAction, Unit
 from projects.permissions import (
     SPOT_CHECK_OBJECTORS,
@@ -123,6 +124,64 @@ def _rule_params(rules: Sequence[Mapping], errors: dict) -> dict[str, dict]:
     return params
 
 
+# What a spot check copies of its evaluation (the draw reads them with the population).
+DETAILS = ("pk", "unit_id", "year", "project_id", "scheme_id", "total_score", "grade")
+SPOT_CHECK_INSERTED = (
+    "draw",
+    "evaluation",
+    "unit",
+    "year",
+    "project",
+    "scheme",
+    "reasons",
+    "self_total",
+    "self_grade",
+    "review_total",
+    "review_grade",
+    "difference",
+    "summary",
+    "outcome",
+    "objection_reason",
+    "decision_comment",
+    "final_grade",
+    "review_category_rates",
+    "status",
+    "last_comment",
+    "lock_version",
+    "created_at",
+    "updated_at",
+)
+
+
+def _insert_spot_checks(rows: list[tuple]) -> None:
+    """The drawn spot checks in one ``COPY``; should a concurrent draw have taken one of the
+    evaluations first (the one-per-evaluation constraint), insert again skipping those."""
+    if not rows:
+        return
+    try:
+        with transaction.atomic():
+            bulk_insert_rows(SpotCheck, SPOT_CHECK_INSERTED, rows)
+    except IntegrityError:
+        names = [
+            f"{name}_id" if name in ("draw", "evaluation", "unit", "project", "scheme") else name
+            for name in SPOT_CHECK_INSERTED
+        ]
+        SpotCheck.objects.bulk_create(
+            [SpotCheck(**dict(zip(names, row, strict=True))) for row in rows],
+            ignore_conflicts=True,
+            batch_size=2000,
+        )
+
+
+def _drawn_entries(draw_id: int, created: Sequence[tuple]):
+    """Audit entries of the drawn spot checks (pk, unit, year, evaluation): one shell
+    re-pointed per row, no model loaded per spot check."""
+    shell = SpotCheck()
+    for pk, unit_id, year, evaluation_id in created:
+        shell.pk, shell.unit_id, shell.year = pk, unit_id, year
+        yield shell, {"draw": [None, draw_id], "evaluation": [None, evaluation_id]}
+
+
 @transaction.atomic
 def spot_check_draw(
     *,
@@ -185,19 +244,20 @@ def spot_check_draw(
         raise refuse(errors, "invalid")
 
     reasons: dict[int, list] = {}
+    details: dict[int, tuple] = {}  # the picked evaluations' DETAILS (the risk query has them)
     if method == DrawMethod.RISK:
         flags = [f"r_{name}" for name in params]
         candidates = risk_candidates(year=year, unit=unit, scopes=scopes, params=params)
-        rows = list(
-            candidates.values_list("pk", "total_score", "execution_rate", "has_deviation", *flags)
-        )
+        rows = list(candidates.values_list(*DETAILS, "execution_rate", *flags))
         population_ids = [row[0] for row in rows]
         matched = []
-        for pk, total, exec_rate, _deviation, *hits in rows:
+        for row in rows:
+            pk, total, exec_rate, hits = row[0], row[5], row[len(DETAILS)], row[len(DETAILS) + 1 :]
             names = [name for name, hit in zip(params, hits, strict=True) if hit]
             if names:
                 reasons[pk] = [_reason(name, total, exec_rate) for name in names]
                 matched.append((-len(names), -(total or 0), pk))
+                details[pk] = row[: len(DETAILS)]
         matched.sort()
         picked = [pk for *_key, pk in matched]
         if count is not None:
@@ -253,31 +313,56 @@ def spot_check_draw(
     )
     draw.full_clean()
     draw.save()
-    evaluations = SelfEvaluation.objects.filter(pk__in=picked).values_list(
-        "pk", "unit_id", "year", "project_id", "scheme_id", "total_score", "grade"
+    if method != DrawMethod.RISK:
+        details = {
+            row[0]: row
+            for row in SelfEvaluation.objects.filter(pk__in=picked).values_list(*DETAILS)
+        }
+    # One spot check per evaluation ever: the year's checked evaluations are skipped (and a
+    # concurrent draw's by the unique constraint, in _insert_spot_checks).
+    checked = set(SpotCheck.objects.filter(year=year).values_list("evaluation_id", flat=True))
+    now = timezone.now()
+    fixed = {
+        "draw": draw.pk,
+        "summary": "",
+        "outcome": "",
+        "objection_reason": "",
+        "decision_comment": "",
+        "final_grade": "",
+        "review_category_rates": {},
+        "status": Status.DRAFT,
+        "last_comment": "",
+        "lock_version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    rows = []
+    for pk in picked:
+        if pk not in details or pk in checked:
+            continue
+        _pk, unit_id, year_, project_id, scheme_id, total, grade = details[pk]
+        values = {
+            **fixed,
+            "evaluation": pk,
+            "unit": unit_id,
+            "year": year_,
+            "project": project_id,
+            "scheme": scheme_id,
+            "reasons": reasons.get(pk, []),
+            "self_total": total,
+            "self_grade": grade or "",
+            "review_total": total,
+            "review_grade": grade or "",
+            "difference": Decimal(0) if total is not None else None,
+        }
+        rows.append(tuple(values[name] for name in SPOT_CHECK_INSERTED))
+    _insert_spot_checks(rows)
+    created_rows = list(
+        SpotCheck.objects.filter(draw=draw)
+        .order_by("pk")
+        .values_list("pk", "unit_id", "year", "evaluation_id")
     )
-    SpotCheck.objects.bulk_create(
-        [
-            SpotCheck(
-                draw=draw,
-                evaluation_id=pk,
-                unit_id=unit_id,
-                year=year_,
-                project_id=project_id,
-                scheme_id=scheme_id,
-                reasons=reasons.get(pk, []),
-                self_total=total,
-                self_grade=grade,
-                review_total=total,
-                review_grade=grade,
-                difference=Decimal(0) if total is not None else None,
-            )
-            for pk, unit_id, year_, project_id, scheme_id, total, grade in evaluations
-        ],
-        ignore_conflicts=True,
-        batch_size=2000,
-    )
-    created = list(SpotCheck.objects.filter(draw=draw).values_list("pk", flat=True))
+    created = [row[0] for row in created_rows]
     draw.drawn = len(created)
     draw.skipped = len(picked) - len(created)
     draw.save(update_fields=["drawn", "skipped"])
@@ -299,15 +384,7 @@ def spot_check_draw(
     )
     if created:
         audit.record_many(
-            entries=[
-                (
-                    spot_check,
-                    {"draw": [None, draw.pk], "evaluation": [None, spot_check.evaluation_id]},
-                )
-                for spot_check in SpotCheck.objects.filter(pk__in=created).only(
-                    "pk", "unit_id", "year", "evaluation_id"
-                )
-            ],
+            entries=_drawn_entries(draw.pk, created_rows),
             actor=actor,
             action=AuditAction.CREATE,
             comment=f"抽查记录 #{draw.pk}",

@@ -93,6 +93,29 @@ def test_random_draw_with_same_seed_draws_same_sample(finance_reviewer):
     assert SpotCheck.objects.count() == 2
 
 
+def test_draw_skips_an_evaluation_a_concurrent_draw_took(finance_reviewer, monkeypatch):
+    """The draw skips the year's checked evaluations before its one-statement insert; one a
+    concurrent draw took in between (not seen by that read) is skipped by the constraint."""
+    first = sc.spot_check_draw(
+        actor=finance_reviewer, year=YEAR, method=DrawMethod.RANDOM, count=1, seed=7
+    )
+    taken = SpotCheck.objects.get(pk=first.created[0]).evaluation_id
+    # As if the first draw committed after this one read the year's checked evaluations.
+    real_filter = SpotCheck.objects.filter
+
+    def unseen(*args, **kwargs):
+        rows = real_filter(*args, **kwargs)
+        return rows.exclude(evaluation_id=taken) if kwargs.keys() == {"year"} else rows
+
+    monkeypatch.setattr(SpotCheck.objects, "filter", unseen)
+    again = sc.spot_check_draw(
+        actor=finance_reviewer, year=YEAR, method=DrawMethod.RANDOM, count=2, seed=7
+    )
+    assert len(again.created) == 1 and again.skipped == 1
+    assert SpotCheck.objects.filter(evaluation_id=taken).count() == 1
+    assert again.draw.drawn == 1
+
+
 def test_random_draw_without_seed_records_the_seed(finance_reviewer):
     result = sc.spot_check_draw(
         actor=finance_reviewer, year=YEAR, method=DrawMethod.RANDOM, rate=D("40")
