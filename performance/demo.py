@@ -26,7 +26,7 @@ from projects.numbers import PLAIN, figure
 from projects.services import accounts
 from projects.services import projects as project_services
 
-from .choices import GoalScope, Status
+from .choices import GoalScope, RoundStatus, Status
 from .models import PerformanceGoal, SchemeAssignment, ScoringScheme
 from .services import goals as goal_services
 from .services.target_review import quality_review
@@ -540,8 +540,14 @@ def load_demo_monitoring():
     """Open (or top up) the demo's monitoring round as the demo finance reviewer."""
     from django.contrib.auth import get_user_model
 
+    from .models import MonitoringRound
     from .services.monitoring import monitoring_round_open
 
+    closed = MonitoringRound.objects.filter(
+        year=DEMO_ROUND["year"], data_month=DEMO_ROUND["data_month"], status=RoundStatus.CLOSED
+    ).first()
+    if closed is not None:  # ended by the after-score step (load_demo_red_light): leave it
+        return closed
     finance = get_user_model().objects.get(username="finance")
     return monitoring_round_open(actor=finance, **DEMO_ROUND)
 
@@ -674,6 +680,7 @@ def load_demo_after_score() -> dict[str, object]:
         "spot_check": spot_check,
         "files": Attachment.objects.filter(spot_check=spot_check).count(),
         "rectification": rectification,
+        "red_light": load_demo_red_light(),
     }
 
 
@@ -694,9 +701,9 @@ DEMO_RECTIFICATION = {
 def load_demo_rectification(spot_check) -> object | None:
     """Raise, answer and close the demo spot check's 复核差异 task through the services
     (idempotent); returns the task, or ``None`` when the difference raises none."""
-    from .choices import AttachmentKind, RectificationCause
+    from .choices import RectificationCause
     from .models import Rectification
-    from .services import attachments, rectifications, workflow
+    from .services import rectifications
 
     spec = DEMO_RECTIFICATION
     rectifications.rectifications_raise(spot_checks=[spot_check])
@@ -706,7 +713,17 @@ def load_demo_rectification(spot_check) -> object | None:
     if task is None:
         return None
     users = get_user_model().objects.in_bulk(["finance", "filler305"], field_name="username")
-    finance, filler = users["finance"], users["filler305"]
+    return _answer_rectification(
+        task, filler=users["filler305"], reviewer=users["finance"], spec=spec
+    )
+
+
+def _answer_rectification(task, *, filler, reviewer, spec: dict) -> object:
+    """``filler`` answers ``task`` with the spec's measures, results and file and submits it;
+    ``reviewer`` accepts it (销号). Each step checks the task first (idempotent)."""
+    from .choices import AttachmentKind
+    from .services import attachments, rectifications, workflow
+
     if task.status in (Status.DRAFT, Status.RETURNED):
         answer = {name: spec[name] for name in ("measures", "result")}
         if any(getattr(task, name) != value for name, value in answer.items()):
@@ -722,9 +739,60 @@ def load_demo_rectification(spot_check) -> object | None:
             )
         workflow.submit(obj=task, actor=filler)
     if task.status == Status.SUBMITTED:
-        workflow.approve(obj=task, actor=finance, comment=spec["comment"])
+        workflow.approve(obj=task, actor=reviewer, comment=spec["comment"])
     task.refresh_from_db()
     return task
+
+
+# --- 整改 from a red light (issue 17): the 2023 round ends, its red lights become tasks ----------
+# The demo's monitoring round (2023 1-12月, deadline 2024-01-20) is long past by the time of the
+# 财政复核: ``finance`` ends it, and its two red lights (职业年金 35.7 % and 党建工作 0 % executed
+# against a time progress of 100 %) raise one 红灯 task each. filler305 answers 职业年金's with
+# measures and 红灯整改报告.pdf and the 主管部门 (dept305) accepts it; 党建工作's stays open, in
+# filler305's 待办 and in the results view as an open task. Only when the round was loaded
+# (``load_demo --no-monitoring`` has none).
+DEMO_RED_LIGHT = {
+    "project": "机关事业单位职业年金记实补记资金",
+    "measures": "与社保经办机构逐月核对职业年金记实补记进度，按月报送资金支付计划；"
+    "对跨年度补记任务提前申请资金调度。",
+    "result": "已完成积压补记任务的清理，建立月度支付台账，次年 1-6 月执行率达到时间进度要求。",
+    "file": "红灯整改报告.pdf",
+    "file_description": "红灯预警整改报告及月度支付台账",
+    "comment": "整改措施可行，执行进度已恢复，同意销号。",
+}
+
+
+def load_demo_red_light() -> list | None:
+    """End the demo's monitoring round and play its red-light 整改 (idempotent); returns the
+    round's red-light tasks, or ``None`` when the demo has no monitoring round."""
+    from .choices import RectificationCause
+    from .models import MonitoringRound, Rectification
+    from .services import rectifications
+    from .services.monitoring import monitoring_round_close
+
+    round_ = MonitoringRound.objects.filter(
+        year=DEMO_ROUND["year"], data_month=DEMO_ROUND["data_month"]
+    ).first()
+    if round_ is None:
+        return None
+    users = get_user_model().objects.in_bulk(
+        ["finance", "filler305", "dept305"], field_name="username"
+    )
+    if round_.status != RoundStatus.CLOSED:
+        monitoring_round_close(actor=users["finance"], round_=round_)
+    rectifications.rectifications_raise(rounds=[round_])  # what the close queues, done now
+    tasks = list(
+        Rectification.objects.filter(report__round=round_, cause=RectificationCause.RED_LIGHT)
+        .select_related("project")
+        .order_by("pk")
+    )
+    spec = DEMO_RED_LIGHT
+    for index, task in enumerate(tasks):
+        if task.project.name == spec["project"]:
+            tasks[index] = _answer_rectification(
+                task, filler=users["filler305"], reviewer=users["dept305"], spec=spec
+            )
+    return tasks
 
 
 # --- from the library (issue 16 D1): a new goal picked from suggestions and search ------------

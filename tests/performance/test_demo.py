@@ -228,6 +228,51 @@ def test_demo_review_difference_task_is_answered_with_a_file_and_closed(demo, ev
     }
 
 
+def test_demo_red_lights_of_the_ended_round_become_tasks_one_closed_with_a_file(
+    demo, evidence_storage
+):
+    """Issue 17 "Done when": the finance bureau ends the demo's 2023 round; its two red lights
+    (职业年金, 党建工作) raise one 红灯 task each; filler305 answers 职业年金's with measures and
+    红灯整改报告.pdf and dept305 accepts it; 党建工作's stays open. Twice changes nothing."""
+    from performance.choices import AttachmentKind, RectificationCause, RoundStatus, Status
+    from performance.demo import (
+        DEMO_RED_LIGHT,
+        load_demo_after_score,
+        load_demo_monitoring,
+        load_demo_spot_check_reviewer,
+    )
+    from performance.models import Rectification
+    from projects.models import AuditEntry
+
+    load_demo_spot_check_reviewer()
+    round_ = load_demo_monitoring()
+    shown = load_demo_after_score()
+    round_.refresh_from_db()
+    assert round_.status == RoundStatus.CLOSED
+    tasks = Rectification.objects.filter(cause=RectificationCause.RED_LIGHT).order_by("pk")
+    assert list(tasks) == shown["red_light"]
+    by_project = {task.project.name: task for task in tasks}
+    assert set(by_project) == {"机关事业单位职业年金记实补记资金", "党建工作"}
+    assert all(task.report.round == round_ and task.report.light == "red" for task in tasks)
+    closed = by_project[DEMO_RED_LIGHT["project"]]
+    assert closed.status == Status.APPROVED and closed.closed_at is not None
+    assert closed.measures == DEMO_RED_LIGHT["measures"]
+    (file,) = closed.attachments.all()
+    assert file.kind == AttachmentKind.RECTIFICATION and file.uploaded_by.username == "filler305"
+    assert file.name == "红灯整改报告.pdf" and file.file.read().startswith(b"%PDF-")
+    steps = AuditEntry.objects.filter(object_id=str(closed.pk), transition__startswith="rect")
+    assert {(e.transition, e.actor.username) for e in steps} == {
+        ("rectification_submit", "filler305"),
+        ("rectification_accept", "dept305"),
+    }
+    still_open = by_project["党建工作"]
+    assert still_open.status == Status.DRAFT and still_open.closed_at is None
+    counts, audit_rows = _counts(), AuditEntry.objects.count()
+    assert load_demo_monitoring() == round_
+    load_demo_after_score()
+    assert _counts() == counts and AuditEntry.objects.count() == audit_rows
+
+
 def _cells(content: bytes) -> dict[str, list[tuple]]:
     from openpyxl import load_workbook
 

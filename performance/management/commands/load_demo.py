@@ -33,7 +33,8 @@ class Command(BaseCommand):
             "--no-after-score",
             action="store_true",
             help="不演示财政复核（默认演示：财政局抽查 305004 的 2023 年自评，复核职业年金项目并上传"
-            "复核依据，单位附异议说明提出异议，财政局裁定维持）。",
+            "复核依据，单位附异议说明提出异议，财政局裁定维持，复核差异整改后销号；已载入监控轮次时，财政局结束"
+            "2023 年监控轮次，红灯项目生成整改任务，职业年金项目整改后由主管部门验收销号）。",
         )
 
         parser.add_argument(
@@ -63,6 +64,11 @@ class Command(BaseCommand):
             if task is not None:
                 self.stdout.write(
                     f"整改任务“{task}”：{'已销号' if task.closed_at else '未销号'}，"
+                    f"整改材料 {task.attachments.count()} 个。"
+                )
+            for task in shown["red_light"] or ():
+                self.stdout.write(
+                    f"红灯整改“{task.project.name}”：{'已销号' if task.closed_at else '待整改'}，"
                     f"整改材料 {task.attachments.count()} 个。"
                 )
         if not options["no_library_goal"]:
