@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from projects.choices import ProjectCategory
 from projects.models import Project
@@ -210,36 +210,36 @@ def similar_projects(project) -> list[tuple[int, bool, bool]]:
     similarity ≥ 0.3); same department first, then by similarity, at most 200. Returns
     ``(id, same department, similar name)`` per project. One query."""
     root, department = _root_and_department(project.unit)
-    near = Q(name__similar=project.name)
-    if department:
-        near |= Q(unit__path__startswith=department)
-    rows = (
-        Project.objects.filter(
-            near,
-            year=project.year - REFERENCE_YEARS_BACK,
-            category=project.category,
-            unit__path__startswith=root,
-            goals__status=Status.APPROVED,
-            goals__scope=GoalScope.PROJECT,
-        )
-        .annotate(
-            same=Case(
-                When(unit__path__startswith=department or "//", then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-            similarity=Similarity("name", Value(project.name)),
-        )
-        .order_by("-same", "-similarity", "id")
-        .values_list("id", "same", "name")[:SIMILAR_PROJECTS]
+    candidates = Project.objects.filter(
+        year=project.year - REFERENCE_YEARS_BACK,
+        category=project.category,
+        unit__path__startswith=root,
+        goals__status=Status.APPROVED,
+        goals__scope=GoalScope.PROJECT,
+    ).annotate(
+        same=Case(
+            When(unit__path__startswith=department or "//", then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        similarity=Similarity("name", Value(project.name)),
     )
-    return [(pk, bool(same), text.similar(name, project.name)) for pk, same, name in rows]
+    columns = ("id", "same", "name", "similarity")
+    # Two arms, each answered by its index (the trigram index on names, the unit path), not
+    # one OR that makes the database compare the name with every project of the year.
+    rows = candidates.filter(name__similar=project.name).order_by().values_list(*columns)
+    if department:
+        rows = rows.union(
+            candidates.filter(unit__path__startswith=department).order_by().values_list(*columns)
+        )
+    rows = rows.order_by("-same", "-similarity", "id")[:SIMILAR_PROJECTS]
+    return [(pk, bool(same), text.similar(name, project.name)) for pk, same, name, _ in rows]
 
 
 def suggestions(user, *, project=None, goal=None, limit: int = 20) -> list[Suggestion]:
     """For a project (or a project goal), the confirmed entries most used by its 同类项目:
     how many of them reference each entry (any version) in their 财政批复 goal, then how many
-    of the same department, 共性 first, code. Only entries the goal may still pick. 3–4 queries."""
+    of the same department, 共性 first, code. Only entries the goal may still pick. 4–5 queries."""
     codes: set[str] = set()
     if goal is not None:
         project = goal.project
@@ -251,18 +251,32 @@ def suggestions(user, *, project=None, goal=None, limit: int = 20) -> list[Sugge
         return []
     same = {pk for pk, is_same, _ in neighbours if is_same}
     near = {pk for pk, _, is_near in neighbours if is_near}
-    used: dict[str, set[int]] = {}
-    rows = (
-        Indicator.objects.filter(
+
+    # Usage per entry code, counted in the database: projects, of the same department, with a
+    # similar name (a few dozen rows, not one per project and code).
+    def projects(among: set[int] | None = None):
+        if among is None:
+            return Count("goal__project", distinct=True)
+        if not among:
+            return Value(0, output_field=IntegerField())
+        return Count("goal__project", distinct=True, filter=Q(goal__project_id__in=among))
+
+    used = {
+        code: (n, n_d, n_n)
+        for code, n, n_d, n_n in Indicator.objects.filter(
             goal__project_id__in=[pk for pk, _, _ in neighbours],
             goal__status=Status.APPROVED,
         )
         .exclude(library_code="")
-        .values_list("library_code", "goal__project_id")
-        .distinct()
-    )
-    for code, pk in rows:
-        used.setdefault(code, set()).add(pk)
+        .values("library_code")
+        .annotate(
+            n=projects(),
+            n_d=projects(same),
+            n_n=projects(near),
+        )
+        .order_by()
+        .values_list("library_code", "n", "n_d", "n_n")
+    }
     root, _department = _root_and_department(project.unit)
     entries = _applicable(
         entries_for(user).filter(
@@ -271,10 +285,15 @@ def suggestions(user, *, project=None, goal=None, limit: int = 20) -> list[Sugge
         scope=GoalScope.PROJECT,
         category=project.category,
     ).exclude(code__in=codes)
+    # Rank the candidates on plain values, then load only the entries shown (a few hundred
+    # codes are used by 同类项目 at province scale; a page shows ``limit``).
+    ranked = sorted(
+        entries.values_list("pk", "code", "is_common"),
+        key=lambda row: (-used[row[1]][0], -used[row[1]][1], not row[2], row[1]),
+    )[:limit]
+    shown = entries.in_bulk([pk for pk, _code, _common in ranked])
     found = []
-    for entry in entries:
-        projects = used[entry.code]
-        n, n_d, n_n = len(projects), len(projects & same), len(projects & near)
-        found.append(Suggestion(entry, n, n_d, n_n, _reason(n, n_d, n_n)))
-    found.sort(key=lambda s: (-s.n, -s.n_department, not s.entry.is_common, s.entry.code))
-    return found[:limit]
+    for pk, code, _common in ranked:
+        n, n_d, n_n = used[code]
+        found.append(Suggestion(shown[pk], n, n_d, n_n, _reason(n, n_d, n_n)))
+    return found
