@@ -12,8 +12,10 @@ the import-export baseline (three runs of ~5 minutes), the 300,000-indicator exp
 runs of ~3 minutes) and one run of the per-object ORM loop (~13 minutes). ``--quick`` skips
 the ORM loop and the 100,000-project recompute and runs one round of the slow baselines.
 The scripts that write into the province (master data, the 1,000,000-row execution feed, the
-整改 and risk-draw benchmark, which marks lights and grades as causes) run last, so the readers
-before them see the generated province; re-generate it (drop the database) before a second run.
+整改 and risk-draw benchmark, which marks lights and grades as causes, and the library
+benchmark, which renames projects and links their indicators to library entries) run last, so
+the readers before them see the generated province; re-generate it (drop the database)
+before a second run.
 Benchmarks are not tests: nothing here fails on timing; read the RESULT lines.
 """
 
@@ -42,6 +44,7 @@ FULL = [
     ["benchmarks.import_master_data"],
     ["benchmarks.import_execution", "--resource-rows", "10000"],
     ["benchmarks.after_score"],
+    ["benchmarks.library"],
 ]
 QUICK = [
     ["benchmarks.recompute", "--projects", "10000", "--processes", "1,2", "--no-orm"],
@@ -54,6 +57,7 @@ QUICK = [
     ["benchmarks.import_master_data", "--units", "1000", "--people", "5000", "--repeat", "1"],
     ["benchmarks.import_execution", "--rows", "100000", "--resource-rows", "2000", "--repeat", "1"],
     ["benchmarks.after_score", "--repeat", "1"],
+    ["benchmarks.library", "--sample", "10", "--repeat", "2"],
 ]
 
 
