@@ -53,12 +53,10 @@ from ..choices import (
 )
 from ..models import Attachment, MonitoringReport, Rectification, SelfEvaluation, SpotCheck
 from ..models.attachments import attachment_path, attachment_storage
-from ..selectors.attachments import anchor_totals
+from ..selectors.attachments import SPOT_CHECK_KINDS, anchor_totals
 from . import typed_values
 
 CHUNK = 1 << 20
-# The kinds a spot check governs: the reviewer's 复核依据 and the unit's 异议材料.
-SPOT_CHECK_KINDS = (AttachmentKind.SPOT_CHECK, AttachmentKind.OBJECTION)
 Document = MonitoringReport | SelfEvaluation | SpotCheck | Rectification
 
 
