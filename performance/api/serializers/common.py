@@ -40,19 +40,16 @@ def project_or_unit_fields(
 ) -> tuple[serializers.PrimaryKeyRelatedField, serializers.PrimaryKeyRelatedField]:
     """The optional ``project`` and ``unit`` id fields of a write naming a project or a unit (+
     year); ``ProjectOrUnitQuerysets`` scopes them to what the caller sees."""
-    project = serializers.PrimaryKeyRelatedField(
-        queryset=Project.objects.none(),
-        required=False,
-        allow_null=True,
-        label="项目",
-        help_text=project_help,
-    )
-    unit = serializers.PrimaryKeyRelatedField(
-        queryset=Unit.objects.none(),
-        required=False,
-        allow_null=True,
-        label="单位",
-        help_text=unit_help,
+    fields = ((Project, "项目", project_help), (Unit, "单位", unit_help))
+    project, unit = (
+        serializers.PrimaryKeyRelatedField(
+            queryset=model.objects.none(),
+            required=False,
+            allow_null=True,
+            label=label,
+            help_text=help_text,
+        )
+        for model, label, help_text in fields
     )
     return project, unit
 
