@@ -7,6 +7,6 @@ object is a 404; every write and transition calls a service, whose ``PermissionD
 
 Language: the API's own messages are Chinese ``gettext_lazy`` strings; ``locale/en`` holds
 their English translations, chosen with ``Accept-Language: en`` (LocaleMiddleware). Django's
-and DRF's own messages are translated both ways by their catalogs; messages written by the
-services are Chinese.
+and DRF's own messages are translated both ways by their catalogs; the services' messages are
+English where the service passes them through ``gettext`` (README, "Errors").
 """

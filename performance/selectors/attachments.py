@@ -35,6 +35,8 @@ ANCHOR_MODELS: dict[str, type[Model]] = {
     AttachmentKind.OBJECTION: SpotCheck,
     AttachmentKind.RECTIFICATION: Rectification,
 }
+# The kinds a spot check governs: the reviewer's 复核依据 and the unit's 异议材料 (who may
+# read them here, who may add or remove them in services.attachments).
 SPOT_CHECK_KINDS = (AttachmentKind.SPOT_CHECK, AttachmentKind.OBJECTION)
 # Where each anchor's unit is, and what its description and frozen check read.
 _UNIT = {

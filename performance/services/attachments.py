@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import models, transaction
+from django.utils.translation import gettext
 
 from projects import audit
 from projects.models import AuditAction, Unit
@@ -53,12 +54,10 @@ from ..choices import (
 )
 from ..models import Attachment, MonitoringReport, Rectification, SelfEvaluation, SpotCheck
 from ..models.attachments import attachment_path, attachment_storage
-from ..selectors.attachments import anchor_totals
+from ..selectors.attachments import SPOT_CHECK_KINDS, anchor_totals
 from . import typed_values
 
 CHUNK = 1 << 20
-# The kinds a spot check governs: the reviewer's 复核依据 and the unit's 异议材料.
-SPOT_CHECK_KINDS = (AttachmentKind.SPOT_CHECK, AttachmentKind.OBJECTION)
 Document = MonitoringReport | SelfEvaluation | SpotCheck | Rectification
 
 
@@ -120,21 +119,24 @@ def _spot_check_refusal(spot_check: SpotCheck, kind: str) -> str:
         if outcome == SpotCheckOutcome.OBJECTED:
             return ""
         if outcome in SPOT_CHECK_DECISIONS or outcome == SpotCheckOutcome.CONFIRMED:
-            return (
-                f"“{spot_check}”已{SpotCheckOutcome(outcome).label}，结论为最终结论，"
-                "异议材料已封存，不能增加或删除。"
-            )
-        return f"“{spot_check}”尚未提出异议；异议材料请在提出异议时一并上传。"
+            return gettext(
+                "“%(spot_check)s”已%(outcome)s，结论为最终结论，异议材料已封存，不能增加或删除。"
+            ) % {"spot_check": spot_check, "outcome": SpotCheckOutcome(outcome).label}
+        return gettext("“%(spot_check)s”尚未提出异议；异议材料请在提出异议时一并上传。") % {
+            "spot_check": spot_check
+        }
     status = spot_check.status
     label = Status(status).label
     if status in EDITABLE_STATUSES:
         return ""
     if status == Status.APPROVED:
-        return f"“{spot_check}”已公开，复核依据已封存，不能增加、删除或替换。"
-    return (
-        f"“{spot_check}”当前状态为“{label}”，审核期间复核依据不能增加或删除；"
+        return gettext("“%(spot_check)s”已公开，复核依据已封存，不能增加、删除或替换。") % {
+            "spot_check": spot_check
+        }
+    return gettext(
+        "“%(spot_check)s”当前状态为“%(status)s”，审核期间复核依据不能增加或删除；"
         "如需补充，请由审核人退回后重新提交。"
-    )
+    ) % {"spot_check": spot_check, "status": label}
 
 
 def files_refusal(document: Document, kind: str = "") -> str:
@@ -153,14 +155,18 @@ def files_refusal(document: Document, kind: str = "") -> str:
     label = Status(status).label
     if status in EDITABLE_STATUSES:
         if isinstance(document, MonitoringReport) and document.round.status == RoundStatus.CLOSED:
-            return f"“{document.round}”已结束，佐证材料已封存，不能增加或删除。"
+            return gettext("“%(round)s”已结束，佐证材料已封存，不能增加或删除。") % {
+                "round": document.round
+            }
         return ""
     if status in (Status.APPROVED, Status.SUPERSEDED):
-        return f"“{document}”当前状态为“{label}”，佐证材料已封存，不能增加、删除或替换。"
-    return (
-        f"“{document}”当前状态为“{label}”，审核期间佐证材料不能增加或删除；"
+        return gettext(
+            "“%(document)s”当前状态为“%(status)s”，佐证材料已封存，不能增加、删除或替换。"
+        ) % {"document": document, "status": label}
+    return gettext(
+        "“%(document)s”当前状态为“%(status)s”，审核期间佐证材料不能增加或删除；"
         "如需补充，请由审核人退回后重新提交。"
-    )
+    ) % {"document": document, "status": label}
 
 
 def _may_handle(user, document: Document, kind: str) -> bool:
@@ -207,7 +213,9 @@ def _lock(document: Document) -> Document:
 def _check_editable(document, actor, action: str, kind: str = "") -> None:
     if kind == AttachmentKind.SPOT_CHECK:
         if actor is not None and not may_spot_check(actor):
-            raise PermissionDenied(f"只有财政审核人可以{action}（复核依据）。")
+            raise PermissionDenied(
+                gettext("只有财政审核人可以%(action)s（复核依据）。") % {"action": gettext(action)}
+            )
         require_role(actor, document.unit, SPOT_CHECKERS, action)
     elif kind == AttachmentKind.OBJECTION:
         require_role(actor, document.unit, SPOT_CHECK_OBJECTORS, action)
@@ -254,24 +262,30 @@ def _check_files(anchor: Anchor, files: Sequence, description: str) -> list[_Che
     """Every refusal at once (``files``, ``files[i]``, ``description``); nothing stored yet."""
     errors: dict[str, str] = {}
     if not files:
-        raise typed_values.refuse({"files": "请选择要上传的文件。"}, "required")
+        raise typed_values.refuse({"files": gettext("请选择要上传的文件。")}, "required")
     if len(description) > 200:
-        errors["description"] = "说明不能超过 200 个字符。"
+        errors["description"] = gettext("说明不能超过 200 个字符。")
     per_upload = settings.ATTACHMENT_MAX_FILES_PER_UPLOAD
     if len(files) > per_upload:
-        errors["files"] = f"一次最多上传 {per_upload} 个文件（本次 {len(files)} 个）。"
+        errors["files"] = gettext("一次最多上传 %(limit)d 个文件（本次 %(count)d 个）。") % {
+            "limit": per_upload,
+            "count": len(files),
+        }
     count, used = anchor_totals(anchor.key)
     per_object = settings.ATTACHMENT_MAX_FILES_PER_OBJECT
     if count + len(files) > per_object:
-        errors["files"] = (
-            f"每个对象最多 {per_object} 个佐证材料（已有 {count} 个，本次 {len(files)} 个）。"
-        )
+        errors["files"] = gettext(
+            "每个对象最多 %(limit)d 个佐证材料（已有 %(existing)d 个，本次 %(count)d 个）。"
+        ) % {"limit": per_object, "existing": count, "count": len(files)}
     incoming = sum(upload.size or 0 for upload in files)
     if used + incoming > settings.ATTACHMENT_MAX_OBJECT_BYTES:
-        errors["files"] = (
-            f"每个对象的佐证材料合计不能超过 {filetypes.size_text(settings.ATTACHMENT_MAX_OBJECT_BYTES)}"
-            f"（已有 {filetypes.size_text(used)}，本次 {filetypes.size_text(incoming)}）。"
-        )
+        errors["files"] = gettext(
+            "每个对象的佐证材料合计不能超过 %(limit)s（已有 %(existing)s，本次 %(size)s）。"
+        ) % {
+            "limit": filetypes.size_text(settings.ATTACHMENT_MAX_OBJECT_BYTES),
+            "existing": filetypes.size_text(used),
+            "size": filetypes.size_text(incoming),
+        }
     existing = dict(Attachment.objects.filter(anchor=anchor.key).values_list("sha256", "name"))
     checked: list[_Checked] = []
     seen: dict[str, str] = {}
@@ -283,8 +297,12 @@ def _check_files(anchor: Anchor, files: Sequence, description: str) -> list[_Che
             if upload.size > settings.ATTACHMENT_MAX_BYTES:
                 raise filetypes.Refused(
                     "too_large",
-                    f"文件“{name}”为 {filetypes.size_text(upload.size)}，超过单个文件上限 "
-                    f"{filetypes.size_text(settings.ATTACHMENT_MAX_BYTES)}。",
+                    gettext("文件“%(name)s”为 %(size)s，超过单个文件上限 %(limit)s。")
+                    % {
+                        "name": name,
+                        "size": filetypes.size_text(upload.size),
+                        "limit": filetypes.size_text(settings.ATTACHMENT_MAX_BYTES),
+                    },
                 )
             detected = filetypes.detect(_stream(upload), name=name, limits=limits())
         except filetypes.Refused as refused:
@@ -293,7 +311,9 @@ def _check_files(anchor: Anchor, files: Sequence, description: str) -> list[_Che
         digest = _sha256(upload)
         other = existing.get(digest) or seen.get(digest)
         if other is not None:
-            errors[field] = f"文件“{name}”与已上传的“{other}”内容相同（SHA-256 一致）。"
+            errors[field] = gettext(
+                "文件“%(name)s”与已上传的“%(other)s”内容相同（SHA-256 一致）。"
+            ) % {"name": name, "other": other}
             continue
         seen[digest] = name
         checked.append(_Checked(upload=upload, name=name, detected=detected, sha256=digest))
@@ -407,14 +427,14 @@ def attachment_open(*, actor, attachment: Attachment) -> File:
     if actor is not None and not (
         actor.is_superuser or roles_for(actor, Unit.objects.get(pk=attachment.unit_id))
     ):
-        raise PermissionDenied("您无权查看该佐证材料。")
+        raise PermissionDenied(gettext("您无权查看该佐证材料。"))
     if (
         actor is not None
         and attachment.spot_check_id
         and not (actor.is_superuser or may_spot_check(actor))
         and attachment.spot_check.status != Status.APPROVED
     ):  # a spot check is the finance bureau's until published
-        raise PermissionDenied("您无权查看该佐证材料。")
+        raise PermissionDenied(gettext("您无权查看该佐证材料。"))
     stored = attachment_storage().open(attachment.file.name, "rb")
     audit.record(
         obj=attachment,

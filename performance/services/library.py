@@ -23,6 +23,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from projects import audit
 from projects.choices import ProjectCategory, UnitKind
@@ -125,7 +126,10 @@ def _categories(value: Any) -> int:
         if code is None:
             raise refuse(
                 {
-                    "project_categories": f"适用项目类型「{item}」无效，应为人员类、运转类或特定目标类。"
+                    "project_categories": gettext(
+                        "适用项目类型「%(value)s」无效，应为人员类、运转类或特定目标类。"
+                    )
+                    % {"value": item}
                 },
                 "invalid",
             )
@@ -145,7 +149,11 @@ def assign_fields(entry: LibraryEntry, data: Mapping[str, Any]) -> dict[str, lis
             code = nature_of(value)
             if code is None:
                 raise refuse(
-                    {"nature": f"指标性质「{value}」无法识别，应为 ≥、≤、＝ 或 定性。"}, "invalid"
+                    {
+                        "nature": gettext("指标性质「%(value)s」无法识别，应为 ≥、≤、＝ 或 定性。")
+                        % {"value": value}
+                    },
+                    "invalid",
                 )
             value = code
         elif name == "project_categories":
@@ -171,7 +179,10 @@ def _weight(value: Any) -> Decimal | None:
     try:
         return Decimal(str(value).strip())
     except InvalidOperation:
-        raise refuse({"reference_weight": f"参考分值「{value}」不是数字。"}, "invalid") from None
+        raise refuse(
+            {"reference_weight": gettext("参考分值「%(value)s」不是数字。") % {"value": value}},
+            "invalid",
+        ) from None
 
 
 def derive_and_check(entry: LibraryEntry, *, clean: bool = True) -> None:
@@ -181,28 +192,30 @@ def derive_and_check(entry: LibraryEntry, *, clean: bool = True) -> None:
     errors: dict[str, str] = {}
     entry.category = targets.category_of(entry.level1)
     if not entry.level1:
-        errors["level1"] = "一级指标不能为空。"
+        errors["level1"] = gettext("一级指标不能为空。")
     elif entry.category == Category.OTHER:
-        errors["level1"] = f"一级指标「{entry.level1}」不属于项目或整体绩效指标框架。"
+        errors["level1"] = gettext("一级指标「%(level1)s」不属于项目或整体绩效指标框架。") % {
+            "level1": entry.level1
+        }
     if entry.level2:
         entry.level2 = targets.normalize_level2(entry.level1, entry.level2)[0]
     else:
-        errors["level2"] = "二级指标不能为空。"
+        errors["level2"] = gettext("二级指标不能为空。")
     if not (entry.level3 or "").strip():
-        errors["level3"] = "三级指标不能为空。"
+        errors["level3"] = gettext("三级指标不能为空。")
     if entry.nature in NATURE_DIRECTION:
         entry.direction = NATURE_DIRECTION[Nature(entry.nature)]
     qualitative = entry.nature == Nature.QUALITATIVE
     if qualitative:
         entry.measure_unit = ""
     elif not entry.measure_unit:
-        errors["measure_unit"] = "定量指标必须填写度量单位。"
+        errors["measure_unit"] = gettext("定量指标必须填写度量单位。")
     else:
         unit = targets.canonical_unit(entry.measure_unit)
         if unit is None:
-            errors["measure_unit"] = (
-                f"度量单位「{entry.measure_unit}」无法识别，请使用 %、人、个、万元 等常用单位。"
-            )
+            errors["measure_unit"] = gettext(
+                "度量单位「%(unit)s」无法识别，请使用 %%、人、个、万元 等常用单位。"
+            ) % {"unit": entry.measure_unit}
         else:
             entry.measure_unit = unit
     if entry.reference_value and "measure_unit" not in errors and entry.nature:
@@ -210,12 +223,14 @@ def derive_and_check(entry: LibraryEntry, *, clean: bool = True) -> None:
         if problem:
             errors["reference_value"] = problem
     if entry.is_required and not entry.is_common:
-        errors["is_required"] = "只有共性指标可以设为必选。"
+        errors["is_required"] = gettext("只有共性指标可以设为必选。")
     owner = entry.unit
     if entry.is_common and owner.kind != UnitKind.FINANCE:
-        errors["is_common"] = "共性指标由财政部门统一维护，归口单位应为财政局。"
+        errors["is_common"] = gettext("共性指标由财政部门统一维护，归口单位应为财政局。")
     if owner.kind == UnitKind.UNIT:
-        errors["unit"] = "指标库指标的归口单位应为主管部门或财政局，预算单位不能维护指标库。"
+        errors["unit"] = gettext(
+            "指标库指标的归口单位应为主管部门或财政局，预算单位不能维护指标库。"
+        )
     if errors:
         raise refuse(errors, "invalid")
     entry.search_text = search_text(entry)
@@ -226,19 +241,23 @@ def derive_and_check(entry: LibraryEntry, *, clean: bool = True) -> None:
 def reference_problem(entry: LibraryEntry) -> str:
     """Why the entry's 参考值 contradicts its 指标性质 or 度量单位 (``""`` when it agrees)."""
     reading = targets.parse_target(entry.reference_value, level1=entry.level1)
-    nature_label = Nature(entry.nature).label
+    values = {
+        "value": entry.reference_value,
+        "nature": Nature(entry.nature).label,
+        "unit": entry.measure_unit,
+    }
     if not reading.is_readable:
-        return f"参考值「{entry.reference_value}」无法识别。"
+        return gettext("参考值「%(value)s」无法识别。") % values
     if entry.nature == Nature.QUALITATIVE:
         if reading.kind != targets.QUALITATIVE:
-            return f"参考值「{entry.reference_value}」是定量数值，与指标性质“定性”不一致。"
+            return gettext("参考值「%(value)s」是定量数值，与指标性质“定性”不一致。") % values
         return ""
     if reading.kind == targets.QUALITATIVE:
-        return f"参考值「{entry.reference_value}」是定性表述，与指标性质“{nature_label}”不一致。"
+        return gettext("参考值「%(value)s」是定性表述，与指标性质“%(nature)s”不一致。") % values
     if reading.direction != NATURE_DIRECTION[Nature(entry.nature)]:
-        return f"参考值「{entry.reference_value}」与指标性质“{nature_label}”不一致。"
+        return gettext("参考值「%(value)s」与指标性质“%(nature)s”不一致。") % values
     if reading.unit and reading.unit != entry.measure_unit:
-        return f"参考值「{entry.reference_value}」的单位与度量单位“{entry.measure_unit}”不一致。"
+        return gettext("参考值「%(value)s」的单位与度量单位“%(unit)s”不一致。") % values
     return ""
 
 
@@ -247,7 +266,9 @@ def reference_problem(entry: LibraryEntry) -> str:
 
 def _require_visible(actor, unit: Unit) -> None:
     if actor is not None and not roles_for(actor, unit):
-        raise PermissionDenied(f"“{unit.name}”不在您的管辖范围内，无权访问。")
+        raise PermissionDenied(
+            gettext("“%(unit)s”不在您的管辖范围内，无权访问。") % {"unit": unit.name}
+        )
 
 
 def may_edit_entries_of(user, owner: Unit) -> bool:
@@ -339,17 +360,22 @@ def library_entry_update(
     if locked.status == LibraryStatus.APPROVED:
         require_role(actor, locked.unit, LIBRARY_CONFIRMERS, "直接修改已确认的指标库指标")
         if not reason:
-            raise refuse({"reason": "直接修改已确认的指标时必须填写修改原因。"}, "comment_required")
+            raise refuse(
+                {"reason": gettext("直接修改已确认的指标时必须填写修改原因。")},
+                "comment_required",
+            )
     else:
         workflow.require_edit(locked, actor=actor, action="修改指标库指标")
     changes = assign_fields(locked, data)
     if "is_common" in changes:
-        raise refuse({"is_common": "共性/个性不能修改；请新建指标。"}, "invalid")
+        raise refuse({"is_common": gettext("共性/个性不能修改；请新建指标。")}, "invalid")
     if locked.frozen_at is not None and set(changes) & set(MEANING_FIELDS):
         raise refuse(
             {
-                "level3": "该指标已被已批复的绩效目标引用，名称、度量单位和指标性质已冻结；"
-                "请使用“修订”生成新版本。"
+                "level3": gettext(
+                    "该指标已被已批复的绩效目标引用，名称、度量单位和指标性质已冻结；"
+                    "请使用“修订”生成新版本。"
+                )
             },
             "library_frozen",
         )
@@ -387,7 +413,7 @@ def library_entry_revise(
     )
     reason = (reason or "").strip()
     if not reason:
-        raise refuse({"reason": "修订指标库指标时必须填写修订原因。"}, "comment_required")
+        raise refuse({"reason": gettext("修订指标库指标时必须填写修订原因。")}, "comment_required")
     pending = (
         LibraryEntry.objects.filter(code=locked.code, status__in=LIBRARY_OPEN)
         .exclude(pk=locked.pk)
@@ -396,8 +422,10 @@ def library_entry_revise(
     if pending is not None:
         raise refuse(
             {
-                "status": f"该指标已有修订中的 v{pending.version}"
-                f"（{pending.get_status_display()}），请在该版本上修改。"
+                "status": gettext(
+                    "该指标已有修订中的 v%(version)s（%(status)s），请在该版本上修改。"
+                )
+                % {"version": pending.version, "status": pending.get_status_display()}
             },
             "invalid_transition",
         )
@@ -537,8 +565,11 @@ def require_confirmed_entries(*, goal: PerformanceGoal) -> None:
     if pending is not None:
         raise refuse(
             {
-                "status": f"引用的个性指标「{pending.level3}」（{pending.code}）尚未经财政确认："
-                "请先确认或退回该指标，再批复目标。"
+                "status": gettext(
+                    "引用的个性指标「%(level3)s」（%(code)s）尚未经财政确认："
+                    "请先确认或退回该指标，再批复目标。"
+                )
+                % {"level3": pending.level3, "code": pending.code}
             },
             "library_unconfirmed",
         )
@@ -636,7 +667,7 @@ def library_seed_common(*, finance: Unit, actor=None, path: Path = COMMON_SEED) 
     row whose 三级 and 适用目标 already exist under the root is skipped). Returns how many
     were created."""
     if finance.kind != UnitKind.FINANCE:
-        raise ValidationError({"finance": "共性指标的归口单位应为财政局。"})
+        raise ValidationError({"finance": gettext("共性指标的归口单位应为财政局。")})
     existing = set(
         LibraryEntry.objects.filter(unit=finance, is_common=True).values_list(
             "level3", "goal_scope"
@@ -677,7 +708,7 @@ class Picked:
     warnings: list[str] = field(default_factory=list)
 
 
-NOT_PICKABLE = "指标库指标不存在或不可引用。"
+NOT_PICKABLE = gettext_lazy("指标库指标不存在或不可引用。")
 
 
 def _path_codes(unit: Unit) -> list[str]:
@@ -696,8 +727,8 @@ def pick_problem(entry: LibraryEntry, goal: PerformanceGoal, codes_in_goal: set[
     Unconfirmed 个性 entries are pickable only by units of their owner department (§12.5)."""
     root = _path_codes(goal.unit)[0]
     if _path_codes(entry.unit)[0] != root:
-        return NOT_PICKABLE
-    name = f"「{entry.level3}」（{entry.code}）"
+        return str(NOT_PICKABLE)
+    name = {"entry": f"「{entry.level3}」（{entry.code}）"}
     if entry.status != LibraryStatus.APPROVED:
         own_proposal = (
             entry.status in LIBRARY_OPEN
@@ -706,15 +737,24 @@ def pick_problem(entry: LibraryEntry, goal: PerformanceGoal, codes_in_goal: set[
             and department_code(goal.unit) == entry.unit.code
         )
         if not own_proposal:
-            return f"{name}当前状态为“{entry.get_status_display()}”，不能引用。"
+            return gettext("%(entry)s当前状态为“%(status)s”，不能引用。") % {
+                **name,
+                "status": entry.get_status_display(),
+            }
     if entry.goal_scope != LibraryGoalScope.BOTH and entry.goal_scope != goal.scope:
-        return f"{name}只适用于{LibraryGoalScope(entry.goal_scope).label}。"
+        return gettext("%(entry)s只适用于%(scope)s。") % {
+            **name,
+            "scope": LibraryGoalScope(entry.goal_scope).label,
+        }
     if goal.project_id is not None and entry.project_categories:
         category = goal.project.category
         if category not in entry.project_category_codes:
-            return f"{name}不适用于{ProjectCategory(category).label}项目。"
+            return gettext("%(entry)s不适用于%(category)s项目。") % {
+                **name,
+                "category": ProjectCategory(category).label,
+            }
     if entry.code in codes_in_goal:
-        return f"{name}已在该目标中。"
+        return gettext("%(entry)s已在该目标中。") % name
     return ""
 
 
@@ -735,7 +775,7 @@ def goal_add_library_entries(
     goal = locked.get(pk=goal.pk)
     workflow.require_edit(goal, actor=actor, action="引用指标库指标")
     if not picks:
-        raise refuse({"entries": "请至少选择一个指标库指标。"}, "required")
+        raise refuse({"entries": gettext("请至少选择一个指标库指标。")}, "required")
     if visible is None:
         ids = [p.entry.pk for p in picks]
         visible = visible_for_goal(actor, goal).filter(pk__in=ids).values_list("pk", flat=True)
@@ -749,14 +789,17 @@ def goal_add_library_entries(
     warnings: list[str] = []
     for i, pick in enumerate(picks):
         entry = pick.entry
-        problem = NOT_PICKABLE if entry.pk not in visible else pick_problem(entry, goal, codes)
+        problem = str(NOT_PICKABLE) if entry.pk not in visible else pick_problem(entry, goal, codes)
         if problem:
             errors[f"entries[{i}]"] = problem
             continue
         codes.add(entry.code)
         if entry.status != LibraryStatus.APPROVED:
             warnings.append(
-                f"「{entry.level3}」（{entry.code}）尚未经财政确认：目标报财政批复前须先确认该指标。"
+                gettext(
+                    "「%(level3)s」（%(code)s）尚未经财政确认：目标报财政批复前须先确认该指标。"
+                )
+                % {"level3": entry.level3, "code": entry.code}
             )
     if errors:
         raise refuse(errors, "library_not_pickable")

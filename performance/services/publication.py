@@ -19,6 +19,7 @@ from typing import BinaryIO
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.utils.translation import gettext
 
 from projects import audit
 from projects.choices import UnitKind
@@ -84,10 +85,10 @@ def published_counts(unit: Unit, year: int) -> dict[str, int]:
 
 
 def nothing_published(unit: Unit, year: int) -> str:
-    return (
-        f"“{unit.code} {unit.name}”{year}年还没有已批复的绩效目标或自评，"
+    return gettext(
+        "“%(code)s %(name)s”%(year)s年还没有已批复的绩效目标或自评，"
         "暂无可公开的内容（只公开已批复的内容）。"
-    )
+    ) % {"code": unit.code, "name": unit.name, "year": year}
 
 
 def write_publication(unit: Unit, year: int, stream: BinaryIO) -> list[str]:
@@ -151,13 +152,17 @@ def publication_request(*, actor, unit: Unit | str, year) -> Job:
     if department.kind == UnitKind.UNIT:
         raise ValidationError(
             {
-                "unit": f"“{department.code} {department.name}”是预算单位，请直接下载该单位的绩效公开文件。"
+                "unit": gettext("“%(code)s %(name)s”是预算单位，请直接下载该单位的绩效公开文件。")
+                % {"code": department.code, "name": department.name}
             },
             code="not_a_department",
         )
     if not department_units(department, actor):
         raise ValidationError(
-            {"unit": f"“{department.code} {department.name}”下没有您可查看的预算单位。"},
+            {
+                "unit": gettext("“%(code)s %(name)s”下没有您可查看的预算单位。")
+                % {"code": department.code, "name": department.name}
+            },
             code="no_units",
         )
     job = job_create(
@@ -229,4 +234,4 @@ def require_publication_permission(actor, unit: Unit | None) -> None:
     if actor is None or unit is None:
         return
     if not visible_units(actor).filter(pk=unit.pk).exists():
-        raise PermissionDenied("您无权查看该主管部门，不能重新打包。")
+        raise PermissionDenied(gettext("您无权查看该主管部门，不能重新打包。"))

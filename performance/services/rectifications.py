@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from projects import audit
 from projects.bulk_writes import bulk_insert_rows
@@ -482,13 +483,16 @@ def rectification_raise(
     errors: dict[str, str] = {}
     problem = (problem or "").strip()
     if not problem:
-        errors["problem"] = "请填写存在问题。"
+        errors["problem"] = gettext("请填写存在问题。")
     if deadline is None:
-        errors["deadline"] = "请填写整改期限。"
+        errors["deadline"] = gettext("请填写整改期限。")
     elif deadline < today:
-        errors["deadline"] = "整改期限不能早于今天。"
+        errors["deadline"] = gettext("整改期限不能早于今天。")
     if project is not None and project.unit_id != unit.pk:
-        errors["project"] = f"项目“{project}”不属于“{unit.name}”。"
+        errors["project"] = gettext("项目“%(project)s”不属于“%(unit)s”。") % {
+            "project": project,
+            "unit": unit.name,
+        }
     if errors:
         raise refuse(errors, "invalid")
     review_by = (
@@ -550,22 +554,25 @@ def rectification_update(
     check_lock_version(locked, expected_version)
     unknown = [name for name in data if name not in (*UNIT_FIELDS, *REVIEWER_FIELDS)]
     if unknown:
-        raise refuse({name: "该字段不能在此修改。" for name in unknown}, "invalid")
+        raise refuse({name: gettext("该字段不能在此修改。") for name in unknown}, "invalid")
     if any(name in data for name in UNIT_FIELDS):
         require_edit(locked, actor=actor, action="填写整改情况")
     if any(name in data for name in REVIEWER_FIELDS):
         require_role(actor, locked.unit, locked.reviewer_roles(), "修改整改要求或期限")
         if locked.status == Status.APPROVED:
-            raise refuse({"status": f"“{locked}”已销号，不能再修改。"}, "not_editable")
+            raise refuse(
+                {"status": gettext("“%(task)s”已销号，不能再修改。") % {"task": locked}},
+                "not_editable",
+            )
     errors: dict[str, str] = {}
     changes: dict[str, list] = {}
     for name, value in data.items():
         if name == "deadline":
             if not isinstance(value, dt.date):
-                errors[name] = "请填写有效的整改期限。"
+                errors[name] = gettext("请填写有效的整改期限。")
                 continue
             if value < timezone.localdate() and value != locked.deadline:
-                errors[name] = "整改期限不能早于今天。"
+                errors[name] = gettext("整改期限不能早于今天。")
                 continue
         else:
             value = "" if value is None else str(value).strip()

@@ -28,6 +28,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from projects import audit
 from projects.bulk_writes import bulk_insert_rows
@@ -87,10 +88,16 @@ def _decimal(value, field: str, errors: dict, what: str) -> Decimal | None:
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        errors[field] = f"{what}“{value}”不是有效的数字。"
+        errors[field] = gettext("%(what)s“%(value)s”不是有效的数字。") % {
+            "what": what,
+            "value": value,
+        }
         return None
     if not number.is_finite():
-        errors[field] = f"{what}“{value}”不是有效的数字。"
+        errors[field] = gettext("%(what)s“%(value)s”不是有效的数字。") % {
+            "what": what,
+            "value": value,
+        }
         return None
     return number
 
@@ -101,7 +108,7 @@ def _rule_params(rules: Sequence[Mapping], errors: dict) -> dict[str, dict]:
     for index, rule in enumerate(rules):
         name = rule.get("rule") if isinstance(rule, Mapping) else rule
         if name not in RiskRule.values:
-            errors[f"rules[{index}].rule"] = f"风险规则“{name}”无效。"
+            errors[f"rules[{index}].rule"] = gettext("风险规则“%(rule)s”无效。") % {"rule": name}
             continue
         merged = dict(settings.SPOT_CHECK_RISK_DEFAULTS.get(name, {}))
         if isinstance(rule, Mapping):
@@ -109,18 +116,18 @@ def _rule_params(rules: Sequence[Mapping], errors: dict) -> dict[str, dict]:
                 if key == "rule":
                     continue
                 if key not in merged:
-                    errors[f"rules[{index}].{key}"] = (
-                        f"风险规则“{RiskRule(name).label}”没有参数“{key}”。"
-                    )
+                    errors[f"rules[{index}].{key}"] = gettext(
+                        "风险规则“%(rule)s”没有参数“%(key)s”。"
+                    ) % {"rule": RiskRule(name).label, "key": key}
                     continue
-                number = _decimal(value, f"rules[{index}].{key}", errors, "参数")
+                number = _decimal(value, f"rules[{index}].{key}", errors, gettext("参数"))
                 if number is not None:
                     if number < 0:
-                        errors[f"rules[{index}].{key}"] = "参数不能为负数。"
+                        errors[f"rules[{index}].{key}"] = gettext("参数不能为负数。")
                     merged[key] = str(number)
         params[name] = merged
     if not params and not errors:
-        errors["rules"] = "按风险规则抽取时请至少选择一条风险规则。"
+        errors["rules"] = gettext("按风险规则抽取时请至少选择一条风险规则。")
     return params
 
 
@@ -202,44 +209,46 @@ def spot_check_draw(
     Evaluations already spot-checked stay in the population (a seed's ranking is stable) and
     are counted as ``skipped``: one spot check per evaluation ever."""
     if not may_spot_check(actor):
-        raise PermissionDenied("只有财政部门的财政审核人可以抽取财政复核样本。")
+        raise PermissionDenied(gettext("只有财政部门的财政审核人可以抽取财政复核样本。"))
     note = (note or "").strip()
     errors: dict[str, str] = {}
     if method not in DrawMethod.values:
-        raise refuse({"method": f"抽取方式“{method}”无效。"}, "invalid")
+        raise refuse(
+            {"method": gettext("抽取方式“%(method)s”无效。") % {"method": method}}, "invalid"
+        )
     if (
         unit is not None
         and actor is not None
         and not visible_units(actor).filter(pk=unit.pk).exists()
     ):
-        raise refuse({"unit": "抽取范围不在您的管辖范围内。"}, "invalid")
+        raise refuse({"unit": gettext("抽取范围不在您的管辖范围内。")}, "invalid")
     scopes = list(scopes) or [GoalScope.PROJECT, GoalScope.UNIT]
     if any(scope not in GoalScope.values for scope in scopes):
-        errors["scopes"] = "自评类型只能是项目或单位整体。"
-    rate_value = _decimal(rate, "rate", errors, "抽取比例")
+        errors["scopes"] = gettext("自评类型只能是项目或单位整体。")
+    rate_value = _decimal(rate, "rate", errors, gettext("抽取比例"))
     params: dict[str, dict] = {}
     if method == DrawMethod.RANDOM:
         if count is None and rate_value is None:
-            errors["count"] = "随机抽取请填写抽取数量或抽取比例。"
+            errors["count"] = gettext("随机抽取请填写抽取数量或抽取比例。")
         if count is not None and rate_value is not None:
-            errors["count"] = "抽取数量和抽取比例只能填写一项。"
+            errors["count"] = gettext("抽取数量和抽取比例只能填写一项。")
         if count is not None and (not isinstance(count, int) or count < 1):
-            errors["count"] = "抽取数量必须是正整数。"
+            errors["count"] = gettext("抽取数量必须是正整数。")
         if rate_value is not None and not (0 < rate_value <= 100):
-            errors["rate"] = "抽取比例必须大于 0 且不超过 100。"
+            errors["rate"] = gettext("抽取比例必须大于 0 且不超过 100。")
         if seed is None:
             seed = secrets.randbits(62)
         elif not isinstance(seed, int) or not (0 <= seed < 2**63):
-            errors["seed"] = "随机种子必须是 0 到 2^63−1 之间的整数。"
+            errors["seed"] = gettext("随机种子必须是 0 到 2^63−1 之间的整数。")
     elif method == DrawMethod.RISK:
         params = _rule_params(rules, errors)
         if count is not None and (not isinstance(count, int) or count < 1):
-            errors["count"] = "抽取数量必须是正整数。"
+            errors["count"] = gettext("抽取数量必须是正整数。")
     else:
         if not evaluation_ids:
-            errors["evaluations"] = "人工指定请至少选择一项绩效自评。"
+            errors["evaluations"] = gettext("人工指定请至少选择一项绩效自评。")
         if not note:
-            errors["note"] = "人工指定时必须填写说明。"
+            errors["note"] = gettext("人工指定时必须填写说明。")
     if errors:
         raise refuse(errors, "invalid")
 
@@ -282,14 +291,19 @@ def spot_check_draw(
                 try:
                     wanted.append(int(value))
                 except (TypeError, ValueError):
-                    raise refuse({"evaluations": f"绩效自评“{value}”无效。"}, "invalid") from None
+                    raise refuse(
+                        {"evaluations": gettext("绩效自评“%(value)s”无效。") % {"value": value}},
+                        "invalid",
+                    ) from None
             inside = set(population_ids)
             outside = [pk for pk in wanted if pk not in inside]
             if outside:
                 raise refuse(
                     {
-                        "evaluations": "以下绩效自评不是本年度抽取范围内已批复的自评，不能抽取："
-                        + "、".join(str(pk) for pk in outside)
+                        "evaluations": gettext(
+                            "以下绩效自评不是本年度抽取范围内已批复的自评，不能抽取：%(ids)s"
+                        )
+                        % {"ids": "、".join(str(pk) for pk in outside)}
                     },
                     "invalid",
                 )
@@ -473,7 +487,7 @@ def _score_row(
         indicator_id = None
     score = by_indicator.get(indicator_id)
     if score is None:
-        errors[f"scores[{index}].indicator"] = "该指标不属于被复核的绩效自评。"
+        errors[f"scores[{index}].indicator"] = gettext("该指标不属于被复核的绩效自评。")
         return None
     weight = score.indicator.weight if score.indicator.weight is not None else Decimal(0)
     value = _score_value(row.get(field), f"scores[{index}].{field}", weight, errors)
@@ -481,15 +495,17 @@ def _score_row(
 
 
 def _score_value(value, field: str, weight: Decimal, errors: dict) -> Decimal | None:
-    number = _decimal(value, field, errors, "得分")
+    number = _decimal(value, field, errors, gettext("得分"))
     if number is None:
         return None
     if number < 0:
-        errors[field] = "得分不能为负数。"
+        errors[field] = gettext("得分不能为负数。")
     elif number > weight:
-        errors[field] = f"复核得分不能超过该指标分值 {scoring.round_to(weight, 2, 'half_up')} 分。"
+        errors[field] = gettext("复核得分不能超过该指标分值 %(weight)s 分。") % {
+            "weight": scoring.round_to(weight, 2, "half_up")
+        }
     elif number != number.quantize(HUNDREDTH):
-        errors[field] = "得分最多保留两位小数。"
+        errors[field] = gettext("得分最多保留两位小数。")
     return number
 
 
@@ -503,7 +519,9 @@ def _lock(spot_check: SpotCheck) -> SpotCheck:
 
 def _in_scope(actor, spot_check: SpotCheck) -> None:
     if actor is not None and not visible_units(actor).filter(pk=spot_check.unit_id).exists():
-        raise PermissionDenied(f"“{spot_check}”不在您的管辖范围内，无权访问。")
+        raise PermissionDenied(
+            gettext("“%(spot_check)s”不在您的管辖范围内，无权访问。") % {"spot_check": spot_check}
+        )
 
 
 @transaction.atomic
@@ -537,7 +555,7 @@ def spot_check_rescore(
             removals.append(score)
             continue
         if not reason:
-            errors[f"scores[{index}].reason"] = "调整得分必须填写复核理由。"
+            errors[f"scores[{index}].reason"] = gettext("调整得分必须填写复核理由。")
             continue
         upserts.append((score, value, reason))
     if errors:
@@ -640,22 +658,33 @@ def spot_check_object(
     evidence (``files``, 异议材料): all of it or, when a file is refused, nothing."""
     locked = _lock(spot_check)
     if locked.status != Status.APPROVED:  # unpublished: the unit does not see it
-        raise PermissionDenied(f"“{locked}”不在您的管辖范围内，无权访问。")
+        raise PermissionDenied(
+            gettext("“%(spot_check)s”不在您的管辖范围内，无权访问。") % {"spot_check": locked}
+        )
     _in_scope(actor, locked)
     check_lock_version(locked, expected_version)
     require_role(actor, locked.unit, SPOT_CHECK_OBJECTORS, "对财政复核结果提出异议")
     reason = (reason or "").strip()
     if locked.objected_at is not None:
-        raise refuse({"reason": "每项复核结果只能提出一次异议。"}, "already_objected")
+        raise refuse({"reason": gettext("每项复核结果只能提出一次异议。")}, "already_objected")
     if locked.outcome != SpotCheckOutcome.PUBLISHED:
         raise refuse(
-            {"status": f"复核结论为“{locked.get_outcome_display()}”，不能再提出异议。"},
+            {
+                "status": gettext("复核结论为“%(outcome)s”，不能再提出异议。")
+                % {"outcome": locked.get_outcome_display()}
+            },
             "invalid_transition",
         )
     if timezone.localdate() > locked.objection_deadline:
-        raise refuse({"reason": f"异议期已于{locked.objection_deadline}截止。"}, "objection_closed")
+        raise refuse(
+            {
+                "reason": gettext("异议期已于%(deadline)s截止。")
+                % {"deadline": locked.objection_deadline}
+            },
+            "objection_closed",
+        )
     if not reason:
-        raise refuse({"reason": "提出异议必须填写异议理由。"}, "required")
+        raise refuse({"reason": gettext("提出异议必须填写异议理由。")}, "required")
     locked.objection_reason = reason
     locked.objected_at = timezone.now()
     locked.objected_by = actor if getattr(actor, "pk", None) else None
@@ -729,26 +758,29 @@ def spot_check_decide(
     if actor is not None and not (
         may_spot_check(actor) and has_role(actor, locked.unit, SPOT_CHECKERS)
     ):
-        raise PermissionDenied("只有财政审核人可以裁定复核异议。")
+        raise PermissionDenied(gettext("只有财政审核人可以裁定复核异议。"))
     if actor is not None and settings.SPOT_CHECK_FOUR_EYES and actor.pk == locked.submitted_by_id:
-        raise PermissionDenied("复核异议须由提交复核结果以外的财政审核人裁定。")
+        raise PermissionDenied(gettext("复核异议须由提交复核结果以外的财政审核人裁定。"))
     comment = (comment or "").strip()
     if locked.outcome in SPOT_CHECK_DECISIONS:
         raise refuse(
-            {"decision": "该异议已裁定，裁定为最终结论，不能再次裁定。"}, "already_decided"
+            {"decision": gettext("该异议已裁定，裁定为最终结论，不能再次裁定。")}, "already_decided"
         )
     if locked.outcome != SpotCheckOutcome.OBJECTED:
         raise refuse(
-            {"status": f"复核结论为“{locked.get_outcome_display()}”，没有待裁定的异议。"},
+            {
+                "status": gettext("复核结论为“%(outcome)s”，没有待裁定的异议。")
+                % {"outcome": locked.get_outcome_display()}
+            },
             "invalid_transition",
         )
     errors: dict[str, str] = {}
     if decision not in SPOT_CHECK_DECISIONS:
-        errors["decision"] = f"裁定结论“{decision}”无效。"
+        errors["decision"] = gettext("裁定结论“%(decision)s”无效。") % {"decision": decision}
     if not comment:
-        errors["comment"] = "裁定必须填写裁定意见。"
+        errors["comment"] = gettext("裁定必须填写裁定意见。")
     if decision != SpotCheckOutcome.REVISED and scores:
-        errors["scores"] = "只有“裁定调整”需要填写裁定得分。"
+        errors["scores"] = gettext("只有“裁定调整”需要填写裁定得分。")
     if errors:
         raise refuse(errors, "invalid")
     changes: dict[str, list] = {}
@@ -766,13 +798,13 @@ def spot_check_decide(
                 continue
             score, value, reason = read
             if value is None:
-                errors.setdefault(f"scores[{index}].decided_score", "请填写裁定得分。")
+                errors.setdefault(f"scores[{index}].decided_score", gettext("请填写裁定得分。"))
             if not reason:
-                errors[f"scores[{index}].reason"] = "裁定得分必须填写裁定理由。"
+                errors[f"scores[{index}].reason"] = gettext("裁定得分必须填写裁定理由。")
             if value is not None and reason:
                 decided[score.pk] = (value, reason)
         if not scores:
-            errors["scores"] = "裁定调整请至少填写一项裁定得分及理由。"
+            errors["scores"] = gettext("裁定调整请至少填写一项裁定得分及理由。")
         if errors:
             raise refuse(errors, "invalid")
         for score in own:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .. import audit
 from ..models import AuditAction, ExecutionBatch, ExecutionRecord, Project, Unit
@@ -79,7 +80,9 @@ def execution_batch_ingest(
         unit_ids = [unit_id for (unit_id,) in cursor.fetchall()]
         for item in Unit.objects.filter(pk__in=unit_ids):
             if not may_edit_unit(actor, item):
-                raise PermissionDenied(f"您不能登记单位「{item}」的支出。")
+                raise PermissionDenied(
+                    gettext("您不能登记单位「%(unit)s」的支出。") % {"unit": item}
+                )
         cursor.execute(
             f"SELECT COUNT(*), COALESCE(SUM(amount), 0), COUNT(DISTINCT project_id), "
             f"SUM(CASE WHEN reverses <> '' THEN 1 ELSE 0 END) FROM {STAGING} WHERE skip = 0"

@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from .. import audit
 from ..bulk_writes import bulk_create_rows, bulk_update_values
@@ -118,7 +119,7 @@ def people_plan(
             problem(
                 person.key,
                 "superuser_row",
-                "系统管理员不属于主数据，不能通过导入修改。",
+                gettext("系统管理员不属于主数据，不能通过导入修改。"),
                 "username",
             )
             continue
@@ -136,7 +137,10 @@ def people_plan(
             problem(
                 person.key,
                 "user_out_of_scope",
-                f"您无权修改用户「{person.username}」的姓名或邮箱（他在您管理的单位之外还有角色）。",
+                gettext(
+                    "您无权修改用户「%(username)s」的姓名或邮箱（他在您管理的单位之外还有角色）。"
+                )
+                % {"username": person.username},
                 "username",
             )
         else:
@@ -148,13 +152,16 @@ def people_plan(
             problem(
                 grant.key,
                 "unit_out_of_scope",
-                f"单位「{grant.unit_code}」不存在或不在您管理的范围内。",
+                gettext("单位「%(code)s」不存在或不在您管理的范围内。") % {"code": grant.unit_code},
                 "unit",
             )
             continue
         if not unit.is_active:
             problem(
-                grant.key, "unit_inactive", f"单位「{unit.code}」已停用，不能授予角色。", "unit"
+                grant.key,
+                "unit_inactive",
+                gettext("单位「%(code)s」已停用，不能授予角色。") % {"code": unit.code},
+                "unit",
             )
             continue
         refusal = role_unit_refusal(grant.role, unit.kind)

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .. import audit
 from ..bulk_writes import bulk_create_rows, bulk_update_values
@@ -58,7 +59,7 @@ def unit_save(*, data: Mapping[str, Any], actor=None, unit: Unit | None = None) 
     if actor is not None and not actor.is_superuser:
         scope = data.get("parent") if created else anchor
         if scope is None:
-            raise PermissionDenied("只有系统管理员可以新增财政局。")
+            raise PermissionDenied(gettext("只有系统管理员可以新增财政局。"))
         require_role(actor, scope, UNIT_ADMINS, "维护单位")
     before = {} if created else audit.snapshot(unit, UNIT_FIELDS)
     for key in UNIT_FIELDS:
@@ -80,7 +81,7 @@ def unit_delete(*, unit: Unit, actor=None) -> None:
     """Delete a unit (system administrators only; one with projects or sub-units is protected).
     Its memberships are revoked through ``accounts`` first, so their users' groups follow."""
     if actor is not None and not actor.is_superuser:
-        raise PermissionDenied("只有系统管理员可以删除单位。")
+        raise PermissionDenied(gettext("只有系统管理员可以删除单位。"))
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     for membership in Membership.objects.filter(unit=unit):
         accounts.membership_remove(membership=membership, actor=actor)
@@ -140,14 +141,19 @@ def _complete_root(actor, root: str | None, existing: dict[str, _Existing]) -> s
     if root:
         unit = existing.get(root)
         if unit is None:
-            raise ValidationError({"root": f"根单位「{root}」不存在。"})
+            raise ValidationError({"root": gettext("根单位「%(root)s」不存在。") % {"root": root}})
         if paths is not None and not any(unit.path.startswith(p) for p in paths):
-            raise ValidationError({"root": f"您不是「{root}」的管理员，不能对其做完整导入。"})
+            raise ValidationError(
+                {
+                    "root": gettext("您不是「%(root)s」的管理员，不能对其做完整导入。")
+                    % {"root": root}
+                }
+            )
         return unit.path
     if paths is None:
         return ""
     if len(paths) != 1:
-        raise ValidationError({"root": "您管理多个单位，完整导入时请指定根单位（root）。"})
+        raise ValidationError({"root": gettext("您管理多个单位，完整导入时请指定根单位（root）。")})
     return next(iter(paths))
 
 

@@ -35,6 +35,37 @@ class ProjectBriefSerializer(FastRepresentation, serializers.ModelSerializer):
         fields = ["id", "code", "name", "year", "category"]
 
 
+def project_or_unit_fields(
+    *, project_help: str, unit_help: str
+) -> tuple[serializers.PrimaryKeyRelatedField, serializers.PrimaryKeyRelatedField]:
+    """The optional ``project`` and ``unit`` id fields of a write naming a project or a unit (+
+    year); ``ProjectOrUnitQuerysets`` scopes them to what the caller sees."""
+    fields = ((Project, "项目", project_help), (Unit, "单位", unit_help))
+    project, unit = (
+        serializers.PrimaryKeyRelatedField(
+            queryset=model.objects.none(),
+            required=False,
+            allow_null=True,
+            label=label,
+            help_text=help_text,
+        )
+        for model, label, help_text in fields
+    )
+    return project, unit
+
+
+# Takes ``projects=``/``units=`` (the caller's visible rows) as the querysets of the
+# ``project_or_unit_fields`` pair, so another unit's id is "does not exist". A comment, not a
+# docstring: drf-spectacular would inherit a docstring as each serializer's description.
+class ProjectOrUnitQuerysets:
+    def __init__(self, *args, projects=None, units=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if projects is not None:
+            self.fields["project"].queryset = projects
+        if units is not None:
+            self.fields["unit"].queryset = units
+
+
 class SubmitSerializer(serializers.Serializer):
     comment = serializers.CharField(
         label="说明", required=False, allow_blank=True, default="", help_text="提交说明（可选）。"

@@ -5,12 +5,16 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from projects.models import Project, Unit
-
 from ...field_specs import SELF_EVALUATION
 from ...models import IndicatorEvaluation, ScoringScheme, SelfEvaluation
 from ...services import workflow
-from .common import ProjectBriefSerializer, UnitBriefSerializer, year_field
+from .common import (
+    ProjectBriefSerializer,
+    ProjectOrUnitQuerysets,
+    UnitBriefSerializer,
+    project_or_unit_fields,
+    year_field,
+)
 from .goals import attach_last_year_to_rows, last_year_field
 from .monitoring import IndicatorBriefSerializer
 
@@ -137,29 +141,12 @@ class EvaluationDetailSerializer(EvaluationSerializer):
 ONE_OF = _("项目和单位必须且只能填写其中一个。")
 
 
-class EvaluationCreateSerializer(serializers.Serializer):
+class EvaluationCreateSerializer(ProjectOrUnitQuerysets, serializers.Serializer):
     year = year_field()
-    project = serializers.PrimaryKeyRelatedField(
-        queryset=Project.objects.none(),
-        required=False,
-        allow_null=True,
-        label="项目",
-        help_text="项目自评时填写项目ID；与 unit 二选一。",
+    project, unit = project_or_unit_fields(
+        project_help="项目自评时填写项目ID；与 unit 二选一。",
+        unit_help="单位整体自评时填写单位ID；与 project 二选一。",
     )
-    unit = serializers.PrimaryKeyRelatedField(
-        queryset=Unit.objects.none(),
-        required=False,
-        allow_null=True,
-        label="单位",
-        help_text="单位整体自评时填写单位ID；与 project 二选一。",
-    )
-
-    def __init__(self, *args, projects=None, units=None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if projects is not None:
-            self.fields["project"].queryset = projects
-        if units is not None:
-            self.fields["unit"].queryset = units
 
     def validate(self, attrs: dict) -> dict:
         if bool(attrs.get("project")) == bool(attrs.get("unit")):

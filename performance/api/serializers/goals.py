@@ -6,15 +6,19 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from projects.models import Project, Unit
-
 from ...choices import GoalScope, PeriodKind, PeriodMode
 from ...field_specs import GOAL_FIELDS, INDICATOR, INDICATOR_FIELDS
 from ...models import GoalTask, Indicator, PerformanceGoal
 from ...selectors import previous_year
 from ...services import workflow
 from ...services.imports import indicator_rows
-from .common import ProjectBriefSerializer, UnitBriefSerializer, year_field
+from .common import (
+    ProjectBriefSerializer,
+    ProjectOrUnitQuerysets,
+    UnitBriefSerializer,
+    project_or_unit_fields,
+    year_field,
+)
 from .compiled import FastRepresentation, PrefetchedListSerializer, converter
 
 
@@ -404,20 +408,10 @@ BLANK_MESSAGES = {
 }
 
 
-class GoalCreateSerializer(serializers.ModelSerializer):
-    project = serializers.PrimaryKeyRelatedField(
-        queryset=Project.objects.none(),
-        required=False,
-        allow_null=True,
-        label="项目",
-        help_text="项目绩效目标（scope=project）必填：您可见单位的项目ID。",
-    )
-    unit = serializers.PrimaryKeyRelatedField(
-        queryset=Unit.objects.none(),
-        required=False,
-        allow_null=True,
-        label="单位",
-        help_text="整体绩效目标（scope=unit）必填：您可见的单位ID。",
+class GoalCreateSerializer(ProjectOrUnitQuerysets, serializers.ModelSerializer):
+    project, unit = project_or_unit_fields(
+        project_help="项目绩效目标（scope=project）必填：您可见单位的项目ID。",
+        unit_help="整体绩效目标（scope=unit）必填：您可见的单位ID。",
     )
     indicators = IndicatorInputSerializer(many=True, required=False, label="绩效指标")
     tasks = TaskInputSerializer(many=True, required=False, label="年度主要任务")
@@ -426,13 +420,6 @@ class GoalCreateSerializer(serializers.ModelSerializer):
         model = PerformanceGoal
         fields = ["scope", "year", "project", "unit", *GOAL_FIELDS, "indicators", "tasks"]
         validators: list = []
-
-    def __init__(self, *args, projects=None, units=None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if projects is not None:
-            self.fields["project"].queryset = projects
-        if units is not None:
-            self.fields["unit"].queryset = units
 
     def validate(self, attrs: dict) -> dict:
         if attrs["scope"] == GoalScope.PROJECT and not attrs.get("project"):
@@ -496,29 +483,12 @@ class IndicatorUpdateSerializer(IndicatorInputSerializer):
         extra_kwargs = {name: {"required": False} for name in INDICATOR_FIELDS}
 
 
-class StartFromLastYearSerializer(serializers.Serializer):
-    project = serializers.PrimaryKeyRelatedField(
-        queryset=Project.objects.none(),
-        required=False,
-        allow_null=True,
-        label="项目",
-        help_text="延续项目：您可见单位的项目ID（本年度项目，编码与上年相同）。",
-    )
-    unit = serializers.PrimaryKeyRelatedField(
-        queryset=Unit.objects.none(),
-        required=False,
-        allow_null=True,
-        label="单位",
-        help_text="整体绩效目标：您可见的单位ID（与 year 一起填写，不填 project）。",
+class StartFromLastYearSerializer(ProjectOrUnitQuerysets, serializers.Serializer):
+    project, unit = project_or_unit_fields(
+        project_help="延续项目：您可见单位的项目ID（本年度项目，编码与上年相同）。",
+        unit_help="整体绩效目标：您可见的单位ID（与 year 一起填写，不填 project）。",
     )
     year = year_field(required=False, help_text="整体绩效目标必填。")
-
-    def __init__(self, *args, projects=None, units=None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if projects is not None:
-            self.fields["project"].queryset = projects
-        if units is not None:
-            self.fields["unit"].queryset = units
 
     def validate(self, attrs: dict) -> dict:
         if attrs.get("project"):

@@ -28,7 +28,6 @@ from ..serializers.library import (
 
 UNKNOWN_GOAL = _("绩效目标不存在。")
 UNKNOWN_PROJECT = _("项目不存在。")
-NOT_PICKABLE = _("指标库指标不存在或不可引用。")
 NO_UNIT_SUGGESTIONS = _("整体绩效目标暂无推荐指标。")
 SIMILAR_RULE = (
     "同类项目 = 上年已批复目标的同类型项目中，同一主管部门或名称相近（三元组相似度 ≥ 0.3）的"
@@ -136,7 +135,7 @@ class LibraryPickingViewSet(viewsets.GenericViewSet):
         visible = library_selectors.visible_for_goal(request.user, goal)
         found = visible.in_bulk([row["entry"] for row in rows])
         missing = {
-            f"entries.{i}": [NOT_PICKABLE]
+            f"entries.{i}": [library_services.NOT_PICKABLE]
             for i, row in enumerate(rows)
             if row["entry"] not in found
         }
