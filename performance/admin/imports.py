@@ -55,7 +55,78 @@ RECENT_RUNS = 10
 EXPIRED = "上传的文件已过期，请重新上传。"
 
 
-class UploadForm(forms.Form):
+def _option_fields() -> dict[str, forms.Field]:
+    """The per-kind import options as the API and ``import_data`` take them, as form fields."""
+    return {
+        "complete": forms.BooleanField(
+            label="完整导入",
+            required=False,
+            help_text="勾选：文件列出了根单位下的全部单位，文件中没有的单位将停用（不删除）；"
+            "不勾选则不停用任何单位。",
+        ),
+        "root": forms.CharField(
+            label="根单位编码",
+            required=False,
+            max_length=20,
+            help_text="完整导入的根单位；只管理一个单位的管理员可不填。",
+        ),
+        "expected_deactivations": forms.IntegerField(
+            label="确认停用数",
+            required=False,
+            min_value=0,
+            help_text="完整导入将停用的单位数：先上传预览核对将停用的单位，确认导入时填写；"
+            "与实际不符时不导入。",
+        ),
+        "no_invites": forms.BooleanField(
+            label="不发送设置密码邮件",
+            required=False,
+            help_text="默认为新用户发送设置密码邮件（链接有时效、只能使用一次）；"
+            "只有系统管理员可以不发送。",
+        ),
+    }
+
+
+# The options each kind takes (the same keys as the API's and the command's, ``no_invites``
+# being the command's name for ``send_invites=false``); a kind not listed takes none.
+KIND_OPTIONS: dict[str, tuple[str, ...]] = {
+    "units": ("complete", "root", "expected_deactivations"),
+    "people": ("no_invites",),
+}
+
+
+class OptionsForm(forms.Form):
+    """The import options of one kind (only its own fields), for the upload and 确认导入."""
+
+    def __init__(self, *args, kind: ImportKind, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = _option_fields()
+        for name in KIND_OPTIONS.get(kind.name, ()):
+            self.fields[name] = fields[name]
+
+    def options(self) -> dict:
+        """The options for ``import_run`` (only those set), from the cleaned data."""
+        data = self.cleaned_data
+        chosen = {
+            "complete": True if data.get("complete") else None,
+            "root": data.get("root") or None,
+            "expected_deactivations": data.get("expected_deactivations"),
+            "send_invites": False if data.get("no_invites") else None,
+        }
+        return {key: value for key, value in chosen.items() if value is not None}
+
+    def as_post(self) -> dict[str, str]:
+        """The set options as 确认导入 posts them back (field name → value)."""
+        data = self.cleaned_data
+        posted = {}
+        for name in self.fields:
+            value = data.get(name)
+            if value in (None, "", False):
+                continue
+            posted[name] = "on" if value is True else str(value)
+        return posted
+
+
+class UploadForm(OptionsForm):
     import_file = forms.FileField(
         label="导入文件",
         help_text="（.xlsx 或 .csv）。先校验全部行并预览，确认后才写入；有任何错误则不写入。",
@@ -63,9 +134,11 @@ class UploadForm(forms.Form):
     dry_run = forms.BooleanField(
         label="只校验，不导入", required=False, help_text="大文件在后台校验，结果见“后台任务”。"
     )
+    field_order = ["import_file", "dry_run"]
 
     def __init__(self, *args, kind: ImportKind, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, kind=kind, **kwargs)
+        self.order_fields(self.field_order)
         self.fields["import_file"].help_text = f"{kind.title}文件" + (
             self.fields["import_file"].help_text
         )
@@ -145,16 +218,27 @@ def import_page(request, kind: str, *, template: str = "admin/performance/import
         upload = form.cleaned_data["import_file"]
         data = upload.read()
         dry_run = form.cleaned_data["dry_run"]
+        options = form.options()
         try:
             if estimate_rows(data) > limit(declared.async_rows_setting):
                 # too large to preview in the request: the job validates (and imports unless
                 # 只校验), all or nothing, and shows its progress
                 outcome = import_submit(
-                    kind=kind, actor=request.user, file=data, filename=upload.name, dry_run=dry_run
+                    kind=kind,
+                    actor=request.user,
+                    file=data,
+                    filename=upload.name,
+                    dry_run=dry_run,
+                    options=options,
                 )
             else:
                 outcome = import_run(
-                    kind=kind, actor=request.user, file=data, filename=upload.name, dry_run=True
+                    kind=kind,
+                    actor=request.user,
+                    file=data,
+                    filename=upload.name,
+                    dry_run=True,
+                    options=options,
                 )
         except PermissionDenied as denied:
             messages.error(request, str(denied))
@@ -174,7 +258,11 @@ def import_page(request, kind: str, *, template: str = "admin/performance/import
             context["confirm"] = {
                 "tmp_name": _keep_upload(request, data),
                 "filename": outcome.filename,
+                **form.as_post(),
             }
+            # the options go back with 确认导入; 确认停用数 stays editable there (a complete
+            # import that deactivates units needs the count the preview showed)
+            context["confirm_options"] = OptionsForm(kind=declared, initial=form.as_post())
             context["confirm_url"] = reverse("performance_import_confirm", args=[kind])
     return TemplateResponse(request, template, context)
 
@@ -203,7 +291,19 @@ def import_confirm(request, kind: str, *, template: str = "admin/performance/imp
     except OSError:
         messages.error(request, EXPIRED)
         return HttpResponseRedirect(back)
-    result = import_run(kind=kind, actor=request.user, file=data, filename=filename)
+    chosen = OptionsForm(request.POST, kind=declared)
+    if not chosen.is_valid():
+        messages.error(
+            request,
+            "；".join(
+                f"{chosen.fields[name].label if name in chosen.fields else '选项'}：{'；'.join(errors)}"
+                for name, errors in chosen.errors.items()
+            ),
+        )
+        return HttpResponseRedirect(back)
+    result = import_run(
+        kind=kind, actor=request.user, file=data, filename=filename, options=chosen.options()
+    )
     if not result.ok:  # the data changed since the preview: show why, nothing was written
         return TemplateResponse(
             request,

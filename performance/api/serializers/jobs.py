@@ -235,3 +235,55 @@ class ImportRunSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+
+# --- execution feed as JSON (issue 18) ---------------------------------------------------------
+
+EXECUTION_ROW_KEYS = (
+    "row_id",
+    "year",
+    "unit_code",
+    "project_code",
+    "date",
+    "amount",
+    "fund_source",
+    "note",
+    "reverses",
+)
+
+
+class ExecutionRowsSerializer(serializers.Serializer):
+    """The execution feed as a JSON body: one batch and its rows, each row an object with the
+    columns' keys; cells are text or numbers and are cleaned exactly as a file's."""
+
+    source = serializers.CharField(
+        label="来源系统", required=False, allow_blank=True, max_length=50, default=""
+    )
+    batch = serializers.CharField(label="批次号", max_length=64)
+    dry_run = serializers.BooleanField(
+        label="仅校验", required=False, default=False, help_text="true：只校验并报告，不写入。"
+    )
+    rows = serializers.ListField(
+        label="支出行",
+        child=serializers.DictField(),
+        allow_empty=False,
+        help_text="每行一个对象，键："
+        + "、".join(EXECUTION_ROW_KEYS)
+        + "（fund_source、note、reverses 可省略）；错误按文件的行号报告：rows 的第 1 个是第 2 行"
+        "（第 1 行是表头）。",
+    )
+
+    def validate_rows(self, rows: list[dict]) -> list[dict]:
+        problems = []
+        for position, row in enumerate(rows, start=1):
+            unknown = sorted(set(row) - set(EXECUTION_ROW_KEYS))
+            if unknown:
+                problems.append(f"第 {position} 个支出行有未知的键：{'、'.join(unknown)}。")
+            odd = [k for k, v in row.items() if not isinstance(v, (str, int, float, type(None)))]
+            if odd or any(isinstance(v, bool) for v in row.values()):
+                problems.append(f"第 {position} 个支出行的值应为文字或数字。")
+            if len(problems) >= 20:
+                break
+        if problems:
+            raise serializers.ValidationError(problems)
+        return rows

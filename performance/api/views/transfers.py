@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import tempfile
 
 from django.http import FileResponse
@@ -20,13 +22,15 @@ from rest_framework.views import APIView
 
 from projects.permissions import visible_units
 
+from ...csv_cells import formula_safe
 from ...models import Job
 from ...services.exports import EXPORT_KINDS, export_table
 from ...services.imports import KINDS, import_submit
-from ..parsers import FormParser, MultiPartParser
+from ..parsers import FormParser, JSONParser, MultiPartParser
 from ..schema import ERROR_DESCRIPTIONS, ErrorSerializer, ImportErrorSerializer, errors
 from ..serializers.common import year_field
 from ..serializers.jobs import (
+    ExecutionRowsSerializer,
     GenericImportResultSerializer,
     ImportResultSerializer,
     JobSerializer,
@@ -54,12 +58,23 @@ class ImportView(APIView):
             for key in getattr(self.upload_serializer, "OPTIONS", ())
             if key in upload.validated_data
         }
+        return self.respond(
+            request,
+            data=file,
+            filename=file.name,
+            dry_run=upload.validated_data["dry_run"],
+            options=options,
+        )
+
+    def respond(self, request: Request, *, data, filename: str, dry_run: bool, options: dict):
+        """Import (or queue) ``data`` and answer: the result, a 202 job, or 400 with every
+        problem."""
         outcome = import_submit(
             kind=self.kind,
             actor=request.user,
-            file=file,
-            filename=file.name,
-            dry_run=upload.validated_data["dry_run"],
+            file=data,
+            filename=filename,
+            dry_run=dry_run,
             options=options,
         )
         if isinstance(outcome, Job):
@@ -125,7 +140,66 @@ def import_view(kind: str) -> type[ImportView]:
 
     KindImportView.kind = kind
     KindImportView.__name__ = KindImportView.__qualname__ = f"{kind.title()}ImportView"
+    if kind == "execution":
+        return _execution_view(KindImportView)
     return KindImportView
+
+
+def _execution_csv(body: dict) -> bytes:
+    """The JSON batch as the csv file it stands for (header + one line per row), so that it
+    takes the file's path and gets the file's errors; formula-looking text is escaped the way
+    the import's csv reader undoes."""
+    columns = KINDS["execution"].columns
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([column.header for column in columns])
+    for row in body["rows"]:
+        cells = {"source": body.get("source", ""), "batch_id": body["batch"], **row}
+        writer.writerow(
+            [
+                formula_safe(repr(value) if isinstance(value, float) else value)
+                for value in (cells.get(column.key) for column in columns)
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def _execution_view(file_view: type[ImportView]) -> type[ImportView]:
+    """``POST /api/v1/imports/execution/``: a file (multipart) or a JSON batch."""
+
+    class ExecutionImportView(file_view):
+        parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+        @extend_schema(
+            summary="导入支出执行",
+            description=(
+                "上传支出执行文件（multipart/form-data，字段 file），或以 JSON 发送一个批次："
+                '{"source": …, "batch": …, "rows": [{"row_id": …, "year": …, "unit_code": …, '
+                '"project_code": …, "date": …, "amount": …, "note": …, "reverses": …}]}。'
+                "两种方式的校验和错误相同（行号按文件计：rows 的第 1 个是第 2 行）；"
+                "dry_run=true 只校验；同一批次重复发送不写入任何数据。"
+            ),
+            request={
+                "multipart/form-data": file_view.upload_serializer,
+                "application/json": ExecutionRowsSerializer,
+            },
+            responses=_import_responses(GenericImportResultSerializer),
+        )
+        def post(self, request: Request) -> Response:
+            if not (request.content_type or "").startswith("application/json"):
+                return super().post(request)
+            body = ExecutionRowsSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            return self.respond(
+                request,
+                data=_execution_csv(body.validated_data),
+                filename=f"{body.validated_data['batch']}.json",
+                dry_run=body.validated_data["dry_run"],
+                options={},
+            )
+
+    ExecutionImportView.kind = "execution"
+    return ExecutionImportView
 
 
 class TargetsImportView(ImportView):

@@ -330,6 +330,49 @@ def test_negative_amount_without_reference_is_error(outsider):
     assert codes(result) == [("negative_without_reversal", 2, "金额(万元)")]
 
 
+def test_rows_in_machine_form_and_in_hand_form_store_and_resend_alike(outsider):
+    """The feed's common cells take a quick cleaner, anything else the general one: both must
+    store the same values and give the same rows digest (else a re-send would conflict)."""
+    note = 'tab\there, "quoted" \\ back'
+    rows = [
+        exec_row("R1", "007.50", note=note),
+        exec_row("R\\2", "12.000000"),
+        exec_row("R3", "-0.50", reverses="R1"),
+    ]
+    result = run("execution", outsider, table(EXEC_HEADER, rows))
+    assert result.committed, codes(result)
+    stored = {
+        r.source_row_id: (r.amount, r.note, r.reverses_id and r.reverses.source_row_id)
+        for r in ExecutionRecord.objects.filter(source="treasury")
+    }
+    assert stored == {
+        "R1": (Decimal("7.5"), note, None),
+        "R\\2": (Decimal("12"), "支付", None),
+        "R3": (Decimal("-0.5"), "支付", "R1"),
+    }
+    before = fingerprint()
+    by_hand = [[*row[:7], f" {float(row[7]):g} ", *row[8:]] for row in rows]  # spaces, 7.5
+    again = run("execution", outsider, table(EXEC_HEADER, by_hand))
+    assert again.ok and not again.changed, codes(again)
+    assert fingerprint() == before
+
+
+def test_numeric_note_from_a_spreadsheet_is_imported_as_text(outsider):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(EXEC_HEADER)
+    sheet.append([*exec_row("R1")[:8], 20230305, ""])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = import_run(
+        kind="execution", actor=outsider, file=buffer.getvalue(), filename="execution.xlsx"
+    )
+    assert result.committed, codes(result)
+    assert ExecutionRecord.objects.get(source="treasury", source_row_id="R1").note == "20230305"
+
+
 def test_one_recompute_job_per_batch_not_per_row(outsider, django_capture_on_commit_callbacks):
     rows = [exec_row(f"R{i}", "0.1") for i in range(5)]
     with django_capture_on_commit_callbacks(execute=False):

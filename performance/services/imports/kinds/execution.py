@@ -134,75 +134,130 @@ def _row_id(value) -> str:
 
 
 FAST_TEXT = re.compile(r"[^=+\-@\t\r\n][^\r\n]{0,63}")
-FAST_YEAR = re.compile(r"\d{4}")
-FAST_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-FAST_AMOUNT = re.compile(r"-?\d{1,14}(\.\d{1,6})?")
+# The six cells every row has, joined by \x1f and matched at once: a row id (no formula start,
+# no surrounding whitespace, at most 64 characters), year, unit code, project code, ISO date
+# and an amount (ASCII digits only, so that its text below is what ``plain`` makes of it).
+FAST_ROW = re.compile(
+    r"([^=+\-@\s\x1f](?:[^\r\n\x1f]{0,62}[^\s\x1f])?)\x1f([0-9]{4})\x1f([0-9A-Za-z]{1,20})"
+    r"\x1f([0-9A-Za-z\-]{1,32})\x1f([0-9]{4}-[0-9]{2}-[0-9]{2})\x1f(-?)([0-9]{1,14})"
+    r"(?:\.([0-9]{1,6}))?"
+)
+FAST_KEYS = ("row_id", "year", "unit_code", "project_code", "date", "amount")
+EXTRA_KEYS = ("fund_source", "note", "reverses")
+NINE_TEXTS = (str,) * 9
 
 
-def _fast_clean(values: tuple, index: dict[str, int], in_yuan: bool) -> dict | None:
+def _fast_clean(values: tuple, positions: tuple[int, ...], extra_positions: tuple, cap: Decimal):
     """The common row of a machine feed (plain text cells: ``R0001``, ``2023``, ``2023-03-05``,
     ``1.5``) cleaned without the general cleaners; None for anything else, which then takes
-    the general path (and gets its precise error). Same results as the general path."""
+    the general path (and gets its precise error). Same results as the general path, plus the
+    date and amount as the digest writes them (so neither is formatted again)."""
     try:
-        row_id, year, unit, code, day, amount = (
-            values[index[key]]
-            for key in ("row_id", "year", "unit_code", "project_code", "date", "amount")
-        )
-        extra = [
-            values[index[key]] if key in index and index[key] < len(values) else ""
-            for key in ("fund_source", "note", "reverses")
-        ]
+        cells = [values[i] for i in positions]
+        extra = ["" if i is None or i >= len(values) else values[i] for i in extra_positions]
     except IndexError:
         return None
-    if in_yuan or extra[0] or len(extra[1]) > 200:
+    if tuple(map(type, cells + extra)) != NINE_TEXTS:
         return None
-    if not all(type(v) is str for v in (row_id, year, unit, code, day, amount, *extra)):
+    fund, note, reverses = extra
+    if fund or len(note) > 200:
         return None
-    if not (
-        FAST_TEXT.fullmatch(row_id)
-        and row_id == row_id.strip()
-        and FAST_YEAR.fullmatch(year)
-        and UNIT_CODE_ASCII.fullmatch(unit)
-        and PROJECT_CODE_ASCII.fullmatch(code)
-        and FAST_DATE.fullmatch(day)
-        and FAST_AMOUNT.fullmatch(amount)
-        and (not extra[2] or (FAST_TEXT.fullmatch(extra[2]) and extra[2] == extra[2].strip()))
+    match = FAST_ROW.fullmatch("\x1f".join(cells))
+    if match is None or (
+        reverses and not (FAST_TEXT.fullmatch(reverses) and reverses == reverses.strip())
     ):
         return None
-    number = int(year)
-    if not is_budget_year(number):
+    row_id, year, unit, code, day, sign, whole, fraction = match.groups()
+    year_number = int(year)
+    if not is_budget_year(year_number):
         return None
     try:
         date = dt.date.fromisoformat(day)
     except ValueError:
         return None
-    value = Decimal(amount)
-    if abs(value) > money_cells.amount_cap_wan():
+    value = Decimal(cells[5])
+    if not value or abs(value) > cap:
         return None
-    note = extra[1].strip()
+    note = note.strip()
     if note[:1] in ("=", "+", "-", "@"):
         return None
-    return {
-        "row_id": row_id,
-        "year": number,
-        "unit_code": unit,
-        "project_code": code,
-        "date": date,
-        "amount": value,
-        "fund_source": "",
-        "note": note,
-        "reverses": extra[2],
-    }
+    # ``plain(value)`` by string operations: no leading zeros, no trailing decimal zeros.
+    fraction = (fraction or "").rstrip("0")
+    text = f"{sign}{whole.lstrip('0') or '0'}{'.' + fraction if fraction else ''}"
+    return (row_id, year_number, unit, code, date, value, "", note, reverses, day, text)
+
+
+def _general_clean(values: tuple, index: dict[str, int], in_yuan: bool, number: int, errors):
+    """Every cell through its cleaner, each problem a row error; None when any is bad."""
+    cleaned = []
+    bad = False
+    for key, clean in (
+        ("row_id", _row_id),
+        ("year", cell_cleaning.year),
+        ("unit_code", cell_cleaning.unit_code),
+        ("project_code", cell_cleaning.project_code),
+        ("date", money_cells.date),
+        ("amount", lambda v: money_cells.money(v, in_yuan=in_yuan, negative_ok=True)),
+        ("fund_source", lambda v: money_cells.fund_source(v, blank_ok=True)),
+        ("note", lambda v: money_cells.text(v, max_length=200)),
+        ("reverses", lambda v: money_cells.text(v, max_length=ROW_ID_MAX)),
+    ):
+        try:
+            cleaned.append(clean(_cell(values, index, key)))
+        except Bad as problem:
+            errors.add(problem.message, problem.code, number, key)
+            bad = True
+    if bad:
+        return None
+    return (*cleaned, cleaned[4].isoformat(), plain(cleaned[5]))
+
+
+class _Projects:
+    """(unit code, year, project code) → project id, loaded per block of staged rows for the
+    unit codes and years not seen before: one query per block, not a join over the staged
+    table afterwards (which rewrote every staged row)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[tuple[str, int, str], int] = {}
+        self.loaded: set[tuple[str, int]] = set()
+
+    def resolve(self, block: list[list]) -> None:
+        wanted = {(row[3], row[2]) for row in block} - self.loaded
+        if wanted:
+            units = {unit for unit, _year in wanted}
+            years = {year for _unit, year in wanted}
+            for pk, unit, year, code in Project.objects.filter(
+                unit__code__in=units, year__in=years
+            ).values_list("pk", "unit__code", "year", "code"):
+                self.ids[(unit, year, code)] = pk
+            self.loaded |= wanted
+        ids = self.ids
+        for row in block:
+            row[10] = ids.get((row[3], row[2], row[4]))
 
 
 def _stage(rows: Rows, plan: ExecutionPlan, errors: _Errors) -> None:
     """Clean every row, stage it, digest it; file-level identity (one batch) checked here."""
     index, in_yuan = rows.index, rows.in_yuan
+    positions = tuple(index[key] for key in FAST_KEYS)
+    extra_positions = tuple(index.get(key) for key in EXTRA_KEYS)
+    cap = money_cells.amount_cap_wan()
+    projects = _Projects()
     digest = 0
-    block: list[tuple] = []
+    sha256 = hashlib.sha256
+    block: list[list] = []
     batch_ids: dict[tuple[str, str], int] = {}
     staging = True
     last: tuple = (None, None, "", "")  # the previous row's raw and clean identity cells
+
+    def flush() -> None:
+        projects.resolve(block)
+        ingest.staging_write(block)
+        plan.staged += len(block)
+        block.clear()
+        if rows.progress:
+            rows.progress(plan.staged)
+
     for number, values in rows.table.rows:
         raw = (_cell(values, index, "source"), _cell(values, index, "batch_id"))
         if raw == last[:2] and type(raw[0]) is type(last[0]) and type(raw[1]) is type(last[1]):
@@ -223,44 +278,19 @@ def _stage(rows: Rows, plan: ExecutionPlan, errors: _Errors) -> None:
             ).first()
             staging = plan.stored_batch is None
         batch_ids.setdefault((source, batch_id), number)
-        cleaned = _fast_clean(values, index, in_yuan)
-        bad = False
-        slow = cleaned is None
-        cleaned = cleaned if cleaned is not None else {}
-        for key, clean in (
-            ()
-            if not slow
-            else (
-                ("row_id", _row_id),
-                ("year", cell_cleaning.year),
-                ("unit_code", cell_cleaning.unit_code),
-                ("project_code", cell_cleaning.project_code),
-                ("date", money_cells.date),
-                ("amount", lambda v: money_cells.money(v, in_yuan=in_yuan, negative_ok=True)),
-                ("fund_source", lambda v: money_cells.fund_source(v, blank_ok=True)),
-                ("note", lambda v: money_cells.text(v, max_length=200)),
-                ("reverses", lambda v: money_cells.text(v, max_length=ROW_ID_MAX)),
-            )
-        ):
-            try:
-                cleaned[key] = clean(_cell(values, index, key))
-            except Bad as problem:
-                errors.add(problem.message, problem.code, number, key)
-                bad = True
-        if bad:
-            continue
-        if cleaned["amount"] == 0:
+        cleaned = None if in_yuan else _fast_clean(values, positions, extra_positions, cap)
+        if cleaned is None:
+            cleaned = _general_clean(values, index, in_yuan, number, errors)
+            if cleaned is None:
+                continue
+        row_id, year, unit, code, date, amount, fund, note, reverses, day, text = cleaned
+        if not amount:
             errors.add("金额不能为 0。", "zero_amount", number, "amount")
             continue
-        if cleaned["date"].year != cleaned["year"]:
-            errors.add(
-                f"支出日期 {cleaned['date']} 不在 {cleaned['year']} 年度内。",
-                "date_outside_year",
-                number,
-                "date",
-            )
+        if date.year != year:
+            errors.add(f"支出日期 {date} 不在 {year} 年度内。", "date_outside_year", number, "date")
             continue
-        if cleaned["amount"] < 0 and not cleaned["reverses"]:
+        if amount < 0 and not reverses:
             errors.add(
                 "金额为负数但没有填写“冲销行号”；更正请发送冲销行，注明被冲销的行号。",
                 "negative_without_reversal",
@@ -268,48 +298,25 @@ def _stage(rows: Rows, plan: ExecutionPlan, errors: _Errors) -> None:
                 "amount",
             )
             continue
-        if cleaned["reverses"] and cleaned["amount"] > 0:
+        if reverses and amount > 0:
             errors.add("冲销行的金额必须为负数。", "reversal_positive", number, "amount")
             continue
-        row = (
-            number,
-            cleaned["row_id"],
-            cleaned["year"],
-            cleaned["unit_code"],
-            cleaned["project_code"],
-            cleaned["date"],
-            cleaned["amount"],
-            cleaned["fund_source"],
-            cleaned["note"],
-            cleaned["reverses"],
-        )
         digest += int.from_bytes(
-            hashlib.sha256(
+            sha256(
                 "\x1f".join(
-                    [
-                        row[1],
-                        str(row[2]),
-                        row[3],
-                        row[4],
-                        row[5].isoformat(),
-                        plain(row[6]),
-                        *row[7:],
-                    ]
+                    (row_id, str(year), unit, code, day, text, fund, note, reverses)
                 ).encode()
             ).digest()
         )
         if not staging:
             plan.staged += 1
             continue
-        block.append(row)
+        # STAGING_COLUMNS order; the project id is filled per block by ``projects``.
+        block.append([number, row_id, year, unit, code, day, text, fund, note, reverses, None])
         if len(block) >= STAGE_BLOCK:
-            ingest.staging_write(block)
-            plan.staged += len(block)
-            block = []
-            if rows.progress:
-                rows.progress(plan.staged)
-    ingest.staging_write(block)
-    plan.staged += len(block)
+            flush()
+    if block:
+        flush()
     if len(batch_ids) > 1:
         (first, first_row), *others = sorted(batch_ids.items(), key=lambda item: item[1])
         for (source, batch_id), row in others[:ERRORS_KEPT]:
@@ -414,18 +421,9 @@ def _check_units(out: ExecutionPlan, actor, errors: _Errors) -> None:
 
 def _check_rows(out: ExecutionPlan, errors: _Errors) -> None:
     staging = ingest.STAGING
-    record, project, unit, budget = (
-        m._meta.db_table for m in (ExecutionRecord, Project, Unit, ProjectBudget)
-    )
+    record, budget = ExecutionRecord._meta.db_table, ProjectBudget._meta.db_table
     if connection.vendor == "postgresql":
         _execute(f"ANALYZE {staging}")  # temporary tables get no statistics otherwise
-    # One join (not a lookup per row) from (unit code, year, code) to the project.
-    _execute(
-        f"UPDATE {staging} SET project_id = k.id FROM (SELECT p.id, u.code AS unit_code, "
-        f"p.year, p.code FROM {project} p JOIN {unit} u ON u.id = p.unit_id WHERE u.code IN "
-        f"(SELECT DISTINCT unit_code FROM {staging})) k WHERE k.unit_code = {staging}.unit_code "
-        f"AND k.year = {staging}.year AND k.code = {staging}.project_code"
-    )
     _check_unknown_projects(errors)
     # In-batch duplicate row ids: different content names both rows; equal rows are skipped.
     duplicates = _fetch(
