@@ -22,8 +22,8 @@ from ..models import AuditAction, ExecutionBatch, ExecutionRecord, Project, Unit
 from ..permissions import may_edit_unit
 
 STAGING = "tmp_execution"
-STAGING_COLUMNS = (
-    "row_no",
+# One execution row's fields (a file's columns, a JSON batch's keys), as staged.
+ROW_FIELDS = (
     "row_id",
     "year",
     "unit_code",
@@ -33,8 +33,8 @@ STAGING_COLUMNS = (
     "fund_source",
     "note",
     "reverses",
-    "project_id",
 )
+STAGING_COLUMNS = ("row_no", *ROW_FIELDS, "project_id")
 TEXT_COLUMNS = ("row_id", "unit_code", "project_code", "fund_source", "note", "reverses")
 
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from projects.models import Unit
+from projects.services.execution import ROW_FIELDS
 
 from ...choices import JobStatus
 from ...models import ImportRun, Job
@@ -239,17 +240,7 @@ class ImportRunSerializer(serializers.ModelSerializer):
 
 # --- execution feed as JSON (issue 18) ---------------------------------------------------------
 
-EXECUTION_ROW_KEYS = (
-    "row_id",
-    "year",
-    "unit_code",
-    "project_code",
-    "date",
-    "amount",
-    "fund_source",
-    "note",
-    "reverses",
-)
+EXECUTION_ROW_KEYS = ROW_FIELDS  # a JSON row's keys: the staged row's fields
 
 
 class ExecutionRowsSerializer(serializers.Serializer):
