@@ -29,7 +29,7 @@ def driver(chromium, live_server, monkeypatch):
 
 def test_filler305_starts_from_last_year_and_sees_it_beside(driver, live_server, outsider):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     source = (
         PerformanceGoal.objects.filter(
@@ -50,6 +50,9 @@ def test_filler305_starts_from_last_year_and_sees_it_beside(driver, live_server,
     shot(driver, "last-year-start")
     Select(driver.find_element(By.ID, "id_project")).select_by_value(str(project.pk))
     driver.find_element(By.CSS_SELECTOR, "#content-main [type=submit]").click()
+    # The POST answers with a redirect to the new goal's page: wait for it (on a busy machine
+    # the database is asked before the server has written anything otherwise).
+    WebDriverWait(driver, 15).until(lambda d: d.current_url.endswith("/change/"))
 
     goal = PerformanceGoal.objects.get(project=project)
     assert driver.current_url.endswith(f"/performancegoal/{goal.pk}/change/")
