@@ -35,7 +35,14 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from projects.models import Project, ProjectBudget
 from projects.permissions import DEPT_REVIEWERS, FINANCE_REVIEWERS, UNIT_REVIEWERS, UNIT_STAFF
 
-from ...choices import EDITABLE_STATUSES, GoalScope, RectificationReviewer, Status, WindowKind
+from ...choices import (
+    EDITABLE_STATUSES,
+    GoalScope,
+    RectificationReviewer,
+    RoundStatus,
+    Status,
+    WindowKind,
+)
 from ...models import (
     MonitoringReport,
     PerformanceGoal,
@@ -203,6 +210,15 @@ DOCUMENTS = {
 }
 
 
+# What keeps a document someone's work: a report of an ended monitoring round is final (its
+# drafts were never handed in; nobody reviews, returns or fills it any more).
+LIVE = {"report": Q(round__status=RoundStatus.OPEN)}
+
+
+def _live(key: str, rows: QuerySet) -> QuerySet:
+    return rows.filter(LIVE[key]) if key in LIVE else rows
+
+
 def _document_columns(key: str) -> dict:
     year = DOCUMENTS[key][2]
     columns = {
@@ -239,7 +255,7 @@ def _review_parts(key: str) -> Callable[[Scope], list[QuerySet]]:
             where = scope.units_with(roles)
             if where is None:
                 continue
-            rows = model.objects.filter(where, status=state)
+            rows = _live(key, model.objects.filter(where, status=state))
             result.append(
                 shape(
                     rows,
@@ -261,7 +277,7 @@ def _returned_parts(key: str) -> Callable[[Scope], list[QuerySet]]:
         where = scope.units_with(EDITOR_ROLES)
         if where is None:
             return []
-        rows = model.objects.filter(where, status=Status.RETURNED)
+        rows = _live(key, model.objects.filter(where, status=Status.RETURNED))
         return [
             shape(
                 rows,
@@ -297,7 +313,7 @@ def _draft_parts(key: str) -> Callable[[Scope], list[QuerySet]]:
         where = scope.units_with(EDITOR_ROLES)
         if where is None:
             return []
-        rows = model.objects.filter(where, status=Status.DRAFT)
+        rows = _live(key, model.objects.filter(where, status=Status.DRAFT))
         return [
             shape(
                 rows,
@@ -470,8 +486,11 @@ def _overdue_units(scope: Scope) -> list[QuerySet]:
         is_active=True,
         closes_on__lt=today,
     )
-    reports = MonitoringReport.objects.filter(
-        where, Exists(closed_round_window), status__in=EDITABLE_STATUSES
+    reports = _live(
+        "report",
+        MonitoringReport.objects.filter(
+            where, Exists(closed_round_window), status__in=EDITABLE_STATUSES
+        ),
     )
     approved = PerformanceGoal.objects.filter(
         scope=GoalScope.PROJECT,

@@ -77,6 +77,18 @@ def test_filler_sees_drafts_with_the_window_deadline(outsider):
     assert all(item.unit_code == "305004" for item in todo.items)
 
 
+def test_reports_of_an_ended_round_leave_the_list(outsider, finance_reviewer):
+    """Ending a round makes its reports final: its five drafts are nobody's work any more (the
+    demo's after-score step ends the round; they had stayed as 1,050-day-overdue lines)."""
+    from performance.services.monitoring import monitoring_round_close
+
+    round_ = load_demo_monitoring()
+    assert todo_count(outsider) >= 5
+    monitoring_round_close(actor=finance_reviewer, round_=round_)
+    assert todo_for(outsider, kind="report.draft").counts == {}
+    assert not [item for item in todo_for(outsider).items if item.key.startswith("report.")]
+
+
 def test_filler_sees_returned_items_with_the_comment(filler, dept_reviewer):
     goal = submitted(SUBMITTABLE[0], filler)
     workflow.return_(obj=goal, actor=dept_reviewer, comment="请补充满意度调查方式。")
