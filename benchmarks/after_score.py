@@ -300,7 +300,11 @@ def draw_benchmark(args) -> str:
 
     from performance.models import SpotCheck, SpotCheckDraw
 
-    actor = get_user_model().objects.get(username=args.draw_actor)
+    from .api_pagination import bench_user
+
+    # The province's 财政审核人 (created with its token if this is the first script run here).
+    actor = bench_user()[0] if args.draw_actor == "bench_finance" else None
+    actor = actor or get_user_model().objects.get(username=args.draw_actor)
     content_types = (
         ContentType.objects.get_for_model(SpotCheck).pk,
         ContentType.objects.get_for_model(SpotCheckDraw).pk,
@@ -311,30 +315,22 @@ def draw_benchmark(args) -> str:
             return draw_floor(cursor, args.year, actor.pk, content_types)
 
     variants = {"draw project": lambda: draw_project(args.year, actor), "draw floor": run_floor}
-    times: dict[str, list[float]] = {name: [] for name in variants}
-    keys: dict[str, tuple] = {}
-    for index, name in rounds(list(variants), args.repeat):
-        with connection.cursor() as cursor:
-            draw_reset(cursor, content_types)
-        clear_caches()
-        start = time.perf_counter()
-        created = variants[name]()
-        elapsed = time.perf_counter() - start
-        times[name].append(elapsed)
-        with connection.cursor() as cursor:
-            cursor.execute(DRAW_KEY)
-            rows = frozenset(cursor.fetchall())
-            cursor.execute(DRAW_ROW)
-            draw_row = tuple(cursor.fetchall())
-            cursor.execute(
-                "select count(*) from projects_auditentry where content_type_id = %s",
-                [content_types[0]],
-            )
-            audited = cursor.fetchone()[0]
-        assert created == len(rows) == audited, (name, created, len(rows), audited)
-        keys.setdefault(name, (rows, draw_row))
-        assert (rows, draw_row) == keys[name], f"{name}: a run drew another sample"
-        print(f"round {index + 1} {name}: {elapsed:.2f} s, {created} spot checks")
+
+    def outcome(cursor) -> tuple[tuple, int]:
+        cursor.execute(DRAW_KEY)
+        rows = frozenset(cursor.fetchall())
+        cursor.execute(DRAW_ROW)
+        draw_row = tuple(cursor.fetchall())
+        return (rows, draw_row), len(rows)
+
+    times, keys = timed_rounds(
+        variants,
+        args.repeat,
+        reset=lambda cursor: draw_reset(cursor, content_types),
+        outcome=outcome,
+        audited_type=content_types[0],
+        what="spot checks",
+    )
     project_rows, project_draw = keys["draw project"]
     floor_rows, floor_draw = keys["draw floor"]
     assert project_draw == floor_draw, f"draw rows differ: {project_draw} != {floor_draw}"
@@ -356,6 +352,38 @@ def draw_benchmark(args) -> str:
     )
 
 
+def timed_rounds(variants, repeat: int, *, reset, outcome, audited_type: int, what: str):
+    """Run ``variants`` (name → callable returning how many rows it created) in interleaved
+    rounds, each from a reset database and cold caches; after each run ``outcome(cursor)``
+    gives (what it wrote, how many rows), which must equal the count returned and the audit
+    rows of ``audited_type``, and be the same in every run of a variant. Returns the times and
+    each variant's outcome."""
+    from django.db import connection
+
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    keys: dict[str, object] = {}
+    for index, name in rounds(list(variants), repeat):
+        with connection.cursor() as cursor:
+            reset(cursor)
+        clear_caches()
+        start = time.perf_counter()
+        created = variants[name]()
+        elapsed = time.perf_counter() - start
+        times[name].append(elapsed)
+        with connection.cursor() as cursor:
+            key, count = outcome(cursor)
+            cursor.execute(
+                "select count(*) from projects_auditentry where content_type_id = %s",
+                [audited_type],
+            )
+            audited = cursor.fetchone()[0]
+        assert created == count == audited, (name, created, count, audited)
+        keys.setdefault(name, key)
+        assert key == keys[name], f"{name}: a run wrote other {what} than the first"
+        print(f"round {index + 1} {name}: {elapsed:.2f} s, {created} {what}")
+    return times, keys
+
+
 def rectifications_benchmark(args) -> str:
     """Automatic 整改 for a whole year: ``rectifications_raise`` against :func:`floor`, same
     tasks, exactly once under a re-run."""
@@ -373,28 +401,20 @@ def rectifications_benchmark(args) -> str:
             return floor(cursor, args.year, content_type, threshold)
 
     variants = {"project": lambda: project_path(args.year), "floor": run_floor}
-    times: dict[str, list[float]] = {name: [] for name in variants}
-    keys: dict[str, set] = {}
-    for index, name in rounds(list(variants), args.repeat):
-        with connection.cursor() as cursor:
-            reset(cursor, content_type)
-        clear_caches()
-        start = time.perf_counter()
-        created = variants[name]()
-        elapsed = time.perf_counter() - start
-        times[name].append(elapsed)
-        with connection.cursor() as cursor:
-            cursor.execute(KEY)
-            rows = set(cursor.fetchall())
-            cursor.execute(
-                "select count(*) from projects_auditentry where content_type_id = %s",
-                [content_type],
-            )
-            audited = cursor.fetchone()[0]
-        assert created == len(rows) == audited, (name, created, len(rows), audited)
-        keys.setdefault(name, rows)
-        assert rows == keys[name], f"{name}: a run created other tasks than the first"
-        print(f"round {index + 1} {name}: {elapsed:.2f} s, {created} tasks")
+
+    def outcome(cursor) -> tuple[frozenset, int]:
+        cursor.execute(KEY)
+        rows = frozenset(cursor.fetchall())
+        return rows, len(rows)
+
+    times, keys = timed_rounds(
+        variants,
+        args.repeat,
+        reset=lambda cursor: reset(cursor, content_type),
+        outcome=outcome,
+        audited_type=content_type,
+        what="tasks",
+    )
     assert keys["project"] == keys["floor"], "project path and floor created different tasks"
     # Exactly once: a second run of the project's path creates nothing, no cause+source twice.
     with connection.cursor() as cursor:

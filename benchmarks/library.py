@@ -321,22 +321,13 @@ SUGGESTIONS_SQL = f"""
 """
 
 
-def _reason(n: int, n_department: int, n_similar: int) -> str:
-    parts = [
-        f"{label} {count} 个"
-        for label, count in (("本部门", n_department), ("名称相近", n_similar))
-        if count
-    ]
-    detail = f"（{'、'.join(parts)}）" if parts else ""
-    return f"同类项目 {n} 个使用{detail}"
-
-
 def suggestions_floor(context: Context, path: str) -> bytes:
     """``GET /api/v1/library/suggestions/?project=…``: the ranking in one statement, orjson."""
     import orjson
     from django.db import connection
 
     from performance.models.library import CATEGORY_BITS
+    from performance.selectors.library import suggestion_reason
     from projects.choices import ProjectCategory
 
     query = dict(parse_qsl(urlsplit(path).query))
@@ -369,7 +360,7 @@ def suggestions_floor(context: Context, path: str) -> bytes:
             "n": row[ENTRY_WIDTH],
             "n_department": row[ENTRY_WIDTH + 1],
             "n_similar_name": row[ENTRY_WIDTH + 2],
-            "reason": _reason(*row[ENTRY_WIDTH : ENTRY_WIDTH + 3]),
+            "reason": suggestion_reason(*row[ENTRY_WIDTH : ENTRY_WIDTH + 3]),
         }
         for row in rows
     ]

@@ -220,26 +220,17 @@ def import_page(request, kind: str, *, template: str = "admin/performance/import
         dry_run = form.cleaned_data["dry_run"]
         options = form.options()
         try:
-            if estimate_rows(data) > limit(declared.async_rows_setting):
-                # too large to preview in the request: the job validates (and imports unless
-                # 只校验), all or nothing, and shows its progress
-                outcome = import_submit(
-                    kind=kind,
-                    actor=request.user,
-                    file=data,
-                    filename=upload.name,
-                    dry_run=dry_run,
-                    options=options,
-                )
-            else:
-                outcome = import_run(
-                    kind=kind,
-                    actor=request.user,
-                    file=data,
-                    filename=upload.name,
-                    dry_run=True,
-                    options=options,
-                )
+            # Too large to preview in the request: a job validates (and imports unless 只校验),
+            # all or nothing, and shows its progress; else the preview runs here.
+            in_job = estimate_rows(data) > limit(declared.async_rows_setting)
+            outcome = (import_submit if in_job else import_run)(
+                kind=kind,
+                actor=request.user,
+                file=data,
+                filename=upload.name,
+                dry_run=dry_run if in_job else True,
+                options=options,
+            )
         except PermissionDenied as denied:
             messages.error(request, str(denied))
             return TemplateResponse(request, template, context)

@@ -194,7 +194,8 @@ def search(
     ]
 
 
-def _reason(n: int, n_department: int, n_similar_name: int) -> str:
+def suggestion_reason(n: int, n_department: int, n_similar_name: int) -> str:
+    """Why an entry is suggested: “同类项目 12 个使用（本部门 9 个、名称相近 5 个）”."""
     parts = [
         f"{label} {count} 个"
         for label, count in (("本部门", n_department), ("名称相近", n_similar_name))
@@ -301,6 +302,6 @@ def suggestions(user, *, project=None, goal=None, limit: int = 20) -> list[Sugge
         )
         for entry in batch:
             n, n_d, n_n = used[entry.code]
-            found.append(Suggestion(entry, n, n_d, n_n, _reason(n, n_d, n_n)))
+            found.append(Suggestion(entry, n, n_d, n_n, suggestion_reason(n, n_d, n_n)))
         start = end
     return found[:limit]
