@@ -76,10 +76,12 @@ GOAL_PAGE_SQL = """
     FROM performance_performancegoal g
     JOIN projects_unit u ON u.id = g.unit_id
     LEFT JOIN projects_project p ON p.id = g.project_id
-    WHERE g.id > %s AND EXISTS (
-        SELECT 1 FROM projects_membership m JOIN projects_unit mu ON mu.id = m.unit_id
-        WHERE m.user_id = %s AND starts_with(u.path, mu.path))
-    ORDER BY g.id LIMIT %s
+    WHERE g.id > %(after)s AND g.unit_id IN (SELECT su.id FROM projects_unit su WHERE {scope})
+    ORDER BY g.id LIMIT %(limit)s
+"""
+MEMBERSHIPS_SQL = """
+    SELECT mu.path, m.role FROM projects_membership m JOIN projects_unit mu ON mu.id = m.unit_id
+    WHERE m.user_id = %s
 """
 INDICATORS_SQL = """
     SELECT id, goal_id, "order", level1, level2, level3, category, raw_value, operator,
@@ -117,6 +119,34 @@ def _findings(items: list, keys: tuple[str, ...]) -> list[dict]:
     return [{key: item[key] for key in keys if key in item} for item in items]
 
 
+def memberships(user_id: int) -> list[tuple[str, str]]:
+    """The user's ``(unit path, role)`` pairs: the one small query every scoped request makes
+    first (as ``projects.permissions.scope`` does), so the page query can name the subtrees."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(MEMBERSHIPS_SQL, [user_id])
+        return cursor.fetchall()
+
+
+def subtrees(paths, params: dict, column: str = "su.path", *, below: bool = False) -> str:
+    """``column`` in any of the subtrees at ``paths`` (strictly below them with ``below``), as
+    the API's querysets write it (``path LIKE 'prefix%'``, the prefix as a parameter): so the
+    planner sees the prefixes and estimates the scope as it does for the API; ``FALSE`` for
+    none. Each prefix is added to ``params`` under a new name."""
+    terms = []
+    for path in sorted(set(paths)):
+        key = f"p{len(params)}"
+        escaped = path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params[key] = escaped + "%"
+        term = f"{column} LIKE %({key})s"
+        if below:
+            params[key + "x"] = path
+            term = f"({term} AND {column} <> %({key}x)s)"
+        terms.append(term)
+    return "(" + " OR ".join(terms) + ")" if terms else "FALSE"
+
+
 def _link(path: str, **params: str) -> str:
     """``http://testserver<path>`` with ``params`` set, the query sorted (as DRF links are)."""
     parts = urlsplit(path)
@@ -147,8 +177,10 @@ def goal_list_floor(context: Context, path: str) -> bytes:
         tokens = dict(parse_qsl(base64.b64decode(query["cursor"]).decode("ascii")))
         after = int(tokens["p"])
     zone = context.zone
+    params: dict = {"after": after, "limit": size + 1}
+    scope = subtrees([path for path, _role in memberships(context.user_id)], params)
     with connection.cursor() as cursor:
-        cursor.execute(GOAL_PAGE_SQL, [after, context.user_id, size + 1])
+        cursor.execute(GOAL_PAGE_SQL.format(scope=scope), params)
         goals = cursor.fetchall()
         more = len(goals) > size
         goals = goals[:size]
@@ -254,18 +286,17 @@ def goal_list_floor(context: Context, path: str) -> bytes:
 # --- the to-do list: one statement and orjson ----------------------------------------------
 
 # The same sources as performance/selectors/todo (a 主管部门 or 财政审核人's lines: documents at
-# his step, overdue units strictly below him per closed window), hand-written: scope by EXISTS
-# on the user's memberships, the step's arrival from the document's step_entered_at, one
-# UNION ALL numbered and counted per kind with window functions.
-_SCOPE = """EXISTS (SELECT 1 FROM projects_membership m JOIN projects_unit mu ON mu.id = m.unit_id
-    WHERE m.user_id = %(user)s AND m.role IN ({roles}) AND starts_with(u.path, mu.path){below})"""
+# his step, overdue units strictly below him per closed window), hand-written: scope by the
+# subtrees of the user's memberships holding the step's roles (read first, as the API does),
+# the step's arrival from the document's step_entered_at, a report only while its round is open
+# (the selector's LIVE rule), one UNION ALL numbered and counted per kind with window functions.
 _ARRIVED = "COALESCE(d.step_entered_at, d.created_at)"
 _REVIEW = """SELECT 1 AS t_rank, '{kind}' AS t_kind, d.id AS t_object, u.id AS t_unit,
     u.code AS t_unit_code, u.name AS t_unit_name, {year} AS t_year, {name} AS t_name,
     {version} AS t_version, d.status::text AS t_status, {arrived} AS t_since,
     NULL::date AS t_due, NULL::integer AS t_count, {extra} AS t_extra
     FROM {table} d JOIN projects_unit u ON u.id = d.unit_id {joins}
-    WHERE d.status = '{status}' AND {scope}"""
+    WHERE d.status = '{status}' AND {live} AND {scope}"""
 _WINDOW = """(SELECT max(w.closes_on) FROM performance_reportingwindow w WHERE w.kind = '{kind}'
     AND w.year = {year} AND w.is_active AND w.opens_on <= %(today)s AND w.closes_on < %(today)s)"""
 _OVERDUE = """SELECT 5, 'units.overdue', u.id, u.id, u.code, u.name, {year}, NULL::text, NULL::integer,
@@ -291,7 +322,7 @@ _OVERDUE_RULES = (
         "绩效监控",
         "performance_monitoringreport d JOIN performance_monitoringround r ON r.id = d.round_id",
         "r.year",
-        "d.status IN ('draft','returned') AND EXISTS (SELECT 1 FROM performance_reportingwindow w"
+        "d.status IN ('draft','returned') AND r.status = 'open' AND EXISTS (SELECT 1 FROM performance_reportingwindow w"
         " WHERE w.kind = 'monitoring' AND w.is_active AND w.closes_on < %(today)s AND"
         " (w.monitoring_round_id = d.round_id OR (w.monitoring_round_id IS NULL AND w.year = r.year)))",
     ),
@@ -317,7 +348,7 @@ _OVERDUE_RULES = (
     ),
 )
 _DOCUMENTS = (
-    # (key, table, model, year, name, version, extra, joins)
+    # (key, table, model, year, name, version, extra, joins, live)
     (
         "goal",
         "performance_performancegoal",
@@ -327,6 +358,7 @@ _DOCUMENTS = (
         "d.version",
         "NULL::text",
         "LEFT JOIN projects_project p ON p.id = d.project_id",
+        "TRUE",
     ),
     (
         "report",
@@ -338,6 +370,7 @@ _DOCUMENTS = (
         "r.title",
         "JOIN projects_project p ON p.id = d.project_id"
         " JOIN performance_monitoringround r ON r.id = d.round_id",
+        "r.status = 'open'",
     ),
     (
         "evaluation",
@@ -348,47 +381,70 @@ _DOCUMENTS = (
         "NULL::integer",
         "NULL::text",
         "LEFT JOIN projects_project p ON p.id = d.project_id",
+        "TRUE",
     ),
 )
 _STEPS = (
-    ("unit_review", "'unit_reviewer'"),
-    ("submitted", "'dept_reviewer'"),
-    ("dept_approved", "'finance_reviewer'"),
+    ("unit_review", ("unit_reviewer",)),
+    ("submitted", ("dept_reviewer",)),
+    ("dept_approved", ("finance_reviewer",)),
 )
+_OVERDUE_ROLES = ("dept_reviewer", "finance_reviewer")
 TODO_ORDER = (
     "t_rank, (t_due IS NULL), t_due, (t_since IS NULL), t_since, t_kind, t_object, t_status"
 )
-TODO_SQL = f"""
-    SELECT * FROM (
-        SELECT t.*, ROW_NUMBER() OVER (ORDER BY {TODO_ORDER}) AS rn,
-               COUNT(*) OVER (PARTITION BY t_kind) AS n_kind,
-               ROW_NUMBER() OVER (PARTITION BY t_kind ORDER BY t_object) AS rn_kind
-        FROM ({" UNION ALL ".join(
-            [
-                _REVIEW.format(
-                    kind=f"{key}.review", table=table, year=year, name=name, version=version,
-                    extra=extra, joins=joins, status=status,
-                    arrived=_ARRIVED,
-                    scope=_SCOPE.format(roles=roles, below=""),
-                )
-                for key, table, model, year, name, version, extra, joins in _DOCUMENTS
-                for status, roles in _STEPS
-            ]
-            + [
-                _OVERDUE.format(
-                    kind=kind, label=label, rows=rows, year=year, condition=condition,
-                    window=_WINDOW.format(kind=kind, year=year),
-                    scope=_SCOPE.format(
-                        roles="'dept_reviewer','finance_reviewer'", below=" AND u.path <> mu.path"
-                    ),
-                )
-                for kind, label, rows, year, condition in _OVERDUE_RULES
-            ]
-        )}) t
-    ) w
-    WHERE (rn > %(offset)s AND rn <= %(end)s) OR rn_kind = 1
-    ORDER BY rn
-"""  # fmt: skip
+
+
+def todo_sql(held: list[tuple[str, str]]) -> tuple[str, dict]:
+    """The to-do statement for a user holding ``held`` (``(unit path, role)`` pairs) and its
+    scope parameters: each part names the subtrees where the user holds its roles."""
+    params: dict = {}
+
+    def scope(roles: tuple[str, ...], *, below: bool = False) -> str:
+        paths = [path for path, role in held if role in roles]
+        return subtrees(paths, params, "u.path", below=below)
+
+    parts = [
+        _REVIEW.format(
+            kind=f"{key}.review",
+            table=table,
+            year=year,
+            name=name,
+            version=version,
+            extra=extra,
+            joins=joins,
+            status=status,
+            live=live,
+            arrived=_ARRIVED,
+            scope=scope(roles),
+        )
+        for key, table, model, year, name, version, extra, joins, live in _DOCUMENTS
+        for status, roles in _STEPS
+    ] + [
+        _OVERDUE.format(
+            kind=kind,
+            label=label,
+            rows=rows,
+            year=year,
+            condition=condition,
+            window=_WINDOW.format(kind=kind, year=year),
+            scope=scope(_OVERDUE_ROLES, below=True),
+        )
+        for kind, label, rows, year, condition in _OVERDUE_RULES
+    ]
+    sql = f"""
+        SELECT * FROM (
+            SELECT t.*, ROW_NUMBER() OVER (ORDER BY {TODO_ORDER}) AS rn,
+                   COUNT(*) OVER (PARTITION BY t_kind) AS n_kind,
+                   ROW_NUMBER() OVER (PARTITION BY t_kind ORDER BY t_object) AS rn_kind
+            FROM ({" UNION ALL ".join(parts)}) t
+        ) w
+        WHERE (rn > %(offset)s AND rn <= %(end)s) OR rn_kind = 1
+        ORDER BY rn
+    """
+    return sql, params  # fmt: skip
+
+
 _KIND_ORDER = (
     "goal.review", "report.review", "evaluation.review", "goal.returned", "report.returned",
     "evaluation.returned", "goal.draft", "report.draft", "evaluation.draft", "goal.start",
@@ -421,10 +477,9 @@ def todo_floor(context: Context, path: str) -> bytes:
 
     size = int(dict(parse_qsl(urlsplit(path).query)).get("page_size", 50))
     today = dt.datetime.now(context.zone).date()
+    sql, params = todo_sql(memberships(context.user_id))
     with connection.cursor() as cursor:
-        cursor.execute(
-            TODO_SQL, {"user": context.user_id, "today": today, "offset": 0, "end": size}
-        )
+        cursor.execute(sql, {**params, "today": today, "offset": 0, "end": size})
         rows = cursor.fetchall()
     counts: dict[str, int] = {}
     results = []

@@ -86,11 +86,10 @@ def recompute_year(
         evaluations = evaluations.filter(project_id__in=list(project_ids))
         reports = reports.filter(project_id__in=list(project_ids))
     evaluation_ids = list(evaluations.order_by("pk").values_list("pk", flat=True))
-    report_ids = list(
-        reports.order_by("round_id", "pk").values_list(
-            "round_id", "pk", "round__year", "round__data_month", "round__title"
-        )
-    )
+    report_ids = list(reports.order_by("round_id", "pk").values_list("round_id", "pk"))
+    # Whole rounds (a few): the computation, ``str`` and the red-light notices (the deadline)
+    # read them, so none is a partial instance missing a field.
+    rounds = MonitoringRound.objects.in_bulk({round_id for round_id, _ in report_ids})
     total = len(evaluation_ids) + len(report_ids)
     counts: dict[str, Any] = {
         "year": year,
@@ -113,9 +112,7 @@ def recompute_year(
             progress(done, total)
     for round_id, group in groupby(report_ids, key=lambda row: row[0]):
         group = list(group)
-        _, _, round_year, data_month, title = group[0]
-        # The round as read with the ids (the fields the computation and ``str`` use).
-        round_ = MonitoringRound(pk=round_id, year=round_year, data_month=data_month, title=title)
+        round_ = rounds[round_id]
         for chunk in _chunks([row[1] for row in group], batch_size):
             with _gc_paused():
                 _report_batch(

@@ -257,4 +257,29 @@ def test_a_full_recompute_of_a_unit_takes_a_fixed_handful_of_queries(year_2022):
     with CaptureQueriesContext(connection) as context:
         recompute_year(year=2022)
     assert rows == 21
-    assert len(context.captured_queries) <= 25
+    # 26: the batches' reads and writes, the notices' checks, and one read of the year's rounds
+    # (whole, so the red-light notices see each round's deadline).
+    assert len(context.captured_queries) <= 26
+
+
+def test_a_report_the_recompute_turns_red_notifies_its_unit_once(year_2022):
+    """The recompute's red-light notices read the round's deadline: a report that turns red
+    in a round past its deadline tells the unit's staff (found on a province where the round
+    was read without its deadline and the notice raised a ``TypeError``)."""
+    from performance.choices import Light, NotificationKind
+    from performance.models import Notification
+
+    reports = MonitoringReport.objects.filter(round=year_2022)
+    reds = list(reports.filter(light=Light.RED).values_list("pk", flat=True))
+    assert reds, "the fixture's spread of values gives red lights"
+    Notification.objects.all().delete()
+    reports.update(light="")
+    recompute_year(year=2022)
+    told = Notification.objects.filter(kind=NotificationKind.RED_LIGHT)
+    keys = set(told.values_list("occasion_key", flat=True))
+    assert keys == {f"red:{pk}" for pk in reds}
+    assert "filler027" in {n.recipient.username for n in told}
+    count = told.count()
+    reports.update(light="")
+    recompute_year(year=2022)
+    assert told.count() == count  # once per report
