@@ -8,9 +8,11 @@ renderer, with the garbage-collector tuning of ``config.gc_tuning``):
 
 - the API: one request through the WSGI application, as a 财政审核人 of the synthetic province
   (``benchmarks.generate``) with an API token;
-- the floor: the least a server could do for the same bytes — the same rows read with as few
-  SQL queries as the payload allows (the user's scope in the SQL), turned into the payload by
-  plain Python and encoded by orjson. No framework, no authentication, no model instances.
+- the floor: the least a server could do for the same bytes — the user's memberships read
+  first (one small query, as the API does), then the same rows read with as few SQL queries as
+  the payload allows (the subtrees named as path prefixes, so PostgreSQL plans the scope as it
+  does the API's), turned into the payload by plain Python and encoded by orjson. No
+  framework, no authentication, no model instances.
 
 Before timing, the floor's bytes must equal the API's response body byte for byte (else the
 script stops: a floor that returns something else measures nothing). Then both take turns

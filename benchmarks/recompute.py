@@ -32,7 +32,7 @@ rotated from round to round (``benchmarks.measure.rounds``); before every run th
 columns are reset (not timed) and the project's in-process caches cleared
 (``measure.clear_caches``; with ``--processes`` above 1 every run has fresh processes), so no
 run starts warm from another. The ORM loop takes part in the first ``--orm-repeat`` rounds
-only (default 1: 13 minutes per run at 10,000 projects). Printed: every run, then per variant
+only (default 1: about 4 minutes per run at 10,000 projects). Printed: every run, then per variant
 the median, the fastest and slowest run and the spread, and ratios of medians with the range
 of the per-round ratios. With several ``--processes`` counts (``1,2``) the project's path and
 the floors run at each, and the speed-up and per-process throughput are printed.
@@ -840,7 +840,7 @@ def main() -> None:
         "--orm-repeat",
         type=int,
         default=1,
-        help="rounds the per-object ORM loop takes part in (13 min per run at 10,000 projects)",
+        help="rounds the per-object ORM loop takes part in (about 4 min per run at 10,000 projects)",
     )
     parser.add_argument("--no-orm", action="store_true", help="skip the per-object ORM loop")
     parser.add_argument("--no-floor", action="store_true", help="skip the floor")

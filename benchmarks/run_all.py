@@ -4,18 +4,17 @@
 
 Each script runs in its own process (as ``python -m benchmarks.<name>``) against the database
 in ``DATABASE_URL``, which is migrated first; the synthetic province is generated once
-(100,000 projects, about 20 minutes the first time, then reused). Every script repeats and
-interleaves its variants (``benchmarks.measure``), so the whole run takes some two to three
-hours (estimated from the single-sample timings of the earlier scripts, not yet measured):
-most of it the 100,000-project recompute (three rounds of the project's path and two floors),
-the import-export baseline (three runs of ~5 minutes), the 300,000-indicator exports (six
-runs of ~3 minutes) and one run of the per-object ORM loop (~13 minutes). ``--quick`` skips
-the ORM loop and the 100,000-project recompute and runs one round of the slow baselines.
-The scripts that write into the province (master data, the 1,000,000-row execution feed, the
-整改 and risk-draw benchmark, which marks lights and grades as causes, and the library
-benchmark, which renames projects and links their indicators to library entries) run last, so
-the readers before them see the generated province; re-generate it (drop the database)
-before a second run.
+(100,000 projects, 9–20 minutes the first time, then reused). Every script repeats and
+interleaves its variants (``benchmarks.measure``). The whole run took 66 minutes on a quiet
+2-core machine (2026-12-04, province already generated; ``benchmarks/README.md``), most of it
+the 100,000-project recompute (three rounds of the project's path and two floors, 20 minutes);
+the 10,000-project recompute runs the per-object ORM loop in all three rounds (about 4 minutes
+each). ``--quick`` skips the ORM loop and the 100,000-project recompute and runs one round of
+the slow baselines. The scripts that write into the province (master data, the 1,000,000-row
+execution feed, the 整改 and risk-draw benchmark, which marks lights and grades as causes, and
+the library benchmark, which renames projects and links their indicators to library entries)
+run last, so the readers before them see the generated province; re-generate it (drop the
+database) before a second run.
 Benchmarks are not tests: nothing here fails on timing; read the RESULT lines.
 """
 
@@ -31,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 FULL = [
-    ["benchmarks.recompute", "--projects", "10000", "--processes", "1,2"],
+    ["benchmarks.recompute", "--projects", "10000", "--processes", "1,2", "--orm-repeat", "3"],
     ["benchmarks.recompute", "--projects", "100000", "--processes", "2", "--no-orm"],
     ["benchmarks.import_xlsx"],
     ["benchmarks.api_pagination"],
