@@ -99,8 +99,8 @@ def prepare(args) -> None:
     if LibraryEntry.objects.filter(code__startswith="BENCH-").exists():
         print("prepare: bench library data present, reused", flush=True)
         return
-    # The synthetic province's own bureau and departments: an earlier script (make bench runs
-    # import_master_data first) may have added another tree beside it.
+    # The synthetic province's own bureau and departments: make bench runs the execution
+    # benchmark first, which adds a bureau and units of its own beside them.
     finance = Unit.objects.get(code=PREFIX, kind="finance")
     with transaction.atomic():
         library.library_seed_common(finance=finance)
