@@ -350,11 +350,10 @@ _OVERDUE_RULES = (
     ),
 )
 _DOCUMENTS = (
-    # (key, table, model, year, name, version, extra, joins, live)
+    # (key, table, year, name, version, extra, joins, live)
     (
         "goal",
         "performance_performancegoal",
-        "performancegoal",
         "d.year",
         "COALESCE(p.name, u.name || '（整体）')",
         "d.version",
@@ -365,7 +364,6 @@ _DOCUMENTS = (
     (
         "report",
         "performance_monitoringreport",
-        "monitoringreport",
         "r.year",
         "p.name",
         "NULL::integer",
@@ -377,7 +375,6 @@ _DOCUMENTS = (
     (
         "evaluation",
         "performance_selfevaluation",
-        "selfevaluation",
         "d.year",
         "COALESCE(p.name, u.name || '（整体）')",
         "NULL::integer",
@@ -420,7 +417,7 @@ def todo_sql(held: list[tuple[str, str]]) -> tuple[str, dict]:
             arrived=_ARRIVED,
             scope=scope(roles),
         )
-        for key, table, model, year, name, version, extra, joins, live in _DOCUMENTS
+        for key, table, year, name, version, extra, joins, live in _DOCUMENTS
         for status, roles in _STEPS
     ] + [
         _OVERDUE.format(

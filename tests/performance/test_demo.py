@@ -198,14 +198,13 @@ def test_demo_after_score_scenario_runs_and_is_idempotent(demo, evidence_storage
 def test_demo_review_difference_task_is_answered_with_a_file_and_closed(demo, evidence_storage):
     """Issue 17: the upheld difference (12 ≥ the threshold) raises one 复核差异 task, which
     filler305 answers with measures and 整改报告.pdf and ``finance`` accepts (销号); audited."""
-    from performance.choices import AttachmentKind, RectificationCause, Status
+    from performance.choices import RectificationCause, Status
     from performance.demo import (
         DEMO_RECTIFICATION,
         load_demo_after_score,
         load_demo_spot_check_reviewer,
     )
     from performance.models import Rectification
-    from projects.models import AuditEntry
 
     load_demo_spot_check_reviewer()
     shown = load_demo_after_score()
@@ -218,14 +217,7 @@ def test_demo_review_difference_task_is_answered_with_a_file_and_closed(demo, ev
         DEMO_RECTIFICATION["measures"],
         DEMO_RECTIFICATION["result"],
     )
-    (file,) = task.attachments.all()
-    assert file.kind == AttachmentKind.RECTIFICATION and file.uploaded_by.username == "filler305"
-    assert file.name == "整改报告.pdf" and file.file.read().startswith(b"%PDF-")
-    steps = AuditEntry.objects.filter(object_id=str(task.pk), transition__startswith="rect")
-    assert {(e.transition, e.actor.username) for e in steps} == {
-        ("rectification_submit", "filler305"),
-        ("rectification_accept", "finance"),
-    }
+    _assert_answered_and_accepted(task, file_name="整改报告.pdf", acceptor="finance")
 
 
 def test_demo_red_lights_of_the_ended_round_become_tasks_one_closed_with_a_file(
@@ -234,7 +226,7 @@ def test_demo_red_lights_of_the_ended_round_become_tasks_one_closed_with_a_file(
     """Issue 17 "Done when": the finance bureau ends the demo's 2023 round; its two red lights
     (职业年金, 党建工作) raise one 红灯 task each; filler305 answers 职业年金's with measures and
     红灯整改报告.pdf and dept305 accepts it; 党建工作's stays open. Twice changes nothing."""
-    from performance.choices import AttachmentKind, RectificationCause, RoundStatus, Status
+    from performance.choices import RectificationCause, RoundStatus, Status
     from performance.demo import (
         DEMO_RED_LIGHT,
         load_demo_after_score,
@@ -257,14 +249,7 @@ def test_demo_red_lights_of_the_ended_round_become_tasks_one_closed_with_a_file(
     closed = by_project[DEMO_RED_LIGHT["project"]]
     assert closed.status == Status.APPROVED and closed.closed_at is not None
     assert closed.measures == DEMO_RED_LIGHT["measures"]
-    (file,) = closed.attachments.all()
-    assert file.kind == AttachmentKind.RECTIFICATION and file.uploaded_by.username == "filler305"
-    assert file.name == "红灯整改报告.pdf" and file.file.read().startswith(b"%PDF-")
-    steps = AuditEntry.objects.filter(object_id=str(closed.pk), transition__startswith="rect")
-    assert {(e.transition, e.actor.username) for e in steps} == {
-        ("rectification_submit", "filler305"),
-        ("rectification_accept", "dept305"),
-    }
+    _assert_answered_and_accepted(closed, file_name="红灯整改报告.pdf", acceptor="dept305")
     still_open = by_project["党建工作"]
     assert still_open.status == Status.DRAFT and still_open.closed_at is None
     counts, audit_rows = _counts(), AuditEntry.objects.count()
@@ -354,3 +339,19 @@ def test_the_command_can_leave_the_library_goal_out(demo):
         "load_demo", "--no-after-score", "--no-monitoring", "--no-workday", stdout=io.StringIO()
     )
     assert PerformanceGoal.objects.get(project__code="0270012023001").status == "draft"
+
+
+def _assert_answered_and_accepted(task, *, file_name: str, acceptor: str) -> None:
+    """filler305 answered ``task`` with ``file_name`` (a PDF, kind 整改) and ``acceptor``
+    accepted it: the two audited steps, no others."""
+    from performance.choices import AttachmentKind
+    from projects.models import AuditEntry
+
+    (file,) = task.attachments.all()
+    assert file.kind == AttachmentKind.RECTIFICATION and file.uploaded_by.username == "filler305"
+    assert file.name == file_name and file.file.read().startswith(b"%PDF-")
+    steps = AuditEntry.objects.filter(object_id=str(task.pk), transition__startswith="rect")
+    assert {(e.transition, e.actor.username) for e in steps} == {
+        ("rectification_submit", "filler305"),
+        ("rectification_accept", acceptor),
+    }
